@@ -1,0 +1,87 @@
+//! Frames a client sends. One JSON object per WebSocket text frame, tagged by `type`.
+//!
+//! Flow: the relay sends `challenge`; the client answers with [`ClientMsg::Login`] within the
+//! login deadline; after `welcome` it may send [`ClientMsg::Act`]s (each answered by `ack` or
+//! `error`) and one [`ClientMsg::Subscribe`] to start receiving records.
+
+use serde::{Deserialize, Serialize};
+
+use crate::act::SignedAct;
+use crate::bytes::SignatureBytes;
+use crate::ids::IdentityId;
+
+/// A frame from a client to the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum ClientMsg {
+    /// The answer to the challenge: the identity and its signature over
+    /// [`canonical::login_bytes`](crate::canonical::login_bytes).
+    Login {
+        /// Who is logging in.
+        identity: IdentityId,
+        /// Signature with that identity's key.
+        sig: SignatureBytes,
+    },
+    /// A signed act to sequence.
+    Act(SignedAct),
+    /// Start receiving records this identity may read: first those with `seq >= from` from
+    /// the journal (a resume), then live ones, in order, without gap or duplicate. Without
+    /// `from`, only records sequenced from now on.
+    Subscribe {
+        /// First cell sequence number wanted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<u64>,
+    },
+}
+
+impl ClientMsg {
+    /// Parses one frame strictly.
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Serializes one frame.
+    pub fn to_json(&self) -> String {
+        // Serializing these plain structs cannot fail: every key is a string and every value
+        // is a string, integer or nested struct.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_parsing() {
+        let ok = r#"{"type":"subscribe","from":3}"#;
+        assert_eq!(
+            ClientMsg::from_json(ok).unwrap(),
+            ClientMsg::Subscribe { from: Some(3) }
+        );
+        for bad in [
+            r#"{"type":"subscribe","from":3,"extra":1}"#,
+            r#"{"type":"subscribe","from":3,"from":4}"#,
+            r#"{"type":"subscribe","from":3.0}"#,
+            r#"{"type":"subscribe","from":-1}"#,
+            r#"{"type":"teleport"}"#,
+            r#"{"from":3}"#,
+            r#"{"type":"subscribe"} trailing"#,
+        ] {
+            assert!(ClientMsg::from_json(bad).is_err(), "accepted {bad}");
+        }
+    }
+
+    #[test]
+    fn act_frame_is_strict() {
+        let act = r#"{"type":"act","act":{"kind":"post","cell":"c","channel":"d","actor":"a","seq":1,"ts":5,"body_sha256":"0000000000000000000000000000000000000000000000000000000000000000"},"body":"hi","sig":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}"#;
+        assert!(matches!(ClientMsg::from_json(act), Ok(ClientMsg::Act(_))));
+        let dup = act.replace(r#""channel":"d""#, r#""channel":"d","channel":"e""#);
+        assert!(ClientMsg::from_json(&dup).is_err());
+        let unknown = act.replace(r#""body":"hi""#, r#""body":"hi","admin":true"#);
+        assert!(ClientMsg::from_json(&unknown).is_err());
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(ClientMsg::from_json(&deep).is_err());
+    }
+}

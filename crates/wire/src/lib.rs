@@ -1,0 +1,37 @@
+//! The fusioncell wire protocol as plain data: no sockets, no clocks, no cryptography.
+//!
+//! Files in flow order:
+//! - [`ids`]: validated names (cell, channel, identity) and roles;
+//! - [`bytes`]: fixed-size byte values (digests, keys, signatures, nonces) and their text forms;
+//! - [`act`]: an [`Act`] is what an identity signs; a [`SignedAct`] travels with its body;
+//! - [`canonical`]: the exact bytes that are signed and hashed (PROTOCOL.md is their spec);
+//! - [`record`]: a journal [`Record`], which is also what subscribers receive;
+//! - [`checkpoint`]: relay-signed tree heads;
+//! - [`client_msg`] / [`server_msg`]: the frames in each direction;
+//! - [`close`]: every close code and error code, in one table.
+//!
+//! Everything that parses untrusted JSON here is strict: unknown fields, duplicate keys and
+//! values of the wrong type are errors (SECURITY-NOTES P15).
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod act;
+pub mod bytes;
+pub mod canonical;
+pub mod checkpoint;
+pub mod client_msg;
+pub mod close;
+pub mod ids;
+pub mod record;
+pub mod server_msg;
+
+pub use act::{Act, ActKind, SignedAct};
+pub use bytes::{Digest, Nonce, PublicKeyBytes, SignatureBytes};
+pub use checkpoint::Checkpoint;
+pub use client_msg::ClientMsg;
+pub use close::{CloseCode, ErrorCode};
+pub use ids::{CellId, ChannelId, IdError, IdentityId, Role};
+pub use record::Record;
+pub use server_msg::{ChannelAccess, IdentityInfo, ServerMsg};
+
+/// The protocol version string sent in the challenge and used in every domain tag.
+pub const PROTOCOL: &str = "fusioncell/v1";

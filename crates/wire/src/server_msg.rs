@@ -1,0 +1,111 @@
+//! Frames the relay sends. One JSON object per WebSocket text frame, tagged by `type`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bytes::{Nonce, PublicKeyBytes};
+use crate::checkpoint::Checkpoint;
+use crate::close::ErrorCode;
+use crate::ids::{CellId, ChannelId, IdentityId, Role};
+use crate::record::Record;
+
+/// A frame from the relay to a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum ServerMsg {
+    /// First frame on every connection: sign this to log in.
+    Challenge {
+        /// Protocol version, [`crate::PROTOCOL`].
+        protocol: String,
+        /// The cell this relay serves.
+        cell: CellId,
+        /// Fresh 32 random bytes for this connection only.
+        nonce: Nonce,
+        /// The relay's Ed25519 public key (it signs checkpoints and its own records).
+        relay_key: PublicKeyBytes,
+    },
+    /// Login accepted.
+    Welcome {
+        /// The identity this session acts as.
+        identity: IdentityId,
+        /// Its role.
+        role: Role,
+        /// The relay's number for this session (for logs).
+        session: u64,
+        /// The identity's last accepted act sequence number (0 if none): the next act must use
+        /// a higher one.
+        last_seq: u64,
+        /// Number of records in the journal.
+        size: u64,
+        /// The channels this identity can see, and whether it may post to each.
+        channels: Vec<ChannelAccess>,
+        /// Every identity of the cell and its key, so a client can verify what it receives.
+        identities: Vec<IdentityInfo>,
+    },
+    /// An act was sequenced and is durable.
+    Ack {
+        /// The act's own (actor) sequence number.
+        seq: u64,
+        /// Its cell sequence number (its record's `seq`).
+        cell_seq: u64,
+        /// The relay's time of sequencing.
+        ts: i64,
+    },
+    /// An act (or frame) was refused; the session stays open.
+    Error {
+        /// What was wrong.
+        code: ErrorCode,
+        /// A human-readable reason naming the field or rule.
+        reason: String,
+        /// The actor sequence number of the refused act, when the frame was an act.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seq: Option<u64>,
+    },
+    /// A record this identity may read.
+    Deliver {
+        /// The record, exactly as journaled.
+        record: Record,
+    },
+    /// The backlog requested by `subscribe` has been sent; what follows is live.
+    Live {
+        /// Number of records in the journal when the subscription went live.
+        size: u64,
+    },
+    /// A new relay-signed checkpoint.
+    Checkpoint(Checkpoint),
+}
+
+/// A channel as one identity sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelAccess {
+    /// The channel.
+    pub id: ChannelId,
+    /// Whether the identity may post to it.
+    pub write: bool,
+}
+
+/// An identity and its public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityInfo {
+    /// Its id.
+    pub id: IdentityId,
+    /// Its role.
+    pub role: Role,
+    /// Its Ed25519 public key.
+    pub public_key: PublicKeyBytes,
+}
+
+impl ServerMsg {
+    /// Parses one frame strictly.
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Serializes one frame.
+    pub fn to_json(&self) -> String {
+        // Cannot fail: plain structs with string keys (see ClientMsg::to_json).
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
