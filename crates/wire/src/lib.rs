@@ -22,6 +22,7 @@ pub mod client_msg;
 pub mod close;
 pub mod ids;
 pub mod record;
+pub mod relay_body;
 pub mod server_msg;
 
 pub use act::{Act, ActKind, SignedAct};
@@ -31,6 +32,7 @@ pub use client_msg::ClientMsg;
 pub use close::{CloseCode, ErrorCode};
 pub use ids::{CellId, ChannelId, IdError, IdentityId, Role};
 pub use record::Record;
+pub use relay_body::{OpenBody, OpenChannel, OpenIdentity, RecoveredBody, SecurityBody};
 pub use server_msg::{ChannelAccess, IdentityInfo, ServerMsg};
 
 /// The protocol version string sent in the challenge and used in every domain tag.
