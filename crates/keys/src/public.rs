@@ -55,7 +55,7 @@ impl PublicKey {
     pub fn to_pem(&self) -> String {
         let mut der = SPKI_PREFIX.to_vec();
         der.extend_from_slice(&self.0);
-        pem::encode(&pem::Pem::new("PUBLIC KEY", der))
+        crate::signing::pem_encode("PUBLIC KEY", der)
     }
 
     /// The raw 32 bytes.

@@ -103,7 +103,7 @@ impl SigningKey {
 
     /// The `PRIVATE KEY` PEM (PKCS#8 v1). Whoever writes it to disk must use mode 0600.
     pub fn to_pkcs8_pem(&self) -> String {
-        pem::encode(&pem::Pem::new("PRIVATE KEY", self.to_pkcs8_der()))
+        crate::signing::pem_encode("PRIVATE KEY", self.to_pkcs8_der())
     }
 
     /// The matching public key.
@@ -124,6 +124,12 @@ impl fmt::Debug for SigningKey {
         // Never print the seed.
         write!(f, "SigningKey({:?})", self.public)
     }
+}
+
+/// A PEM document with Unix line endings (as OpenSSL writes them).
+pub(crate) fn pem_encode(label: &str, der: Vec<u8>) -> String {
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new(label, der), config)
 }
 
 /// The DER inside a PEM document with the given label.
@@ -155,7 +161,7 @@ MC4CAQAwBQYDK2VwBCIEIJbw4n4WB8wWwB/Hk7fs+cgBVUMdb5jAPlfY6MjLoPc0
     fn loads_openssl_v1() {
         let k = SigningKey::from_pkcs8_pem(OPENSSL_KEY).unwrap();
         // And writes the same document back.
-        assert_eq!(k.to_pkcs8_pem().replace("\r\n", "\n"), OPENSSL_KEY);
+        assert_eq!(k.to_pkcs8_pem(), OPENSSL_KEY);
     }
 
     #[test]

@@ -1,0 +1,29 @@
+//! The fusioncell cell model and authorization. Pure: no file or network I/O. The CLI reads
+//! the config file and passes its text here; the relay, `verify` and the report all decide
+//! from the same validated [`Cell`].
+//!
+//! Files in flow order:
+//! - [`file`](mod@file): the config file as written ([`CellFile`]): strict TOML, unknown keys
+//!   refused, errors located by line, column and field path;
+//! - [`defaults`]: every [`Limits`] key, its default and the reason for it;
+//! - [`model`]: the validated [`Cell`] ([`Identity`], [`Channel`], [`Policy`],
+//!   [`RelaySettings`]), built by [`Cell::from_toml`], and the journal's `open` record body;
+//! - [`policy`]: who may read which channel, see which record, and post where
+//!   ([`authorize`] → [`Denied`]);
+//! - [`example`]: the commented example cell of the Paris talks ([`render_example`]);
+//! - `error`: [`CellError`], one line naming the field and why.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod defaults;
+mod error;
+pub mod example;
+pub mod file;
+pub mod model;
+pub mod policy;
+
+pub use defaults::Limits;
+pub use error::CellError;
+pub use example::{EXAMPLE_IDENTITIES, ExampleParams, render_example};
+pub use file::CellFile;
+pub use model::{Cell, Channel, Identity, Policy, RelaySettings};
+pub use policy::{Denied, authorize, can_read, can_see, channel_access};

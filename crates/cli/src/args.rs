@@ -1,0 +1,175 @@
+//! The command line, as clap derives it. Parsing only: validation that needs files happens in
+//! the commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// fusioncell: a secure multi-party relay for a joint communication cell — parties, a mediator,
+/// exercise control — where every act is signed and written to a tamper-evident journal.
+#[derive(Debug, Parser)]
+#[command(name = "fusioncell", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a ready-to-run example cell (the Paris joint cell) into a new folder.
+    Init(InitArgs),
+    /// Generate an Ed25519 key pair for an identity.
+    Keygen(KeygenArgs),
+    /// Generate a development CA and relay certificate.
+    Certs(CertsArgs),
+    /// Validate a cell config, its relay key and its TLS files.
+    Check(CheckArgs),
+    /// Run the relay for a cell.
+    Relay(RelayArgs),
+    /// Post one message; prints its cell sequence number once it is durable.
+    Post(PostArgs),
+    /// Print the records an identity receives.
+    Listen(ListenArgs),
+    /// Work with a cell's journal (the audit log).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to create (must not exist or be empty).
+    pub dir: PathBuf,
+    /// Address the relay will listen on.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// Cell id (default: `paris-joint-cell-` and 8 random hex digits).
+    #[arg(long)]
+    pub cell_id: Option<String>,
+    /// Extra DNS name or IP address for the relay certificate (repeatable).
+    #[arg(long = "host")]
+    pub hosts: Vec<String>,
+}
+
+/// `keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The identity the key is for; files are named `ID.key` and `ID.pub`.
+    #[arg(long)]
+    pub id: String,
+    /// The folder to write into.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `certs`.
+#[derive(Debug, Args)]
+pub struct CertsArgs {
+    /// The folder to write `ca.pem`, `ca.key`, `relay.pem` and `relay-tls.key` into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// A name for the CA (usually the cell id).
+    #[arg(long, default_value = "fusioncell")]
+    pub name: String,
+    /// DNS name or IP address the relay is reached at (repeatable; localhost is included).
+    #[arg(long = "host")]
+    pub hosts: Vec<String>,
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The cell config.
+    pub config: PathBuf,
+}
+
+/// `relay`.
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    /// The cell config.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Listen here instead of `relay.listen`.
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Serve plain ws:// (no TLS). Refused unless the address is a loopback address.
+    #[arg(long)]
+    pub insecure_loopback: bool,
+}
+
+/// How a client reaches the relay and as whom.
+#[derive(Debug, Args)]
+pub struct ConnectOpts {
+    /// The cell config: gives the relay address, its CA and key, and `keys/ID.key`.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The relay, `wss://HOST:PORT` (for a participant without the cell folder).
+    #[arg(long)]
+    pub relay: Option<String>,
+    /// The identity to act as.
+    #[arg(long = "as", value_name = "ID")]
+    pub identity: String,
+    /// The identity's private key (PKCS#8 PEM).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// The CA certificate that signed the relay's certificate.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
+}
+
+/// `post`.
+#[derive(Debug, Args)]
+pub struct PostArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The channel.
+    #[arg(long)]
+    pub channel: String,
+    /// The message text.
+    pub body: String,
+}
+
+/// `listen`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Only this channel.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit after this many records.
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Start from this cell sequence number (resume); default: from now.
+    #[arg(long)]
+    pub from: Option<u64>,
+}
+
+/// `audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify a journal: signatures, Merkle tree against checkpoints, sequence numbers,
+    /// authorization.
+    Verify(VerifyArgs),
+}
+
+/// `audit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The journal folder.
+    pub journal: PathBuf,
+    /// The cell config, to check that the journal's first record matches it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}

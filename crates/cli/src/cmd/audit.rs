@@ -1,0 +1,84 @@
+//! `fusioncell audit verify JOURNAL`: every signature, the Merkle tree against every
+//! checkpoint, sequence numbers, and every authorization decision re-derived from the
+//! journal's own `open` record. Exit 0 only if all hold.
+
+use std::cell::OnceCell;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use fusioncell_cell::{Cell, policy};
+use fusioncell_wire::{OpenBody, Record};
+
+use crate::args::VerifyArgs;
+use crate::load;
+
+pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let expected = args.config.as_deref().map(load::cell).transpose()?;
+    let cell: OnceCell<Result<Cell, String>> = OnceCell::new();
+    let authorize = |open: &OpenBody, record: &Record| -> Result<(), String> {
+        if record.act.kind.is_relay_kind() {
+            return Ok(());
+        }
+        let cell = cell
+            .get_or_init(|| Cell::from_open_body(open).map_err(|e| format!("open record: {e}")))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        if let Some(expected) = &expected {
+            let want = expected.cell.open_body(expected.sha256);
+            if (
+                &want.cell,
+                &want.relay_key,
+                &want.identities,
+                &want.channels,
+            ) != (
+                &open.cell,
+                &open.relay_key,
+                &open.identities,
+                &open.channels,
+            ) {
+                return Err(format!(
+                    "the journal was opened for other identities or channels than {} describes",
+                    expected.path.display()
+                ));
+            }
+        }
+        policy::authorize(cell, &record.act).map_err(|d| d.to_string())
+    };
+    match fusioncell_journal::verify(&args.journal, Some(&authorize)) {
+        Ok(report) => {
+            if args.json {
+                let mut value = serde_json::to_value(&report).context("report")?;
+                value["ok"] = true.into();
+                println!("{value}");
+            } else {
+                println!(
+                    "OK: {} records, {} checkpoints, {} identities; root {}",
+                    report.records, report.checkpoints, report.identities, report.root
+                );
+                match &report.last_checkpoint {
+                    Some(cp) => println!("last checkpoint covers records 0..{}", cp.size),
+                    None => println!("no checkpoint yet"),
+                }
+                if report.unsigned_tail > 0 {
+                    println!(
+                        "warning: the last {} records are after the last checkpoint: nothing signed \
+                         proves they were not truncated or added",
+                        report.unsigned_tail
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "ok": false, "error": e.to_string() })
+                );
+            } else {
+                eprintln!("FAILED: {e}");
+            }
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

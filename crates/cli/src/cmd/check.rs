@@ -1,0 +1,22 @@
+//! `fusioncell check CELL`: the config, the relay key and the TLS files, as the relay would
+//! load them.
+
+use std::process::ExitCode;
+
+use crate::args::CheckArgs;
+use crate::load;
+
+pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let loaded = load::cell(&args.config)?;
+    load::relay_config(&loaded, None, false)?;
+    let cell = &loaded.cell;
+    println!(
+        "OK: {}: cell `{}`, {} identities, {} channels, relay {}",
+        args.config.display(),
+        cell.id(),
+        cell.identities().len(),
+        cell.channels().len(),
+        cell.relay().public_url
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,28 @@
+//! `fusioncell post --channel CH BODY`: prints the cell sequence number alone on stdout once
+//! the act is durable; details go to stderr.
+
+use std::process::ExitCode;
+
+use fusioncell_client::Client;
+use fusioncell_wire::ChannelId;
+
+use crate::args::PostArgs;
+use crate::cmd::listen::connect_args;
+use crate::load;
+
+pub(super) async fn run(args: PostArgs) -> anyhow::Result<ExitCode> {
+    let channel = ChannelId::new(args.channel.clone())
+        .map_err(|e| anyhow::anyhow!("--channel {}: {e}", args.channel))?;
+    let mut config = load::client_config(&connect_args(&args.connect))?;
+    // A one-shot post: fail fast rather than wait for a relay that is down.
+    config.reconnect = false;
+    let client = Client::connect(config).await?;
+    let ack = client.post(&channel, &args.body).await?;
+    eprintln!(
+        "durable: record {} (act {} of {}), relay time {}",
+        ack.cell_seq, ack.seq, args.connect.identity, ack.ts
+    );
+    println!("{}", ack.cell_seq);
+    client.close().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,90 @@
+//! `fusioncell init`: a ready-to-run copy of the example cell in a new folder — a key pair per
+//! identity and for the relay, a development CA and relay certificate, the journal folder, and
+//! the commented `cell.toml` that ties them together.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use fusioncell_cell::{EXAMPLE_IDENTITIES, ExampleParams, render_example};
+use fusioncell_keys::SigningKey;
+use fusioncell_wire::CellId;
+
+use crate::certs::dev_certs;
+use crate::files::{FileError, create_dir, write_key_pair, write_new};
+
+/// What `init` needs.
+pub struct InitParams {
+    /// The cell id.
+    pub cell_id: CellId,
+    /// Where the relay will listen.
+    pub listen: SocketAddr,
+    /// Extra host names or addresses for the relay certificate.
+    pub hosts: Vec<String>,
+}
+
+/// Why `init` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// The folder exists and is not empty.
+    #[error("{0}: folder exists and is not empty; choose a new folder")]
+    NotEmpty(String),
+    /// A file could not be written.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// Randomness failed.
+    #[error("key generation: {0}")]
+    Key(#[from] fusioncell_keys::KeyError),
+    /// Certificates could not be made.
+    #[error("certificates: {0}")]
+    Certs(#[from] rcgen::Error),
+}
+
+/// Writes the example cell into `dir` and returns the path of its `cell.toml`.
+pub fn write_cell_folder(dir: &Path, params: &InitParams) -> Result<PathBuf, InitError> {
+    if dir
+        .read_dir()
+        .map(|mut entries| entries.next().is_some())
+        .unwrap_or(false)
+    {
+        return Err(InitError::NotEmpty(dir.display().to_string()));
+    }
+    let keys = dir.join("keys");
+    let tls = dir.join("tls");
+    create_dir(&keys)?;
+    create_dir(&tls)?;
+    create_dir(&dir.join("journal"))?;
+
+    let relay = SigningKey::generate()?;
+    write_key_pair(&keys, "relay", &relay)?;
+    let mut identity_keys = BTreeMap::new();
+    for id in EXAMPLE_IDENTITIES {
+        let key = SigningKey::generate()?;
+        write_key_pair(&keys, id, &key)?;
+        identity_keys.insert(id.to_owned(), hex::encode(key.public_key().bytes()));
+    }
+
+    let mut hosts = params.hosts.clone();
+    hosts.push(params.listen.ip().to_string());
+    let certs = dev_certs(params.cell_id.as_str(), &hosts)?;
+    write_new(&tls.join("ca.pem"), certs.ca_pem.as_bytes(), false)?;
+    write_new(&tls.join("ca.key"), certs.ca_key_pem.as_bytes(), true)?;
+    write_new(&tls.join("relay.pem"), certs.relay_pem.as_bytes(), false)?;
+    write_new(
+        &tls.join("relay-tls.key"),
+        certs.relay_key_pem.as_bytes(),
+        true,
+    )?;
+
+    let text = render_example(&ExampleParams {
+        cell_id: params.cell_id.clone(),
+        listen: params.listen,
+        path_prefix: String::new(),
+        journal: "journal".into(),
+        relay_public_key: hex::encode(relay.public_key().bytes()),
+        identity_keys,
+    });
+    let cell_toml = dir.join("cell.toml");
+    write_new(&cell_toml, text.as_bytes(), false)?;
+    Ok(cell_toml)
+}

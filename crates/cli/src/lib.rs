@@ -1,0 +1,14 @@
+//! The `fusioncell` command: it reads files and flags and wires the library crates together.
+//! The library part exists so that the end-to-end tests set up cells exactly as a user does.
+//!
+//! - [`args`]: the command line;
+//! - [`files`], [`load`]: reading and writing the files (errors name the file and field);
+//! - [`certs`], [`init`]: development certificates and the example cell folder;
+//! - [`cmd`]: one file per subcommand.
+
+pub mod args;
+pub mod certs;
+pub mod cmd;
+pub mod files;
+pub mod init;
+pub mod load;

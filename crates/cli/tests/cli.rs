@@ -1,0 +1,105 @@
+//! The command line as a user meets it: every bad flag, file or field gets one line naming it
+//! and a non-zero exit; `init` then `check` works out of the box.
+
+use std::process::{Command, Output};
+
+fn fusioncell(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fusioncell"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn init_then_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let cell = dir.path().join("mycell");
+    let out = fusioncell(&["init", cell.to_str().unwrap(), "--listen", "127.0.0.1:8443"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let config = cell.join("cell.toml");
+    let out = fusioncell(&["check", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("OK: "));
+    // init refuses to overwrite.
+    let again = fusioncell(&["init", cell.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("not empty"));
+}
+
+#[test]
+fn the_repository_example_checks() {
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/cell.example.toml"
+    );
+    let out = fusioncell(&["check", config]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_bad_field_is_named_with_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cell = dir.path().join("c");
+    assert!(
+        fusioncell(&["init", cell.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let config = cell.join("cell.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replacen("role = \"observer\"", "role = \"spectator\"", 1),
+    )
+    .unwrap();
+    let out = fusioncell(&["check", config.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("cell.toml") && err.contains("role"), "{err}");
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let out = fusioncell(&["check", "/nonexistent/cell.toml"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("/nonexistent/cell.toml"));
+}
+
+#[test]
+fn bad_flags_are_refused() {
+    let out = fusioncell(&["relay", "--config"]);
+    assert!(!out.status.success());
+    let out = fusioncell(&["post", "--as", "israel", "--channel", "diplomacy", "hi"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--config"), "{}", stderr(&out));
+    let out = fusioncell(&["keygen", "--id", "Not A Name", "--out", "/tmp"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--id"));
+}
+
+#[test]
+fn keygen_writes_a_key_openssl_can_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = fusioncell(&[
+        "keygen",
+        "--id",
+        "jordan",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hex = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(hex.len(), 64);
+    let pem = std::fs::read_to_string(dir.path().join("jordan.key")).unwrap();
+    // PKCS#8 v1, as OpenSSL writes it: 48 bytes of DER, base64 on one line.
+    assert!(
+        pem.starts_with("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI"),
+        "{pem}"
+    );
+}

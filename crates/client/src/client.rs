@@ -1,0 +1,457 @@
+//! [`Client`]: a handle to a task that owns the connection.
+//!
+//! The task signs each act with the next sequence number, keeps it until the relay's durable
+//! acknowledgement arrives, and on a dropped connection reconnects (with backoff), resubscribes
+//! from the record after the last one it delivered, and resends every unacknowledged act with
+//! its original sequence number — the relay answers an exact retry with the original
+//! acknowledgement, so nothing is lost and nothing is posted twice.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fusioncell_keys::{PublicKey, SigningKey, sha256};
+use fusioncell_wire::{
+    Act, ActKind, ChannelAccess, ChannelId, ClientMsg, CloseCode, Digest, IdentityId, IdentityInfo,
+    PublicKeyBytes, Record, Role, ServerMsg, SignatureBytes, SignedAct, canonical,
+};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::ClientError;
+use crate::connection::{self, Expect, Target, Ws};
+use crate::subscription::{Event, Subscription};
+
+/// How to reach the relay and as whom.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// `wss://host:port` (or `ws://` for a loopback relay).
+    pub url: String,
+    /// PEM of the CA that signed the relay's certificate (required for `wss://`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// The identity to act as.
+    pub identity: IdentityId,
+    /// Its private key.
+    pub key: Arc<SigningKey>,
+    /// What the relay must be (cell id, relay key); from the cell config when there is one.
+    pub expect: Expect,
+    /// Keys to verify records with, from the cell config. Without them the client verifies
+    /// against the keys the relay announces in its welcome.
+    pub trusted_keys: Option<HashMap<IdentityId, PublicKey>>,
+    /// Reconnect and resume after a dropped connection.
+    pub reconnect: bool,
+}
+
+/// What the relay said at login.
+#[derive(Debug, Clone)]
+pub struct Welcome {
+    /// The identity logged in.
+    pub identity: IdentityId,
+    /// Its role.
+    pub role: Role,
+    /// Its last accepted act sequence number.
+    pub last_seq: u64,
+    /// Journal size.
+    pub size: u64,
+    /// Channels it sees.
+    pub channels: Vec<ChannelAccess>,
+    /// Every identity and key.
+    pub identities: Vec<IdentityInfo>,
+}
+
+/// A durable acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ack {
+    /// The act's own sequence number.
+    pub seq: u64,
+    /// Its record's cell sequence number.
+    pub cell_seq: u64,
+    /// The relay's time of sequencing.
+    pub ts: i64,
+}
+
+enum Request {
+    Post {
+        channel: ChannelId,
+        body: String,
+        reply: oneshot::Sender<Result<Ack, ClientError>>,
+    },
+    Subscribe {
+        from: Option<u64>,
+        events: mpsc::Sender<Event>,
+    },
+}
+
+/// A connected client. Dropping it stops its task and closes the connection.
+pub struct Client {
+    requests: mpsc::Sender<Request>,
+    welcome: Welcome,
+    task: JoinHandle<()>,
+}
+
+impl Client {
+    /// Connects and logs in; fails if the first attempt fails.
+    pub async fn connect(config: ClientConfig) -> Result<Client, ClientError> {
+        let target = Target::new(&config.url, config.ca_pem.as_deref())?;
+        let mut ws = connection::dial(&target).await?;
+        let (facts, welcome) =
+            connection::login(&mut ws, &config.identity, &config.key, &config.expect).await?;
+        let (requests, rx) = mpsc::channel(64);
+        let mut actor = Actor {
+            keys: HashMap::new(),
+            relay_key: facts.relay_key,
+            next_seq: welcome.last_seq + 1,
+            pending: BTreeMap::new(),
+            sub: None,
+            cell: facts.cell,
+            target,
+            config,
+        };
+        actor.learn_keys(&welcome);
+        let task = tokio::spawn(actor.run(ws, rx));
+        Ok(Client {
+            requests,
+            welcome,
+            task,
+        })
+    }
+
+    /// What the relay said at the first login.
+    pub fn welcome(&self) -> &Welcome {
+        &self.welcome
+    }
+
+    /// Signs and posts `body` to `channel`; returns once the act is durable in the journal.
+    pub async fn post(&self, channel: &ChannelId, body: &str) -> Result<Ack, ClientError> {
+        let (reply, ack) = oneshot::channel();
+        self.requests
+            .send(Request::Post {
+                channel: channel.clone(),
+                body: body.to_owned(),
+                reply,
+            })
+            .await
+            .map_err(|_| ClientError::Stopped("client task ended".into()))?;
+        ack.await
+            .map_err(|_| ClientError::Stopped("client task ended".into()))?
+    }
+
+    /// Starts receiving records: from cell sequence number `from` (a resume), or from now.
+    pub async fn subscribe(&self, from: Option<u64>) -> Result<Subscription, ClientError> {
+        let (events, rx) = mpsc::channel(256);
+        self.requests
+            .send(Request::Subscribe { from, events })
+            .await
+            .map_err(|_| ClientError::Stopped("client task ended".into()))?;
+        Ok(Subscription { rx })
+    }
+
+    /// Closes the connection after the task has sent what it holds.
+    pub async fn close(self) {
+        drop(self.requests);
+        let _ = self.task.await;
+    }
+}
+
+struct Sub {
+    /// The next cell sequence number wanted: nothing below it is delivered again.
+    next: u64,
+    events: mpsc::Sender<Event>,
+}
+
+struct Actor {
+    config: ClientConfig,
+    target: Target,
+    cell: fusioncell_wire::CellId,
+    relay_key: PublicKeyBytes,
+    keys: HashMap<IdentityId, PublicKey>,
+    next_seq: u64,
+    pending: BTreeMap<u64, (SignedAct, oneshot::Sender<Result<Ack, ClientError>>)>,
+    sub: Option<Sub>,
+}
+
+/// Why a connection ended.
+enum End {
+    /// The application dropped the client.
+    Done,
+    /// Worth reconnecting.
+    Lost(String),
+    /// Reconnecting will not help.
+    Fatal(ClientError),
+}
+
+impl Actor {
+    async fn run(mut self, mut ws: Ws, mut rx: mpsc::Receiver<Request>) {
+        loop {
+            let end = self.serve(&mut ws, &mut rx).await;
+            let reason = match end {
+                End::Done => {
+                    let _ = ws.close(None).await;
+                    return;
+                }
+                End::Fatal(e) => return self.fail(e),
+                End::Lost(reason) if self.config.reconnect => reason,
+                End::Lost(reason) => return self.fail(ClientError::Stopped(reason)),
+            };
+            tracing::info!("connection lost ({reason}); reconnecting");
+            if let Some(sub) = &self.sub {
+                let _ = sub.events.send(Event::Reconnecting { reason }).await;
+            }
+            match self.reconnect().await {
+                Ok(new) => ws = new,
+                Err(e) => return self.fail(e),
+            }
+        }
+    }
+
+    /// Reconnects with exponential backoff, resubscribes and resends unacknowledged acts.
+    async fn reconnect(&mut self) -> Result<Ws, ClientError> {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+            let mut ws = match connection::dial(&self.target).await {
+                Ok(ws) => ws,
+                Err(e) => {
+                    tracing::debug!("reconnect failed: {e}");
+                    continue;
+                }
+            };
+            let expect = Expect {
+                cell: Some(self.cell.clone()),
+                relay_key: Some(self.relay_key),
+            };
+            let welcome =
+                match connection::login(&mut ws, &self.config.identity, &self.config.key, &expect)
+                    .await
+                {
+                    Ok((_, w)) => w,
+                    Err(ClientError::Closed { code, reason }) if !retryable(code) => {
+                        return Err(ClientError::Closed { code, reason });
+                    }
+                    Err(e @ ClientError::WrongRelay(_)) => return Err(e),
+                    Err(e) => {
+                        tracing::debug!("reconnect login failed: {e}");
+                        continue;
+                    }
+                };
+            self.next_seq = self.next_seq.max(welcome.last_seq + 1);
+            let mut frames = Vec::new();
+            if let Some(sub) = &self.sub {
+                frames.push(ClientMsg::Subscribe {
+                    from: Some(sub.next),
+                });
+            }
+            frames.extend(
+                self.pending
+                    .values()
+                    .map(|(act, _)| ClientMsg::Act(act.clone())),
+            );
+            let mut ok = true;
+            for f in frames {
+                if ws.feed(Message::text(f.to_json())).await.is_err() {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok && ws.flush().await.is_ok() {
+                tracing::info!("reconnected; resumed");
+                return Ok(ws);
+            }
+        }
+    }
+
+    async fn serve(&mut self, ws: &mut Ws, rx: &mut mpsc::Receiver<Request>) -> End {
+        loop {
+            tokio::select! {
+                req = rx.recv() => {
+                    let Some(req) = req else {
+                        if self.pending.is_empty() {
+                            return End::Done;
+                        }
+                        // The application is gone but acts are in flight: finish them first.
+                        match self.wait_pending(ws).await {
+                            Some(end) => return end,
+                            None => return End::Done,
+                        }
+                    };
+                    if let Err(e) = self.on_request(ws, req).await {
+                        return End::Lost(e);
+                    }
+                }
+                msg = ws.next() => {
+                    if let Some(end) = self.on_message(msg).await {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads until every pending act is answered; `None` when done.
+    async fn wait_pending(&mut self, ws: &mut Ws) -> Option<End> {
+        while !self.pending.is_empty() {
+            let msg = ws.next().await;
+            if let Some(end) = self.on_message(msg).await {
+                return Some(end);
+            }
+        }
+        None
+    }
+
+    async fn on_request(&mut self, ws: &mut Ws, req: Request) -> Result<(), String> {
+        match req {
+            Request::Post {
+                channel,
+                body,
+                reply,
+            } => {
+                let act = Act {
+                    kind: ActKind::Post,
+                    cell: self.cell.clone(),
+                    channel: Some(channel),
+                    actor: self.config.identity.clone(),
+                    seq: self.next_seq,
+                    ts: now_ms(),
+                    body_sha256: Digest(sha256(body.as_bytes())),
+                };
+                self.next_seq += 1;
+                let sig = SignatureBytes(self.config.key.sign(&canonical::act_bytes(&act)));
+                let signed = SignedAct { act, body, sig };
+                let frame = ClientMsg::Act(signed.clone()).to_json();
+                self.pending.insert(signed.act.seq, (signed, reply));
+                ws.send(Message::text(frame))
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Request::Subscribe { from, events } => {
+                self.sub = Some(Sub {
+                    next: from.unwrap_or(0),
+                    events,
+                });
+                ws.send(Message::text(ClientMsg::Subscribe { from }.to_json()))
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    async fn on_message(
+        &mut self,
+        msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+    ) -> Option<End> {
+        let text = match msg {
+            None => return Some(End::Lost("connection closed".into())),
+            Some(Err(e)) => return Some(End::Lost(e.to_string())),
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Close(frame))) => {
+                let (code, reason) = frame
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((1005, String::new()));
+                return Some(if retryable(code) {
+                    End::Lost(format!("closed {code}: {reason}"))
+                } else {
+                    End::Fatal(ClientError::Closed { code, reason })
+                });
+            }
+            Some(Ok(_)) => return None,
+        };
+        let msg = match ServerMsg::from_json(&text) {
+            Ok(m) => m,
+            Err(e) => return Some(End::Fatal(ClientError::Protocol(e.to_string()))),
+        };
+        match msg {
+            ServerMsg::Ack { seq, cell_seq, ts } => {
+                if let Some((_, reply)) = self.pending.remove(&seq) {
+                    let _ = reply.send(Ok(Ack { seq, cell_seq, ts }));
+                }
+            }
+            ServerMsg::Error { code, reason, seq } => {
+                match seq.and_then(|s| self.pending.remove(&s)) {
+                    Some((_, reply)) => {
+                        let _ = reply.send(Err(ClientError::Rejected { code, reason }));
+                    }
+                    None => tracing::warn!("relay error {code}: {reason}"),
+                }
+            }
+            ServerMsg::Deliver { record } => {
+                let verified = self.verify(&record);
+                if let Some(sub) = &mut self.sub
+                    && record.seq >= sub.next
+                {
+                    sub.next = record.seq + 1;
+                    if sub
+                        .events
+                        .send(Event::Record { record, verified })
+                        .await
+                        .is_err()
+                    {
+                        self.sub = None;
+                    }
+                }
+            }
+            ServerMsg::Live { size } => {
+                if let Some(sub) = &mut self.sub {
+                    sub.next = sub.next.max(size);
+                    let _ = sub.events.send(Event::Live { size }).await;
+                }
+            }
+            ServerMsg::Checkpoint(cp) => {
+                if let Some(sub) = &self.sub {
+                    let _ = sub.events.send(Event::Checkpoint(cp)).await;
+                }
+            }
+            other => tracing::debug!("ignored {other:?}"),
+        }
+        None
+    }
+
+    fn learn_keys(&mut self, welcome: &Welcome) {
+        self.keys = match &self.config.trusted_keys {
+            Some(trusted) => trusted.clone(),
+            None => welcome
+                .identities
+                .iter()
+                .filter_map(|i| Some((i.id.clone(), PublicKey::from_bytes(i.public_key.0).ok()?)))
+                .collect(),
+        };
+    }
+
+    /// Checks a record's body hash and signature.
+    fn verify(&self, record: &Record) -> bool {
+        if let Some(body) = &record.body
+            && sha256(body.as_bytes()) != record.act.body_sha256.0
+        {
+            return false;
+        }
+        let key = if record.act.actor.is_relay() {
+            PublicKey::from_bytes(self.relay_key.0).ok()
+        } else {
+            self.keys.get(&record.act.actor).copied()
+        };
+        key.is_some_and(|k| {
+            k.verify(&canonical::act_bytes(&record.act), &record.sig.0)
+                .is_ok()
+        })
+    }
+
+    fn fail(mut self, e: ClientError) {
+        for (_, (_, reply)) in std::mem::take(&mut self.pending) {
+            let _ = reply.send(Err(e.clone()));
+        }
+    }
+}
+
+/// Whether a close code means "reconnect and resume".
+fn retryable(code: u16) -> bool {
+    CloseCode::from_code(code).is_none_or(CloseCode::is_retryable) && code != 1000
+}
+
+fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

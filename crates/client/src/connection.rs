@@ -1,0 +1,239 @@
+//! One connection: dial the relay and log in.
+//!
+//! [`dial`] and [`login`] are public on their own so that tests and tools can speak the raw
+//! protocol (and misbehave on purpose); [`Client`](crate::Client) builds on them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fusioncell_keys::SigningKey;
+use fusioncell_wire::{
+    CellId, ClientMsg, IdentityId, PublicKeyBytes, ServerMsg, SignatureBytes, canonical,
+};
+use futures_util::{SinkExt, StreamExt};
+use rustls_pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::ClientError;
+use crate::client::Welcome;
+
+/// How long dialing plus TLS plus the upgrade may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait for the challenge and for the welcome.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A byte stream under the WebSocket: TLS, or plain TCP for `ws://`.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// A WebSocket to the relay.
+pub type Ws = WebSocketStream<Box<dyn Io>>;
+
+/// Where the relay is and how to trust it.
+#[derive(Clone)]
+pub struct Target {
+    url: String,
+    host: String,
+    port: u16,
+    tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Target {
+    /// Parses `wss://host:port[/path]` (needs the CA) or `ws://host:port[/path]`.
+    pub fn new(url: &str, ca_pem: Option<&[u8]>) -> Result<Target, ClientError> {
+        let bad = |reason: &str| ClientError::Url {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (secure, rest) = if let Some(rest) = url.strip_prefix("wss://") {
+            (true, rest)
+        } else if let Some(rest) = url.strip_prefix("ws://") {
+            (false, rest)
+        } else {
+            return Err(bad(
+                "must start with wss:// (or ws:// for a loopback relay)",
+            ));
+        };
+        let authority = rest.split('/').next().unwrap_or_default();
+        let (host, port) = authority
+            .rsplit_once(':')
+            .ok_or_else(|| bad("needs a port, e.g. wss://relay.example:8443"))?;
+        let port: u16 = port.parse().map_err(|_| bad("port is not a number"))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(bad("needs a host"));
+        }
+        let tls = if secure {
+            let ca = ca_pem.ok_or_else(|| bad("a wss:// relay needs a CA certificate (--ca)"))?;
+            Some(crate::tls::client_config(ca)?)
+        } else {
+            None
+        };
+        Ok(Target {
+            url: url.to_owned(),
+            host: host.to_owned(),
+            port,
+            tls,
+        })
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// Opens the TCP connection, TLS and the WebSocket upgrade.
+pub async fn dial(target: &Target) -> Result<Ws, ClientError> {
+    let fail = |reason: String| ClientError::Connect {
+        url: target.url.clone(),
+        reason,
+    };
+    let work = async {
+        let tcp = TcpStream::connect((target.host.as_str(), target.port))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let _ = tcp.set_nodelay(true);
+        let stream: Box<dyn Io> = match &target.tls {
+            Some(config) => {
+                let name = ServerName::try_from(target.host.clone())
+                    .map_err(|e| fail(format!("bad server name: {e}")))?;
+                let tls = tokio_rustls::TlsConnector::from(config.clone())
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|e| fail(format!("TLS: {e}")))?;
+                Box::new(tls)
+            }
+            None => Box::new(tcp),
+        };
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(16 << 20))
+            .read_buffer_size(16 << 10);
+        let (ws, _) =
+            tokio_tungstenite::client_async_with_config(target.url.as_str(), stream, Some(config))
+                .await
+                .map_err(|e| fail(format!("WebSocket upgrade: {e}")))?;
+        Ok(ws)
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, work)
+        .await
+        .map_err(|_| fail(format!("no connection within {CONNECT_TIMEOUT:?}")))?
+}
+
+/// What the client expects of the relay; `None` accepts what it says (trust on first use).
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// The cell id.
+    pub cell: Option<CellId>,
+    /// The relay's public key.
+    pub relay_key: Option<PublicKeyBytes>,
+}
+
+/// The challenge's facts, as the relay stated them.
+#[derive(Debug, Clone)]
+pub struct RelayFacts {
+    /// The cell.
+    pub cell: CellId,
+    /// The relay's key.
+    pub relay_key: PublicKeyBytes,
+}
+
+/// Answers the challenge as `identity` and waits for the welcome.
+pub async fn login(
+    ws: &mut Ws,
+    identity: &IdentityId,
+    key: &SigningKey,
+    expect: &Expect,
+) -> Result<(RelayFacts, Welcome), ClientError> {
+    let (cell, nonce, relay_key) = match next_msg(ws).await? {
+        ServerMsg::Challenge {
+            cell,
+            nonce,
+            relay_key,
+            ..
+        } => (cell, nonce, relay_key),
+        other => {
+            return Err(ClientError::Protocol(format!(
+                "expected a challenge, got {other:?}"
+            )));
+        }
+    };
+    if let Some(c) = &expect.cell
+        && *c != cell
+    {
+        return Err(ClientError::WrongRelay(format!(
+            "it serves cell `{cell}`, not `{c}`"
+        )));
+    }
+    if let Some(k) = &expect.relay_key
+        && *k != relay_key
+    {
+        return Err(ClientError::WrongRelay(
+            "its key is not the relay key of the cell config".into(),
+        ));
+    }
+    let sig = key.sign(&canonical::login_bytes(&cell, &nonce, &relay_key, identity));
+    let answer = ClientMsg::Login {
+        identity: identity.clone(),
+        sig: SignatureBytes(sig),
+    };
+    ws.send(Message::text(answer.to_json()))
+        .await
+        .map_err(|e| ClientError::Protocol(e.to_string()))?;
+    match next_msg(ws).await? {
+        ServerMsg::Welcome {
+            identity,
+            role,
+            last_seq,
+            size,
+            channels,
+            identities,
+            ..
+        } => Ok((
+            RelayFacts { cell, relay_key },
+            Welcome {
+                identity,
+                role,
+                last_seq,
+                size,
+                channels,
+                identities,
+            },
+        )),
+        other => Err(ClientError::Protocol(format!(
+            "expected welcome, got {other:?}"
+        ))),
+    }
+}
+
+/// The next protocol frame, skipping pings; a close becomes [`ClientError::Closed`].
+pub async fn next_msg(ws: &mut Ws) -> Result<ServerMsg, ClientError> {
+    loop {
+        let msg = tokio::time::timeout(LOGIN_TIMEOUT, ws.next())
+            .await
+            .map_err(|_| ClientError::Protocol("the relay said nothing".into()))?;
+        match msg {
+            None => {
+                return Err(ClientError::Closed {
+                    code: 1006,
+                    reason: "connection lost".into(),
+                });
+            }
+            Some(Err(e)) => return Err(ClientError::Protocol(e.to_string())),
+            Some(Ok(Message::Text(t))) => {
+                return ServerMsg::from_json(&t).map_err(|e| ClientError::Protocol(e.to_string()));
+            }
+            Some(Ok(Message::Close(frame))) => {
+                let (code, reason) = frame
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((1005, String::new()));
+                return Err(ClientError::Closed { code, reason });
+            }
+            Some(Ok(_)) => continue,
+        }
+    }
+}

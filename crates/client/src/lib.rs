@@ -1,0 +1,20 @@
+//! The fusioncell client library: what the CLI, the bots, the tests and the load tool use.
+//!
+//! Files in flow order:
+//! - [`tls`]: trust the cell's CA (TLS 1.3, ring);
+//! - [`connection`]: dial `wss://` (or loopback `ws://`) and log in: answer the challenge;
+//! - [`client`]: [`Client`], a handle to a background task that owns the connection, signs and
+//!   sends acts, waits for their durable acknowledgement, and reconnects and resumes by itself;
+//! - [`subscription`]: [`Subscription`], the records this identity may read, each with its
+//!   signature checked, in order, without gap or duplicate across reconnects.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod client;
+pub mod connection;
+mod error;
+pub mod subscription;
+pub mod tls;
+
+pub use client::{Ack, Client, ClientConfig, Welcome};
+pub use error::ClientError;
+pub use subscription::{Event, Subscription};

@@ -1,0 +1,108 @@
+//! What every connection task shares: the cell, the relay's public key, the journal reader,
+//! rate limits, the way to the commit thread. Cloning the `Arc` is the only cost per task.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use fusioncell_cell::Cell;
+use fusioncell_journal::Reader;
+use fusioncell_wire::{PublicKeyBytes, SecurityBody};
+use tokio::sync::{Semaphore, mpsc};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::commit::{Command, SecurityEvent};
+use crate::rate::RateLimits;
+use crate::shutdown::Shutdown;
+use crate::verify::Rejection;
+
+/// State shared by all connection tasks.
+pub struct Context {
+    /// The cell.
+    pub cell: Arc<Cell>,
+    /// The relay's public key, sent in every challenge.
+    pub relay_key: PublicKeyBytes,
+    /// TLS settings, or `None` for plain loopback WebSockets.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// Reads durable records for resumes.
+    pub reader: Reader,
+    /// Per-identity rate limits.
+    pub rate: RateLimits,
+    /// Connections not yet logged in (SECURITY-NOTES P5: a cap on half-open handshakes).
+    pub pending: Arc<Semaphore>,
+    /// All connections.
+    pub connections: Arc<Semaphore>,
+    /// The relay's shutdown.
+    pub shutdown: Shutdown,
+    next_session: AtomicU64,
+}
+
+impl Context {
+    /// Builds the shared context.
+    pub fn new(
+        cell: Arc<Cell>,
+        relay_key: PublicKeyBytes,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        reader: Reader,
+        shutdown: Shutdown,
+    ) -> Self {
+        let l = cell.limits();
+        Context {
+            rate: RateLimits::new(l.acts_per_minute, l.act_burst, l.bytes_per_second),
+            pending: Arc::new(Semaphore::new(l.max_pending_connections)),
+            connections: Arc::new(Semaphore::new(l.max_connections)),
+            cell,
+            relay_key,
+            tls,
+            reader,
+            shutdown,
+            next_session: AtomicU64::new(1),
+        }
+    }
+
+    /// A fresh session number.
+    pub fn next_session(&self) -> u64 {
+        self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The WebSocket limits of SECURITY-NOTES §6 as configured.
+    pub fn ws_config(&self) -> WebSocketConfig {
+        let l = self.cell.limits();
+        WebSocketConfig::default()
+            .max_message_size(Some(l.max_message_bytes))
+            .max_frame_size(Some(l.max_frame_bytes))
+            .max_write_buffer_size(l.max_write_buffer_bytes)
+            // A small read buffer: the default 128 KiB is held, zero-filled, per connection.
+            .read_buffer_size(4096)
+            .write_buffer_size(0)
+            .accept_unmasked_frames(false)
+    }
+}
+
+/// Journals a security event; with `reply`, the session also gets the in-band error (after
+/// everything it sent before is acknowledged).
+pub async fn report(
+    commands: &mpsc::Sender<Command>,
+    body: SecurityBody,
+    reply: Option<(u64, Rejection)>,
+) {
+    let _ = commands
+        .send(Command::Security(SecurityEvent { reply, body }))
+        .await;
+}
+
+/// A security event's description.
+pub fn event(
+    event: &str,
+    peer: SocketAddr,
+    identity: Option<&str>,
+    reason: impl Into<String>,
+) -> SecurityBody {
+    SecurityBody {
+        event: event.to_owned(),
+        identity: identity.map(str::to_owned),
+        peer: Some(peer.to_string()),
+        act_seq: None,
+        reason: reason.into(),
+    }
+}

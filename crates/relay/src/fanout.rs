@@ -1,0 +1,221 @@
+//! Delivery to sessions. Each record is serialized once; every recipient's bounded queue gets
+//! a cheap clone of the same frame. A session whose queue is full (in frames or bytes) is
+//! closed as "too slow" rather than buffered without bound or silently skipped
+//! (SECURITY-NOTES P2, P16): it reconnects and resumes from the journal, so it misses nothing.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use fusioncell_cell::{Cell, policy};
+use fusioncell_journal::Durable;
+use fusioncell_wire::{CloseCode, IdentityId, Record, Role};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Close;
+
+/// A way to close one session from another task, with a code and reason.
+#[derive(Clone, Default)]
+pub struct Killer {
+    token: CancellationToken,
+    why: Arc<std::sync::OnceLock<Close>>,
+}
+
+impl Killer {
+    /// Asks the session to close with `close` (the first request wins).
+    pub fn kill(&self, close: Close) {
+        let _ = self.why.set(close);
+        self.token.cancel();
+    }
+
+    /// Resolves with the close once [`Self::kill`] was called.
+    pub async fn killed(&self) -> Close {
+        self.token.cancelled().await;
+        self.why
+            .get()
+            .cloned()
+            .unwrap_or_else(|| Close::new(CloseCode::Internal, "closed"))
+    }
+}
+
+/// What the commit thread holds of one session.
+pub struct SessionHandle {
+    /// The relay's number for the session.
+    pub id: u64,
+    /// Who it is.
+    pub identity: IdentityId,
+    /// Its role.
+    pub role: Role,
+    /// Its outbound queue (bounded).
+    pub tx: mpsc::Sender<Utf8Bytes>,
+    /// Bytes queued and not yet written, shared with the session, to bound the queue in bytes.
+    pub queued_bytes: Arc<AtomicUsize>,
+    /// Closes it.
+    pub killer: Killer,
+}
+
+struct Entry {
+    handle: SessionHandle,
+    /// Whether it has subscribed: only live sessions get deliveries.
+    live: bool,
+}
+
+/// Every connected session, by number (numbers increase, so the first of an identity's
+/// sessions in the map is its oldest).
+pub struct Fanout {
+    cell: Arc<Cell>,
+    sessions: BTreeMap<u64, Entry>,
+    max_queue_bytes: usize,
+    max_per_identity: usize,
+}
+
+impl Fanout {
+    /// An empty registry.
+    pub fn new(cell: Arc<Cell>) -> Self {
+        let limits = cell.limits();
+        Fanout {
+            max_queue_bytes: limits.outbound_queue_bytes,
+            max_per_identity: limits.max_sessions_per_identity.max(1),
+            cell,
+            sessions: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a session. If its identity now has more sessions than allowed, the oldest is
+    /// closed with 4010 (a deterministic policy: the newest device wins).
+    pub fn register(&mut self, handle: SessionHandle) {
+        let same: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, e)| e.handle.identity == handle.identity)
+            .map(|(id, _)| *id)
+            .collect();
+        let excess = (same.len() + 1).saturating_sub(self.max_per_identity);
+        for id in same.into_iter().take(excess) {
+            if let Some(old) = self.sessions.remove(&id) {
+                old.handle.killer.kill(Close::new(
+                    CloseCode::Superseded,
+                    format!(
+                        "a newer session of `{}` replaced this one (limit {})",
+                        handle.identity, self.max_per_identity
+                    ),
+                ));
+            }
+        }
+        self.sessions.insert(
+            handle.id,
+            Entry {
+                handle,
+                live: false,
+            },
+        );
+    }
+
+    /// Removes a session (it closed).
+    pub fn unregister(&mut self, id: u64) {
+        self.sessions.remove(&id);
+    }
+
+    /// Starts deliveries to a session.
+    pub fn go_live(&mut self, id: u64) {
+        if let Some(e) = self.sessions.get_mut(&id) {
+            e.live = true;
+        }
+    }
+
+    /// Number of connected sessions.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether no session is connected.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    /// Queues a frame to one session (an acknowledgement or error).
+    pub fn send_to(&mut self, id: u64, frame: Utf8Bytes) {
+        if let Some(e) = self.sessions.get(&id)
+            && !self.push(&e.handle, frame)
+        {
+            self.sessions.remove(&id);
+        }
+    }
+
+    /// Delivers durable records to every live session that may see them. Taking `&Durable`
+    /// makes delivering an act that is not yet on disk a compile error.
+    pub fn deliver(&mut self, durable: &Durable, records: &[Record]) {
+        debug_assert_eq!(durable.count() as usize, records.len());
+        let mut dead = Vec::new();
+        for record in records {
+            let frame = deliver_frame(record);
+            for (id, e) in &self.sessions {
+                if e.live
+                    && policy::can_see(&self.cell, &e.handle.identity, &record.act)
+                    && !self.push(&e.handle, frame.clone())
+                {
+                    dead.push(*id);
+                }
+            }
+        }
+        for id in dead {
+            self.sessions.remove(&id);
+        }
+    }
+
+    /// Queues a frame to every live session (checkpoints).
+    pub fn broadcast(&mut self, frame: Utf8Bytes) {
+        let dead: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, e)| e.live && !self.push(&e.handle, frame.clone()))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in dead {
+            self.sessions.remove(&id);
+        }
+    }
+
+    /// Closes every session with `close`.
+    pub fn kill_all(&mut self, close: &Close) {
+        for e in self.sessions.values() {
+            e.handle.killer.kill(close.clone());
+        }
+    }
+
+    /// Queues one frame; false (and the session told to close) when it cannot keep up or is
+    /// gone.
+    fn push(&self, h: &SessionHandle, frame: Utf8Bytes) -> bool {
+        let len = frame.len();
+        if h.queued_bytes.load(Ordering::Relaxed) + len > self.max_queue_bytes {
+            h.killer.kill(too_slow("bytes"));
+            return false;
+        }
+        match h.tx.try_send(frame) {
+            Ok(()) => {
+                h.queued_bytes.fetch_add(len, Ordering::Relaxed);
+                true
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                h.killer.kill(too_slow("frames"));
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+fn too_slow(what: &str) -> Close {
+    Close::new(
+        CloseCode::TooSlow,
+        format!("outbound queue full ({what}); reconnect and resume"),
+    )
+}
+
+/// The `deliver` frame of a record, built once for all recipients.
+pub fn deliver_frame(record: &Record) -> Utf8Bytes {
+    let record = serde_json::to_string(record).unwrap_or_default();
+    Utf8Bytes::from(format!(r#"{{"type":"deliver","record":{record}}}"#))
+}

@@ -1,0 +1,48 @@
+//! The fusioncell relay: one cell, served over TLS WebSockets.
+//!
+//! The pipeline of one act, in file order:
+//! 1. [`listener`] accepts a TCP connection under the connection caps;
+//! 2. [`upgrade`] completes TLS and the WebSocket upgrade (Origin check, frame limits) within
+//!    their deadlines;
+//! 3. [`handshake`] challenges the client and yields an [`handshake::Authenticated`] proof, or
+//!    closes with a code and journals a security event;
+//! 4. [`session`] reads frames, rate-limits, verifies each act's signature, and submits it;
+//! 5. [`sequencer`] decides: authorization, per-actor sequence, retry or equivocation, skew;
+//! 6. [`commit`] is the one thread that owns the journal: it batches decisions, writes and
+//!    fsyncs them (group commit), then acknowledges and hands them to
+//! 7. [`fanout`], which encodes each record once and queues it to every session allowed to
+//!    see it; a session whose bounded queue is full is closed as "too slow";
+//! 8. [`resume`] replays the journal to a session that subscribes from an earlier point.
+//!
+//! [`server`] wires these together and owns every task; [`shutdown`] drains them in pipeline
+//! order; [`error`] is the only place close codes are chosen.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod commit;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod fanout;
+pub mod handshake;
+pub mod listener;
+pub mod rate;
+pub mod resume;
+pub mod sequencer;
+pub mod server;
+pub mod session;
+pub mod shutdown;
+pub mod tls;
+pub mod upgrade;
+pub mod verify;
+
+pub use config::RelayConfig;
+pub use error::RelayError;
+pub use server::{Server, ShutdownReport};
+
+/// Milliseconds since the Unix epoch, the relay's clock for record and checkpoint times.
+pub fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,102 @@
+//! The accept loop and the life of one connection up to its session.
+//!
+//! Every connection gets its own task *before* TLS starts, so a slow handshake never blocks
+//! the loop (SECURITY-NOTES P5); it holds a permit of the connection cap for its whole life and
+//! a permit of the pending-login cap until it has logged in. Over a cap, the socket is dropped
+//! at once.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
+
+use crate::commit::Command;
+use crate::context::{Context, report};
+use crate::handshake;
+use crate::session;
+use crate::upgrade;
+
+/// Accepts connections until shutdown.
+pub async fn run(listener: TcpListener, ctx: Arc<Context>, commands: mpsc::Sender<Command>) {
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = ctx.shutdown.triggered() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (tcp, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(connection) = ctx.connections.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "refused: connection limit reached");
+            continue;
+        };
+        let Ok(pending) = ctx.pending.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "refused: too many connections waiting to log in");
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let task = serve(
+            tcp,
+            peer,
+            ctx.clone(),
+            commands.clone(),
+            connection,
+            pending,
+        );
+        ctx.shutdown.spawn(task);
+    }
+    tracing::info!("listener stopped");
+}
+
+/// TLS, upgrade, login, then the session.
+async fn serve(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    ctx: Arc<Context>,
+    commands: mpsc::Sender<Command>,
+    _connection: OwnedSemaphorePermit,
+    pending: OwnedSemaphorePermit,
+) {
+    let before_login = async {
+        let stream = upgrade::tls(tcp, &ctx).await?;
+        upgrade::websocket(stream, &ctx).await
+    };
+    let mut ws = tokio::select! {
+        biased;
+        () = ctx.shutdown.triggered() => return,
+        ws = before_login => match ws {
+            Ok(ws) => ws,
+            Err(e) => {
+                tracing::debug!(%peer, "connection dropped: {e}");
+                return;
+            }
+        },
+    };
+    let login = tokio::select! {
+        biased;
+        () = ctx.shutdown.triggered() => return,
+        login = handshake::login(&mut ws, &ctx, peer) => login,
+    };
+    drop(pending);
+    match login {
+        Ok(auth) => session::run(ws, auth, ctx, commands).await,
+        Err(failure) => {
+            tracing::warn!(%peer, code = failure.close.code.code(), "login refused: {}", failure.close.reason);
+            if let Some(body) = failure.event {
+                report(&commands, body, None).await;
+            }
+            let (mut sink, mut stream) = ws.split();
+            failure.close.send(&mut sink, &mut stream).await;
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! The sequencer's decisions: whether a verified act is accepted, is an exact retry of one
+//! already accepted, or is refused — and, if accepted, its place in the cell.
+//!
+//! It is plain state with no I/O, owned by the commit thread, so decisions are made one at a
+//! time in journal order. The same state is rebuilt on restart by [`Sequencer::observe`]-ing
+//! every journaled record: a per-actor high-water mark survives restarts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use fusioncell_cell::{Cell, policy};
+use fusioncell_keys::{SigningKey, sha256};
+use fusioncell_wire::{
+    Act, ActKind, Digest, ErrorCode, IdentityId, Record, SignatureBytes, canonical,
+};
+
+use crate::verify::{Rejection, VerifiedAct};
+
+/// What the sequencer remembers of one accepted act, to answer an exact retry with the
+/// original acknowledgement and to recognise equivocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    /// The record's cell sequence number.
+    pub cell_seq: u64,
+    /// The relay's time of sequencing.
+    pub ts: i64,
+    /// SHA-256 of the act's canonical bytes.
+    pub digest: [u8; 32],
+}
+
+/// Per-actor memory: the highest sequence number used and every accepted act by number.
+#[derive(Debug, Default)]
+struct Marks {
+    last: u64,
+    accepted: HashMap<u64, Accepted>,
+}
+
+/// The outcome of [`Sequencer::decide`].
+#[derive(Debug)]
+pub enum Decision {
+    /// A new record, already numbered; it must be journaled before anyone hears of it.
+    Accept(Record),
+    /// The exact act was accepted before: answer with the original acknowledgement.
+    Retry(Accepted),
+    /// Refused.
+    Reject(Rejection),
+}
+
+/// The sequencer state.
+pub struct Sequencer {
+    cell: Arc<Cell>,
+    next: u64,
+    actors: HashMap<IdentityId, Marks>,
+    skew_ms: i64,
+}
+
+impl Sequencer {
+    /// An empty sequencer for the cell.
+    pub fn new(cell: Arc<Cell>) -> Self {
+        let skew_ms = i64::try_from(cell.limits().clock_skew_ms).unwrap_or(i64::MAX);
+        Sequencer {
+            cell,
+            next: 0,
+            actors: HashMap::new(),
+            skew_ms,
+        }
+    }
+
+    /// Takes a journaled record into account (recovery on restart, and after each decision).
+    pub fn observe(&mut self, record: &Record) {
+        self.next = self.next.max(record.seq + 1);
+        if record.act.actor.is_relay() {
+            return;
+        }
+        let marks = self.actors.entry(record.act.actor.clone()).or_default();
+        marks.last = marks.last.max(record.act.seq);
+        marks.accepted.insert(
+            record.act.seq,
+            Accepted {
+                cell_seq: record.seq,
+                ts: record.ts,
+                digest: sha256(&canonical::act_bytes(&record.act)),
+            },
+        );
+    }
+
+    /// The cell sequence number the next record gets.
+    pub fn next_seq(&self) -> u64 {
+        self.next
+    }
+
+    /// The highest act sequence number `who` has used (0 if none).
+    pub fn last_seq(&self, who: &IdentityId) -> u64 {
+        self.actors.get(who).map_or(0, |m| m.last)
+    }
+
+    /// Decides on a verified act at relay time `now`. An accepted act is numbered and
+    /// remembered at once, so the next decision sees it.
+    pub fn decide(&mut self, act: VerifiedAct, now: i64) -> Decision {
+        let a = &act.signed().act;
+        if let Some(marks) = self.actors.get(&a.actor) {
+            if let Some(prev) = marks.accepted.get(&a.seq) {
+                if prev.digest == act.digest() {
+                    return Decision::Retry(*prev);
+                }
+                return Decision::Reject(Rejection::new(
+                    ErrorCode::Equivocation,
+                    format!(
+                        "`{}` already used sequence number {} for a different act (record {})",
+                        a.actor, a.seq, prev.cell_seq
+                    ),
+                ));
+            }
+            if a.seq <= marks.last {
+                return Decision::Reject(Rejection::new(
+                    ErrorCode::StaleSeq,
+                    format!("sequence number {} is not above {}", a.seq, marks.last),
+                ));
+            }
+        }
+        if a.seq == 0 {
+            return Decision::Reject(Rejection::new(
+                ErrorCode::StaleSeq,
+                "sequence numbers start at 1",
+            ));
+        }
+        if (a.ts - now).abs() > self.skew_ms {
+            return Decision::Reject(Rejection::new(
+                ErrorCode::ClockSkew,
+                format!(
+                    "timestamp is {} ms from the relay's clock; the window is ±{} ms",
+                    a.ts - now,
+                    self.skew_ms
+                ),
+            ));
+        }
+        if let Err(denied) = policy::authorize(&self.cell, a) {
+            return Decision::Reject(Rejection::new(denied.code, denied.reason));
+        }
+        let record = Record::new(self.next, now, act.into_signed());
+        self.observe(&record);
+        Decision::Accept(record)
+    }
+
+    /// Numbers and signs a record of the relay's own (its actor sequence number is its cell
+    /// sequence number, so it strictly increases too).
+    pub fn relay_record(
+        &mut self,
+        key: &SigningKey,
+        kind: ActKind,
+        body: String,
+        now: i64,
+    ) -> Record {
+        let act = Act {
+            kind,
+            cell: self.cell.id().clone(),
+            channel: None,
+            actor: IdentityId::relay(),
+            seq: self.next,
+            ts: now,
+            body_sha256: Digest(sha256(body.as_bytes())),
+        };
+        let sig = SignatureBytes(key.sign(&canonical::act_bytes(&act)));
+        let record = Record {
+            seq: self.next,
+            ts: now,
+            act,
+            body: Some(body),
+            sig,
+        };
+        self.observe(&record);
+        record
+    }
+}

@@ -1,0 +1,155 @@
+//! The relay as a value: [`Server::spawn`] opens (or recovers) the journal, starts the commit
+//! thread and the listener, and returns a handle; [`Server::shutdown`] stops them in pipeline
+//! order. Dropping the handle triggers shutdown too, so no task outlives its owner.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use fusioncell_journal::{Journal, Options};
+use fusioncell_wire::{ActKind, Digest, PublicKeyBytes, RecoveredBody};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use crate::commit::{self, Command, CommitConfig};
+use crate::context::Context;
+use crate::sequencer::Sequencer;
+use crate::shutdown::Shutdown;
+use crate::{RelayConfig, RelayError, listener, now_ms};
+
+/// Capacity of the queue into the commit thread: bounded, so a flood backs up into the
+/// sessions that cause it.
+const COMMAND_QUEUE: usize = 4096;
+
+/// A running relay.
+pub struct Server {
+    addr: SocketAddr,
+    shutdown: Shutdown,
+    commit: Option<std::thread::JoinHandle<Result<u64, fusioncell_journal::JournalError>>>,
+    recovery: fusioncell_journal::Recovery,
+}
+
+/// What a clean shutdown left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Records in the journal, all covered by the final checkpoint.
+    pub records: u64,
+}
+
+impl Server {
+    /// Opens the journal (recovering it if needed), binds the listener and starts serving.
+    pub async fn spawn(config: RelayConfig) -> Result<Server, RelayError> {
+        let RelayConfig {
+            cell,
+            relay_key,
+            config_sha256,
+            tls,
+            listen,
+            journal_dir,
+        } = config;
+        if relay_key.public_key().bytes() != cell.relay().public_key.bytes() {
+            return Err(RelayError::WrongRelayKey);
+        }
+        let mut sequencer = Sequencer::new(cell.clone());
+        let options = Options {
+            fsync: !cell.relay().dangerous_no_fsync,
+        };
+        let (mut journal, recovery) =
+            Journal::open(&journal_dir, options, |r| sequencer.observe(r))?;
+        if let Some(found) = journal.cell()
+            && found != cell.id()
+        {
+            return Err(RelayError::OtherCell {
+                expected: cell.id().to_string(),
+                found: found.to_string(),
+            });
+        }
+        let now = now_ms();
+        let first = if journal.size() == 0 {
+            let body = cell.open_body(config_sha256);
+            let body = serde_json::to_string(&body).unwrap_or_default();
+            sequencer.relay_record(&relay_key, ActKind::Open, body, now)
+        } else {
+            let body = RecoveredBody {
+                records: journal.size(),
+                truncated_bytes: recovery.truncated_bytes,
+                config_sha256: Digest(config_sha256),
+            };
+            let body = serde_json::to_string(&body).unwrap_or_default();
+            sequencer.relay_record(&relay_key, ActKind::Recovered, body, now)
+        };
+        let _opened: fusioncell_journal::Durable = journal.append(std::slice::from_ref(&first))?;
+        if recovery.truncated_bytes > 0 {
+            tracing::warn!(
+                "journal recovered: cut a torn final line of {} bytes; {} records intact",
+                recovery.truncated_bytes,
+                recovery.records
+            );
+        }
+
+        let tcp = TcpListener::bind(listen)
+            .await
+            .map_err(|source| RelayError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let addr = tcp.local_addr().map_err(|source| RelayError::Bind {
+            addr: listen,
+            source,
+        })?;
+
+        let shutdown = Shutdown::new();
+        let ctx = Arc::new(Context::new(
+            cell.clone(),
+            PublicKeyBytes(*relay_key.public_key().bytes()),
+            tls.map(tokio_rustls::TlsAcceptor::from),
+            journal.reader(),
+            shutdown.clone(),
+        ));
+        let (commands, rx) = mpsc::channel::<Command>(COMMAND_QUEUE);
+        let commit_config = CommitConfig { cell, relay_key };
+        let commit = std::thread::Builder::new()
+            .name("fusioncell-commit".into())
+            .spawn(move || commit::run(commit_config, journal, sequencer, rx))
+            .map_err(|e| RelayError::Thread(e.to_string()))?;
+        shutdown.spawn(listener::run(tcp, ctx, commands));
+        tracing::info!(%addr, "relay listening");
+        Ok(Server {
+            addr,
+            shutdown,
+            commit: Some(commit),
+            recovery,
+        })
+    }
+
+    /// The address the relay listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// What opening the journal found.
+    pub fn recovery(&self) -> &fusioncell_journal::Recovery {
+        &self.recovery
+    }
+
+    /// Stops accepting, closes sessions with 1001 after they got what they are owed, drains
+    /// the commit thread and writes the final checkpoint.
+    pub async fn shutdown(mut self) -> Result<ShutdownReport, RelayError> {
+        self.shutdown.trigger();
+        self.shutdown.wait().await;
+        let Some(commit) = self.commit.take() else {
+            return Err(RelayError::Thread("already shut down".into()));
+        };
+        let records = tokio::task::spawn_blocking(move || commit.join())
+            .await
+            .map_err(|e| RelayError::Thread(e.to_string()))?
+            .map_err(|_| RelayError::Thread("the commit thread panicked".into()))??;
+        tracing::info!(records, "relay stopped; final checkpoint written");
+        Ok(ShutdownReport { records })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}

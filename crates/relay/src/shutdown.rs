@@ -1,0 +1,52 @@
+//! Graceful shutdown: one token every task watches, and a tracker to wait for them.
+//!
+//! Order (the pipeline's): the listener stops accepting; sessions stop reading, finish writing
+//! what is queued and send "going away" (1001); the commit thread drains every act already
+//! submitted, makes it durable, acknowledges it and writes a final checkpoint. Nothing that was
+//! acknowledged is lost, and nothing is acknowledged that is not durable.
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// A shutdown signal plus the set of tasks that must finish before the relay has stopped.
+#[derive(Clone, Default)]
+pub struct Shutdown {
+    token: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl Shutdown {
+    /// A fresh, untriggered shutdown.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts shutting down.
+    pub fn trigger(&self) {
+        self.tasks.close();
+        self.token.cancel();
+    }
+
+    /// Resolves once shutdown has been triggered.
+    pub async fn triggered(&self) {
+        self.token.cancelled().await
+    }
+
+    /// Whether shutdown has been triggered.
+    pub fn is_triggered(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    /// Spawns a task the shutdown waits for.
+    pub fn spawn<F>(&self, fut: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn(fut);
+    }
+
+    /// Waits for every spawned task to finish (after [`Self::trigger`]).
+    pub async fn wait(&self) {
+        self.tasks.wait().await
+    }
+}

@@ -1,0 +1,99 @@
+//! The checks a session makes on an act before it may reach the sequencer, in the order of
+//! SECURITY-NOTES §3.2: cell, kind, body hash, signature. They need no shared state, so they
+//! run in parallel, one task per connection; only their result crosses to the sequencer.
+
+use fusioncell_cell::Cell;
+use fusioncell_keys::{SignatureValid, sha256};
+use fusioncell_wire::{ErrorCode, SignedAct, canonical};
+
+/// Why an act or frame was refused: the in-band error code, a reason naming the rule, and the
+/// name of the security event the journal records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The error code the sender gets.
+    pub code: ErrorCode,
+    /// A reason naming the field or rule.
+    pub reason: String,
+}
+
+impl Rejection {
+    /// A rejection with this code and reason.
+    pub fn new(code: ErrorCode, reason: impl Into<String>) -> Self {
+        Rejection {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// An act whose signature verified over its canonical bytes. Only [`verify`] makes one, so the
+/// sequencer cannot be handed an unverified act.
+#[derive(Debug, Clone)]
+pub struct VerifiedAct {
+    signed: SignedAct,
+    digest: [u8; 32],
+    _proof: SignatureValid,
+}
+
+impl VerifiedAct {
+    /// The act and its body.
+    pub fn signed(&self) -> &SignedAct {
+        &self.signed
+    }
+
+    /// SHA-256 of the act's canonical bytes: its identity for retries and equivocation.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+
+    /// Gives up the act.
+    pub fn into_signed(self) -> SignedAct {
+        self.signed
+    }
+}
+
+/// Checks an act from a session authenticated as its actor (the caller has compared the actor
+/// with the session's identity).
+pub fn verify(cell: &Cell, signed: SignedAct) -> Result<VerifiedAct, Rejection> {
+    let act = &signed.act;
+    if act.cell != *cell.id() {
+        return Err(Rejection::new(
+            ErrorCode::WrongCell,
+            format!("act is for cell `{}`, this is `{}`", act.cell, cell.id()),
+        ));
+    }
+    if act.kind.is_relay_kind() {
+        return Err(Rejection::new(
+            ErrorCode::WrongKind,
+            format!("`{}` acts are written by the relay only", act.kind.as_str()),
+        ));
+    }
+    if sha256(signed.body.as_bytes()) != act.body_sha256.0 {
+        return Err(Rejection::new(
+            ErrorCode::BodyHashMismatch,
+            "body_sha256 is not the SHA-256 of body",
+        ));
+    }
+    let Some(identity) = cell.identity(&act.actor) else {
+        return Err(Rejection::new(
+            ErrorCode::Forbidden,
+            format!("unknown actor `{}`", act.actor),
+        ));
+    };
+    let bytes = canonical::act_bytes(act);
+    let proof = identity
+        .public_key
+        .verify(&bytes, &signed.sig.0)
+        .map_err(|_| {
+            Rejection::new(
+                ErrorCode::BadSignature,
+                format!("signature of `{}` does not verify over the act", act.actor),
+            )
+        })?;
+    let digest = sha256(&bytes);
+    Ok(VerifiedAct {
+        signed,
+        digest,
+        _proof: proof,
+    })
+}

@@ -1,0 +1,332 @@
+//! Shared set-up: a cell folder, a relay, clients, raw connections.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fusioncell::init::{InitParams, write_cell_folder};
+use fusioncell::load::{self, ConnectArgs, LoadedCell};
+use fusioncell_client::connection::{self, Expect, Target, Ws};
+use fusioncell_client::{Client, ClientConfig};
+use fusioncell_keys::SigningKey;
+use fusioncell_relay::Server;
+use fusioncell_wire::{CellId, IdentityId, PublicKeyBytes, ServerMsg};
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::Message;
+
+/// A cell folder written like `fusioncell init` does, in a temporary directory.
+pub struct TestCell {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+impl TestCell {
+    /// The example cell with the given `[limits]` keys set (the example lists each one
+    /// commented out with its default).
+    pub fn new(limits: &[(&str, &str)]) -> TestCell {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("cell");
+        let params = InitParams {
+            cell_id: CellId::new("test-cell").expect("id"),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            hosts: vec![],
+        };
+        let config = write_cell_folder(&root, &params).expect("init");
+        let mut text = std::fs::read_to_string(&config).expect("read config");
+        for (key, value) in limits {
+            let prefix = format!("# {key} = ");
+            let start = text
+                .find(&prefix)
+                .unwrap_or_else(|| panic!("no limit `{key}`"));
+            let end = start + text[start..].find('\n').expect("line end");
+            text.replace_range(start..end, &format!("{key} = {value}"));
+        }
+        std::fs::write(&config, text).expect("write config");
+        TestCell { dir, config }
+    }
+
+    /// The example cell with limits generous enough for tests that post a lot.
+    pub fn busy() -> TestCell {
+        TestCell::busy_with(&[])
+    }
+
+    /// [`TestCell::busy`] with more limits set.
+    pub fn busy_with(limits: &[(&str, &str)]) -> TestCell {
+        let mut all = vec![
+            ("acts_per_minute", "1000000"),
+            ("act_burst", "100000"),
+            ("bytes_per_second", "100000000"),
+        ];
+        all.extend_from_slice(limits);
+        TestCell::new(&all)
+    }
+
+    pub fn loaded(&self) -> LoadedCell {
+        load::cell(&self.config).expect("load cell")
+    }
+
+    pub fn journal_dir(&self) -> PathBuf {
+        self.dir.path().join("cell").join("journal")
+    }
+
+    pub fn key_path(&self, id: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("cell")
+            .join("keys")
+            .join(format!("{id}.key"))
+    }
+
+    pub fn key(&self, id: &str) -> SigningKey {
+        load::signing_key(&self.key_path(id)).expect("key")
+    }
+
+    pub fn folder(&self) -> &Path {
+        self.config.parent().expect("folder")
+    }
+}
+
+/// A relay serving a test cell.
+pub struct Relay {
+    server: Option<Server>,
+    pub url: String,
+}
+
+impl Relay {
+    pub async fn start(cell: &TestCell) -> Relay {
+        let loaded = cell.loaded();
+        let config = load::relay_config(&loaded, None, false).expect("relay config");
+        let server = Server::spawn(config).await.expect("relay starts");
+        let url = format!("wss://127.0.0.1:{}", server.local_addr().port());
+        Relay {
+            server: Some(server),
+            url,
+        }
+    }
+
+    pub fn server(&self) -> &Server {
+        self.server.as_ref().expect("running")
+    }
+
+    /// Clean shutdown; returns the final journal size.
+    pub async fn stop(mut self) -> u64 {
+        let server = self.server.take().expect("running");
+        server.shutdown().await.expect("clean shutdown").records
+    }
+}
+
+/// The client configuration for `id`, as `--config` builds it, pointed at `relay`.
+pub fn client_config(cell: &TestCell, relay: &Relay, id: &str) -> ClientConfig {
+    load::client_config(&ConnectArgs {
+        config: Some(cell.config.clone()),
+        relay: Some(relay.url.clone()),
+        identity: id.to_owned(),
+        key: None,
+        ca: None,
+    })
+    .expect("client config")
+}
+
+/// A connected client library instance.
+pub async fn client(cell: &TestCell, relay: &Relay, id: &str) -> Client {
+    Client::connect(client_config(cell, relay, id))
+        .await
+        .expect("client connects")
+}
+
+/// Subscribes from now and waits until the subscription is live, so that everything posted
+/// afterwards is delivered.
+pub async fn live(client: &Client) -> fusioncell_client::Subscription {
+    let mut sub = client.subscribe(None).await.expect("subscribe");
+    loop {
+        match sub.next().await.expect("subscription open") {
+            fusioncell_client::Event::Live { .. } => return sub,
+            _ => continue,
+        }
+    }
+}
+
+/// A raw WebSocket to the relay, TLS done, not logged in.
+pub async fn raw(cell: &TestCell, relay: &Relay) -> Ws {
+    let ca = std::fs::read(cell.folder().join("tls/ca.pem")).expect("ca");
+    let target = Target::new(&relay.url, Some(&ca)).expect("target");
+    connection::dial(&target).await.expect("dial")
+}
+
+/// A raw WebSocket logged in as `id`.
+pub async fn raw_login(cell: &TestCell, relay: &Relay, id: &str) -> Ws {
+    let mut ws = raw(cell, relay).await;
+    let loaded = cell.loaded();
+    let expect = Expect {
+        cell: Some(loaded.cell.id().clone()),
+        relay_key: Some(PublicKeyBytes(*loaded.cell.relay().public_key.bytes())),
+    };
+    let key = cell.key(id);
+    connection::login(&mut ws, &IdentityId::new(id).expect("id"), &key, &expect)
+        .await
+        .expect("login");
+    ws
+}
+
+/// What a raw connection received next: a protocol frame or a close.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // a test value, moved a few times
+pub enum Got {
+    Msg(ServerMsg),
+    Close(u16, String),
+    Gone,
+}
+
+/// The next frame within `secs` seconds (pings skipped).
+pub async fn next(ws: &mut Ws, secs: u64) -> Got {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let msg = match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => panic!("nothing received within {secs} s"),
+            Ok(m) => m,
+        };
+        match msg {
+            None | Some(Err(_)) => return Got::Gone,
+            Some(Ok(Message::Text(t))) => {
+                return Got::Msg(ServerMsg::from_json(&t).expect("relay frames parse"));
+            }
+            Some(Ok(Message::Close(f))) => {
+                let (code, reason) = f.map_or((1005, String::new()), |f| {
+                    (u16::from(f.code), f.reason.to_string())
+                });
+                return Got::Close(code, reason);
+            }
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+/// Reads frames until a close arrives (within `secs`), returning its code and reason.
+pub async fn expect_close(ws: &mut Ws, secs: u64) -> (u16, String) {
+    loop {
+        match next(ws, secs).await {
+            Got::Close(code, reason) => return (code, reason),
+            Got::Gone => panic!("connection dropped without a close frame"),
+            Got::Msg(_) => continue,
+        }
+    }
+}
+
+/// The journal's records, read from disk.
+pub fn journal_records(cell: &TestCell) -> Vec<fusioncell_wire::Record> {
+    fusioncell_journal::read_records(&cell.journal_dir()).expect("journal reads")
+}
+
+/// Security events journaled so far, as (event, reason).
+pub fn security_events(cell: &TestCell) -> Vec<(String, String)> {
+    journal_records(cell)
+        .into_iter()
+        .filter(|r| r.act.kind == fusioncell_wire::ActKind::Security)
+        .map(|r| {
+            let body: fusioncell_wire::SecurityBody =
+                serde_json::from_str(r.body.as_deref().expect("body")).expect("security body");
+            (body.event, body.reason)
+        })
+        .collect()
+}
+
+/// Polls `cond` every 20 ms until it holds or `secs` pass.
+pub async fn eventually(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while tokio::time::Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cond()
+}
+
+impl Relay {
+    /// A relay on a given address (to restart one where its clients expect it).
+    pub async fn start_at(cell: &TestCell, addr: std::net::SocketAddr) -> Relay {
+        let loaded = cell.loaded();
+        let mut tries = 0;
+        let server = loop {
+            match Server::spawn(load::relay_config(&loaded, Some(addr), false).expect("config"))
+                .await
+            {
+                Ok(s) => break s,
+                Err(_) if tries < 50 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("relay does not restart on {addr}: {e}"),
+            }
+        };
+        Relay {
+            url: format!("wss://127.0.0.1:{}", server.local_addr().port()),
+            server: Some(server),
+        }
+    }
+}
+
+/// A signed act frame as `id` would send it, with full control over every field.
+pub fn act_frame(
+    cell: &TestCell,
+    id: &str,
+    channel: &str,
+    seq: u64,
+    body: &str,
+) -> fusioncell_wire::SignedAct {
+    let loaded = cell.loaded();
+    let act = fusioncell_wire::Act {
+        kind: fusioncell_wire::ActKind::Post,
+        cell: loaded.cell.id().clone(),
+        channel: Some(fusioncell_wire::ChannelId::new(channel).expect("channel")),
+        actor: IdentityId::new(id).expect("id"),
+        seq,
+        ts: now_ms(),
+        body_sha256: fusioncell_wire::Digest(fusioncell_keys::sha256(body.as_bytes())),
+    };
+    sign_act(&cell.key(id), act, body)
+}
+
+/// Signs `act` with `key` (which may be the wrong key, on purpose).
+pub fn sign_act(
+    key: &SigningKey,
+    act: fusioncell_wire::Act,
+    body: &str,
+) -> fusioncell_wire::SignedAct {
+    let sig =
+        fusioncell_wire::SignatureBytes(key.sign(&fusioncell_wire::canonical::act_bytes(&act)));
+    fusioncell_wire::SignedAct {
+        act,
+        body: body.to_owned(),
+        sig,
+    }
+}
+
+/// Sends a text frame.
+pub async fn send_text(ws: &mut Ws, text: impl Into<String>) {
+    use futures_util::SinkExt;
+    ws.send(Message::text(text.into())).await.expect("send");
+}
+
+/// Sends an act frame.
+pub async fn send_act(ws: &mut Ws, act: &fusioncell_wire::SignedAct) {
+    send_text(ws, fusioncell_wire::ClientMsg::Act(act.clone()).to_json()).await;
+}
+
+/// The next `ack` or `error`, skipping other frames.
+pub async fn next_reply(ws: &mut Ws) -> ServerMsg {
+    loop {
+        match next(ws, 10).await {
+            Got::Msg(m @ (ServerMsg::Ack { .. } | ServerMsg::Error { .. })) => return m,
+            Got::Msg(_) => continue,
+            other => panic!("expected a reply, got {other:?}"),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64
+}
