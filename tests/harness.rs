@@ -292,13 +292,7 @@ pub fn sign_act(
     act: fusioncell_wire::Act,
     body: &str,
 ) -> fusioncell_wire::SignedAct {
-    let sig =
-        fusioncell_wire::SignatureBytes(key.sign(&fusioncell_wire::canonical::act_bytes(&act)));
-    fusioncell_wire::SignedAct {
-        act,
-        body: body.to_owned(),
-        sig,
-    }
+    fusioncell_client::sign(key, act, body.to_owned())
 }
 
 /// Sends a text frame.

@@ -318,8 +318,7 @@ impl Actor {
                     body_sha256: Digest(sha256(body.as_bytes())),
                 };
                 self.next_seq += 1;
-                let sig = SignatureBytes(self.config.key.sign(&canonical::act_bytes(&act)));
-                let signed = SignedAct { act, body, sig };
+                let signed = sign(&self.config.key, act, body);
                 let frame = ClientMsg::Act(signed.clone()).to_json();
                 self.pending.insert(signed.act.seq, (signed, reply));
                 ws.send(Message::text(frame))
@@ -444,6 +443,12 @@ impl Actor {
     }
 }
 
+/// Signs `act` (whose `body_sha256` must be the hash of `body`) with `key`.
+pub fn sign(key: &SigningKey, act: Act, body: String) -> SignedAct {
+    let sig = SignatureBytes(key.sign(&canonical::act_bytes(&act)));
+    SignedAct { act, body, sig }
+}
+
 /// Whether a close code means "reconnect and resume".
 fn retryable(code: u16) -> bool {
     CloseCode::from_code(code).is_none_or(CloseCode::is_retryable) && code != 1000
@@ -454,4 +459,17 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn which_closes_are_retried() {
+        for code in [1001, 1006, 1011, 1013, 4009, 1008] {
+            assert!(super::retryable(code), "{code}");
+        }
+        for code in [1000, 4000, 4001, 4003, 4008, 4010, 1009, 1002] {
+            assert!(!super::retryable(code), "{code}");
+        }
+    }
 }

@@ -237,3 +237,32 @@ pub async fn next_msg(ws: &mut Ws) -> Result<ServerMsg, ClientError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_urls() {
+        let t = Target::new("ws://127.0.0.1:9000/x", None).unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.tls.is_none()),
+            ("127.0.0.1", 9000, true)
+        );
+        let t = Target::new("ws://[::1]:9000", None).unwrap();
+        assert_eq!(t.host, "::1");
+        for bad in [
+            "http://h:1",
+            "ws://h",
+            "ws://:1",
+            "ws://h:port",
+            "wss://h:1",
+        ] {
+            assert!(Target::new(bad, None).is_err(), "{bad}");
+        }
+        assert!(matches!(
+            Target::new("wss://h:1", Some(b"junk")),
+            Err(ClientError::Ca(_))
+        ));
+    }
+}

@@ -219,3 +219,115 @@ pub fn deliver_frame(record: &Record) -> Utf8Bytes {
     let record = serde_json::to_string(record).unwrap_or_default();
     Utf8Bytes::from(format!(r#"{{"type":"deliver","record":{record}}}"#))
 }
+
+#[cfg(test)]
+mod tests {
+    use fusioncell_journal::{Journal, Options};
+    use fusioncell_wire::ActKind;
+
+    use super::*;
+    use crate::sequencer::{Decision, Sequencer};
+    use crate::testing::{example_cell, key, verified};
+
+    const NOW: i64 = 1_764_115_200_000;
+
+    struct Probe {
+        rx: mpsc::Receiver<Utf8Bytes>,
+        killer: Killer,
+    }
+
+    fn session(f: &mut Fanout, id: u64, who: &str, queue: usize) -> Probe {
+        let (tx, rx) = mpsc::channel(queue);
+        let killer = Killer::default();
+        let cell = example_cell();
+        let identity = IdentityId::new(who).unwrap();
+        let role = cell.identity(&identity).unwrap().role;
+        f.register(SessionHandle {
+            id,
+            identity,
+            role,
+            tx,
+            queued_bytes: Arc::default(),
+            killer: killer.clone(),
+        });
+        f.go_live(id);
+        Probe { rx, killer }
+    }
+
+    /// Durable posts to `channel`, through a real journal.
+    fn durable_posts(n: u64, channel: &str) -> (tempfile::TempDir, Durable, Vec<Record>) {
+        let dir = tempfile::tempdir().unwrap();
+        let cell = example_cell();
+        let mut seq = Sequencer::new(cell.clone());
+        let body = serde_json::to_string(&cell.open_body([0; 32])).unwrap();
+        let open = seq.relay_record(&key("relay"), ActKind::Open, body, NOW);
+        let (mut journal, _) = Journal::open(dir.path(), Options::default(), |_| {}).unwrap();
+        let _ = journal.append(&[open]).unwrap();
+        let records: Vec<Record> = (1..=n)
+            .map(
+                |i| match seq.decide(verified(&cell, "israel", channel, i, NOW, "m"), NOW) {
+                    Decision::Accept(r) => r,
+                    other => panic!("{other:?}"),
+                },
+            )
+            .collect();
+        let durable = journal.append(&records).unwrap();
+        (dir, durable, records)
+    }
+
+    #[tokio::test]
+    async fn delivers_to_readers_only() {
+        let mut f = Fanout::new(example_cell());
+        let mut syria = session(&mut f, 1, "syria", 16);
+        let mut france = session(&mut f, 2, "france", 16);
+        let (_dir, durable, records) = durable_posts(1, "us-israel");
+        f.deliver(&durable, &records);
+        assert!(
+            syria.rx.try_recv().is_err(),
+            "syria is not on the back-channel"
+        );
+        assert!(france.rx.try_recv().is_err());
+        let (_dir, durable, records) = durable_posts(1, "diplomacy");
+        f.deliver(&durable, &records);
+        assert!(syria.rx.try_recv().is_ok());
+        assert!(france.rx.try_recv().is_ok(), "france reads diplomacy");
+    }
+
+    /// The frame is encoded once and shared: every recipient gets the same bytes.
+    #[tokio::test]
+    async fn one_frame_for_all_recipients() {
+        let mut f = Fanout::new(example_cell());
+        let mut a = session(&mut f, 1, "syria", 16);
+        let mut b = session(&mut f, 2, "us", 16);
+        let (_dir, durable, records) = durable_posts(1, "diplomacy");
+        f.deliver(&durable, &records);
+        let (fa, fb) = (a.rx.try_recv().unwrap(), b.rx.try_recv().unwrap());
+        assert_eq!(fa.as_str().as_ptr(), fb.as_str().as_ptr(), "same buffer");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_closes_the_session_as_too_slow() {
+        let mut f = Fanout::new(example_cell());
+        let slow = session(&mut f, 1, "syria", 2);
+        let mut fast = session(&mut f, 2, "us", 16);
+        let (_dir, durable, records) = durable_posts(3, "diplomacy");
+        f.deliver(&durable, &records);
+        let close = slow.killer.killed().await;
+        assert_eq!(close.code, CloseCode::TooSlow);
+        assert_eq!(f.len(), 1, "the slow session is gone from the registry");
+        for _ in 0..3 {
+            assert!(fast.rx.try_recv().is_ok(), "others get everything");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_oldest_session_beyond_the_limit_is_superseded() {
+        let mut f = Fanout::new(example_cell());
+        let limit = example_cell().limits().max_sessions_per_identity;
+        let probes: Vec<Probe> = (0..=limit as u64)
+            .map(|i| session(&mut f, i, "syria", 4))
+            .collect();
+        assert_eq!(probes[0].killer.killed().await.code, CloseCode::Superseded);
+        assert_eq!(f.len(), limit);
+    }
+}

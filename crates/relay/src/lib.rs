@@ -31,6 +31,8 @@ pub mod sequencer;
 pub mod server;
 pub mod session;
 pub mod shutdown;
+#[cfg(test)]
+mod testing;
 pub mod tls;
 pub mod upgrade;
 pub mod verify;

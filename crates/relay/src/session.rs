@@ -137,7 +137,7 @@ pub async fn run(
     } else {
         tracing::info!(session = id, identity = %auth.identity, "peer went away");
     }
-    let _ = ctx; // the connection permit is released by the caller
+    drop(ctx);
 }
 
 impl Session {
@@ -214,6 +214,13 @@ impl Session {
     async fn on_text(&mut self, sink: &mut Sink, text: &str) -> Option<Close> {
         let limits = self.ctx.cell.limits();
         let who = &self.auth.identity;
+        // Parsed before the rate check so that a refused act's error names its sequence
+        // number (the client can then fail that post instead of waiting).
+        let parsed = ClientMsg::from_json(text);
+        let act_seq = match &parsed {
+            Ok(ClientMsg::Act(a)) => Some(a.act.seq),
+            _ => None,
+        };
         if !self
             .ctx
             .rate
@@ -232,7 +239,7 @@ impl Session {
                     "over {} acts per minute (burst {}) or {} bytes per second",
                     limits.acts_per_minute, limits.act_burst, limits.bytes_per_second
                 ),
-                seq: None,
+                seq: act_seq,
             };
             return match sink.send(Message::text(err.to_json())).await {
                 Ok(()) => None,
@@ -240,7 +247,7 @@ impl Session {
             };
         }
         self.strikes = 0;
-        let msg = match ClientMsg::from_json(text) {
+        let msg = match parsed {
             Ok(m) => m,
             Err(e) => {
                 self.refuse(

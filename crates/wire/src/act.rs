@@ -26,6 +26,14 @@ pub enum ActKind {
 }
 
 impl ActKind {
+    /// Every kind, for documentation and tests.
+    pub const ALL: [ActKind; 4] = [
+        ActKind::Post,
+        ActKind::Open,
+        ActKind::Security,
+        ActKind::Recovered,
+    ];
+
     /// The kind's name, as in JSON and in the domain tag.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -51,7 +51,56 @@ impl ClientMsg {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::act::{Act, ActKind};
+    use crate::bytes::Digest;
+    use crate::ids::{CellId, ChannelId};
+
+    fn frame() -> impl Strategy<Value = ClientMsg> {
+        let name = "[a-z0-9][a-z0-9_-]{0,12}";
+        let act = (
+            name,
+            name,
+            name,
+            any::<u64>(),
+            any::<i64>(),
+            any::<[u8; 32]>(),
+            ".*",
+            any::<[u8; 64]>(),
+        )
+            .prop_map(|(cell, channel, actor, seq, ts, h, body, sig)| {
+                ClientMsg::Act(SignedAct {
+                    act: Act {
+                        kind: ActKind::Post,
+                        cell: CellId::new(cell).unwrap(),
+                        channel: Some(ChannelId::new(channel).unwrap()),
+                        actor: IdentityId::new(actor).unwrap(),
+                        seq,
+                        ts,
+                        body_sha256: Digest(h),
+                    },
+                    body,
+                    sig: SignatureBytes(sig),
+                })
+            });
+        let login = (name, any::<[u8; 64]>()).prop_map(|(id, sig)| ClientMsg::Login {
+            identity: IdentityId::new(id).unwrap(),
+            sig: SignatureBytes(sig),
+        });
+        let subscribe =
+            proptest::option::of(any::<u64>()).prop_map(|from| ClientMsg::Subscribe { from });
+        prop_oneof![act, login, subscribe]
+    }
+
+    proptest! {
+        /// Every frame survives JSON exactly: what the relay verifies is what the client sent.
+        #[test]
+        fn frames_round_trip(msg in frame()) {
+            prop_assert_eq!(ClientMsg::from_json(&msg.to_json()).unwrap(), msg);
+        }
+    }
 
     #[test]
     fn strict_parsing() {

@@ -131,6 +131,22 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for documentation and tests.
+    pub const ALL: [ErrorCode; 12] = [
+        ErrorCode::Malformed,
+        ErrorCode::BadSignature,
+        ErrorCode::BodyHashMismatch,
+        ErrorCode::WrongCell,
+        ErrorCode::WrongKind,
+        ErrorCode::UnknownChannel,
+        ErrorCode::Forbidden,
+        ErrorCode::StaleSeq,
+        ErrorCode::Equivocation,
+        ErrorCode::ClockSkew,
+        ErrorCode::RateLimited,
+        ErrorCode::Unavailable,
+    ];
+
     /// The code as it appears on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -164,6 +180,10 @@ mod tests {
     fn codes_are_unique_and_round_trip() {
         for c in CloseCode::ALL {
             assert_eq!(CloseCode::from_code(c.code()), Some(c));
+        }
+        for e in ErrorCode::ALL {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(json, format!("\"{}\"", e.as_str()));
         }
         let mut codes: Vec<u16> = CloseCode::ALL.iter().map(|c| c.code()).collect();
         codes.sort();
