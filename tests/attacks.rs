@@ -358,3 +358,17 @@ async fn the_relay_key_in_the_challenge_is_the_configured_one() {
     assert!(matches!(err, fusioncell_client::ClientError::WrongRelay(_)));
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn an_unmasked_frame_closes_1002() {
+    use tokio::io::AsyncWriteExt;
+    let cell = TestCell::busy();
+    let relay = Relay::start(&cell).await;
+    let mut ws = raw_login(&cell, &relay, "israel").await;
+    // A text frame "hi" without the mask bit, written under the WebSocket layer.
+    ws.get_mut().write_all(&[0x81, 0x02, b'h', b'i']).await.unwrap();
+    ws.get_mut().flush().await.unwrap();
+    let (code, reason) = expect_close(&mut ws, 5).await;
+    assert_eq!(code, 1002, "{reason}");
+    relay.stop().await;
+}
