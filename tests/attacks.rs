@@ -366,7 +366,10 @@ async fn an_unmasked_frame_closes_1002() {
     let relay = Relay::start(&cell).await;
     let mut ws = raw_login(&cell, &relay, "israel").await;
     // A text frame "hi" without the mask bit, written under the WebSocket layer.
-    ws.get_mut().write_all(&[0x81, 0x02, b'h', b'i']).await.unwrap();
+    ws.get_mut()
+        .write_all(&[0x81, 0x02, b'h', b'i'])
+        .await
+        .unwrap();
     ws.get_mut().flush().await.unwrap();
     let (code, reason) = expect_close(&mut ws, 5).await;
     assert_eq!(code, 1002, "{reason}");

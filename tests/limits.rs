@@ -233,7 +233,7 @@ async fn a_consumer_that_stops_reading_is_cut_off_and_resumes_without_loss() {
     let mut seen = Vec::new();
     loop {
         match next(&mut slow, 10).await {
-            Got::Msg(ServerMsg::Deliver { record }) => seen.push(record.seq),
+            Got::Msg(ServerMsg::Deliver { record, .. }) => seen.push(record.seq),
             Got::Msg(_) => {}
             Got::Close(code, _) => {
                 assert_eq!(code, 4009);
@@ -255,7 +255,7 @@ async fn a_consumer_that_stops_reading_is_cut_off_and_resumes_without_loss() {
     let mut rest = Vec::new();
     loop {
         match next(&mut again, 10).await {
-            Got::Msg(ServerMsg::Deliver { record }) => rest.push(record.seq),
+            Got::Msg(ServerMsg::Deliver { record, .. }) => rest.push(record.seq),
             Got::Msg(ServerMsg::Live { .. }) => break,
             Got::Msg(_) => {}
             other => panic!("{other:?}"),

@@ -159,7 +159,9 @@ async fn resume_returns_exactly_what_was_missed() {
     let mut got = Vec::new();
     loop {
         match sub.next().await.unwrap() {
-            Event::Record { record, verified } => {
+            Event::Record {
+                record, verified, ..
+            } => {
                 assert!(verified);
                 got.push(record.seq);
             }

@@ -8,6 +8,8 @@
 //! - [`defaults`]: every [`Limits`] key, its default and the reason for it;
 //! - [`model`]: the validated [`Cell`] ([`Identity`], [`Channel`], [`Policy`],
 //!   [`RelaySettings`]), built by [`Cell::from_toml`], and the journal's `open` record body;
+//! - [`state`]: the run-time state folded from the journal
+//!   (mutes, grants, held posts, hotline deadlines, redactions), one `apply` for relay and verifier;
 //! - [`policy`]: who may read which channel, see which record, and post where
 //!   ([`authorize`] → [`Denied`]);
 //! - [`example`]: the commented example cell of the Paris talks ([`render_example`]);
@@ -20,10 +22,13 @@ pub mod example;
 pub mod file;
 pub mod model;
 pub mod policy;
+pub mod state;
 
 pub use defaults::Limits;
 pub use error::CellError;
 pub use example::{EXAMPLE_IDENTITIES, ExampleParams, render_example};
 pub use file::CellFile;
+pub use fusioncell_wire::clock::{Clock, Phase};
 pub use model::{Cell, Channel, Identity, Policy, RelaySettings};
 pub use policy::{Denied, authorize, can_read, can_see, channel_access};
+pub use state::{Audience, State};

@@ -6,18 +6,23 @@
 //! here grants them. Run-time changes (grants, mutes, freezes, moderation) are journaled acts
 //! applied on top of these rules by the sequencer, not here.
 
+use fusioncell_wire::act_body::{
+    AckBody, ClockAction, ClockBody, DecisionBody, GrantBody, InjectBody, MuteBody, ObserveBody,
+    ReceiptBody, RedactBody,
+};
 use fusioncell_wire::{Act, ActKind, ChannelAccess, ChannelId, ErrorCode, IdentityId, Role};
+use serde::de::DeserializeOwned;
 
-use crate::model::{Cell, Channel, Identity};
+use crate::model::{Cell, Channel, Identity, Policy};
+use crate::state::{Audience, State};
 
-/// Why an act was refused: the in-band error code the relay sends, and a reason naming the
-/// rule.
+/// Why an act is refused: the error code the actor gets and a reason naming the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {reason}")]
 pub struct Denied {
-    /// The wire error code.
+    /// The in-band error code.
     pub code: ErrorCode,
-    /// What rule refused it, naming the identity, role and channel.
+    /// Which rule refused it, naming the role, channel or target.
     pub reason: String,
 }
 
@@ -30,85 +35,298 @@ impl Denied {
     }
 }
 
-/// Whether `who` may read `channel`: roles that read everything (mediator, control, evaluator)
-/// read every channel; the others read the channels they are a member or reader of.
-pub fn can_read(cell: &Cell, who: &IdentityId, channel: &ChannelId) -> bool {
+/// Whether `who` can read `channel` now: the roles that read everything, configured members
+/// and readers (unless revoked), and identities granted access at run time.
+pub fn can_read(cell: &Cell, state: &State, who: &IdentityId, channel: &ChannelId) -> bool {
     match (cell.identity(who), cell.channel(channel)) {
-        (Some(identity), Some(channel)) => reads(identity, channel),
+        (Some(identity), Some(channel)) => reads(state, identity, channel),
         _ => false,
     }
 }
 
-/// Whether `who` may see a record of `act`. An act on a channel is visible to the channel's
-/// readers; one without a channel (the relay's `open`, `security` and `recovered` records) names
-/// identities, keys and refused logins, so only the roles that read everything see it.
-pub fn can_see(cell: &Cell, who: &IdentityId, act: &Act) -> bool {
-    match &act.channel {
-        Some(channel) => can_read(cell, who, channel),
-        None => cell.identity(who).is_some_and(|i| i.role.reads_all()),
+/// Whether `who` may receive record `seq` (already applied to `state`).
+pub fn can_see(cell: &Cell, state: &State, who: &IdentityId, seq: u64) -> bool {
+    let Some(identity) = cell.identity(who) else {
+        return false;
+    };
+    match state.audience(seq) {
+        None => false,
+        Some(Audience::Channel(channel)) => can_read(cell, state, who, channel),
+        Some(Audience::Held { actor }) => actor == who || identity.role == Role::Mediator,
+        Some(Audience::Named(ids)) => identity.role.reads_all() || ids.contains(who),
+        Some(Audience::Everyone) => true,
+        Some(Audience::Supervisors) => identity.role.reads_all(),
+        Some(Audience::WhiteCell) => matches!(identity.role, Role::Evaluator | Role::Control),
     }
 }
 
-/// Whether the act's actor may make it, by the configured rules. The caller has already
-/// checked the signature and that `act.cell` is this cell.
-pub fn authorize(cell: &Cell, act: &Act) -> Result<(), Denied> {
-    if act.kind != ActKind::Post {
-        // Relay kinds are written by the relay alone; a client that sends one is forging.
+/// Decides whether `act` (with its `body`, `None` if redacted) is allowed in `state`.
+pub fn authorize(cell: &Cell, state: &State, act: &Act, body: Option<&str>) -> Result<(), Denied> {
+    if act.kind.is_relay_kind() {
         return Err(Denied::new(
             ErrorCode::WrongKind,
             format!("`{}` acts are written by the relay only", act.kind.as_str()),
         ));
     }
-    let channel_id = act
-        .channel
-        .as_ref()
-        .ok_or_else(|| Denied::new(ErrorCode::UnknownChannel, "post needs a channel"))?;
-    let channel = cell.channel(channel_id).ok_or_else(|| {
-        Denied::new(
-            ErrorCode::UnknownChannel,
-            format!("no channel `{channel_id}` in this cell"),
-        )
-    })?;
     let actor = cell.identity(&act.actor).ok_or_else(|| {
         Denied::new(
             ErrorCode::Forbidden,
             format!("`{}` is not an identity of this cell", act.actor),
         )
     })?;
-    may_post(actor, channel)
+    let text = body;
+    let body = || text.unwrap_or_default();
+    match act.kind {
+        ActKind::Post => {
+            let channel = channel(cell, act)?;
+            may_post(state, actor, channel)?;
+            if state.is_muted(&actor.id, &channel.id) {
+                return Err(Denied::new(
+                    ErrorCode::Muted,
+                    format!(
+                        "`{}` is muted on `{}` by the mediator",
+                        actor.id, channel.id
+                    ),
+                ));
+            }
+            if actor.role == Role::Party && !state.clock().play_allowed() {
+                return Err(Denied::new(
+                    ErrorCode::Paused,
+                    format!(
+                        "the exercise is {}{}: parties cannot post",
+                        fusioncell_wire::clock::phase_name(state.clock().phase),
+                        if state.clock().halted {
+                            " (real-world emergency halt)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        ActKind::Approve | ActKind::Reject => {
+            require(actor, &[Role::Mediator], act.kind)?;
+            let d: DecisionBody = parse(act.kind, body())?;
+            let held = state.held().get(&d.target).ok_or_else(|| {
+                Denied::new(
+                    ErrorCode::Conflict,
+                    format!("record {} is not a post awaiting moderation", d.target),
+                )
+            })?;
+            if held.digest != d.target_digest.0 {
+                return Err(Denied::new(
+                    ErrorCode::Forbidden,
+                    format!("the decision names another act than record {}", d.target),
+                ));
+            }
+            if act.channel.as_ref() != Some(&held.channel) {
+                return Err(Denied::new(
+                    ErrorCode::Forbidden,
+                    format!("record {} is on channel `{}`", d.target, held.channel),
+                ));
+            }
+            if d.epoch != state.epoch() {
+                return Err(Denied::new(
+                    ErrorCode::StaleEpoch,
+                    format!(
+                        "decided in epoch {}, the cell is now in epoch {}: look again",
+                        d.epoch,
+                        state.epoch()
+                    ),
+                ));
+            }
+            if act.kind == ActKind::Reject && d.reason.as_deref().is_none_or(str::is_empty) {
+                return Err(Denied::new(
+                    ErrorCode::Malformed,
+                    "a rejection needs a reason",
+                ));
+            }
+            Ok(())
+        }
+        ActKind::Mute | ActKind::Unmute => {
+            require(actor, &[Role::Mediator], act.kind)?;
+            let m: MuteBody = parse(act.kind, body())?;
+            known_identity(cell, &m.identity)?;
+            same_channel(cell, act, m.channel.as_ref())?;
+            let muted = state.has_mute(&m.identity, m.channel.as_ref());
+            if muted == (act.kind == ActKind::Mute) {
+                return Err(Denied::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "`{}` is {} muted there",
+                        m.identity,
+                        if muted { "already" } else { "not" }
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        ActKind::Grant | ActKind::Revoke => {
+            require(actor, &[Role::Mediator], act.kind)?;
+            let g: GrantBody = parse(act.kind, body())?;
+            known_identity(cell, &g.identity)?;
+            same_channel(cell, act, Some(&g.channel))
+        }
+        ActKind::Redact => {
+            require(actor, &[Role::Mediator], act.kind)?;
+            let r: RedactBody = parse(act.kind, body())?;
+            match state.kind(r.target) {
+                Some(ActKind::Post | ActKind::Inject | ActKind::Observe) => {}
+                Some(k) => {
+                    return Err(Denied::new(
+                        ErrorCode::Conflict,
+                        format!(
+                            "record {} is a `{}`: only text can be redacted",
+                            r.target,
+                            k.as_str()
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(Denied::new(
+                        ErrorCode::Conflict,
+                        format!("no record {}", r.target),
+                    ));
+                }
+            }
+            if state.is_redacted(r.target) {
+                return Err(Denied::new(
+                    ErrorCode::Conflict,
+                    format!("record {} is already redacted", r.target),
+                ));
+            }
+            Ok(())
+        }
+        ActKind::Clock => {
+            let c: ClockBody = parse(act.kind, body())?;
+            let roles: &[Role] = match c.action {
+                ClockAction::Pause | ClockAction::Resume | ClockAction::Halt => {
+                    &[Role::Control, Role::Mediator]
+                }
+                _ => &[Role::Control],
+            };
+            require(actor, roles, act.kind)?;
+            state
+                .clock()
+                .check(c.action)
+                .map_err(|reason| Denied::new(ErrorCode::Conflict, reason))
+        }
+        ActKind::Inject => {
+            require(actor, &[Role::Control], act.kind)?;
+            channel(cell, act)?;
+            if text.is_some() {
+                let _: InjectBody = parse(act.kind, body())?;
+            }
+            Ok(())
+        }
+        ActKind::Observe => {
+            require(actor, &[Role::Evaluator], act.kind)?;
+            if text.is_some() {
+                let o: ObserveBody = parse(act.kind, body())?;
+                if let Some(bad) = o.refs.iter().find(|r| **r >= state.len()) {
+                    return Err(Denied::new(
+                        ErrorCode::Conflict,
+                        format!("observation refers to record {bad}, which does not exist"),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        ActKind::Receipt => {
+            let r: ReceiptBody = parse(act.kind, body())?;
+            if !can_see(cell, state, &actor.id, r.target) {
+                return Err(Denied::new(
+                    ErrorCode::Forbidden,
+                    format!("`{}` did not receive record {}", actor.id, r.target),
+                ));
+            }
+            Ok(())
+        }
+        ActKind::Ack => {
+            let a: AckBody = parse(act.kind, body())?;
+            let awaiting = state.awaiting().get(&a.target).ok_or_else(|| {
+                Denied::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "record {} is not a hotline message awaiting acknowledgement",
+                        a.target
+                    ),
+                )
+            })?;
+            if act.channel.as_ref() != Some(&awaiting.channel) {
+                return Err(Denied::new(
+                    ErrorCode::Forbidden,
+                    format!("record {} is on channel `{}`", a.target, awaiting.channel),
+                ));
+            }
+            let member = cell
+                .channel(&awaiting.channel)
+                .is_some_and(|c| writes(state, actor, c));
+            if actor.role != Role::Party || !member || actor.id == awaiting.sender {
+                return Err(Denied::new(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "only the other party on `{}` acknowledges `{}`'s hotline message",
+                        awaiting.channel, awaiting.sender
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        other => Err(Denied::new(
+            ErrorCode::WrongKind,
+            format!("`{}` is not an act a client may send", other.as_str()),
+        )),
+    }
 }
 
-/// The channels `who` can read, in config order, and whether it may post to each: what the
-/// `welcome` frame tells a client. Empty for an unknown identity.
-pub fn channel_access(cell: &Cell, who: &IdentityId) -> Vec<ChannelAccess> {
+/// The channels `who` can read now, and whether it may post to each.
+pub fn channel_access(cell: &Cell, state: &State, who: &IdentityId) -> Vec<ChannelAccess> {
     let Some(identity) = cell.identity(who) else {
         return Vec::new();
     };
     cell.channels()
         .iter()
-        .filter(|channel| reads(identity, channel))
+        .filter(|channel| reads(state, identity, channel))
         .map(|channel| ChannelAccess {
             id: channel.id.clone(),
-            write: may_post(identity, channel).is_ok(),
+            write: may_post(state, identity, channel).is_ok(),
         })
         .collect()
 }
 
-/// The read rule, for a known identity and channel.
-fn reads(identity: &Identity, channel: &Channel) -> bool {
-    identity.role.reads_all()
-        || channel.members.contains(&identity.id)
-        || channel.readers.contains(&identity.id)
+/// Whether a party's post to `channel` is held for the mediator.
+pub fn is_moderated_for(cell: &Cell, who: &IdentityId, channel: &ChannelId) -> bool {
+    let party = cell.identity(who).is_some_and(|i| i.role == Role::Party);
+    party
+        && cell
+            .channel(channel)
+            .is_some_and(|c| c.policy == Policy::Moderated)
 }
 
-/// The post rule, for a known identity and channel (DESIGN §2).
-fn may_post(identity: &Identity, channel: &Channel) -> Result<(), Denied> {
+fn reads(state: &State, identity: &Identity, channel: &Channel) -> bool {
+    if identity.role.reads_all() {
+        return true;
+    }
+    let configured = (channel.members.contains(&identity.id)
+        || channel.readers.contains(&identity.id))
+        && !state.is_revoked(&channel.id, &identity.id);
+    configured || state.granted(&channel.id, &identity.id).is_some()
+}
+
+fn writes(state: &State, identity: &Identity, channel: &Channel) -> bool {
+    let configured =
+        channel.members.contains(&identity.id) && !state.is_revoked(&channel.id, &identity.id);
+    configured
+        || state.granted(&channel.id, &identity.id)
+            == Some(fusioncell_wire::act_body::Access::Member)
+}
+
+fn may_post(state: &State, identity: &Identity, channel: &Channel) -> Result<(), Denied> {
     let allowed = match identity.role {
-        Role::Party => channel.members.contains(&identity.id),
-        // The mediator writes every channel; exercise control injects into any channel.
+        Role::Party => writes(state, identity, channel),
         Role::Mediator | Role::Control => true,
-        // Observers write nothing; an evaluator's observations are not posts. Roles added to
-        // the wire later get no rights until a rule grants them.
         _ => false,
     };
     if allowed {
@@ -128,6 +346,80 @@ fn may_post(identity: &Identity, channel: &Channel) -> Result<(), Denied> {
     Err(Denied::new(ErrorCode::Forbidden, reason))
 }
 
+fn channel<'c>(cell: &'c Cell, act: &Act) -> Result<&'c Channel, Denied> {
+    let id = act.channel.as_ref().ok_or_else(|| {
+        Denied::new(
+            ErrorCode::UnknownChannel,
+            format!("{} needs a channel", act.kind.as_str()),
+        )
+    })?;
+    cell.channel(id).ok_or_else(|| {
+        Denied::new(
+            ErrorCode::UnknownChannel,
+            format!("no channel `{id}` in this cell"),
+        )
+    })
+}
+
+fn require(actor: &Identity, roles: &[Role], kind: ActKind) -> Result<(), Denied> {
+    if roles.contains(&actor.role) {
+        return Ok(());
+    }
+    Err(Denied::new(
+        ErrorCode::Forbidden,
+        format!(
+            "`{}` has role {}; only {} may {}",
+            actor.id,
+            actor.role,
+            roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(" or "),
+            kind.as_str()
+        ),
+    ))
+}
+
+fn parse<T: DeserializeOwned>(kind: ActKind, body: &str) -> Result<T, Denied> {
+    serde_json::from_str(body).map_err(|e| {
+        Denied::new(
+            ErrorCode::Malformed,
+            format!("body of a `{}` act: {e}", kind.as_str()),
+        )
+    })
+}
+
+fn known_identity(cell: &Cell, who: &IdentityId) -> Result<(), Denied> {
+    match cell.identity(who) {
+        Some(_) => Ok(()),
+        None => Err(Denied::new(
+            ErrorCode::Forbidden,
+            format!("`{who}` is not an identity of this cell"),
+        )),
+    }
+}
+
+/// The act's channel must be the one its body names (so the channel in the signed header is
+/// the one acted on), and must exist.
+fn same_channel(cell: &Cell, act: &Act, named: Option<&ChannelId>) -> Result<(), Denied> {
+    if act.channel.as_ref() != named {
+        return Err(Denied::new(
+            ErrorCode::Malformed,
+            "the act's channel must be the channel its body names",
+        ));
+    }
+    if let Some(c) = named
+        && cell.channel(c).is_none()
+    {
+        return Err(Denied::new(
+            ErrorCode::UnknownChannel,
+            format!("no channel `{c}` in this cell"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -136,6 +428,7 @@ mod tests {
 
     use super::*;
     use crate::example::fixture::{example_cell, example_text};
+    use crate::state::State;
 
     const ALL: [&str; 6] = [
         "security",
@@ -167,12 +460,17 @@ mod tests {
     }
 
     fn post(channel: &str, actor: &str) -> Result<(), Denied> {
-        authorize(&example_cell(), &act(ActKind::Post, Some(channel), actor))
+        authorize(
+            &example_cell(),
+            &State::new(),
+            &act(ActKind::Post, Some(channel), actor),
+            None,
+        )
     }
 
     fn readable(cell: &Cell, who: &str) -> Vec<&'static str> {
         ALL.into_iter()
-            .filter(|c| can_read(cell, &id(who), &ch(c)))
+            .filter(|c| can_read(cell, &State::new(), &id(who), &ch(c)))
             .collect()
     }
 
@@ -213,7 +511,12 @@ mod tests {
     #[test]
     fn syria_cannot_read_or_post_to_the_us_israel_back_channel() {
         let cell = example_cell();
-        assert!(!can_read(&cell, &id("syria"), &ch("us-israel")));
+        assert!(!can_read(
+            &cell,
+            &State::new(),
+            &id("syria"),
+            &ch("us-israel")
+        ));
         let denied = post("us-israel", "syria").unwrap_err();
         assert_eq!(denied.code, ErrorCode::Forbidden);
         assert!(denied.reason.contains("not a member"), "{denied}");
@@ -258,7 +561,8 @@ mod tests {
         let cell = example_cell();
         for kind in [ActKind::Open, ActKind::Security, ActKind::Recovered] {
             for (channel, actor) in [(None, "us"), (Some("security"), "control"), (None, "relay")] {
-                let denied = authorize(&cell, &act(kind, channel, actor)).unwrap_err();
+                let denied =
+                    authorize(&cell, &State::new(), &act(kind, channel, actor), None).unwrap_err();
                 assert_eq!(denied.code, ErrorCode::WrongKind, "{kind:?} by {actor}");
             }
         }
@@ -267,10 +571,17 @@ mod tests {
     #[test]
     fn posts_need_a_known_channel_and_actor() {
         let cell = example_cell();
-        let denied = authorize(&cell, &act(ActKind::Post, None, "us")).unwrap_err();
+        let denied =
+            authorize(&cell, &State::new(), &act(ActKind::Post, None, "us"), None).unwrap_err();
         assert_eq!(denied.code, ErrorCode::UnknownChannel);
         assert_eq!(denied.reason, "post needs a channel");
-        let denied = authorize(&cell, &act(ActKind::Post, Some("weather"), "us")).unwrap_err();
+        let denied = authorize(
+            &cell,
+            &State::new(),
+            &act(ActKind::Post, Some("weather"), "us"),
+            None,
+        )
+        .unwrap_err();
         assert_eq!(denied.code, ErrorCode::UnknownChannel);
         assert!(denied.reason.contains("weather"), "{denied}");
         for stranger in ["iran", "relay"] {
@@ -282,27 +593,39 @@ mod tests {
     #[test]
     fn records_without_a_channel_are_for_roles_that_read_everything() {
         let cell = example_cell();
-        let open = act(ActKind::Open, None, "relay");
+        let mut state = State::new();
+        for (kind, channel, actor) in [
+            (ActKind::Open, None, "relay"),
+            (ActKind::Post, Some("us-israel"), "us"),
+        ] {
+            let record = fusioncell_wire::Record {
+                seq: state.len(),
+                ts: 0,
+                act: act(kind, channel, actor),
+                body: Some(String::new()),
+                sig: fusioncell_wire::SignatureBytes([0; 64]),
+            };
+            state.apply(&cell, &record);
+        }
+        let sees = |who: &str, seq| can_see(&cell, &state, &id(who), seq);
         for who in ["us", "control", "evaluator"] {
-            assert!(can_see(&cell, &id(who), &open), "{who}");
+            assert!(sees(who, 0), "{who}");
         }
         for who in ["israel", "syria", "france", "iran"] {
-            assert!(!can_see(&cell, &id(who), &open), "{who}");
+            assert!(!sees(who, 0), "{who}");
         }
-        let back = act(ActKind::Post, Some("us-israel"), "us");
-        assert!(can_see(&cell, &id("israel"), &back));
-        assert!(!can_see(&cell, &id("syria"), &back));
-        assert!(!can_see(&cell, &id("france"), &back));
-        assert!(can_see(&cell, &id("evaluator"), &back));
-        let unknown = act(ActKind::Post, Some("weather"), "us");
-        assert!(!can_see(&cell, &id("us"), &unknown));
+        assert!(sees("israel", 1));
+        assert!(!sees("syria", 1));
+        assert!(!sees("france", 1));
+        assert!(sees("evaluator", 1));
+        assert!(!sees("us", 2), "no such record");
     }
 
     #[test]
     fn channel_access_for_syria_and_france() {
         let cell = example_cell();
         let access = |who: &str| -> Vec<(String, bool)> {
-            channel_access(&cell, &id(who))
+            channel_access(&cell, &State::new(), &id(who))
                 .into_iter()
                 .map(|a| (a.id.as_str().to_owned(), a.write))
                 .collect()
@@ -336,10 +659,21 @@ mod tests {
             1,
         );
         let cell = Cell::from_toml(&text, Path::new("/")).unwrap();
-        assert!(can_read(&cell, &id("syria"), &ch("us-israel")));
-        let denied = authorize(&cell, &act(ActKind::Post, Some("us-israel"), "syria")).unwrap_err();
+        assert!(can_read(
+            &cell,
+            &State::new(),
+            &id("syria"),
+            &ch("us-israel")
+        ));
+        let denied = authorize(
+            &cell,
+            &State::new(),
+            &act(ActKind::Post, Some("us-israel"), "syria"),
+            None,
+        )
+        .unwrap_err();
         assert_eq!(denied.code, ErrorCode::Forbidden);
-        let access = channel_access(&cell, &id("syria"));
+        let access = channel_access(&cell, &State::new(), &id("syria"));
         let back = access.iter().find(|a| a.id == ch("us-israel")).unwrap();
         assert!(!back.write);
     }

@@ -16,13 +16,16 @@ use fusioncell_wire::{
     PublicKeyBytes, Record, Role, ServerMsg, SignatureBytes, SignedAct, canonical,
 };
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, oneshot};
+use std::time::Instant;
+
+use fusioncell_wire::act_body::DecisionBody;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::ClientError;
 use crate::connection::{self, Expect, Target, Ws};
-use crate::subscription::{Event, Subscription};
+use crate::subscription::{Event, Subscription, SupervisionState};
 
 /// How to reach the relay and as whom.
 #[derive(Clone)]
@@ -73,8 +76,9 @@ pub struct Ack {
 }
 
 enum Request {
-    Post {
-        channel: ChannelId,
+    Act {
+        kind: ActKind,
+        channel: Option<ChannelId>,
         body: String,
         reply: oneshot::Sender<Result<Ack, ClientError>>,
     },
@@ -88,6 +92,7 @@ enum Request {
 pub struct Client {
     requests: mpsc::Sender<Request>,
     welcome: Welcome,
+    state: watch::Receiver<Option<(SupervisionState, Instant)>>,
     task: JoinHandle<()>,
 }
 
@@ -99,7 +104,9 @@ impl Client {
         let (facts, welcome) =
             connection::login(&mut ws, &config.identity, &config.key, &config.expect).await?;
         let (requests, rx) = mpsc::channel(64);
+        let (state_tx, state) = watch::channel(None);
         let mut actor = Actor {
+            state: state_tx,
             keys: HashMap::new(),
             relay_key: facts.relay_key,
             next_seq: welcome.last_seq + 1,
@@ -114,6 +121,7 @@ impl Client {
         Ok(Client {
             requests,
             welcome,
+            state,
             task,
         })
     }
@@ -125,17 +133,88 @@ impl Client {
 
     /// Signs and posts `body` to `channel`; returns once the act is durable in the journal.
     pub async fn post(&self, channel: &ChannelId, body: &str) -> Result<Ack, ClientError> {
+        self.act(ActKind::Post, Some(channel.clone()), body.to_owned())
+            .await
+    }
+
+    /// Signs and sends an act of any kind a client may make (its body as PROTOCOL.md gives
+    /// it for that kind); returns once it is durable in the journal.
+    pub async fn act(
+        &self,
+        kind: ActKind,
+        channel: Option<ChannelId>,
+        body: String,
+    ) -> Result<Ack, ClientError> {
         let (reply, ack) = oneshot::channel();
         self.requests
-            .send(Request::Post {
-                channel: channel.clone(),
-                body: body.to_owned(),
+            .send(Request::Act {
+                kind,
+                channel,
+                body,
                 reply,
             })
             .await
             .map_err(|_| ClientError::Stopped("client task ended".into()))?;
         ack.await
             .map_err(|_| ClientError::Stopped("client task ended".into()))?
+    }
+
+    /// Sends an act whose body is a JSON value of `body` (see `fusioncell_wire::act_body`).
+    pub async fn act_json<T: serde::Serialize>(
+        &self,
+        kind: ActKind,
+        channel: Option<ChannelId>,
+        body: &T,
+    ) -> Result<Ack, ClientError> {
+        let body = serde_json::to_string(body).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        self.act(kind, channel, body).await
+    }
+
+    /// Approves (`reason` = `None`) or rejects a held post, bound to that exact act and to
+    /// the current supervision epoch.
+    pub async fn decide(&self, held: &Record, reason: Option<String>) -> Result<Ack, ClientError> {
+        let epoch = self.supervision().await?.epoch;
+        let kind = if reason.is_some() {
+            ActKind::Reject
+        } else {
+            ActKind::Approve
+        };
+        let body = DecisionBody {
+            target: held.seq,
+            target_digest: Digest(sha256(&canonical::act_bytes(&held.act))),
+            epoch,
+            reason,
+        };
+        self.act_json(kind, held.act.channel.clone(), &body).await
+    }
+
+    /// The supervision state the relay last announced (it sends one right after login).
+    pub async fn supervision(&self) -> Result<SupervisionState, ClientError> {
+        let mut rx = self.state.clone();
+        let got = rx
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| ClientError::Stopped("client task ended".into()))?;
+        got.map(|(s, _)| s)
+            .ok_or_else(|| ClientError::Stopped("no state".into()))
+    }
+
+    /// Scenario time now, in milliseconds from STARTEX.
+    pub async fn scenario_ms(&self) -> Result<u64, ClientError> {
+        self.supervision().await?;
+        let now = *self.state.borrow();
+        Ok(now.map_or(0, |(s, at)| s.scenario_ms(at)))
+    }
+
+    /// Waits until the supervision state changes.
+    pub async fn state_changed(&self) -> Result<SupervisionState, ClientError> {
+        let mut rx = self.state.clone();
+        rx.changed()
+            .await
+            .map_err(|_| ClientError::Stopped("client task ended".into()))?;
+        let now = *rx.borrow();
+        now.map(|(s, _)| s)
+            .ok_or_else(|| ClientError::Stopped("no state".into()))
     }
 
     /// Starts receiving records: from cell sequence number `from` (a resume), or from now.
@@ -162,6 +241,7 @@ struct Sub {
 }
 
 struct Actor {
+    state: watch::Sender<Option<(SupervisionState, Instant)>>,
     config: ClientConfig,
     target: Target,
     cell: fusioncell_wire::CellId,
@@ -303,15 +383,16 @@ impl Actor {
 
     async fn on_request(&mut self, ws: &mut Ws, req: Request) -> Result<(), String> {
         match req {
-            Request::Post {
+            Request::Act {
+                kind,
                 channel,
                 body,
                 reply,
             } => {
                 let act = Act {
-                    kind: ActKind::Post,
+                    kind,
                     cell: self.cell.clone(),
-                    channel: Some(channel),
+                    channel,
                     actor: self.config.identity.clone(),
                     seq: self.next_seq,
                     ts: now_ms(),
@@ -375,20 +456,37 @@ impl Actor {
                     None => tracing::warn!("relay error {code}: {reason}"),
                 }
             }
-            ServerMsg::Deliver { record } => {
-                let verified = self.verify(&record);
+            ServerMsg::Deliver { record, released } => {
                 if let Some(sub) = &mut self.sub
                     && record.seq >= sub.next
                 {
                     sub.next = record.seq + 1;
-                    if sub
-                        .events
-                        .send(Event::Record { record, verified })
-                        .await
-                        .is_err()
-                    {
-                        self.sub = None;
+                    let mut events = Vec::with_capacity(2);
+                    if let Some(post) = released {
+                        events.push(Event::Record {
+                            verified: self.verify(&post),
+                            record: *post,
+                            released_by: Some(record.seq),
+                        });
                     }
+                    events.push(Event::Record {
+                        verified: self.verify(&record),
+                        record,
+                        released_by: None,
+                    });
+                    for event in events {
+                        let Some(sub) = &self.sub else { break };
+                        if sub.events.send(event).await.is_err() {
+                            self.sub = None;
+                        }
+                    }
+                }
+            }
+            ServerMsg::State { epoch, clock, now } => {
+                let state = SupervisionState { epoch, clock, now };
+                self.state.send_replace(Some((state, Instant::now())));
+                if let Some(sub) = &self.sub {
+                    let _ = sub.events.send(Event::State(state)).await;
                 }
             }
             ServerMsg::Live { size } => {

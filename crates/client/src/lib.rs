@@ -17,4 +17,4 @@ pub mod tls;
 
 pub use client::{Ack, Client, ClientConfig, Welcome, sign};
 pub use error::ClientError;
-pub use subscription::{Event, Subscription};
+pub use subscription::{Event, Subscription, SupervisionState};

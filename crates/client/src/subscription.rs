@@ -1,6 +1,6 @@
 //! The stream of what a subscribed client receives.
 
-use fusioncell_wire::{Checkpoint, Record};
+use fusioncell_wire::{Checkpoint, Clock, Record};
 use tokio::sync::mpsc;
 
 /// Something the relay sent to a subscribed client.
@@ -14,6 +14,9 @@ pub enum Event {
         record: Record,
         /// Whether the signature and body hash verified.
         verified: bool,
+        /// For a held post that reaches this reader only now: the `approve` record that
+        /// released it.
+        released_by: Option<u64>,
     },
     /// The backlog has been sent; `size` records existed when the subscription went live.
     Live {
@@ -22,6 +25,8 @@ pub enum Event {
     },
     /// A relay-signed checkpoint.
     Checkpoint(Checkpoint),
+    /// The supervision state changed (or its periodic announcement).
+    State(SupervisionState),
     /// The connection dropped; the client is reconnecting and will resume where it stopped.
     Reconnecting {
         /// Why it dropped.
@@ -44,9 +49,31 @@ impl Subscription {
     pub async fn next_record(&mut self) -> Option<(Record, bool)> {
         loop {
             match self.rx.recv().await? {
-                Event::Record { record, verified } => return Some((record, verified)),
+                Event::Record {
+                    record, verified, ..
+                } => return Some((record, verified)),
                 _ => continue,
             }
         }
+    }
+}
+
+/// The cell's supervision state as the relay last announced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupervisionState {
+    /// The epoch a moderation decision must name.
+    pub epoch: u64,
+    /// The exercise clock.
+    pub clock: Clock,
+    /// The relay's time when it announced this.
+    pub now: i64,
+}
+
+impl SupervisionState {
+    /// Scenario time now, estimated from the announcement and the local clock's progress
+    /// since it was received.
+    pub fn scenario_ms(&self, received: std::time::Instant) -> u64 {
+        let elapsed = i64::try_from(received.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.clock.scenario_ms_at(self.now.saturating_add(elapsed))
     }
 }

@@ -262,6 +262,67 @@ impl Journal {
         Ok(cp)
     }
 
+    /// Scrubs the body of durable record `seq` from the file, in place: the line is rewritten
+    /// with `"body":null`, padded with spaces to its old length so that every offset stays
+    /// valid, and synced. The leaf covers the body's hash, not the body, so the tree and every
+    /// proof are unchanged. Returns false (and changes nothing) when the record has no body or
+    /// its body is too short for the shorter line to fit; the relay still withholds it.
+    pub fn redact(&mut self, seq: u64) -> Result<bool, JournalError> {
+        use std::os::unix::fs::FileExt as _;
+        if self.poisoned {
+            return Err(JournalError::Poisoned);
+        }
+        let (start, end) = {
+            let offsets = self.offsets.read().unwrap_or_else(PoisonError::into_inner);
+            let at = |i: u64| {
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| offsets.get(i).copied())
+            };
+            match (at(seq), at(seq + 1)) {
+                (Some(s), Some(e)) if s < e => (s, e),
+                _ => return Ok(false),
+            }
+        };
+        let path = self.dir.join(JournalFile::Records.name());
+        let io_err = |source| JournalError::Io {
+            path: path.clone(),
+            source,
+        };
+        // A separate handle without O_APPEND, so the write lands where it is told to.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_err)?;
+        let mut line = vec![0u8; usize::try_from(end - start).unwrap_or(0)];
+        file.read_exact_at(&mut line, start).map_err(io_err)?;
+        let Some((b'\n', text)) = line.split_last() else {
+            return Ok(false);
+        };
+        let Ok(mut record) = serde_json::from_slice::<Record>(text) else {
+            return Ok(false);
+        };
+        if record.seq != seq || record.body.take().is_none() {
+            return Ok(false);
+        }
+        let mut scrubbed = serde_json::to_vec(&record).map_err(JournalError::Encode)?;
+        if scrubbed.len() > text.len() {
+            return Ok(false);
+        }
+        let close = scrubbed.pop();
+        scrubbed.resize(text.len() - 1, b' ');
+        scrubbed.extend(close);
+        if let Err(e) = file
+            .write_all_at(&scrubbed, start)
+            .and_then(|()| file.sync_data())
+        {
+            self.poisoned = true;
+            return Err(io_err(e));
+        }
+        Ok(true)
+    }
+
     /// Number of durable records.
     pub fn size(&self) -> u64 {
         self.tree.len()
@@ -407,6 +468,26 @@ mod tests {
             fs::read(dir.join(JournalFile::Checkpoints.name())).unwrap(),
         );
         assert!(before == after, "a refused journal was modified");
+    }
+
+    #[test]
+    fn redaction_scrubs_the_body_in_place_and_the_journal_still_verifies() {
+        let f = Fixture::new();
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = build(&f, dir.path(), 6);
+        let root = j.root();
+        let len = records_len(dir.path());
+        assert!(j.redact(4).unwrap());
+        assert!(!j.redact(4).unwrap(), "nothing left to scrub");
+        assert_eq!(records_len(dir.path()), len, "offsets stay valid");
+        let text = fs::read_to_string(dir.path().join(JournalFile::Records.name())).unwrap();
+        assert!(!text.contains(f.nth_post(4).body.as_deref().unwrap()));
+        assert_eq!(j.reader().read(4, 5).unwrap()[0].body, None);
+        assert_eq!(j.reader().read(5, 6).unwrap()[0], f.nth_post(5));
+        drop(j);
+        let (j, _) = open(dir.path()).unwrap();
+        assert_eq!(j.root(), root, "the tree does not cover bodies");
+        crate::verify(dir.path(), None).unwrap();
     }
 
     #[test]

@@ -6,13 +6,18 @@
 //! It runs on its own OS thread because fsync blocks; it waits for commands on a small
 //! single-threaded runtime so that sessions can hand it work through an async bounded queue.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fusioncell_cell::Cell;
+use fusioncell_cell::policy;
 use fusioncell_journal::Journal;
 use fusioncell_keys::SigningKey;
-use fusioncell_wire::{ActKind, CloseCode, ErrorCode, Record, SecurityBody, ServerMsg};
+use fusioncell_wire::act_body::{DecisionBody, RedactBody};
+use fusioncell_wire::{
+    ActKind, ChannelAccess, CloseCode, ErrorCode, Record, SecurityBody, ServerMsg,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
@@ -23,12 +28,16 @@ use crate::sequencer::{Decision, Sequencer};
 use crate::verify::{Rejection, VerifiedAct};
 
 /// What a session learns when it registers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Registered {
     /// The identity's last accepted act sequence number.
     pub last_seq: u64,
     /// Durable records in the journal.
     pub size: u64,
+    /// The channels it can read now, and where it may post.
+    pub channels: Vec<ChannelAccess>,
+    /// The supervision state frame to send after the welcome.
+    pub state: Utf8Bytes,
 }
 
 /// A security event to journal (and, when it concerns a session, to answer it with).
@@ -108,11 +117,13 @@ pub fn run(
         config: &config,
         fanout: Fanout::new(config.cell.clone()),
         poisoned: false,
+        epoch: sequencer.state().read().epoch(),
     };
     let mut last_checkpoint = Instant::now();
+    let mut last_state = Instant::now();
     let mut batch = Vec::with_capacity(max_batch);
     loop {
-        let deadline = last_checkpoint + every;
+        let deadline = (last_checkpoint + every).min(last_state + STATE_EVERY);
         let first = runtime
             .block_on(async { tokio::time::timeout_at(deadline.into(), commands.recv()).await });
         match first {
@@ -129,6 +140,16 @@ pub fn run(
             }
             Err(_elapsed) => {}
         }
+        if !commit.poisoned {
+            let escalations = sequencer.escalations(&config.relay_key, now_ms());
+            if !escalations.is_empty() {
+                commit.commit(&mut journal, &sequencer, escalations, Vec::new());
+            }
+        }
+        if last_state.elapsed() >= STATE_EVERY {
+            commit.broadcast_state(&sequencer);
+            last_state = Instant::now();
+        }
         let since = journal.size() - journal.last_checkpoint().map_or(0, |c| c.size);
         if since > 0 && (since >= every_records || last_checkpoint.elapsed() >= every) {
             commit.checkpoint(&mut journal);
@@ -141,10 +162,15 @@ pub fn run(
     Ok(journal.size())
 }
 
+/// Every client hears the clock at least this often (and on every change).
+const STATE_EVERY: Duration = Duration::from_secs(5);
+
 struct Commit<'a> {
     config: &'a CommitConfig,
     fanout: Fanout,
     poisoned: bool,
+    /// The epoch last broadcast: a change means a state frame is due.
+    epoch: u64,
 }
 
 /// An answer owed to a session once its batch is durable.
@@ -166,10 +192,18 @@ impl Commit<'_> {
         for cmd in batch {
             match cmd {
                 Command::Register { handle, reply } => {
+                    let state = sequencer.state().read();
                     let registered = Registered {
                         last_seq: sequencer.last_seq(&handle.identity),
                         size: journal.size(),
+                        channels: policy::channel_access(
+                            &self.config.cell,
+                            &state,
+                            &handle.identity,
+                        ),
+                        state: state_frame(&state),
                     };
+                    drop(state);
                     self.fanout.register(handle);
                     let _ = reply.send(registered);
                 }
@@ -219,6 +253,18 @@ impl Commit<'_> {
                 }
             }
         }
+        self.commit(journal, sequencer, records, owed);
+    }
+
+    /// Makes `records` durable, then answers what is owed and delivers them; then scrubs
+    /// redacted bodies and announces a changed supervision state.
+    fn commit(
+        &mut self,
+        journal: &mut Journal,
+        sequencer: &Sequencer,
+        records: Vec<Record>,
+        owed: Vec<Owed>,
+    ) {
         if records.is_empty() {
             // Only answers about acts already durable (retries) or refusals of nothing.
             for o in owed {
@@ -231,7 +277,19 @@ impl Commit<'_> {
                 for o in owed {
                     self.fanout.send_to(o.session, o.frame);
                 }
-                self.fanout.deliver(&durable, &records);
+                let released = released_posts(journal, &records);
+                let state = sequencer.state().read();
+                self.fanout.deliver(&durable, &records, &state, &released);
+                drop(state);
+                for target in redaction_targets(&records) {
+                    if let Err(e) = journal.redact(target) {
+                        tracing::error!("scrubbing record {target} failed: {e}");
+                        self.poisoned = true;
+                    }
+                }
+                if sequencer.state().read().epoch() != self.epoch {
+                    self.broadcast_state(sequencer);
+                }
             }
             Err(e) => {
                 // Never acknowledge what is not durable, and never retry an fsync: stop.
@@ -246,6 +304,13 @@ impl Commit<'_> {
                 ));
             }
         }
+    }
+
+    /// Sends the supervision state (epoch and clock) to every session.
+    fn broadcast_state(&mut self, sequencer: &Sequencer) {
+        let state = sequencer.state().read();
+        self.epoch = state.epoch();
+        self.fanout.broadcast_all(state_frame(&state));
     }
 
     /// Journals a refusal and owes the session its error (sent after the batch is durable, so
@@ -276,7 +341,13 @@ impl Commit<'_> {
             return;
         }
         let body = serde_json::to_string(&event.body).unwrap_or_default();
-        records.push(sequencer.relay_record(&self.config.relay_key, ActKind::Security, body, now));
+        records.push(sequencer.relay_record(
+            &self.config.relay_key,
+            ActKind::Security,
+            None,
+            body,
+            now,
+        ));
     }
 
     fn checkpoint(&mut self, journal: &mut Journal) {
@@ -293,6 +364,44 @@ impl Commit<'_> {
             }
         }
     }
+}
+
+/// The `state` frame: epoch, clock, and the relay's time to compute scenario time with.
+pub fn state_frame(state: &fusioncell_cell::State) -> Utf8Bytes {
+    Utf8Bytes::from(
+        ServerMsg::State {
+            epoch: state.epoch(),
+            clock: *state.clock(),
+            now: now_ms(),
+        }
+        .to_json(),
+    )
+}
+
+/// The held posts that the `approve` records among `records` release, read back from the
+/// journal (they are durable: they were held before they were approved).
+pub fn released_posts(journal: &Journal, records: &[Record]) -> HashMap<u64, Record> {
+    records
+        .iter()
+        .filter(|r| r.act.kind == ActKind::Approve)
+        .filter_map(|r| {
+            let target = serde_json::from_str::<DecisionBody>(r.body.as_deref()?)
+                .ok()?
+                .target;
+            let post = journal.reader().read(target, target + 1).ok()?.pop()?;
+            Some((r.seq, post))
+        })
+        .collect()
+}
+
+/// The records whose bodies the `redact` records among `records` remove.
+fn redaction_targets(records: &[Record]) -> Vec<u64> {
+    records
+        .iter()
+        .filter(|r| r.act.kind == ActKind::Redact)
+        .filter_map(|r| serde_json::from_str::<RedactBody>(r.body.as_deref()?).ok())
+        .map(|b| b.target)
+        .collect()
 }
 
 fn ack_frame(seq: u64, cell_seq: u64, ts: i64) -> Utf8Bytes {

@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::commit::{Command, SecurityEvent};
 use crate::rate::RateLimits;
+use crate::sequencer::SharedState;
 use crate::shutdown::Shutdown;
 use crate::verify::Rejection;
 
@@ -26,6 +27,8 @@ pub struct Context {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Reads durable records for resumes.
     pub reader: Reader,
+    /// The supervision state, to filter and redact what a resume sends.
+    pub state: SharedState,
     /// Per-identity rate limits.
     pub rate: RateLimits,
     /// Connections not yet logged in (SECURITY-NOTES P5: a cap on half-open handshakes).
@@ -44,6 +47,7 @@ impl Context {
         relay_key: PublicKeyBytes,
         tls: Option<tokio_rustls::TlsAcceptor>,
         reader: Reader,
+        state: SharedState,
         shutdown: Shutdown,
     ) -> Self {
         let l = cell.limits();
@@ -55,6 +59,7 @@ impl Context {
             relay_key,
             tls,
             reader,
+            state,
             shutdown,
             next_session: AtomicU64::new(1),
         }

@@ -3,11 +3,11 @@
 //! closed as "too slow" rather than buffered without bound or silently skipped
 //! (SECURITY-NOTES P2, P16): it reconnects and resumes from the journal, so it misses nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use fusioncell_cell::{Cell, policy};
+use fusioncell_cell::{Cell, State, policy};
 use fusioncell_journal::Durable;
 use fusioncell_wire::{CloseCode, IdentityId, Record, Role};
 use tokio::sync::mpsc;
@@ -144,16 +144,23 @@ impl Fanout {
         }
     }
 
-    /// Delivers durable records to every live session that may see them. Taking `&Durable`
-    /// makes delivering an act that is not yet on disk a compile error.
-    pub fn deliver(&mut self, durable: &Durable, records: &[Record]) {
+    /// Delivers durable records to every live session that may see them (`state` has them
+    /// applied); an `approve` carries the post it releases. Taking `&Durable` makes delivering
+    /// an act that is not yet on disk a compile error.
+    pub fn deliver(
+        &mut self,
+        durable: &Durable,
+        records: &[Record],
+        state: &State,
+        released: &HashMap<u64, Record>,
+    ) {
         debug_assert_eq!(durable.count() as usize, records.len());
         let mut dead = Vec::new();
         for record in records {
-            let frame = deliver_frame(record);
+            let frame = deliver_frame(record, released.get(&record.seq));
             for (id, e) in &self.sessions {
                 if e.live
-                    && policy::can_see(&self.cell, &e.handle.identity, &record.act)
+                    && policy::can_see(&self.cell, state, &e.handle.identity, record.seq)
                     && !self.push(&e.handle, frame.clone())
                 {
                     dead.push(*id);
@@ -167,10 +174,19 @@ impl Fanout {
 
     /// Queues a frame to every live session (checkpoints).
     pub fn broadcast(&mut self, frame: Utf8Bytes) {
+        self.broadcast_where(frame, |e| e.live);
+    }
+
+    /// Queues a frame to every session, subscribed or not (the supervision state).
+    pub fn broadcast_all(&mut self, frame: Utf8Bytes) {
+        self.broadcast_where(frame, |_| true);
+    }
+
+    fn broadcast_where(&mut self, frame: Utf8Bytes, to: impl Fn(&Entry) -> bool) {
         let dead: Vec<u64> = self
             .sessions
             .iter()
-            .filter(|(_, e)| e.live && !self.push(&e.handle, frame.clone()))
+            .filter(|(_, e)| to(e) && !self.push(&e.handle, frame.clone()))
             .map(|(id, _)| *id)
             .collect();
         for id in dead {
@@ -214,10 +230,17 @@ fn too_slow(what: &str) -> Close {
     )
 }
 
-/// The `deliver` frame of a record, built once for all recipients.
-pub fn deliver_frame(record: &Record) -> Utf8Bytes {
-    let record = serde_json::to_string(record).unwrap_or_default();
-    Utf8Bytes::from(format!(r#"{{"type":"deliver","record":{record}}}"#))
+/// The `deliver` frame of a record (and the post it releases), built once for all recipients.
+pub fn deliver_frame(record: &Record, released: Option<&Record>) -> Utf8Bytes {
+    let json = |r: &Record| serde_json::to_string(r).unwrap_or_default();
+    Utf8Bytes::from(match released {
+        Some(post) => format!(
+            r#"{{"type":"deliver","record":{},"released":{}}}"#,
+            json(record),
+            json(post)
+        ),
+        None => format!(r#"{{"type":"deliver","record":{}}}"#, json(record)),
+    })
 }
 
 #[cfg(test)]
@@ -255,12 +278,15 @@ mod tests {
     }
 
     /// Durable posts to `channel`, through a real journal.
-    fn durable_posts(n: u64, channel: &str) -> (tempfile::TempDir, Durable, Vec<Record>) {
+    fn durable_posts(
+        n: u64,
+        channel: &str,
+    ) -> (tempfile::TempDir, Durable, Vec<Record>, Sequencer) {
         let dir = tempfile::tempdir().unwrap();
         let cell = example_cell();
         let mut seq = Sequencer::new(cell.clone());
         let body = serde_json::to_string(&cell.open_body([0; 32])).unwrap();
-        let open = seq.relay_record(&key("relay"), ActKind::Open, body, NOW);
+        let open = seq.relay_record(&key("relay"), ActKind::Open, None, body, NOW);
         let (mut journal, _) = Journal::open(dir.path(), Options::default(), |_| {}).unwrap();
         let _ = journal.append(&[open]).unwrap();
         let records: Vec<Record> = (1..=n)
@@ -272,7 +298,7 @@ mod tests {
             )
             .collect();
         let durable = journal.append(&records).unwrap();
-        (dir, durable, records)
+        (dir, durable, records, seq)
     }
 
     #[tokio::test]
@@ -280,15 +306,15 @@ mod tests {
         let mut f = Fanout::new(example_cell());
         let mut syria = session(&mut f, 1, "syria", 16);
         let mut france = session(&mut f, 2, "france", 16);
-        let (_dir, durable, records) = durable_posts(1, "us-israel");
-        f.deliver(&durable, &records);
+        let (_dir, durable, records, seq) = durable_posts(1, "us-israel");
+        f.deliver(&durable, &records, &seq.state().read(), &HashMap::new());
         assert!(
             syria.rx.try_recv().is_err(),
             "syria is not on the back-channel"
         );
         assert!(france.rx.try_recv().is_err());
-        let (_dir, durable, records) = durable_posts(1, "diplomacy");
-        f.deliver(&durable, &records);
+        let (_dir, durable, records, seq) = durable_posts(1, "diplomacy");
+        f.deliver(&durable, &records, &seq.state().read(), &HashMap::new());
         assert!(syria.rx.try_recv().is_ok());
         assert!(france.rx.try_recv().is_ok(), "france reads diplomacy");
     }
@@ -299,8 +325,8 @@ mod tests {
         let mut f = Fanout::new(example_cell());
         let mut a = session(&mut f, 1, "syria", 16);
         let mut b = session(&mut f, 2, "us", 16);
-        let (_dir, durable, records) = durable_posts(1, "diplomacy");
-        f.deliver(&durable, &records);
+        let (_dir, durable, records, seq) = durable_posts(1, "diplomacy");
+        f.deliver(&durable, &records, &seq.state().read(), &HashMap::new());
         let (fa, fb) = (a.rx.try_recv().unwrap(), b.rx.try_recv().unwrap());
         assert_eq!(fa.as_str().as_ptr(), fb.as_str().as_ptr(), "same buffer");
     }
@@ -310,8 +336,8 @@ mod tests {
         let mut f = Fanout::new(example_cell());
         let slow = session(&mut f, 1, "syria", 2);
         let mut fast = session(&mut f, 2, "us", 16);
-        let (_dir, durable, records) = durable_posts(3, "diplomacy");
-        f.deliver(&durable, &records);
+        let (_dir, durable, records, seq) = durable_posts(3, "diplomacy");
+        f.deliver(&durable, &records, &seq.state().read(), &HashMap::new());
         let close = slow.killer.killed().await;
         assert_eq!(close.code, CloseCode::TooSlow);
         assert_eq!(f.len(), 1, "the slow session is gone from the registry");

@@ -4,7 +4,8 @@
 //! duplicate between the two.
 
 use fusioncell_cell::policy;
-use fusioncell_wire::{CloseCode, IdentityId};
+use fusioncell_wire::act_body::DecisionBody;
+use fusioncell_wire::{ActKind, CloseCode, IdentityId, Record};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -34,15 +35,47 @@ where
             .await
             .map_err(|e| Close::new(CloseCode::Internal, format!("journal read: {e}")))?
             .map_err(|e| Close::new(CloseCode::Internal, format!("journal read: {e}")))?;
-        for record in &records {
-            if policy::can_see(&ctx.cell, who, &record.act) {
-                sink.feed(Message::Text(deliver_frame(record)))
-                    .await
-                    .map_err(|e| Close::for_ws_error(&e))?;
-            }
+        let frames: Vec<_> = {
+            let state = ctx.state.read();
+            records
+                .into_iter()
+                .filter(|r| policy::can_see(&ctx.cell, &state, who, r.seq))
+                .map(|mut r| {
+                    if state.is_redacted(r.seq) {
+                        r.body = None;
+                    }
+                    r
+                })
+                .collect()
+        };
+        for record in frames {
+            let released = released_post(ctx, &record).await;
+            sink.feed(Message::Text(deliver_frame(&record, released.as_ref())))
+                .await
+                .map_err(|e| Close::for_ws_error(&e))?;
         }
         sink.flush().await.map_err(|e| Close::for_ws_error(&e))?;
         next = end;
     }
     Ok(())
+}
+
+/// The post an `approve` record releases, read from the journal.
+async fn released_post(ctx: &Context, record: &Record) -> Option<Record> {
+    if record.act.kind != ActKind::Approve {
+        return None;
+    }
+    let target = serde_json::from_str::<DecisionBody>(record.body.as_deref()?)
+        .ok()?
+        .target;
+    let reader = ctx.reader.clone();
+    let mut post = tokio::task::spawn_blocking(move || reader.read(target, target + 1))
+        .await
+        .ok()?
+        .ok()?
+        .pop()?;
+    if ctx.state.read().is_redacted(post.seq) {
+        post.body = None;
+    }
+    Some(post)
 }

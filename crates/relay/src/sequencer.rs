@@ -6,12 +6,13 @@
 //! every journaled record: a per-actor high-water mark survives restarts.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
-use fusioncell_cell::{Cell, policy};
+use fusioncell_cell::{Cell, State, policy};
 use fusioncell_keys::{SigningKey, sha256};
+use fusioncell_wire::act_body::EscalateBody;
 use fusioncell_wire::{
-    Act, ActKind, Digest, ErrorCode, IdentityId, Record, SignatureBytes, canonical,
+    Act, ActKind, ChannelId, Digest, ErrorCode, IdentityId, Record, SignatureBytes, canonical,
 };
 
 use crate::verify::{Rejection, VerifiedAct};
@@ -46,12 +47,34 @@ pub enum Decision {
     Reject(Rejection),
 }
 
+/// The cell's supervision state, shared: the commit thread writes it (through the
+/// sequencer, one record at a time), sessions read it to filter and redact a resume.
+///
+/// A `std` lock suffices: writes are a few map updates per record and never await.
+#[derive(Clone, Default)]
+pub struct SharedState(Arc<RwLock<State>>);
+
+impl SharedState {
+    /// Reads the state.
+    pub fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn apply(&self, cell: &Cell, record: &Record) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .apply(cell, record);
+    }
+}
+
 /// The sequencer state.
 pub struct Sequencer {
     cell: Arc<Cell>,
     next: u64,
     actors: HashMap<IdentityId, Marks>,
     skew_ms: i64,
+    state: SharedState,
 }
 
 impl Sequencer {
@@ -63,12 +86,19 @@ impl Sequencer {
             next: 0,
             actors: HashMap::new(),
             skew_ms,
+            state: SharedState::default(),
         }
+    }
+
+    /// The supervision state this sequencer decides against.
+    pub fn state(&self) -> &SharedState {
+        &self.state
     }
 
     /// Takes a journaled record into account (recovery on restart, and after each decision).
     pub fn observe(&mut self, record: &Record) {
         self.next = self.next.max(record.seq + 1);
+        self.state.apply(&self.cell, record);
         if record.act.actor.is_relay() {
             return;
         }
@@ -134,7 +164,8 @@ impl Sequencer {
                 ),
             ));
         }
-        if let Err(denied) = policy::authorize(&self.cell, a) {
+        let body = Some(act.signed().body.as_str());
+        if let Err(denied) = policy::authorize(&self.cell, &self.state.read(), a, body) {
             return Decision::Reject(Rejection::new(denied.code, denied.reason));
         }
         let record = Record::new(self.next, now, act.into_signed());
@@ -148,13 +179,14 @@ impl Sequencer {
         &mut self,
         key: &SigningKey,
         kind: ActKind,
+        channel: Option<ChannelId>,
         body: String,
         now: i64,
     ) -> Record {
         let act = Act {
             kind,
             cell: self.cell.id().clone(),
-            channel: None,
+            channel,
             actor: IdentityId::relay(),
             seq: self.next,
             ts: now,
@@ -170,6 +202,31 @@ impl Sequencer {
         };
         self.observe(&record);
         record
+    }
+
+    /// `escalate` records for every hotline post unacknowledged past its deadline at `now`.
+    pub fn escalations(&mut self, key: &SigningKey, now: i64) -> Vec<Record> {
+        let overdue: Vec<(u64, EscalateBody, ChannelId)> = self
+            .state
+            .read()
+            .overdue(now)
+            .into_iter()
+            .map(|(target, a)| {
+                let body = EscalateBody {
+                    target,
+                    sender: a.sender.clone(),
+                    ack_seconds: a.ack_seconds,
+                };
+                (target, body, a.channel.clone())
+            })
+            .collect();
+        overdue
+            .into_iter()
+            .map(|(_, body, channel)| {
+                let body = serde_json::to_string(&body).unwrap_or_default();
+                self.relay_record(key, ActKind::Escalate, Some(channel), body, now)
+            })
+            .collect()
     }
 }
 
@@ -191,7 +248,7 @@ mod tests {
     fn accepts_in_order_and_answers_retries() {
         let cell = example_cell();
         let mut s = Sequencer::new(cell.clone());
-        let open = s.relay_record(&key("relay"), ActKind::Open, "{}".into(), NOW);
+        let open = s.relay_record(&key("relay"), ActKind::Open, None, "{}".into(), NOW);
         assert_eq!(open.seq, 0);
         let Decision::Accept(r1) =
             s.decide(verified(&cell, "israel", "diplomacy", 1, NOW, "a"), NOW)
@@ -253,7 +310,8 @@ mod tests {
     fn state_is_rebuilt_from_records() {
         let cell = example_cell();
         let mut live = Sequencer::new(cell.clone());
-        let mut records = vec![live.relay_record(&key("relay"), ActKind::Open, "{}".into(), NOW)];
+        let mut records =
+            vec![live.relay_record(&key("relay"), ActKind::Open, None, "{}".into(), NOW)];
         for (actor, seq) in [("israel", 1), ("syria", 3), ("israel", 2)] {
             match live.decide(verified(&cell, actor, "commerce", seq, NOW, "x"), NOW) {
                 Decision::Accept(r) => records.push(r),

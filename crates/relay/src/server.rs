@@ -67,7 +67,7 @@ impl Server {
         let first = if journal.size() == 0 {
             let body = cell.open_body(config_sha256);
             let body = serde_json::to_string(&body).unwrap_or_default();
-            sequencer.relay_record(&relay_key, ActKind::Open, body, now)
+            sequencer.relay_record(&relay_key, ActKind::Open, None, body, now)
         } else {
             let body = RecoveredBody {
                 records: journal.size(),
@@ -75,7 +75,7 @@ impl Server {
                 config_sha256: Digest(config_sha256),
             };
             let body = serde_json::to_string(&body).unwrap_or_default();
-            sequencer.relay_record(&relay_key, ActKind::Recovered, body, now)
+            sequencer.relay_record(&relay_key, ActKind::Recovered, None, body, now)
         };
         let _opened: fusioncell_journal::Durable = journal.append(std::slice::from_ref(&first))?;
         if recovery.truncated_bytes > 0 {
@@ -103,6 +103,7 @@ impl Server {
             PublicKeyBytes(*relay_key.public_key().bytes()),
             tls.map(tokio_rustls::TlsAcceptor::from),
             journal.reader(),
+            sequencer.state().clone(),
             shutdown.clone(),
         ));
         let (commands, rx) = mpsc::channel::<Command>(COMMAND_QUEUE);

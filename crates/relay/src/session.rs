@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use fusioncell_cell::policy;
 use fusioncell_wire::{ClientMsg, CloseCode, ErrorCode, ServerMsg};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -72,7 +71,13 @@ pub async fn run(
         Ok(()) => registered.await.ok(),
         Err(_) => None,
     };
-    let Some(Registered { last_seq, size }) = registered else {
+    let Some(Registered {
+        last_seq,
+        size,
+        channels,
+        state,
+    }) = registered
+    else {
         Close::new(CloseCode::GoingAway, "relay shutting down")
             .send(&mut sink, &mut stream)
             .await;
@@ -85,7 +90,7 @@ pub async fn run(
         session: id,
         last_seq,
         size,
-        channels: policy::channel_access(&ctx.cell, &auth.identity),
+        channels,
         identities: ctx.cell.identity_infos(),
     };
     let mut session = Session {
@@ -96,7 +101,11 @@ pub async fn run(
         subscribed: false,
         strikes: 0,
     };
-    let close = match sink.send(Message::text(welcome.to_json())).await {
+    let greeted = async {
+        sink.feed(Message::text(welcome.to_json())).await?;
+        sink.send(Message::Text(state)).await
+    };
+    let close = match greeted.await {
         Ok(()) => {
             session
                 .serve(&mut sink, &mut stream, &mut rx, &queued, &killer)

@@ -15,38 +15,93 @@ use crate::ids::{CellId, ChannelId, IdentityId};
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ActKind {
-    /// A message to a channel (client act).
+    /// A message to a channel (client act; body is free text).
     Post,
+    /// The mediator releases a held post of a moderated channel (body: `DecisionBody`).
+    Approve,
+    /// The mediator refuses a held post, with a reason (body: `DecisionBody`).
+    Reject,
+    /// The mediator silences an identity, on a channel or everywhere (body: `MuteBody`).
+    Mute,
+    /// The mediator lifts a mute (body: `MuteBody`).
+    Unmute,
+    /// The mediator adds a member or reader to a channel (body: `GrantBody`).
+    Grant,
+    /// The mediator removes one (body: `GrantBody`).
+    Revoke,
+    /// The mediator removes a record's body from every delivery (body: `RedactBody`).
+    Redact,
+    /// Exercise control (or the mediator) changes the exercise clock (body: `ClockBody`).
+    Clock,
+    /// Exercise control delivers a scenario inject to a channel (body: `InjectBody`).
+    Inject,
+    /// An evaluator's private observation (body: `ObserveBody`).
+    Observe,
+    /// A signed delivery or read receipt (body: `ReceiptBody`).
+    Receipt,
+    /// The other party acknowledges a hotline post (body: `AckBody`).
+    Ack,
     /// The first record of a journal: the cell's identities, channels and keys (relay act).
     Open,
     /// A refused login or act, journaled for the audit (relay act).
     Security,
     /// What the relay did on restart: recovered a torn tail, resumed (relay act).
     Recovered,
+    /// A hotline post went unacknowledged past its deadline (relay act; body: `EscalateBody`).
+    Escalate,
 }
 
 impl ActKind {
     /// Every kind, for documentation and tests.
-    pub const ALL: [ActKind; 4] = [
+    pub const ALL: [ActKind; 17] = [
         ActKind::Post,
+        ActKind::Approve,
+        ActKind::Reject,
+        ActKind::Mute,
+        ActKind::Unmute,
+        ActKind::Grant,
+        ActKind::Revoke,
+        ActKind::Redact,
+        ActKind::Clock,
+        ActKind::Inject,
+        ActKind::Observe,
+        ActKind::Receipt,
+        ActKind::Ack,
         ActKind::Open,
         ActKind::Security,
         ActKind::Recovered,
+        ActKind::Escalate,
     ];
 
     /// The kind's name, as in JSON and in the domain tag.
     pub fn as_str(self) -> &'static str {
         match self {
             ActKind::Post => "post",
+            ActKind::Approve => "approve",
+            ActKind::Reject => "reject",
+            ActKind::Mute => "mute",
+            ActKind::Unmute => "unmute",
+            ActKind::Grant => "grant",
+            ActKind::Revoke => "revoke",
+            ActKind::Redact => "redact",
+            ActKind::Clock => "clock",
+            ActKind::Inject => "inject",
+            ActKind::Observe => "observe",
+            ActKind::Receipt => "receipt",
+            ActKind::Ack => "ack",
             ActKind::Open => "open",
             ActKind::Security => "security",
             ActKind::Recovered => "recovered",
+            ActKind::Escalate => "escalate",
         }
     }
 
     /// Whether only the relay may make acts of this kind.
     pub fn is_relay_kind(self) -> bool {
-        matches!(self, ActKind::Open | ActKind::Security | ActKind::Recovered)
+        matches!(
+            self,
+            ActKind::Open | ActKind::Security | ActKind::Recovered | ActKind::Escalate
+        )
     }
 }
 

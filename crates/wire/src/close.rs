@@ -128,11 +128,19 @@ pub enum ErrorCode {
     RateLimited,
     /// The journal cannot make acts durable; the act was not accepted.
     Unavailable,
+    /// The actor is muted (on this channel or everywhere).
+    Muted,
+    /// The exercise is paused, halted or ended: parties cannot post.
+    Paused,
+    /// A moderation decision made in an earlier supervision epoch.
+    StaleEpoch,
+    /// Not possible in the current state (not pending, already redacted, clock transition).
+    Conflict,
 }
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::Malformed,
         ErrorCode::BadSignature,
         ErrorCode::BodyHashMismatch,
@@ -145,6 +153,10 @@ impl ErrorCode {
         ErrorCode::ClockSkew,
         ErrorCode::RateLimited,
         ErrorCode::Unavailable,
+        ErrorCode::Muted,
+        ErrorCode::Paused,
+        ErrorCode::StaleEpoch,
+        ErrorCode::Conflict,
     ];
 
     /// The code as it appears on the wire.
@@ -162,6 +174,10 @@ impl ErrorCode {
             ErrorCode::ClockSkew => "clock_skew",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Muted => "muted",
+            ErrorCode::Paused => "paused",
+            ErrorCode::StaleEpoch => "stale_epoch",
+            ErrorCode::Conflict => "conflict",
         }
     }
 }

@@ -4,9 +4,11 @@
 //! - [`ids`]: validated names (cell, channel, identity) and roles;
 //! - [`bytes`]: fixed-size byte values (digests, keys, signatures, nonces) and their text forms;
 //! - [`act`]: an [`Act`] is what an identity signs; a [`SignedAct`] travels with its body;
+//! - [`act_body`]: the typed parameters of every act kind but `post`;
 //! - [`canonical`]: the exact bytes that are signed and hashed (PROTOCOL.md is their spec);
 //! - [`record`]: a journal [`Record`], which is also what subscribers receive;
 //! - [`checkpoint`]: relay-signed tree heads;
+//! - [`clock`]: the exercise clock, journaled state that every client computes alike;
 //! - [`client_msg`] / [`server_msg`]: the frames in each direction;
 //! - [`close`]: every close code and error code, in one table.
 //!
@@ -15,10 +17,12 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod act;
+pub mod act_body;
 pub mod bytes;
 pub mod canonical;
 pub mod checkpoint;
 pub mod client_msg;
+pub mod clock;
 pub mod close;
 pub mod ids;
 pub mod record;
@@ -29,6 +33,7 @@ pub use act::{Act, ActKind, SignedAct};
 pub use bytes::{Digest, Nonce, PublicKeyBytes, SignatureBytes};
 pub use checkpoint::Checkpoint;
 pub use client_msg::ClientMsg;
+pub use clock::{Clock, Phase};
 pub use close::{CloseCode, ErrorCode};
 pub use ids::{CellId, ChannelId, IdError, IdentityId, Role};
 pub use record::Record;

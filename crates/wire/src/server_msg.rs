@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bytes::{Nonce, PublicKeyBytes};
 use crate::checkpoint::Checkpoint;
+use crate::clock::Clock;
 use crate::close::ErrorCode;
 use crate::ids::{CellId, ChannelId, IdentityId, Role};
 use crate::record::Record;
@@ -63,8 +64,12 @@ pub enum ServerMsg {
     },
     /// A record this identity may read.
     Deliver {
-        /// The record, exactly as journaled.
+        /// The record, exactly as journaled (its body absent if redacted).
         record: Record,
+        /// With an `approve`: the held post it releases, as journaled, so that readers who
+        /// never saw it pending receive it now, signed by its sender.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        released: Option<Box<Record>>,
     },
     /// The backlog requested by `subscribe` has been sent; what follows is live.
     Live {
@@ -73,6 +78,16 @@ pub enum ServerMsg {
     },
     /// A new relay-signed checkpoint.
     Checkpoint(Checkpoint),
+    /// The cell's supervision state: sent after `welcome`, on every change, and at least
+    /// every 5 s.
+    State {
+        /// The supervision epoch a moderation decision must name.
+        epoch: u64,
+        /// The exercise clock.
+        clock: Clock,
+        /// The relay's time when it sent this, to compute scenario time from the clock.
+        now: i64,
+    },
 }
 
 /// A channel as one identity sees it.

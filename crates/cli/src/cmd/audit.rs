@@ -2,11 +2,11 @@
 //! checkpoint, sequence numbers, and every authorization decision re-derived from the
 //! journal's own `open` record. Exit 0 only if all hold.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use fusioncell_cell::{Cell, policy};
+use fusioncell_cell::{Cell, State, policy};
 use fusioncell_wire::{OpenBody, Record};
 
 use crate::args::VerifyArgs;
@@ -15,10 +15,8 @@ use crate::load;
 pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let expected = args.config.as_deref().map(load::cell).transpose()?;
     let cell: OnceCell<Result<Cell, String>> = OnceCell::new();
+    let state = RefCell::new(State::new());
     let authorize = |open: &OpenBody, record: &Record| -> Result<(), String> {
-        if record.act.kind.is_relay_kind() {
-            return Ok(());
-        }
         let cell = cell
             .get_or_init(|| Cell::from_open_body(open).map_err(|e| format!("open record: {e}")))
             .as_ref()
@@ -42,7 +40,13 @@ pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 ));
             }
         }
-        policy::authorize(cell, &record.act).map_err(|d| d.to_string())
+        let mut state = state.borrow_mut();
+        if !record.act.kind.is_relay_kind() {
+            policy::authorize(cell, &state, &record.act, record.body.as_deref())
+                .map_err(|d| d.to_string())?;
+        }
+        state.apply(cell, record);
+        Ok(())
     };
     match fusioncell_journal::verify(&args.journal, Some(&authorize)) {
         Ok(report) => {

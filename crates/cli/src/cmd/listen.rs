@@ -46,7 +46,9 @@ pub(super) async fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
             anyhow::bail!("the connection ended");
         };
         match event {
-            Event::Record { record, verified } => {
+            Event::Record {
+                record, verified, ..
+            } => {
                 if channel
                     .as_ref()
                     .is_some_and(|ch| record.act.channel.as_ref() != Some(ch))

@@ -1,0 +1,323 @@
+//! The cell's run-time state, folded from the journal one record at a time.
+//!
+//! The relay decides every act against this state and then applies the act's record; an
+//! offline verifier replays the journal through the same [`State::apply`] and re-derives every
+//! decision. One deterministic fold serves both, so they cannot disagree (DESIGN §5,
+//! SECURITY-NOTES §3.3).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use fusioncell_keys::sha256;
+use fusioncell_wire::act_body::{
+    Access, AckBody, ClockBody, DecisionBody, EscalateBody, GrantBody, MuteBody, ReceiptBody,
+    RedactBody,
+};
+use fusioncell_wire::{ActKind, ChannelId, IdentityId, Record, Role, canonical};
+
+use crate::model::{Cell, Policy};
+use fusioncell_wire::clock::Clock;
+
+/// Who may receive a record: decided once, when the record is applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Audience {
+    /// Whoever can read the channel (at delivery time).
+    Channel(ChannelId),
+    /// A post held for moderation: its sender and the mediator only.
+    Held {
+        /// The sender.
+        actor: IdentityId,
+    },
+    /// These identities, plus the roles that read everything.
+    Named(Vec<IdentityId>),
+    /// Every identity of the cell (supervisory notices: clock, mutes, membership, redactions).
+    Everyone,
+    /// The roles that read everything (the relay's own records).
+    Supervisors,
+    /// Evaluators and exercise control only: never players (evaluator observations).
+    WhiteCell,
+}
+
+/// A post waiting for the mediator's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// Who posted it.
+    pub actor: IdentityId,
+    /// Where.
+    pub channel: ChannelId,
+    /// SHA-256 of its canonical act bytes: a decision must name exactly this.
+    pub digest: [u8; 32],
+}
+
+/// A hotline post waiting for the other side's acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Awaiting {
+    /// Who posted it.
+    pub sender: IdentityId,
+    /// The hotline channel.
+    pub channel: ChannelId,
+    /// Relay time by which it must be acknowledged.
+    pub deadline_ms: i64,
+    /// The channel's deadline, in seconds.
+    pub ack_seconds: u32,
+}
+
+/// What the state remembers of every record.
+#[derive(Debug, Clone)]
+struct Meta {
+    kind: ActKind,
+    actor: IdentityId,
+    audience: Audience,
+}
+
+/// The fold of the journal so far.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    epoch: u64,
+    clock: Clock,
+    records: Vec<Meta>,
+    muted: BTreeSet<(IdentityId, Option<ChannelId>)>,
+    granted: BTreeMap<(ChannelId, IdentityId), Access>,
+    revoked: BTreeSet<(ChannelId, IdentityId)>,
+    held: BTreeMap<u64, Held>,
+    awaiting: BTreeMap<u64, Awaiting>,
+    redacted: BTreeSet<u64>,
+}
+
+impl State {
+    /// The state of an empty journal.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The supervision epoch: it changes with every mute, membership change, redaction and
+    /// clock change, so a moderation decision can be bound to the state it was made in.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The exercise clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Number of records applied.
+    pub fn len(&self) -> u64 {
+        self.records.len() as u64
+    }
+
+    /// Whether no record was applied.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Who may receive record `seq` (`None` for a record not applied yet).
+    pub fn audience(&self, seq: u64) -> Option<&Audience> {
+        self.meta(seq).map(|m| &m.audience)
+    }
+
+    /// The kind of record `seq`.
+    pub fn kind(&self, seq: u64) -> Option<ActKind> {
+        self.meta(seq).map(|m| m.kind)
+    }
+
+    /// Posts held for moderation, by sequence number.
+    pub fn held(&self) -> &BTreeMap<u64, Held> {
+        &self.held
+    }
+
+    /// Hotline posts waiting for acknowledgement, by sequence number.
+    pub fn awaiting(&self) -> &BTreeMap<u64, Awaiting> {
+        &self.awaiting
+    }
+
+    /// Hotline posts whose deadline has passed at relay time `now_ms`.
+    pub fn overdue(&self, now_ms: i64) -> Vec<(u64, &Awaiting)> {
+        self.awaiting
+            .iter()
+            .filter(|(_, a)| a.deadline_ms <= now_ms)
+            .map(|(s, a)| (*s, a))
+            .collect()
+    }
+
+    /// Whether record `seq`'s body was redacted.
+    pub fn is_redacted(&self, seq: u64) -> bool {
+        self.redacted.contains(&seq)
+    }
+
+    /// Whether `who` is muted on `channel` (or everywhere).
+    pub fn is_muted(&self, who: &IdentityId, channel: &ChannelId) -> bool {
+        self.muted.contains(&(who.clone(), None))
+            || self.muted.contains(&(who.clone(), Some(channel.clone())))
+    }
+
+    /// Whether a mute of `who` (on `channel`, or everywhere) is in force.
+    pub fn has_mute(&self, who: &IdentityId, channel: Option<&ChannelId>) -> bool {
+        self.muted.contains(&(who.clone(), channel.cloned()))
+    }
+
+    /// The access granted at run time, if any.
+    pub fn granted(&self, channel: &ChannelId, who: &IdentityId) -> Option<Access> {
+        self.granted.get(&(channel.clone(), who.clone())).copied()
+    }
+
+    /// Whether configured access was revoked at run time.
+    pub fn is_revoked(&self, channel: &ChannelId, who: &IdentityId) -> bool {
+        self.revoked.contains(&(channel.clone(), who.clone()))
+    }
+
+    fn meta(&self, seq: u64) -> Option<&Meta> {
+        usize::try_from(seq).ok().and_then(|i| self.records.get(i))
+    }
+
+    /// Folds one record in. Records must come in order; the relay only applies records it
+    /// accepted (or wrote), so parameters have been checked by `policy::authorize`; a body that
+    /// does not parse (or was redacted) changes nothing.
+    pub fn apply(&mut self, cell: &Cell, record: &Record) {
+        let act = &record.act;
+        let body = record.body.as_deref().unwrap_or_default();
+        let role = cell.identity(&act.actor).map(|i| i.role);
+        let audience = match act.kind {
+            ActKind::Post => {
+                let Some(channel) = act.channel.clone() else {
+                    return self.push(act, Audience::Supervisors);
+                };
+                let policy = cell.channel(&channel).map(|c| c.policy);
+                if role == Some(Role::Party) {
+                    if policy == Some(Policy::Moderated) {
+                        self.held.insert(
+                            record.seq,
+                            Held {
+                                actor: act.actor.clone(),
+                                channel: channel.clone(),
+                                digest: sha256(&canonical::act_bytes(act)),
+                            },
+                        );
+                    }
+                    if let Some(Policy::Hotline { ack_seconds }) = policy {
+                        self.awaiting.insert(
+                            record.seq,
+                            Awaiting {
+                                sender: act.actor.clone(),
+                                channel: channel.clone(),
+                                deadline_ms: record
+                                    .ts
+                                    .saturating_add(i64::from(ack_seconds) * 1000),
+                                ack_seconds,
+                            },
+                        );
+                    }
+                }
+                if self.held.contains_key(&record.seq) {
+                    Audience::Held {
+                        actor: act.actor.clone(),
+                    }
+                } else {
+                    Audience::Channel(channel)
+                }
+            }
+            ActKind::Approve => {
+                if let Ok(d) = serde_json::from_str::<DecisionBody>(body) {
+                    self.held.remove(&d.target);
+                }
+                on_channel(act)
+            }
+            ActKind::Reject => {
+                let sender = serde_json::from_str::<DecisionBody>(body)
+                    .ok()
+                    .and_then(|d| self.held.remove(&d.target))
+                    .map(|h| h.actor);
+                Audience::Named(sender.into_iter().collect())
+            }
+            ActKind::Mute | ActKind::Unmute => {
+                if let Ok(m) = serde_json::from_str::<MuteBody>(body) {
+                    let key = (m.identity, m.channel);
+                    if act.kind == ActKind::Mute {
+                        self.muted.insert(key);
+                    } else {
+                        self.muted.remove(&key);
+                    }
+                    self.epoch += 1;
+                }
+                Audience::Everyone
+            }
+            ActKind::Grant | ActKind::Revoke => {
+                if let Ok(g) = serde_json::from_str::<GrantBody>(body) {
+                    let key = (g.channel, g.identity);
+                    if act.kind == ActKind::Grant {
+                        self.revoked.remove(&key);
+                        self.granted.insert(key, g.access);
+                    } else {
+                        self.granted.remove(&key);
+                        self.revoked.insert(key);
+                    }
+                    self.epoch += 1;
+                }
+                Audience::Everyone
+            }
+            ActKind::Redact => {
+                if let Ok(r) = serde_json::from_str::<RedactBody>(body) {
+                    self.redacted.insert(r.target);
+                    self.epoch += 1;
+                }
+                Audience::Everyone
+            }
+            ActKind::Clock => {
+                if let Ok(c) = serde_json::from_str::<ClockBody>(body) {
+                    self.clock.apply(c.action, record.ts, c.speed);
+                    self.epoch += 1;
+                }
+                Audience::Everyone
+            }
+            ActKind::Inject | ActKind::Ack => {
+                if act.kind == ActKind::Ack
+                    && let Ok(a) = serde_json::from_str::<AckBody>(body)
+                {
+                    self.awaiting.remove(&a.target);
+                }
+                on_channel(act)
+            }
+            ActKind::Escalate => {
+                if let Ok(e) = serde_json::from_str::<EscalateBody>(body) {
+                    self.awaiting.remove(&e.target);
+                }
+                on_channel(act)
+            }
+            ActKind::Observe => Audience::WhiteCell,
+            ActKind::Receipt => {
+                let target_actor = serde_json::from_str::<ReceiptBody>(body)
+                    .ok()
+                    .and_then(|r| self.meta(r.target))
+                    .map(|m| m.actor.clone());
+                Audience::Named(
+                    std::iter::once(act.actor.clone())
+                        .chain(target_actor)
+                        .collect(),
+                )
+            }
+            _ => Audience::Supervisors,
+        };
+        self.push(act, audience);
+    }
+
+    fn push(&mut self, act: &fusioncell_wire::Act, audience: Audience) {
+        self.records.push(Meta {
+            kind: act.kind,
+            actor: act.actor.clone(),
+            audience,
+        });
+    }
+
+    /// Who made record `seq`.
+    pub fn actor(&self, seq: u64) -> Option<&IdentityId> {
+        self.meta(seq).map(|m| &m.actor)
+    }
+}
+
+/// The audience of an act addressed to a channel (the relay's checks guarantee it has one;
+/// without, only supervisors would see it).
+fn on_channel(act: &fusioncell_wire::Act) -> Audience {
+    act.channel
+        .clone()
+        .map_or(Audience::Supervisors, Audience::Channel)
+}

@@ -1,0 +1,177 @@
+//! The bodies of acts other than `post`: their parameters, as strict JSON. A body is signed
+//! through its hash like every body, so these parameters are as authentic as the act.
+//!
+//! A `post` body is free text. The others are JSON objects of the types below; the relay
+//! refuses a body that does not parse into the type of its act's kind (`malformed`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::bytes::Digest;
+use crate::ids::{ChannelId, IdentityId};
+
+/// `approve` and `reject` (mediator): a decision on a held post in a moderated channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// The cell sequence number of the held post.
+    pub target: u64,
+    /// SHA-256 of the held post's canonical act bytes: the decision is bound to that exact act.
+    pub target_digest: Digest,
+    /// The cell's supervision epoch the mediator decided in; a decision made before a later
+    /// change (a mute, a membership change, a clock change) is refused as stale.
+    pub epoch: u64,
+    /// Why (required for a rejection, which the sender is shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `mute` and `unmute` (mediator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MuteBody {
+    /// Who.
+    pub identity: IdentityId,
+    /// On one channel; everywhere when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ChannelId>,
+}
+
+/// What a `grant` gives or a `revoke` takes away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Read and write.
+    Member,
+    /// Read only.
+    Reader,
+}
+
+/// `grant` and `revoke` (mediator): channel membership changed at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    /// Who.
+    pub identity: IdentityId,
+    /// Which channel (also the act's channel).
+    pub channel: ChannelId,
+    /// Member or reader.
+    pub access: Access,
+}
+
+/// `redact` (mediator): a record's body disappears from every delivery, resume and export;
+/// its hash stays, so the journal still verifies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactBody {
+    /// The record whose body goes.
+    pub target: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a `clock` act does to the exercise clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockAction {
+    /// STARTEX: the clock starts running from scenario time 0.
+    Start,
+    /// Play stops; the scenario clock stands still.
+    Pause,
+    /// Play continues from where it paused (also lifts a halt).
+    Resume,
+    /// ENDEX: the exercise is over.
+    End,
+    /// Real-world emergency: play stops on every channel at once.
+    Halt,
+}
+
+/// `clock` (control; the mediator may pause, resume and halt).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockBody {
+    /// What to do.
+    pub action: ClockAction,
+    /// Scenario seconds per real second (start only; default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<u32>,
+    /// Why (shown with a halt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `inject` (control): a scripted event from the scenario (MSEL), delivered to a channel.
+/// Controller notes are not part of it: players never see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjectBody {
+    /// The inject's control number, e.g. `M1-03`.
+    pub id: String,
+    /// Its move or phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// The simulated originator (who the inject claims to come from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The intended audience.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Short title.
+    pub title: String,
+    /// The text players read.
+    pub text: String,
+    /// Its planned scenario time, in seconds from STARTEX.
+    pub at_s: u64,
+}
+
+/// `observe` (evaluator): a private observation, seen by evaluators and control only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObserveBody {
+    /// The records it is about.
+    pub refs: Vec<u64>,
+    /// The observation.
+    pub text: String,
+    /// The inject or objective it evaluates, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+}
+
+/// What a receipt says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    /// The client received the record.
+    Delivered,
+    /// A person displayed it.
+    Read,
+}
+
+/// `receipt` (anyone who could see the target): signed proof of delivery or reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptBody {
+    /// The record received.
+    pub target: u64,
+    /// Delivered or read.
+    pub kind: ReceiptKind,
+}
+
+/// `ack` (the other party on a hotline channel): the message was acknowledged in time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckBody {
+    /// The hotline post acknowledged.
+    pub target: u64,
+}
+
+/// `escalate` (relay): a hotline post was not acknowledged within its deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateBody {
+    /// The hotline post.
+    pub target: u64,
+    /// Who posted it.
+    pub sender: IdentityId,
+    /// The deadline it missed, in seconds.
+    pub ack_seconds: u32,
+}
