@@ -11,3 +11,4 @@ mod attacks;
 mod durability;
 mod limits;
 mod pipeline;
+mod supervision;

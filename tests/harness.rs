@@ -44,6 +44,14 @@ impl TestCell {
         TestCell { dir, config }
     }
 
+    /// Replaces text in the config (for settings that are not limits).
+    pub fn edit(self, from: &str, to: &str) -> TestCell {
+        let text = std::fs::read_to_string(&self.config).expect("read config");
+        assert!(text.contains(from), "config has no `{from}`");
+        std::fs::write(&self.config, text.replacen(from, to, 1)).expect("write config");
+        self
+    }
+
     /// The example cell with limits generous enough for tests that post a lot.
     pub fn busy() -> TestCell {
         TestCell::busy_with(&[])
@@ -323,4 +331,42 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_millis() as i64
+}
+
+/// The next record on `sub` that satisfies `pred`, within 10 s; other records are skipped.
+pub async fn next_where(
+    sub: &mut fusioncell_client::Subscription,
+    mut pred: impl FnMut(&fusioncell_wire::Record) -> bool,
+) -> (fusioncell_wire::Record, Option<u64>) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let event = tokio::time::timeout_at(deadline, sub.next())
+            .await
+            .expect("a matching record within 10 s")
+            .expect("subscription open");
+        if let fusioncell_client::Event::Record {
+            record,
+            released_by,
+            ..
+        } = event
+            && pred(&record)
+        {
+            return (record, released_by);
+        }
+    }
+}
+
+/// Collects every record `sub` receives within `ms` milliseconds.
+pub async fn drain(
+    sub: &mut fusioncell_client::Subscription,
+    ms: u64,
+) -> Vec<fusioncell_wire::Record> {
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, sub.next()).await {
+        if let fusioncell_client::Event::Record { record, .. } = event {
+            out.push(record);
+        }
+    }
+    out
 }

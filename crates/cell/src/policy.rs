@@ -7,8 +7,8 @@
 //! applied on top of these rules by the sequencer, not here.
 
 use fusioncell_wire::act_body::{
-    AckBody, ClockAction, ClockBody, DecisionBody, GrantBody, InjectBody, MuteBody, ObserveBody,
-    ReceiptBody, RedactBody,
+    Access, AckBody, ClockAction, ClockBody, DecisionBody, GrantBody, InjectBody, MuteBody,
+    ObserveBody, ReceiptBody, RedactBody,
 };
 use fusioncell_wire::{Act, ActKind, ChannelAccess, ChannelId, ErrorCode, IdentityId, Role};
 use serde::de::DeserializeOwned;
@@ -166,7 +166,26 @@ pub fn authorize(cell: &Cell, state: &State, act: &Act, body: Option<&str>) -> R
             require(actor, &[Role::Mediator], act.kind)?;
             let g: GrantBody = parse(act.kind, body())?;
             known_identity(cell, &g.identity)?;
-            same_channel(cell, act, Some(&g.channel))
+            same_channel(cell, act, Some(&g.channel))?;
+            let role = cell.identity(&g.identity).map(|i| i.role);
+            let fits = match g.access {
+                Access::Member => role == Some(Role::Party),
+                Access::Reader => matches!(role, Some(Role::Party | Role::Observer)),
+            };
+            if !fits && act.kind == ActKind::Grant {
+                return Err(Denied::new(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "`{}` cannot be made a {} (members are parties; readers are parties or observers)",
+                        g.identity,
+                        match g.access {
+                            Access::Member => "member",
+                            Access::Reader => "reader",
+                        }
+                    ),
+                ));
+            }
+            Ok(())
         }
         ActKind::Redact => {
             require(actor, &[Role::Mediator], act.kind)?;

@@ -63,7 +63,7 @@ pub struct Awaiting {
 }
 
 /// What the state remembers of every record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Meta {
     kind: ActKind,
     actor: IdentityId,
@@ -71,7 +71,7 @@ struct Meta {
 }
 
 /// The fold of the journal so far.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
     epoch: u64,
     clock: Clock,

@@ -26,6 +26,7 @@ pub struct Server {
     shutdown: Shutdown,
     commit: Option<std::thread::JoinHandle<Result<u64, fusioncell_journal::JournalError>>>,
     recovery: fusioncell_journal::Recovery,
+    state: crate::sequencer::SharedState,
 }
 
 /// What a clean shutdown left behind.
@@ -107,6 +108,7 @@ impl Server {
             shutdown.clone(),
         ));
         let (commands, rx) = mpsc::channel::<Command>(COMMAND_QUEUE);
+        let state = sequencer.state().clone();
         let commit_config = CommitConfig { cell, relay_key };
         let commit = std::thread::Builder::new()
             .name("fusioncell-commit".into())
@@ -119,12 +121,18 @@ impl Server {
             shutdown,
             commit: Some(commit),
             recovery,
+            state,
         })
     }
 
     /// The address the relay listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// A copy of the supervision state now.
+    pub fn state(&self) -> fusioncell_cell::State {
+        self.state.read().clone()
     }
 
     /// What opening the journal found.
