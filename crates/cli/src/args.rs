@@ -36,6 +36,137 @@ pub enum Command {
     /// Work with a cell's journal (the audit log).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Release a held post of a moderated channel (mediator).
+    Approve(DecideArgs),
+    /// Refuse a held post, with a reason the sender is shown (mediator).
+    Reject(RejectArgs),
+    /// Silence an identity on a channel or everywhere (mediator).
+    Mute(MuteArgs),
+    /// Lift a mute (mediator).
+    Unmute(MuteArgs),
+    /// Give an identity access to a channel (mediator).
+    Grant(GrantArgs),
+    /// Take access away (mediator).
+    Revoke(GrantArgs),
+    /// Remove a record's text from every delivery; the journal still verifies (mediator).
+    Redact(RedactArgs),
+    /// Start, pause, resume, end or halt the exercise clock (control; the mediator may pause,
+    /// resume and halt).
+    Clock(ClockArgs),
+    /// Record an observation about records, seen by evaluators and control only (evaluator).
+    Observe(ObserveArgs),
+    /// Acknowledge a hotline message (the other party).
+    Ack(TargetArgs),
+}
+
+/// A one-shot act on a record.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The record's cell sequence number.
+    pub seq: u64,
+}
+
+/// `approve`.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The held post's cell sequence number (what `post` printed).
+    pub seq: u64,
+}
+
+/// `reject`.
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The held post's cell sequence number.
+    pub seq: u64,
+    /// Why; the sender is shown this.
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// `mute` and `unmute`.
+#[derive(Debug, Args)]
+pub struct MuteArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The identity to mute or unmute.
+    #[arg(value_name = "IDENTITY")]
+    pub target: String,
+    /// Only on this channel (default: everywhere).
+    #[arg(long)]
+    pub channel: Option<String>,
+}
+
+/// `grant` and `revoke`.
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The identity to give or take access.
+    #[arg(value_name = "IDENTITY")]
+    pub target: String,
+    /// The channel.
+    #[arg(long)]
+    pub channel: String,
+    /// Read-only access (default: member, read and write).
+    #[arg(long)]
+    pub reader: bool,
+}
+
+/// `redact`.
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The record whose text goes.
+    pub seq: u64,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// `clock`.
+#[derive(Debug, Args)]
+pub struct ClockArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// start, pause, resume, end or halt.
+    #[arg(value_parser = ["start", "pause", "resume", "end", "halt"])]
+    pub action: String,
+    /// Scenario seconds per real second (start).
+    #[arg(long)]
+    pub speed: Option<u32>,
+    /// Why (shown with a halt).
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+/// `observe`.
+#[derive(Debug, Args)]
+pub struct ObserveArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The records it is about, comma-separated sequence numbers.
+    #[arg(long, value_delimiter = ',')]
+    pub refs: Vec<u64>,
+    /// The inject or objective it evaluates.
+    #[arg(long)]
+    pub about: Option<String>,
+    /// The observation.
+    pub text: String,
 }
 
 /// `init`.
@@ -172,4 +303,15 @@ pub struct VerifyArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks on every subcommand (unique names, valid defaults).
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -103,3 +103,143 @@ fn keygen_writes_a_key_openssl_can_read() {
         "{pem}"
     );
 }
+
+/// A relay process on a free port for a fresh cell; returns it, the config path and the URL.
+fn relay(dir: &std::path::Path) -> (std::process::Child, String, String) {
+    use std::io::BufRead;
+    let cell = dir.join("cell");
+    assert!(
+        fusioncell(&["init", cell.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .status
+            .success()
+    );
+    let config = cell.join("cell.toml").to_str().unwrap().to_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fusioncell"))
+        .args(["relay", "--config", &config])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.split_whitespace().last().unwrap().to_owned();
+    (child, config, url)
+}
+
+#[test]
+fn one_shot_commands_print_the_sequence_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, config, url) = relay(dir.path());
+    let run = |args: &[&str]| -> String {
+        let mut all = args.to_vec();
+        all.extend(["--config", &config, "--relay", &url]);
+        let out = fusioncell(&all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(stdout.parse::<u64>().is_ok(), "{args:?} printed {stdout:?}");
+        stdout
+    };
+    let held = run(&[
+        "post",
+        "--as",
+        "israel",
+        "--channel",
+        "security",
+        "Assessment: quiet night.",
+    ]);
+    run(&["approve", "--as", "us", &held]);
+    let held2 = run(&[
+        "post",
+        "--as",
+        "syria",
+        "--channel",
+        "security",
+        "Coordinates follow.",
+    ]);
+    run(&[
+        "reject",
+        "--as",
+        "us",
+        &held2,
+        "--reason",
+        "no raw coordinates",
+    ]);
+    run(&["clock", "--as", "control", "start", "--speed", "60"]);
+    run(&["clock", "--as", "us", "pause"]);
+    let refused = fusioncell(&[
+        "post",
+        "--as",
+        "israel",
+        "--channel",
+        "diplomacy",
+        "while paused",
+        "--config",
+        &config,
+        "--relay",
+        &url,
+    ]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("paused"), "{}", stderr(&refused));
+    run(&["clock", "--as", "control", "resume"]);
+    let hot = run(&[
+        "post",
+        "--as",
+        "israel",
+        "--channel",
+        "deescalation",
+        "Patrol at marker 12.",
+    ]);
+    run(&["ack", "--as", "syria", &hot]);
+    run(&["mute", "--as", "us", "syria", "--channel", "commerce"]);
+    run(&["unmute", "--as", "us", "syria", "--channel", "commerce"]);
+    run(&[
+        "grant",
+        "--as",
+        "us",
+        "france",
+        "--channel",
+        "commerce",
+        "--reader",
+    ]);
+    run(&[
+        "revoke",
+        "--as",
+        "us",
+        "france",
+        "--channel",
+        "commerce",
+        "--reader",
+    ]);
+    let spill = run(&[
+        "post",
+        "--as",
+        "israel",
+        "--channel",
+        "diplomacy",
+        "a spill",
+    ]);
+    run(&["redact", "--as", "us", &spill, "--reason", "spill"]);
+    run(&[
+        "observe",
+        "--as",
+        "evaluator",
+        "--refs",
+        &format!("{held},{hot}"),
+        "Timely release and acknowledgement.",
+    ]);
+    run(&["clock", "--as", "control", "end"]);
+    // A power the identity lacks: refused, named, non-zero.
+    let out = fusioncell(&[
+        "approve", "--as", "syria", &held2, "--config", &config, "--relay", &url,
+    ]);
+    assert!(!out.status.success());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let journal = dir.path().join("cell/journal");
+    let out = fusioncell(&["audit", "verify", journal.to_str().unwrap()]);
+    // Killed, not stopped: the tail may be unsigned, but every record verifies.
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -12,6 +12,7 @@ mod keygen;
 mod listen;
 mod post;
 mod relay;
+mod supervise;
 
 /// Runs a subcommand.
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -24,5 +25,15 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Post(a) => post::run(a).await,
         Command::Listen(a) => listen::run(a).await,
         Command::Audit(AuditCommand::Verify(a)) => audit::verify(a),
+        Command::Approve(a) => supervise::approve(a).await,
+        Command::Reject(a) => supervise::reject(a).await,
+        Command::Mute(a) => supervise::mute(a, true).await,
+        Command::Unmute(a) => supervise::mute(a, false).await,
+        Command::Grant(a) => supervise::grant(a, true).await,
+        Command::Revoke(a) => supervise::grant(a, false).await,
+        Command::Redact(a) => supervise::redact(a).await,
+        Command::Clock(a) => supervise::clock(a).await,
+        Command::Observe(a) => supervise::observe(a).await,
+        Command::Ack(a) => supervise::ack(a).await,
     }
 }
