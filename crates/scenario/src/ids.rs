@@ -1,0 +1,111 @@
+//! Control numbers of injects and ids of moves.
+//!
+//! Spreadsheet MSELs number injects in many ways (`M1-03`, `ADMIN-1`, `12`, `2.4`), so these
+//! are looser than the wire's lowercase names: 1 to 64 ASCII letters, digits and `-_.:/`.
+//! What they exclude matters more: no spaces (`M1 03` and `M1-03` must not both exist and
+//! look alike in a report), no control characters, nothing a log line or CSV cell would need
+//! to escape.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Longest accepted control number or move id, in bytes.
+pub const MAX_ID_LEN: usize = 64;
+
+fn check_id(s: &str) -> Result<(), String> {
+    if s.is_empty() || s.len() > MAX_ID_LEN {
+        return Err(format!(
+            "must be 1 to {MAX_ID_LEN} characters, got {}",
+            s.len()
+        ));
+    }
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/');
+    if !s.chars().all(ok) {
+        return Err(format!(
+            "`{s}` may contain only ASCII letters, digits and - _ . : / (no spaces)"
+        ));
+    }
+    Ok(())
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates and wraps an id; the error says why it was refused.
+            pub fn new(s: impl Into<String>) -> Result<Self, String> {
+                let s = s.into();
+                check_id(&s)?;
+                Ok(Self(s))
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                Self::new(s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An inject's control number, e.g. `M1-03`: unique within a scenario, carried in the
+    /// inject act, and how controllers, bots and the report refer to the inject.
+    InjectId
+);
+id_type!(
+    /// A move's (phase's) id, e.g. `M1`.
+    MoveId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked() {
+        for ok in ["M1-03", "ADMIN-1", "12", "2.4", "a_b:c/d"] {
+            assert!(InjectId::new(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "M1 03", "M1\t03", "é", "x\n"] {
+            assert!(InjectId::new(bad).is_err(), "{bad:?}");
+        }
+        assert!(MoveId::new("a".repeat(65)).is_err());
+        assert_eq!(InjectId::new("M1-01").unwrap(), "M1-01");
+    }
+}

@@ -1,0 +1,41 @@
+//! The fusioncell exercise model: what control runs and what bots play. Pure: no file or
+//! network I/O. The CLI reads files and passes their text here; the relay and clients keep
+//! the clock with the same arithmetic.
+//!
+//! Files in flow order:
+//! - [`ids`]: control numbers ([`InjectId`]) and move ids ([`MoveId`]);
+//! - [`time`]: scenario time as written, `HH:MM:SS` or seconds from STARTEX;
+//! - [`msel`]: the scenario (MSEL) parsed strictly from TOML ([`Scenario::from_toml`]): moves
+//!   and injects, each inject's wire body ([`Inject::body`]) without the controller material;
+//! - [`import`](mod@import) / [`export`](mod@export): the spreadsheet MSEL as CSV, in
+//!   ([`import_csv`]) and out ([`export_csv`]); `write`: the scenario back as TOML;
+//! - the exercise clock is `fusioncell_wire::Clock` (re-exported), the one the relay applies;
+//! - [`schedule`]: control's inject scheduler ([`Schedule`]): what is due at a scenario time,
+//!   fire now, skip, hold, release, never twice;
+//! - [`persona`]: scripted bot personas ([`Persona`]) and their pure reactions to events;
+//!   [`Bot`] adds the memory that keeps a redelivered event from being answered twice;
+//! - `location` and `error`: every error names its line and field (TOML) or line and column
+//!   header (CSV).
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+mod error;
+pub mod export;
+pub mod ids;
+pub mod import;
+mod location;
+pub mod msel;
+pub mod persona;
+#[cfg(test)]
+mod round_trip;
+pub mod schedule;
+pub mod time;
+mod write;
+
+pub use error::{ImportError, PersonaError, ScenarioError, ScheduleError};
+pub use export::export_csv;
+pub use fusioncell_wire::clock::{Clock, Phase};
+pub use ids::{InjectId, MoveId};
+pub use import::{Import, import_csv, import_csv_report};
+pub use msel::{Inject, Move, Scenario};
+pub use persona::{Bot, BotAction, BotEvent, Persona};
+pub use schedule::{Entry, Schedule, Status};

@@ -1,0 +1,126 @@
+//! Writing a scenario back as TOML, for review and version control after an import.
+//!
+//! Written by hand rather than through serde so the file reads like one an author would
+//! write: `[scenario]`, then the moves, then the injects in file order, times as `HH:MM:SS`,
+//! one expected action per line, long texts as multi-line strings, and optional keys left out
+//! when empty. [`Scenario::from_toml`] reads the output back to an equal scenario.
+
+use std::fmt::Write as _;
+
+use crate::msel::Scenario;
+use crate::time::format_at;
+
+/// The TOML text of `s`.
+pub(crate) fn scenario_to_toml(s: &Scenario) -> String {
+    let mut out = String::new();
+    out.push_str("# fusioncell scenario (MSEL). Times are from STARTEX, HH:MM:SS.\n\n");
+    out.push_str("[scenario]\n");
+    key(&mut out, "title", s.title());
+    if let Some(d) = s.description() {
+        key(&mut out, "description", d);
+    }
+    if let Some(speed) = s.speed() {
+        let _ = writeln!(out, "speed = {speed}");
+    }
+    for m in s.moves() {
+        out.push_str("\n[[move]]\n");
+        key(&mut out, "id", m.id.as_str());
+        key(&mut out, "title", &m.title);
+    }
+    for i in s.injects() {
+        out.push_str("\n[[inject]]\n");
+        key(&mut out, "id", i.id.as_str());
+        key(&mut out, "at", &format_at(i.at_s));
+        key(&mut out, "move", i.move_id.as_str());
+        if let Some(from) = &i.from {
+            key(&mut out, "from", from);
+        }
+        if let Some(to) = &i.to {
+            key(&mut out, "to", to);
+        }
+        key(&mut out, "channel", i.channel.as_str());
+        key(&mut out, "title", &i.title);
+        key(&mut out, "text", &i.text);
+        if i.expected.is_empty() {
+            out.push_str("expected = []\n");
+        } else {
+            out.push_str("expected = [\n");
+            for e in &i.expected {
+                let _ = writeln!(out, "  {},", basic_string(e));
+            }
+            out.push_str("]\n");
+        }
+        if let Some(o) = &i.objective {
+            key(&mut out, "objective", o);
+        }
+        if let Some(n) = &i.notes {
+            key(&mut out, "notes", n);
+        }
+        if i.contingency {
+            out.push_str("contingency = true\n");
+        }
+    }
+    out
+}
+
+/// `name = "value"`, as a multi-line string when the value has line breaks.
+fn key(out: &mut String, name: &str, value: &str) {
+    let _ = if value.contains('\n') {
+        writeln!(out, "{name} = {}", multiline_string(value))
+    } else {
+        writeln!(out, "{name} = {}", basic_string(value))
+    };
+}
+
+/// A TOML basic string: `"` and `\` escaped, control characters as `\uXXXX` (or their short
+/// escapes).
+fn basic_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        escape(&mut out, c, false);
+    }
+    out.push('"');
+    out
+}
+
+/// A TOML multi-line basic string. Its first line break is dropped by TOML, so the value
+/// starts on the next line; every `"` is escaped so no run of quotes can close it early.
+fn multiline_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push_str("\"\"\"\n");
+    for c in s.chars() {
+        escape(&mut out, c, true);
+    }
+    out.push_str("\"\"\"");
+    out
+}
+
+fn escape(out: &mut String, c: char, multiline: bool) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' if multiline => out.push('\n'),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        c if c.is_control() => {
+            let _ = write!(out, "\\u{:04X}", u32::from(c));
+        }
+        c => out.push(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape() {
+        assert_eq!(basic_string(r#"a "b" \c"#), r#""a \"b\" \\c""#);
+        assert_eq!(basic_string("x\ny\u{7}"), r#""x\ny\u0007""#);
+        let m = multiline_string("line one\nends with \"\"\"");
+        let v: toml::Value = toml::from_str(&format!("k = {m}")).unwrap();
+        assert_eq!(v["k"].as_str(), Some("line one\nends with \"\"\""));
+    }
+}
