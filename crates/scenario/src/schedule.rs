@@ -64,7 +64,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn at_ms(&self) -> u64 {
+    pub fn at_ms(&self) -> u64 {
         self.at_s.saturating_mul(1000)
     }
 }
