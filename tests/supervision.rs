@@ -82,6 +82,15 @@ async fn moderation_round_trip() {
     assert_eq!(released.body.as_deref(), Some(share));
     next_where(&mut syria_sub, |r| r.seq == approval.cell_seq).await;
     next_where(&mut israel_sub, |r| r.seq == approval.cell_seq).await;
+    // A reader of the released post may acknowledge reading it.
+    let receipt = ReceiptBody {
+        target: held.cell_seq,
+        kind: ReceiptKind::Read,
+    };
+    syria
+        .act_json(ActKind::Receipt, None, &receipt)
+        .await
+        .unwrap();
 
     // Rejection: the sender is told why; the other party never sees anything.
     let raw = "Grid 36.12N 35.80E, strike window 0400.";

@@ -254,7 +254,10 @@ pub fn authorize(cell: &Cell, state: &State, act: &Act, body: Option<&str>) -> R
         }
         ActKind::Receipt => {
             let r: ReceiptBody = parse(act.kind, body())?;
-            if !can_see(cell, state, &actor.id, r.target) {
+            let released = state
+                .released_to(r.target)
+                .is_some_and(|c| can_read(cell, state, &actor.id, c));
+            if !can_see(cell, state, &actor.id, r.target) && !released {
                 return Err(Denied::new(
                     ErrorCode::Forbidden,
                     format!("`{}` did not receive record {}", actor.id, r.target),

@@ -80,6 +80,7 @@ pub struct State {
     granted: BTreeMap<(ChannelId, IdentityId), Access>,
     revoked: BTreeSet<(ChannelId, IdentityId)>,
     held: BTreeMap<u64, Held>,
+    released: BTreeMap<u64, ChannelId>,
     awaiting: BTreeMap<u64, Awaiting>,
     redacted: BTreeSet<u64>,
 }
@@ -124,6 +125,12 @@ impl State {
     /// Posts held for moderation, by sequence number.
     pub fn held(&self) -> &BTreeMap<u64, Held> {
         &self.held
+    }
+
+    /// The channel a held post was released to by an approval (its readers received it with
+    /// the approval, not on its own).
+    pub fn released_to(&self, seq: u64) -> Option<&ChannelId> {
+        self.released.get(&seq)
     }
 
     /// Hotline posts waiting for acknowledgement, by sequence number.
@@ -217,8 +224,10 @@ impl State {
                 }
             }
             ActKind::Approve => {
-                if let Ok(d) = serde_json::from_str::<DecisionBody>(body) {
-                    self.held.remove(&d.target);
+                if let Ok(d) = serde_json::from_str::<DecisionBody>(body)
+                    && let Some(h) = self.held.remove(&d.target)
+                {
+                    self.released.insert(d.target, h.channel);
                 }
                 on_channel(act)
             }

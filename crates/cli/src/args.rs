@@ -33,6 +33,9 @@ pub enum Command {
     Post(PostArgs),
     /// Print the records an identity receives.
     Listen(ListenArgs),
+    /// Interactive client for any role: records arrive one per line; type to post, `/help`
+    /// for commands.
+    Connect(ConnectArgs),
     /// Work with a cell's journal (the audit log).
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -57,6 +60,103 @@ pub enum Command {
     Observe(ObserveArgs),
     /// Acknowledge a hotline message (the other party).
     Ack(TargetArgs),
+    /// Check or import a scenario (MSEL).
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
+    /// Run an exercise as exercise control.
+    #[command(subcommand)]
+    Exercise(ExerciseCommand),
+    /// Play an identity with a scripted persona (rehearsals, demos, load).
+    Bot(BotArgs),
+    /// A complete example exercise on this machine, with no set-up: relay, control, bots.
+    Demo(DemoArgs),
+}
+
+/// `scenario`.
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Validate a scenario file; with --config, also its channels against the cell.
+    Check(ScenarioCheckArgs),
+    /// Convert a spreadsheet MSEL (CSV) to a scenario file.
+    Import(ScenarioImportArgs),
+}
+
+/// `scenario check`.
+#[derive(Debug, Args)]
+pub struct ScenarioCheckArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// The cell it will run in.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// `scenario import`.
+#[derive(Debug, Args)]
+pub struct ScenarioImportArgs {
+    /// The spreadsheet MSEL, as CSV.
+    pub csv: PathBuf,
+    /// Write the scenario here (default: stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `exercise`.
+#[derive(Debug, Subcommand)]
+pub enum ExerciseCommand {
+    /// Fire a scenario's injects on the exercise clock, as control. Reads controller
+    /// commands on stdin: fire ID, skip ID, hold ID, release ID, pause, resume, halt REASON,
+    /// end, status.
+    Run(ExerciseRunArgs),
+}
+
+/// `exercise run`.
+#[derive(Debug, Args)]
+pub struct ExerciseRunArgs {
+    /// The cell config.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The relay URL (default: the cell's).
+    #[arg(long)]
+    pub relay: Option<String>,
+    /// Act as this identity (default: the cell's control identity).
+    #[arg(long = "as", value_name = "ID")]
+    pub identity: Option<String>,
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Scenario seconds per real second (default: the scenario's, else 1).
+    #[arg(long)]
+    pub speed: Option<u32>,
+    /// Do not send STARTEX (wait for someone else to start the clock).
+    #[arg(long)]
+    pub no_start: bool,
+    /// Keep running after the last inject instead of sending ENDEX.
+    #[arg(long)]
+    pub no_end: bool,
+}
+
+/// `bot`.
+#[derive(Debug, Args)]
+pub struct BotArgs {
+    /// The cell config.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The relay URL (default: the cell's).
+    #[arg(long)]
+    pub relay: Option<String>,
+    /// The persona file; it names the identity the bot plays.
+    pub persona: PathBuf,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Scenario seconds per real second (the example's two hours take about 75 s at 100).
+    #[arg(long, default_value_t = 100)]
+    pub speed: u32,
+    /// Leave the cell folder here (cell.toml, keys, journal) instead of a temporary folder.
+    #[arg(long)]
+    pub keep: Option<PathBuf>,
 }
 
 /// A one-shot act on a record.
@@ -279,6 +379,17 @@ pub struct ListenArgs {
     /// Exit after this many records.
     #[arg(long)]
     pub count: Option<u64>,
+    /// Start from this cell sequence number (resume); default: from now.
+    #[arg(long)]
+    pub from: Option<u64>,
+}
+
+/// `connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
     /// Start from this cell sequence number (resume); default: from now.
     #[arg(long)]
     pub from: Option<u64>,

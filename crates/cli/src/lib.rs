@@ -4,11 +4,13 @@
 //! - [`args`]: the command line;
 //! - [`files`], [`load`]: reading and writing the files (errors name the file and field);
 //! - [`certs`], [`init`]: development certificates and the example cell folder;
+//! - [`embedded`]: the example scenario and bots, built in for `demo`;
 //! - [`cmd`]: one file per subcommand.
 
 pub mod args;
 pub mod certs;
 pub mod cmd;
+pub mod embedded;
 pub mod files;
 pub mod init;
 pub mod load;

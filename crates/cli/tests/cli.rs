@@ -1,19 +1,9 @@
 //! The command line as a user meets it: every bad flag, file or field gets one line naming it
 //! and a non-zero exit; `init` then `check` works out of the box.
 
-use std::process::{Command, Output};
+mod common;
 
-fn fusioncell(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fusioncell"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{fusioncell, relay, stderr};
 
 #[test]
 fn init_then_check() {
@@ -102,31 +92,6 @@ fn keygen_writes_a_key_openssl_can_read() {
         pem.starts_with("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI"),
         "{pem}"
     );
-}
-
-/// A relay process on a free port for a fresh cell; returns it, the config path and the URL.
-fn relay(dir: &std::path::Path) -> (std::process::Child, String, String) {
-    use std::io::BufRead;
-    let cell = dir.join("cell");
-    assert!(
-        fusioncell(&["init", cell.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-            .status
-            .success()
-    );
-    let config = cell.join("cell.toml").to_str().unwrap().to_owned();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fusioncell"))
-        .args(["relay", "--config", &config])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.split_whitespace().last().unwrap().to_owned();
-    (child, config, url)
 }
 
 #[test]
@@ -242,4 +207,37 @@ fn one_shot_commands_print_the_sequence_number() {
     let out = fusioncell(&["audit", "verify", journal.to_str().unwrap()]);
     // Killed, not stopped: the tail may be unsigned, but every record verifies.
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// The README's "run it" command, at a speed that suits CI: a whole supervised exercise, and
+/// its journal verifies.
+#[test]
+fn the_demo_runs_and_its_journal_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("demo");
+    let out = fusioncell(&["demo", "--speed", "3000", "--keep", keep.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
+    for expected in [
+        "STARTEX",
+        "INJECT M1-01",
+        "[held for the mediator]",
+        "approved #",
+        "rejected #",
+        "acknowledged #",
+        "ENDEX",
+        "journal verified",
+    ] {
+        assert!(stdout.contains(expected), "no `{expected}` in:\n{stdout}");
+    }
+    // The kept folder is a cell like `init` makes, and its journal verifies on its own.
+    let journal = keep.join("journal");
+    let verify = fusioncell(&[
+        "audit",
+        "verify",
+        journal.to_str().unwrap(),
+        "--config",
+        keep.join("cell.toml").to_str().unwrap(),
+    ]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
 }

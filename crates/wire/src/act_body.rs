@@ -85,6 +85,19 @@ pub enum ClockAction {
     Halt,
 }
 
+impl ClockAction {
+    /// The action's name, as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockAction::Start => "start",
+            ClockAction::Pause => "pause",
+            ClockAction::Resume => "resume",
+            ClockAction::End => "end",
+            ClockAction::Halt => "halt",
+        }
+    }
+}
+
 /// `clock` (control; the mediator may pause, resume and halt).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

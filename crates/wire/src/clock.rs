@@ -78,7 +78,7 @@ impl Clock {
         } else {
             Err(format!(
                 "cannot {} the exercise clock: it is {}{}",
-                action_name(action),
+                action.as_str(),
                 phase_name(self.phase),
                 if self.halted { " (halted)" } else { "" }
             ))
@@ -115,16 +115,6 @@ impl Clock {
     /// Whether parties may post: not while paused, halted or ended.
     pub fn play_allowed(&self) -> bool {
         matches!(self.phase, Phase::NotStarted | Phase::Running)
-    }
-}
-
-fn action_name(a: ClockAction) -> &'static str {
-    match a {
-        ClockAction::Start => "start",
-        ClockAction::Pause => "pause",
-        ClockAction::Resume => "resume",
-        ClockAction::End => "end",
-        ClockAction::Halt => "halt",
     }
 }
 

@@ -5,15 +5,23 @@
 use std::cell::{OnceCell, RefCell};
 use std::process::ExitCode;
 
+use std::path::Path;
+
 use anyhow::Context as _;
 use fusioncell_cell::{Cell, State, policy};
+use fusioncell_journal::{Report, VerifyError};
 use fusioncell_wire::{OpenBody, Record};
 
 use crate::args::VerifyArgs;
-use crate::load;
+use crate::load::{self, LoadedCell};
 
-pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let expected = args.config.as_deref().map(load::cell).transpose()?;
+/// Verifies a journal, re-deriving every authorization decision through the relay's own
+/// state machine from the journal's `open` record; with `expected`, the journal must have been
+/// opened for that cell's identities and channels.
+pub(crate) fn verify_journal(
+    dir: &Path,
+    expected: Option<&LoadedCell>,
+) -> Result<Report, VerifyError> {
     let cell: OnceCell<Result<Cell, String>> = OnceCell::new();
     let state = RefCell::new(State::new());
     let authorize = |open: &OpenBody, record: &Record| -> Result<(), String> {
@@ -21,7 +29,7 @@ pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             .get_or_init(|| Cell::from_open_body(open).map_err(|e| format!("open record: {e}")))
             .as_ref()
             .map_err(Clone::clone)?;
-        if let Some(expected) = &expected {
+        if let Some(expected) = expected {
             let want = expected.cell.open_body(expected.sha256);
             if (
                 &want.cell,
@@ -48,7 +56,12 @@ pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         state.apply(cell, record);
         Ok(())
     };
-    match fusioncell_journal::verify(&args.journal, Some(&authorize)) {
+    fusioncell_journal::verify(dir, Some(&authorize))
+}
+
+pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let expected = args.config.as_deref().map(load::cell).transpose()?;
+    match verify_journal(&args.journal, expected.as_ref()) {
         Ok(report) => {
             if args.json {
                 let mut value = serde_json::to_value(&report).context("report")?;

@@ -124,14 +124,8 @@ fn human(r: &Record, verified: bool) -> String {
     format!(
         "#{:<5} {} {:<10} {:<13} {mark} {body}",
         r.seq,
-        clock(r.ts),
+        super::connect::utc_hms(r.ts),
         r.act.actor,
         channel
     )
-}
-
-/// `HH:MM:SS` UTC of a millisecond timestamp.
-fn clock(ts_ms: i64) -> String {
-    let secs = ts_ms.div_euclid(1000).rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }

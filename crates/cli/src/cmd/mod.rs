@@ -2,11 +2,15 @@
 
 use std::process::ExitCode;
 
-use crate::args::{AuditCommand, Command};
+use crate::args::{AuditCommand, Command, ExerciseCommand, ScenarioCommand};
 
 mod audit;
+mod bot;
 mod certs;
 mod check;
+mod connect;
+mod demo;
+mod exercise;
 mod init;
 mod keygen;
 mod listen;
@@ -24,6 +28,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Relay(a) => relay::run(a).await,
         Command::Post(a) => post::run(a).await,
         Command::Listen(a) => listen::run(a).await,
+        Command::Connect(a) => connect::run(a).await,
         Command::Audit(AuditCommand::Verify(a)) => audit::verify(a),
         Command::Approve(a) => supervise::approve(a).await,
         Command::Reject(a) => supervise::reject(a).await,
@@ -35,5 +40,10 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Clock(a) => supervise::clock(a).await,
         Command::Observe(a) => supervise::observe(a).await,
         Command::Ack(a) => supervise::ack(a).await,
+        Command::Scenario(ScenarioCommand::Check(a)) => exercise::check(a),
+        Command::Scenario(ScenarioCommand::Import(a)) => exercise::import(a),
+        Command::Exercise(ExerciseCommand::Run(a)) => exercise::run(a).await,
+        Command::Bot(a) => bot::run(a).await,
+        Command::Demo(a) => demo::run(a).await,
     }
 }

@@ -1,0 +1,36 @@
+//! `fusioncell bot --config CELL PERSONA`: play one identity with a scripted persona.
+
+use std::process::ExitCode;
+
+use fusioncell_client::Client;
+use fusioncell_scenario::Persona;
+use tokio::sync::mpsc;
+
+use crate::args::BotArgs;
+use crate::files::read_text;
+use crate::load::{self, ConnectArgs};
+
+pub(super) async fn run(args: BotArgs) -> anyhow::Result<ExitCode> {
+    let persona = Persona::from_toml(&read_text(&args.persona)?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.persona.display()))?;
+    let loaded = load::cell(&args.config)?;
+    let config = load::client_config(&ConnectArgs {
+        config: Some(args.config.clone()),
+        relay: args.relay.clone(),
+        identity: persona.identity().to_string(),
+        ..Default::default()
+    })?;
+    let client = Client::connect(config).await?;
+    eprintln!("bot playing `{}`", persona.identity());
+    let (log, mut lines) = mpsc::channel(64);
+    let printer = tokio::spawn(async move {
+        while let Some(line) = lines.recv().await {
+            println!("{line}");
+        }
+    });
+    let result = fusioncell_exercise::run_bot(&client, &loaded.cell, persona, log).await;
+    let _ = printer.await;
+    client.close().await;
+    result?;
+    Ok(ExitCode::SUCCESS)
+}

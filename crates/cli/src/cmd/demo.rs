@@ -1,0 +1,277 @@
+//! `fusioncell demo`: the Paris talks exercise on one machine with no set-up. A cell like
+//! `init` makes, the relay, exercise control running the built-in scenario at high speed,
+//! bots playing both delegations and the mediator, and a live transcript as the mediator's
+//! screen shows it; at ENDEX the relay stops and the journal is verified.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use fusioncell_client::{Client, Event};
+use fusioncell_exercise::{ControlEvent, ControlOptions, run_bot, run_control};
+use fusioncell_relay::Server;
+use fusioncell_scenario::{Persona, Scenario};
+use fusioncell_wire::act_body::{ClockAction, ClockBody, DecisionBody, EscalateBody, InjectBody};
+use fusioncell_wire::{ActKind, CellId, Record};
+use tokio::sync::mpsc;
+
+use crate::args::DemoArgs;
+use crate::embedded;
+use crate::init::{InitParams, write_cell_folder};
+use crate::load::{self, ConnectArgs};
+
+pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let speed = args.speed.max(1);
+    let folder = match &args.keep {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!(
+            "fusioncell-demo-{}",
+            hex::encode(&fusioncell_keys::random_nonce()?[..4])
+        )),
+    };
+    let cell_id = CellId::new(format!(
+        "paris-demo-{}",
+        hex::encode(&fusioncell_keys::random_nonce()?[..3])
+    ))?;
+    let params = InitParams {
+        cell_id,
+        listen: "127.0.0.1:0".parse()?,
+        hosts: Vec::new(),
+    };
+    let config = write_cell_folder(&folder, &params)?;
+    let loaded = load::cell(&config)?;
+    let scenario = Scenario::from_toml(embedded::SCENARIO).context("built-in scenario")?;
+    let server = Server::spawn(load::relay_config(&loaded, None, false)?).await?;
+    let url = format!("wss://127.0.0.1:{}", server.local_addr().port());
+    println!(
+        "fusioncell demo: \"{}\" at ×{speed} — relay {url}, cell folder {}",
+        scenario.title(),
+        folder.display()
+    );
+    println!("(fictional training scenario; bots play israel, syria and the U.S. mediator)\n");
+
+    let connect = |id: &str| {
+        let config = load::client_config(&ConnectArgs {
+            config: Some(config.clone()),
+            relay: Some(url.clone()),
+            identity: id.to_owned(),
+            ..Default::default()
+        });
+        async move { anyhow::Ok(Client::connect(config?).await?) }
+    };
+
+    // The transcript: what the mediator's screen shows (every channel, held posts too).
+    let watcher = connect("us").await?;
+    let mut transcript = watcher.subscribe(None).await?;
+    let printer = tokio::spawn(async move {
+        let mut stats = Stats::default();
+        let mut clock = fusioncell_wire::Clock::default();
+        while let Some(event) = transcript.next().await {
+            match event {
+                Event::Record {
+                    record,
+                    released_by,
+                    ..
+                } => {
+                    stats.count(&record, released_by);
+                    if let Some(line) = transcript_line(&record, released_by) {
+                        let at = fusioncell_scenario::time::format_at(
+                            clock.scenario_ms_at(record.ts) / 1000,
+                        );
+                        println!("[{at}] {line}");
+                    }
+                }
+                Event::State(state) => {
+                    clock = state.clock;
+                    if clock.phase == fusioncell_wire::Phase::Ended {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        stats
+    });
+
+    let (log, mut bot_lines) = mpsc::channel::<String>(256);
+    tokio::spawn(async move {
+        while let Some(line) = bot_lines.recv().await {
+            if line.contains("refused") {
+                println!("   ({line})");
+            }
+        }
+    });
+    let mut bots = Vec::new();
+    for (file, text) in embedded::BOTS {
+        let persona = Persona::from_toml(text).with_context(|| format!("built-in bot {file}"))?;
+        let client = connect(persona.identity().as_str()).await?;
+        let cell = loaded.cell.clone();
+        let log = log.clone();
+        bots.push(tokio::spawn(async move {
+            let _ = run_bot(&client, &cell, persona, log).await;
+            client.close().await;
+        }));
+    }
+
+    let control = connect("control").await?;
+    let options = ControlOptions {
+        speed,
+        start: true,
+        end_when_done: true,
+        grace_s: 300,
+    };
+    let (_commands, command_rx) = mpsc::channel(1);
+    let (events_tx, mut events) = mpsc::channel(64);
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let ControlEvent::Refused(why) = event {
+                println!("   (control: {why})");
+            }
+        }
+    });
+    run_control(&control, &scenario, &options, command_rx, events_tx).await?;
+    for bot in bots {
+        let _ = bot.await;
+    }
+    let stats = printer.await.unwrap_or_default();
+    control.close().await;
+    watcher.close().await;
+    let records = server.shutdown().await?.records;
+
+    let journal: PathBuf = loaded.cell.relay().journal.clone();
+    println!();
+    match super::audit::verify_journal(&journal, Some(&loaded)) {
+        Ok(report) => {
+            println!(
+                "journal verified: {records} records, {} checkpoints, root {}; every signature, the Merkle tree and every authorization decision check out",
+                report.checkpoints, report.root
+            );
+        }
+        Err(e) => {
+            eprintln!("journal verification FAILED: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    println!(
+        "{} injects, {} posts, {} held for moderation ({} approved, {} rejected), {} hotline acknowledgements, {} escalations",
+        stats.injects,
+        stats.posts,
+        stats.held,
+        stats.approved,
+        stats.rejected,
+        stats.acks,
+        stats.escalations
+    );
+    println!("journal: {}", journal.display());
+    println!(
+        "cell: {} (keys, certificates, journal; `fusioncell audit verify {}`)",
+        config.display(),
+        journal.display()
+    );
+    println!("finished in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Counts for the closing summary.
+#[derive(Debug, Default)]
+struct Stats {
+    injects: u64,
+    posts: u64,
+    held: u64,
+    approved: u64,
+    rejected: u64,
+    acks: u64,
+    escalations: u64,
+}
+
+impl Stats {
+    fn count(&mut self, r: &Record, released_by: Option<u64>) {
+        match r.act.kind {
+            ActKind::Inject => self.injects += 1,
+            ActKind::Post if released_by.is_none() => {
+                self.posts += 1;
+                if r.act
+                    .channel
+                    .as_ref()
+                    .is_some_and(|c| c.as_str() == "security")
+                    && r.act.actor.as_str() != "us"
+                {
+                    self.held += 1;
+                }
+            }
+            ActKind::Approve => self.approved += 1,
+            ActKind::Reject => self.rejected += 1,
+            ActKind::Ack => self.acks += 1,
+            ActKind::Escalate => self.escalations += 1,
+            _ => {}
+        }
+    }
+}
+
+/// One transcript line for a record, as the mediator sees it.
+fn transcript_line(r: &Record, released_by: Option<u64>) -> Option<String> {
+    let channel = r.act.channel.as_ref().map_or("", |c| c.as_str());
+    let body = r.body.as_deref().unwrap_or("[redacted]");
+    let who = r.act.actor.as_str();
+    let line = match r.act.kind {
+        ActKind::Post if released_by.is_some() => return None,
+        ActKind::Post => {
+            let held = channel == "security" && who != "us";
+            format!(
+                "#{channel:<13} {who:>7}: {body}{}",
+                if held {
+                    "   [held for the mediator]"
+                } else {
+                    ""
+                }
+            )
+        }
+        ActKind::Inject => {
+            let i: InjectBody = serde_json::from_str(body).ok()?;
+            format!(
+                "#{channel:<13}  INJECT {} \"{}\": {}",
+                i.id, i.title, i.text
+            )
+        }
+        ActKind::Approve | ActKind::Reject => {
+            let d: DecisionBody = serde_json::from_str(body).ok()?;
+            match d.reason {
+                None => format!(
+                    "#{channel:<13} {who:>7}: approved #{} — released to the channel",
+                    d.target
+                ),
+                Some(reason) => {
+                    format!("#{channel:<13} {who:>7}: rejected #{}: {reason}", d.target)
+                }
+            }
+        }
+        ActKind::Ack => {
+            let a: fusioncell_wire::act_body::AckBody = serde_json::from_str(body).ok()?;
+            format!("#{channel:<13} {who:>7}: acknowledged #{}", a.target)
+        }
+        ActKind::Escalate => {
+            let e: EscalateBody = serde_json::from_str(body).ok()?;
+            format!(
+                "#{channel:<13}  !! #{} from {} not acknowledged within {} s: escalated to the mediator",
+                e.target, e.sender, e.ack_seconds
+            )
+        }
+        ActKind::Clock => {
+            let c: ClockBody = serde_json::from_str(body).ok()?;
+            match c.action {
+                ClockAction::Start => format!("== STARTEX (×{}) ==", c.speed.unwrap_or(1)),
+                ClockAction::Pause => "== PAUSED ==".to_owned(),
+                ClockAction::Resume => "== RESUMED ==".to_owned(),
+                ClockAction::End => "== ENDEX ==".to_owned(),
+                ClockAction::Halt => format!(
+                    "!!! REAL-WORLD EMERGENCY — PLAY HALTED: {} !!!",
+                    c.reason.unwrap_or_default()
+                ),
+            }
+        }
+        _ => return None,
+    };
+    Some(format!("{:>5} {line}", format!("#{}", r.seq)))
+}
