@@ -631,3 +631,177 @@ async fn replaying_the_journal_reproduces_the_relay_state() {
     assert_eq!(replayed.awaiting().len(), 1);
     relay.stop().await;
 }
+
+/// Every supervisory power, attempted by every role that lacks it: refused as forbidden,
+/// journaled as a security event, and the supervision state unchanged.
+#[tokio::test]
+async fn every_power_is_refused_to_the_roles_that_lack_it() {
+    let cell = TestCell::busy();
+    let relay = Relay::start(&cell).await;
+    let israel = client(&cell, &relay, "israel").await;
+    let us = client(&cell, &relay, "us").await;
+    let mut us_sub = live(&us).await;
+    let held = israel
+        .post(&ch("security"), "held for the test")
+        .await
+        .unwrap();
+    let (post, _) = next_where(&mut us_sub, |r| r.seq == held.cell_seq).await;
+    let decision = DecisionBody {
+        target: held.cell_seq,
+        target_digest: Digest(fusioncell_keys::sha256(
+            &fusioncell_wire::canonical::act_bytes(&post.act),
+        )),
+        epoch: 0,
+        reason: Some("no".into()),
+    };
+    let json = |v: &dyn erased::Body| v.json();
+    let powers: Vec<(ActKind, Option<ChannelId>, String, &[&str])> = vec![
+        (
+            ActKind::Approve,
+            Some(ch("security")),
+            json(&decision),
+            &["israel", "syria", "control", "france", "evaluator"],
+        ),
+        (
+            ActKind::Reject,
+            Some(ch("security")),
+            json(&decision),
+            &["israel", "syria", "control", "france", "evaluator"],
+        ),
+        (
+            ActKind::Mute,
+            None,
+            json(&MuteBody {
+                identity: who("syria"),
+                channel: None,
+            }),
+            &["israel", "control", "france", "evaluator"],
+        ),
+        (
+            ActKind::Grant,
+            Some(ch("commerce")),
+            json(&GrantBody {
+                identity: who("france"),
+                channel: ch("commerce"),
+                access: Access::Reader,
+            }),
+            &["israel", "control", "france", "evaluator"],
+        ),
+        (
+            ActKind::Revoke,
+            Some(ch("commerce")),
+            json(&GrantBody {
+                identity: who("syria"),
+                channel: ch("commerce"),
+                access: Access::Member,
+            }),
+            &["israel", "control", "france", "evaluator"],
+        ),
+        (
+            ActKind::Redact,
+            None,
+            json(&RedactBody {
+                target: held.cell_seq,
+                reason: "x".into(),
+            }),
+            &["israel", "syria", "control", "france", "evaluator"],
+        ),
+        (
+            ActKind::Clock,
+            None,
+            json(&ClockBody {
+                action: ClockAction::Start,
+                speed: None,
+                reason: None,
+            }),
+            &["israel", "syria", "us", "france", "evaluator"],
+        ),
+        (
+            ActKind::Clock,
+            None,
+            json(&ClockBody {
+                action: ClockAction::Halt,
+                speed: None,
+                reason: None,
+            }),
+            &["israel", "syria", "france", "evaluator"],
+        ),
+        (
+            ActKind::Inject,
+            Some(ch("diplomacy")),
+            json(&InjectBody {
+                id: "X".into(),
+                phase: None,
+                from: None,
+                to: None,
+                title: "t".into(),
+                text: "t".into(),
+                at_s: 0,
+            }),
+            &["israel", "syria", "us", "france", "evaluator"],
+        ),
+        (
+            ActKind::Observe,
+            None,
+            json(&ObserveBody {
+                refs: vec![],
+                text: "t".into(),
+                about: None,
+            }),
+            &["israel", "syria", "us", "control", "france"],
+        ),
+        (
+            ActKind::Post,
+            Some(ch("diplomacy")),
+            "words".into(),
+            &["evaluator", "france"],
+        ),
+    ];
+    let before = relay.server().state();
+    let mut attempts = 0;
+    for (kind, channel, body, lacking) in &powers {
+        for id in *lacking {
+            let c = client(&cell, &relay, id).await;
+            let result = c.act(*kind, channel.clone(), body.clone()).await;
+            assert_eq!(
+                refused(result),
+                ErrorCode::Forbidden,
+                "{} by {id}",
+                kind.as_str()
+            );
+            attempts += 1;
+        }
+    }
+    assert_eq!(
+        relay.server().state().epoch(),
+        before.epoch(),
+        "no power took effect"
+    );
+    assert_eq!(
+        relay.server().state().held().len(),
+        1,
+        "the post is still held"
+    );
+    assert!(
+        eventually(5, || security_events(&cell)
+            .iter()
+            .filter(|(e, _)| e == "forbidden")
+            .count()
+            >= attempts)
+        .await,
+        "each refusal is journaled"
+    );
+    relay.stop().await;
+}
+
+/// Bodies serialized for the table above.
+mod erased {
+    pub(super) trait Body {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Body for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).expect("serializes")
+        }
+    }
+}
