@@ -12,3 +12,4 @@ mod durability;
 mod limits;
 mod pipeline;
 mod supervision;
+mod witness;

@@ -7,8 +7,8 @@
 //! applied on top of these rules by the sequencer, not here.
 
 use fusioncell_wire::act_body::{
-    Access, AckBody, ClockAction, ClockBody, DecisionBody, GrantBody, InjectBody, MuteBody,
-    ObserveBody, ReceiptBody, RedactBody,
+    Access, AckBody, ClockAction, ClockBody, CosignBody, DecisionBody, GrantBody, InjectBody,
+    MuteBody, ObserveBody, ReceiptBody, RedactBody,
 };
 use fusioncell_wire::{Act, ActKind, ChannelAccess, ChannelId, ErrorCode, IdentityId, Role};
 use serde::de::DeserializeOwned;
@@ -292,6 +292,28 @@ pub fn authorize(cell: &Cell, state: &State, act: &Act, body: Option<&str>) -> R
                         "only the other party on `{}` acknowledges `{}`'s hotline message",
                         awaiting.channel, awaiting.sender
                     ),
+                ));
+            }
+            Ok(())
+        }
+        ActKind::Cosign => {
+            require(actor, &[Role::Party, Role::Mediator], act.kind)?;
+            let c: CosignBody = parse(act.kind, body())?;
+            if c.size == 0 || c.size > state.len() {
+                return Err(Denied::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "no checkpoint of size {} can exist: the journal has {} records",
+                        c.size,
+                        state.len()
+                    ),
+                ));
+            }
+            let before = state.witnessed().get(&actor.id).copied().unwrap_or(0);
+            if c.size <= before {
+                return Err(Denied::new(
+                    ErrorCode::Conflict,
+                    format!("`{}` already cosigned size {before}", actor.id),
                 ));
             }
             Ok(())

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use fusioncell_keys::sha256;
 use fusioncell_wire::act_body::{
-    Access, AckBody, ClockBody, DecisionBody, EscalateBody, GrantBody, MuteBody, ReceiptBody,
-    RedactBody,
+    Access, AckBody, ClockBody, CosignBody, DecisionBody, EscalateBody, GrantBody, MuteBody,
+    ReceiptBody, RedactBody,
 };
 use fusioncell_wire::{ActKind, ChannelId, IdentityId, Record, Role, canonical};
 
@@ -83,6 +83,7 @@ pub struct State {
     released: BTreeMap<u64, ChannelId>,
     awaiting: BTreeMap<u64, Awaiting>,
     redacted: BTreeSet<u64>,
+    witnessed: BTreeMap<IdentityId, u64>,
 }
 
 impl State {
@@ -145,6 +146,11 @@ impl State {
             .filter(|(_, a)| a.deadline_ms <= now_ms)
             .map(|(s, a)| (*s, a))
             .collect()
+    }
+
+    /// The largest tree size each witness has cosigned.
+    pub fn witnessed(&self) -> &BTreeMap<IdentityId, u64> {
+        &self.witnessed
     }
 
     /// Whether record `seq`'s body was redacted.
@@ -293,6 +299,13 @@ impl State {
                 on_channel(act)
             }
             ActKind::Observe => Audience::WhiteCell,
+            ActKind::Cosign => {
+                if let Ok(c) = serde_json::from_str::<CosignBody>(body) {
+                    let size = self.witnessed.entry(act.actor.clone()).or_default();
+                    *size = (*size).max(c.size);
+                }
+                Audience::Everyone
+            }
             ActKind::Receipt => {
                 let target_actor = serde_json::from_str::<ReceiptBody>(body)
                     .ok()

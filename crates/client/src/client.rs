@@ -12,13 +12,13 @@ use std::time::Duration;
 
 use fusioncell_keys::{PublicKey, SigningKey, sha256};
 use fusioncell_wire::{
-    Act, ActKind, ChannelAccess, ChannelId, ClientMsg, CloseCode, Digest, IdentityId, IdentityInfo,
-    PublicKeyBytes, Record, Role, ServerMsg, SignatureBytes, SignedAct, canonical,
+    Act, ActKind, ChannelAccess, ChannelId, Checkpoint, ClientMsg, CloseCode, Digest, IdentityId,
+    IdentityInfo, PublicKeyBytes, Record, Role, ServerMsg, SignatureBytes, SignedAct, canonical,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::time::Instant;
 
-use fusioncell_wire::act_body::DecisionBody;
+use fusioncell_wire::act_body::{CosignBody, DecisionBody};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
@@ -112,6 +112,10 @@ impl Client {
             next_seq: welcome.last_seq + 1,
             pending: BTreeMap::new(),
             sub: None,
+            witness: matches!(welcome.role, Role::Party | Role::Mediator),
+            last_checkpoint: None,
+            cosigned: 0,
+            outbox: Vec::new(),
             cell: facts.cell,
             target,
             config,
@@ -250,6 +254,14 @@ struct Actor {
     next_seq: u64,
     pending: BTreeMap<u64, (SignedAct, oneshot::Sender<Result<Ack, ClientError>>)>,
     sub: Option<Sub>,
+    /// Whether this identity witnesses checkpoints (parties and the mediator do).
+    witness: bool,
+    /// The last checkpoint received, to detect a fork or a rollback.
+    last_checkpoint: Option<Checkpoint>,
+    /// The largest size this client cosigned.
+    cosigned: u64,
+    /// Acts the actor itself decided to send (cosignatures), sent after the current frame.
+    outbox: Vec<Request>,
 }
 
 /// Why a connection ended.
@@ -364,6 +376,11 @@ impl Actor {
                 msg = ws.next() => {
                     if let Some(end) = self.on_message(msg).await {
                         return end;
+                    }
+                    for req in std::mem::take(&mut self.outbox) {
+                        if let Err(e) = self.on_request(ws, req).await {
+                            return End::Lost(e);
+                        }
                     }
                 }
             }
@@ -496,6 +513,31 @@ impl Actor {
                 }
             }
             ServerMsg::Checkpoint(cp) => {
+                if let Some(reason) =
+                    checkpoint_problem(&self.relay_key, self.last_checkpoint.as_ref(), &cp)
+                {
+                    tracing::error!("the relay misbehaves: {reason}");
+                    if let Some(sub) = &self.sub {
+                        let _ = sub.events.send(Event::Fork { reason }).await;
+                    }
+                    return None;
+                }
+                if self.witness && cp.size > self.cosigned {
+                    self.cosigned = cp.size;
+                    let body = CosignBody {
+                        size: cp.size,
+                        root: cp.root,
+                    };
+                    // Nobody waits for a cosignature's acknowledgement.
+                    let (reply, _) = oneshot::channel();
+                    self.outbox.push(Request::Act {
+                        kind: ActKind::Cosign,
+                        channel: None,
+                        body: serde_json::to_string(&body).unwrap_or_default(),
+                        reply,
+                    });
+                }
+                self.last_checkpoint = Some(cp.clone());
                 if let Some(sub) = &self.sub {
                     let _ = sub.events.send(Event::Checkpoint(cp)).await;
                 }
@@ -541,6 +583,40 @@ impl Actor {
     }
 }
 
+/// Why a checkpoint cannot be trusted: a bad relay signature, or a history that does not
+/// extend the last one seen (the same size with another root, or a smaller size). A full
+/// consistency proof is the auditor's job (`audit consistency`); these checks need nothing
+/// but the two checkpoints.
+pub fn checkpoint_problem(
+    relay_key: &PublicKeyBytes,
+    prev: Option<&Checkpoint>,
+    cp: &Checkpoint,
+) -> Option<String> {
+    let signed = PublicKey::from_bytes(relay_key.0)
+        .ok()
+        .is_some_and(|k| k.verify(&cp.signed_bytes(), &cp.sig.0).is_ok());
+    if !signed {
+        return Some(format!(
+            "checkpoint of size {} is not signed by the relay key",
+            cp.size
+        ));
+    }
+    let prev = prev?;
+    if cp.size == prev.size && cp.root != prev.root {
+        return Some(format!(
+            "fork: two checkpoints of size {} with different roots",
+            cp.size
+        ));
+    }
+    if cp.size < prev.size {
+        return Some(format!(
+            "rollback: checkpoint of size {} after one of size {}",
+            cp.size, prev.size
+        ));
+    }
+    None
+}
+
 /// Signs `act` (whose `body_sha256` must be the hash of `body`) with `key`.
 pub fn sign(key: &SigningKey, act: Act, body: String) -> SignedAct {
     let sig = SignatureBytes(key.sign(&canonical::act_bytes(&act)));
@@ -561,6 +637,39 @@ fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn checkpoint(key: &SigningKey, size: u64, root: u8) -> Checkpoint {
+        let cell = fusioncell_wire::CellId::new("c").unwrap();
+        let root = Digest([root; 32]);
+        let sig = SignatureBytes(key.sign(&canonical::checkpoint_bytes(&cell, size, &root, 0)));
+        Checkpoint {
+            cell,
+            size,
+            root,
+            ts: 0,
+            sig,
+        }
+    }
+
+    #[test]
+    fn forks_rollbacks_and_forged_checkpoints_are_caught() {
+        let relay = SigningKey::from_seed([1; 32]);
+        let key = PublicKeyBytes(*relay.public_key().bytes());
+        let first = checkpoint(&relay, 10, 1);
+        assert_eq!(checkpoint_problem(&key, None, &first), None);
+        assert_eq!(
+            checkpoint_problem(&key, Some(&first), &checkpoint(&relay, 12, 2)),
+            None
+        );
+        let fork = checkpoint_problem(&key, Some(&first), &checkpoint(&relay, 10, 9)).unwrap();
+        assert!(fork.starts_with("fork"), "{fork}");
+        let back = checkpoint_problem(&key, Some(&first), &checkpoint(&relay, 9, 1)).unwrap();
+        assert!(back.starts_with("rollback"), "{back}");
+        let forged = checkpoint(&SigningKey::from_seed([2; 32]), 11, 1);
+        assert!(checkpoint_problem(&key, Some(&first), &forged).is_some());
+    }
+
     #[test]
     fn which_closes_are_retried() {
         for code in [1001, 1006, 1011, 1013, 4009, 1008] {

@@ -15,6 +15,6 @@ mod error;
 pub mod subscription;
 pub mod tls;
 
-pub use client::{Ack, Client, ClientConfig, Welcome, sign};
+pub use client::{Ack, Client, ClientConfig, Welcome, checkpoint_problem, sign};
 pub use error::ClientError;
 pub use subscription::{Event, Subscription, SupervisionState};

@@ -27,6 +27,12 @@ pub enum Event {
     Checkpoint(Checkpoint),
     /// The supervision state changed (or its periodic announcement).
     State(SupervisionState),
+    /// The relay showed a checkpoint that contradicts an earlier one or is not signed by its
+    /// key: someone is rewriting history. Reported loudly; never cosigned.
+    Fork {
+        /// What was wrong.
+        reason: String,
+    },
     /// The connection dropped; the client is reconnecting and will resume where it stopped.
     Reconnecting {
         /// Why it dropped.

@@ -118,6 +118,7 @@ pub fn run(
         fanout: Fanout::new(config.cell.clone()),
         poisoned: false,
         epoch: sequencer.state().read().epoch(),
+        uncheckpointed: 0,
     };
     let mut last_checkpoint = Instant::now();
     let mut last_state = Instant::now();
@@ -150,7 +151,9 @@ pub fn run(
             commit.broadcast_state(&sequencer);
             last_state = Instant::now();
         }
-        let since = journal.size() - journal.last_checkpoint().map_or(0, |c| c.size);
+        // Cosignatures alone do not call for a new checkpoint: otherwise each checkpoint's
+        // cosignatures would call for the next, for ever.
+        let since = commit.uncheckpointed;
         if since > 0 && (since >= every_records || last_checkpoint.elapsed() >= every) {
             commit.checkpoint(&mut journal);
             last_checkpoint = Instant::now();
@@ -171,6 +174,8 @@ struct Commit<'a> {
     poisoned: bool,
     /// The epoch last broadcast: a change means a state frame is due.
     epoch: u64,
+    /// Records other than cosignatures since the last checkpoint.
+    uncheckpointed: u64,
 }
 
 /// An answer owed to a session once its batch is durable.
@@ -220,7 +225,8 @@ impl Commit<'_> {
                     }
                     let act_seq = act.signed().act.seq;
                     let actor = act.signed().act.actor.to_string();
-                    match sequencer.decide(act, now) {
+                    let roots = |size| journal.tree().root_at(size);
+                    match sequencer.decide(act, now, &roots) {
                         Decision::Accept(record) => {
                             owed.push(Owed {
                                 session,
@@ -274,6 +280,10 @@ impl Commit<'_> {
         }
         match journal.append(&records) {
             Ok(durable) => {
+                self.uncheckpointed += records
+                    .iter()
+                    .filter(|r| r.act.kind != ActKind::Cosign)
+                    .count() as u64;
                 for o in owed {
                     self.fanout.send_to(o.session, o.frame);
                 }
@@ -355,9 +365,11 @@ impl Commit<'_> {
             return;
         }
         match journal.checkpoint(&self.config.relay_key, now_ms()) {
-            Ok(cp) => self
-                .fanout
-                .broadcast(Utf8Bytes::from(ServerMsg::Checkpoint(cp).to_json())),
+            Ok(cp) => {
+                self.uncheckpointed = 0;
+                self.fanout
+                    .broadcast(Utf8Bytes::from(ServerMsg::Checkpoint(cp).to_json()));
+            }
             Err(e) => {
                 tracing::error!("checkpoint failed, no further acts will be acknowledged: {e}");
                 self.poisoned = true;

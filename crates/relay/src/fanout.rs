@@ -290,12 +290,16 @@ mod tests {
         let (mut journal, _) = Journal::open(dir.path(), Options::default(), |_| {}).unwrap();
         let _ = journal.append(&[open]).unwrap();
         let records: Vec<Record> = (1..=n)
-            .map(
-                |i| match seq.decide(verified(&cell, "israel", channel, i, NOW, "m"), NOW) {
+            .map(|i| {
+                match seq.decide(
+                    verified(&cell, "israel", channel, i, NOW, "m"),
+                    NOW,
+                    &|_| None,
+                ) {
                     Decision::Accept(r) => r,
                     other => panic!("{other:?}"),
-                },
-            )
+                }
+            })
             .collect();
         let durable = journal.append(&records).unwrap();
         (dir, durable, records, seq)

@@ -10,7 +10,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use fusioncell_cell::{Cell, State, policy};
 use fusioncell_keys::{SigningKey, sha256};
-use fusioncell_wire::act_body::EscalateBody;
+use fusioncell_wire::act_body::{CosignBody, EscalateBody};
 use fusioncell_wire::{
     Act, ActKind, ChannelId, Digest, ErrorCode, IdentityId, Record, SignatureBytes, canonical,
 };
@@ -125,8 +125,14 @@ impl Sequencer {
     }
 
     /// Decides on a verified act at relay time `now`. An accepted act is numbered and
-    /// remembered at once, so the next decision sees it.
-    pub fn decide(&mut self, act: VerifiedAct, now: i64) -> Decision {
+    /// remembered at once, so the next decision sees it. `roots` gives the journal's Merkle
+    /// root at a size, which a cosignature must name.
+    pub fn decide(
+        &mut self,
+        act: VerifiedAct,
+        now: i64,
+        roots: &dyn Fn(u64) -> Option<[u8; 32]>,
+    ) -> Decision {
         let a = &act.signed().act;
         if let Some(marks) = self.actors.get(&a.actor) {
             if let Some(prev) = marks.accepted.get(&a.seq) {
@@ -167,6 +173,9 @@ impl Sequencer {
         let body = Some(act.signed().body.as_str());
         if let Err(denied) = policy::authorize(&self.cell, &self.state.read(), a, body) {
             return Decision::Reject(Rejection::new(denied.code, denied.reason));
+        }
+        if let Some(rejection) = cosign_mismatch(act.signed(), roots) {
+            return Decision::Reject(rejection);
         }
         let record = Record::new(self.next, now, act.into_signed());
         self.observe(&record);
@@ -230,6 +239,39 @@ impl Sequencer {
     }
 }
 
+/// A cosignature must name the root of this journal's own tree at that size: anything else
+/// is a witness that saw another history (a fork) or a forgery.
+fn cosign_mismatch(
+    signed: &fusioncell_wire::SignedAct,
+    roots: &dyn Fn(u64) -> Option<[u8; 32]>,
+) -> Option<Rejection> {
+    if signed.act.kind != ActKind::Cosign {
+        return None;
+    }
+    let body: CosignBody = serde_json::from_str(&signed.body).ok()?;
+    match roots(body.size) {
+        Some(root) if root == body.root.0 => None,
+        Some(_) => {
+            tracing::error!(
+                witness = %signed.act.actor,
+                size = body.size,
+                "a witness cosigned a root this relay never had: a fork or a forgery"
+            );
+            Some(Rejection::new(
+                ErrorCode::Conflict,
+                format!(
+                    "the journal's root at size {} is not {}",
+                    body.size, body.root
+                ),
+            ))
+        }
+        None => Some(Rejection::new(
+            ErrorCode::Conflict,
+            format!("no checkpoint of size {} has been published", body.size),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,20 +292,28 @@ mod tests {
         let mut s = Sequencer::new(cell.clone());
         let open = s.relay_record(&key("relay"), ActKind::Open, None, "{}".into(), NOW);
         assert_eq!(open.seq, 0);
-        let Decision::Accept(r1) =
-            s.decide(verified(&cell, "israel", "diplomacy", 1, NOW, "a"), NOW)
-        else {
+        let Decision::Accept(r1) = s.decide(
+            verified(&cell, "israel", "diplomacy", 1, NOW, "a"),
+            NOW,
+            &|_| None,
+        ) else {
             panic!()
         };
         assert_eq!(r1.seq, 1);
-        let Decision::Accept(r2) =
-            s.decide(verified(&cell, "syria", "diplomacy", 7, NOW, "b"), NOW)
-        else {
+        let Decision::Accept(r2) = s.decide(
+            verified(&cell, "syria", "diplomacy", 7, NOW, "b"),
+            NOW,
+            &|_| None,
+        ) else {
             panic!()
         };
         assert_eq!(r2.seq, 2);
         // The exact act again: the original answer, nothing new.
-        match s.decide(verified(&cell, "israel", "diplomacy", 1, NOW, "a"), NOW + 5) {
+        match s.decide(
+            verified(&cell, "israel", "diplomacy", 1, NOW, "a"),
+            NOW + 5,
+            &|_| None,
+        ) {
             Decision::Retry(prev) => assert_eq!((prev.cell_seq, prev.ts), (1, NOW)),
             other => panic!("{other:?}"),
         }
@@ -276,29 +326,55 @@ mod tests {
         let cell = example_cell();
         let mut s = Sequencer::new(cell.clone());
         assert!(matches!(
-            s.decide(verified(&cell, "israel", "diplomacy", 5, NOW, "a"), NOW),
+            s.decide(
+                verified(&cell, "israel", "diplomacy", 5, NOW, "a"),
+                NOW,
+                &|_| None
+            ),
             Decision::Accept(_)
         ));
-        let d = s.decide(verified(&cell, "israel", "diplomacy", 5, NOW, "other"), NOW);
+        let d = s.decide(
+            verified(&cell, "israel", "diplomacy", 5, NOW, "other"),
+            NOW,
+            &|_| None,
+        );
         assert_eq!(rejected(d), ErrorCode::Equivocation);
-        let d = s.decide(verified(&cell, "israel", "diplomacy", 4, NOW, "old"), NOW);
+        let d = s.decide(
+            verified(&cell, "israel", "diplomacy", 4, NOW, "old"),
+            NOW,
+            &|_| None,
+        );
         assert_eq!(rejected(d), ErrorCode::StaleSeq);
-        let d = s.decide(verified(&cell, "syria", "diplomacy", 0, NOW, "zero"), NOW);
+        let d = s.decide(
+            verified(&cell, "syria", "diplomacy", 0, NOW, "zero"),
+            NOW,
+            &|_| None,
+        );
         assert_eq!(rejected(d), ErrorCode::StaleSeq);
         let skew = 120_001;
         let d = s.decide(
             verified(&cell, "syria", "diplomacy", 1, NOW - skew, "late"),
             NOW,
+            &|_| None,
         );
         assert_eq!(rejected(d), ErrorCode::ClockSkew);
         let d = s.decide(
             verified(&cell, "syria", "diplomacy", 1, NOW + skew, "early"),
             NOW,
+            &|_| None,
         );
         assert_eq!(rejected(d), ErrorCode::ClockSkew);
-        let d = s.decide(verified(&cell, "france", "diplomacy", 1, NOW, "no"), NOW);
+        let d = s.decide(
+            verified(&cell, "france", "diplomacy", 1, NOW, "no"),
+            NOW,
+            &|_| None,
+        );
         assert_eq!(rejected(d), ErrorCode::Forbidden);
-        let d = s.decide(verified(&cell, "syria", "us-israel", 1, NOW, "no"), NOW);
+        let d = s.decide(
+            verified(&cell, "syria", "us-israel", 1, NOW, "no"),
+            NOW,
+            &|_| None,
+        );
         assert_eq!(rejected(d), ErrorCode::Forbidden);
         // Refusals consume no sequence number.
         assert_eq!(s.next_seq(), 1);
@@ -313,7 +389,11 @@ mod tests {
         let mut records =
             vec![live.relay_record(&key("relay"), ActKind::Open, None, "{}".into(), NOW)];
         for (actor, seq) in [("israel", 1), ("syria", 3), ("israel", 2)] {
-            match live.decide(verified(&cell, actor, "commerce", seq, NOW, "x"), NOW) {
+            match live.decide(
+                verified(&cell, actor, "commerce", seq, NOW, "x"),
+                NOW,
+                &|_| None,
+            ) {
                 Decision::Accept(r) => records.push(r),
                 other => panic!("{other:?}"),
             }
@@ -328,10 +408,15 @@ mod tests {
         let d = rebuilt.decide(
             verified(&cell, "israel", "commerce", 2, NOW, "changed"),
             NOW,
+            &|_| None,
         );
         assert_eq!(rejected(d), ErrorCode::Equivocation);
         assert!(matches!(
-            rebuilt.decide(verified(&cell, "israel", "commerce", 2, NOW, "x"), NOW),
+            rebuilt.decide(
+                verified(&cell, "israel", "commerce", 2, NOW, "x"),
+                NOW,
+                &|_| None
+            ),
             Decision::Retry(Accepted { cell_seq: 3, .. })
         ));
     }

@@ -41,6 +41,9 @@ pub enum ActKind {
     Receipt,
     /// The other party acknowledges a hotline post (body: `AckBody`).
     Ack,
+    /// A witness (party or mediator) countersigns a relay checkpoint it received
+    /// (body: `CosignBody`).
+    Cosign,
     /// The first record of a journal: the cell's identities, channels and keys (relay act).
     Open,
     /// A refused login or act, journaled for the audit (relay act).
@@ -53,7 +56,7 @@ pub enum ActKind {
 
 impl ActKind {
     /// Every kind, for documentation and tests.
-    pub const ALL: [ActKind; 17] = [
+    pub const ALL: [ActKind; 18] = [
         ActKind::Post,
         ActKind::Approve,
         ActKind::Reject,
@@ -67,6 +70,7 @@ impl ActKind {
         ActKind::Observe,
         ActKind::Receipt,
         ActKind::Ack,
+        ActKind::Cosign,
         ActKind::Open,
         ActKind::Security,
         ActKind::Recovered,
@@ -89,6 +93,7 @@ impl ActKind {
             ActKind::Observe => "observe",
             ActKind::Receipt => "receipt",
             ActKind::Ack => "ack",
+            ActKind::Cosign => "cosign",
             ActKind::Open => "open",
             ActKind::Security => "security",
             ActKind::Recovered => "recovered",

@@ -177,6 +177,18 @@ pub struct AckBody {
     pub target: u64,
 }
 
+/// `cosign` (a party or the mediator): "I saw the relay's checkpoint of this size and root".
+/// With the parties' cosignatures in the journal, nobody — the relay operator included — can
+/// later show one side a rewritten or forked record without it being detected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CosignBody {
+    /// The checkpoint's tree size.
+    pub size: u64,
+    /// Its root.
+    pub root: Digest,
+}
+
 /// `escalate` (relay): a hotline post was not acknowledged within its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
