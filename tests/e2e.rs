@@ -11,5 +11,7 @@ mod attacks;
 mod durability;
 mod limits;
 mod pipeline;
+mod replay;
 mod supervision;
+mod tamper;
 mod witness;

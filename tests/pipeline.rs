@@ -240,6 +240,21 @@ async fn one_identity_may_hold_several_sessions() {
         let (r2, _) = sub.next_record().await.unwrap();
         assert_eq!(r2.body.as_deref(), Some("to both"));
     }
+    // Both devices numbered from the same mark: the phone's act collides with the laptop's
+    // number, is refused unaccepted, and the client signs it again above the mark.
+    let commerce = ch("commerce");
+    let (x, y) = tokio::join!(
+        laptop.post(&commerce, "laptop again"),
+        phone.post(&commerce, "from the phone"),
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_ne!(x.seq, y.seq);
+    let posted: Vec<_> = journal_records(&cell)
+        .into_iter()
+        .filter(|r| r.act.actor.as_str() == "syria")
+        .map(|r| r.body.unwrap())
+        .collect();
+    assert_eq!(posted.len(), 3, "each act exactly once: {posted:?}");
     relay.stop().await;
 }
 

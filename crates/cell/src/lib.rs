@@ -12,6 +12,7 @@
 //!   (mutes, grants, held posts, hotline deadlines, redactions), one `apply` for relay and verifier;
 //! - [`policy`]: who may read which channel, see which record, and post where
 //!   ([`authorize`] → [`Denied`]);
+//! - [`view`]: what one identity received, from the journal alone;
 //! - [`example`]: the commented example cell of the Paris talks ([`render_example`]);
 //! - `error`: [`CellError`], one line naming the field and why.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -23,6 +24,7 @@ pub mod file;
 pub mod model;
 pub mod policy;
 pub mod state;
+pub mod view;
 
 pub use defaults::Limits;
 pub use error::CellError;
@@ -32,3 +34,4 @@ pub use fusioncell_wire::clock::{Clock, Phase};
 pub use model::{Cell, Channel, Identity, Policy, RelaySettings};
 pub use policy::{Denied, authorize, can_read, can_see, channel_access};
 pub use state::{Audience, State};
+pub use view::{Seen, seen_by};

@@ -51,7 +51,9 @@ pub fn can_see(cell: &Cell, state: &State, who: &IdentityId, seq: u64) -> bool {
     };
     match state.audience(seq) {
         None => false,
-        Some(Audience::Channel(channel)) => can_read(cell, state, who, channel),
+        Some(Audience::Channel { readers, .. }) => {
+            identity.role.reads_all() || readers.contains(who)
+        }
         Some(Audience::Held { actor }) => actor == who || identity.role == Role::Mediator,
         Some(Audience::Named(ids)) => identity.role.reads_all() || ids.contains(who),
         Some(Audience::Everyone) => true,

@@ -21,8 +21,15 @@ use fusioncell_wire::clock::Clock;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Audience {
-    /// Whoever can read the channel (at delivery time).
-    Channel(ChannelId),
+    /// Whoever could read the channel when the record was applied: the roles that read
+    /// everything, and these identities. Fixed at that moment, so a later grant or revoke
+    /// changes nothing about who received what — live, on resume and in a replay alike.
+    Channel {
+        /// The channel.
+        channel: ChannelId,
+        /// The identities (other than roles that read everything) that could read it.
+        readers: Vec<IdentityId>,
+    },
     /// A post held for moderation: its sender and the mediator only.
     Held {
         /// The sender.
@@ -226,7 +233,7 @@ impl State {
                         actor: act.actor.clone(),
                     }
                 } else {
-                    Audience::Channel(channel)
+                    self.channel_audience(cell, channel)
                 }
             }
             ActKind::Approve => {
@@ -235,7 +242,7 @@ impl State {
                 {
                     self.released.insert(d.target, h.channel);
                 }
-                on_channel(act)
+                self.on_channel(cell, act)
             }
             ActKind::Reject => {
                 let sender = serde_json::from_str::<DecisionBody>(body)
@@ -290,13 +297,13 @@ impl State {
                 {
                     self.awaiting.remove(&a.target);
                 }
-                on_channel(act)
+                self.on_channel(cell, act)
             }
             ActKind::Escalate => {
                 if let Ok(e) = serde_json::from_str::<EscalateBody>(body) {
                     self.awaiting.remove(&e.target);
                 }
-                on_channel(act)
+                self.on_channel(cell, act)
             }
             ActKind::Observe => Audience::WhiteCell,
             ActKind::Cosign => {
@@ -336,10 +343,25 @@ impl State {
     }
 }
 
-/// The audience of an act addressed to a channel (the relay's checks guarantee it has one;
-/// without, only supervisors would see it).
-fn on_channel(act: &fusioncell_wire::Act) -> Audience {
-    act.channel
-        .clone()
-        .map_or(Audience::Supervisors, Audience::Channel)
+impl State {
+    /// The audience of an act addressed to a channel (the relay's checks guarantee it has
+    /// one; without, only supervisors would see it).
+    fn on_channel(&self, cell: &Cell, act: &fusioncell_wire::Act) -> Audience {
+        match act.channel.clone() {
+            Some(channel) => self.channel_audience(cell, channel),
+            None => Audience::Supervisors,
+        }
+    }
+
+    /// Who can read `channel` now.
+    fn channel_audience(&self, cell: &Cell, channel: ChannelId) -> Audience {
+        let readers = cell
+            .identities()
+            .iter()
+            .filter(|i| !i.role.reads_all())
+            .filter(|i| crate::policy::can_read(cell, self, &i.id, &channel))
+            .map(|i| i.id.clone())
+            .collect();
+        Audience::Channel { channel, readers }
+    }
 }

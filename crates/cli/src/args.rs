@@ -70,6 +70,9 @@ pub enum Command {
     Bot(BotArgs),
     /// A complete example exercise on this machine, with no set-up: relay, control, bots.
     Demo(DemoArgs),
+    /// Write the after-action report of a verified journal: one self-contained HTML file, or
+    /// an AAR/IP skeleton in Markdown.
+    Report(ReportArgs),
 }
 
 /// `scenario`.
@@ -401,6 +404,15 @@ pub enum AuditCommand {
     /// Verify a journal: signatures, Merkle tree against checkpoints, sequence numbers,
     /// authorization.
     Verify(VerifyArgs),
+    /// Export a verified journal, one row per record (redacted bodies absent).
+    Export(ExportArgs),
+    /// Print the inclusion proof of one record (JSON, PROTOCOL.md §11), checked first.
+    Prove(ProveArgs),
+    /// Check that a journal extends a checkpoint saved earlier; names the mismatch if not.
+    Consistency(ConsistencyArgs),
+    /// Replay a verified journal in the terminal, at its original pace scaled by --speed,
+    /// optionally exactly as one identity saw it.
+    Replay(ReplayArgs),
 }
 
 /// `audit verify`.
@@ -416,6 +428,93 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
+/// `audit prove`.
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    /// The journal folder.
+    pub journal: PathBuf,
+    /// The record's cell sequence number (its leaf index).
+    #[arg(long)]
+    pub seq: u64,
+    /// The tree size to prove against (default: every record of the journal).
+    #[arg(long)]
+    pub size: Option<u64>,
+    /// The cell config, to check that the journal's first record matches it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// `audit consistency`.
+#[derive(Debug, Args)]
+pub struct ConsistencyArgs {
+    /// The saved checkpoint: one line of checkpoints.jsonl (or a `checkpoint` frame), given
+    /// as the JSON itself or as a file holding it.
+    #[arg(value_name = "OLD_CHECKPOINT")]
+    pub checkpoint: String,
+    /// The journal folder.
+    pub journal: PathBuf,
+    /// The cell config, to check that the journal's first record matches it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Machine-readable output: the consistency proof, or the mismatch.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The journal folder.
+    pub journal: PathBuf,
+    /// The scenario the exercise ran (expected actions, objectives); without it, injects are
+    /// listed from the journal alone.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Write the report here (overwritten if it exists).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// `html` (one self-contained file) or `md` (an AAR/IP skeleton).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// The cell config: the journal must match it, and it gives the hotline deadlines.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// `report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML file.
+    Html,
+    /// An HSEEP AAR/IP skeleton in Markdown.
+    Md,
+}
+
+/// `audit export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The journal folder.
+    pub journal: PathBuf,
+    /// `jsonl` or `csv`.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write here (overwritten if it exists); default: stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The cell config, to check that the journal's first record matches it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// `audit export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// JSON Lines: one object per record.
+    Jsonl,
+    /// CSV (RFC 4180) with a header row.
+    Csv,
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -425,4 +524,33 @@ mod tests {
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `audit replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The journal folder.
+    pub journal: PathBuf,
+    /// Show exactly what this identity received (membership, moderation and redaction as
+    /// they were).
+    #[arg(long = "as", value_name = "ID")]
+    pub identity: Option<String>,
+    /// Pace: 1 is the original pace, 60 sixty times faster, 0 as fast as possible.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Wait for Enter before each record.
+    #[arg(long)]
+    pub step: bool,
+    /// Only this channel.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Start at this record (a sequence number) or scenario time (HH:MM:SS).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Stop after this record or scenario time.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
 }

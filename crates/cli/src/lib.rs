@@ -14,3 +14,4 @@ pub mod embedded;
 pub mod files;
 pub mod init;
 pub mod load;
+pub mod show;

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use fusioncell_keys::{PublicKey, SigningKey, sha256};
 use fusioncell_wire::{
-    Act, ActKind, ChannelAccess, ChannelId, Checkpoint, ClientMsg, CloseCode, Digest, IdentityId,
-    IdentityInfo, PublicKeyBytes, Record, Role, ServerMsg, SignatureBytes, SignedAct, canonical,
+    Act, ActKind, ChannelAccess, ChannelId, Checkpoint, ClientMsg, CloseCode, Digest, ErrorCode,
+    IdentityId, IdentityInfo, PublicKeyBytes, Record, Role, ServerMsg, SignatureBytes, SignedAct,
+    canonical,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::time::Instant;
@@ -465,14 +466,32 @@ impl Actor {
                     let _ = reply.send(Ok(Ack { seq, cell_seq, ts }));
                 }
             }
-            ServerMsg::Error { code, reason, seq } => {
-                match seq.and_then(|s| self.pending.remove(&s)) {
-                    Some((_, reply)) => {
-                        let _ = reply.send(Err(ClientError::Rejected { code, reason }));
-                    }
-                    None => tracing::warn!("relay error {code}: {reason}"),
+            ServerMsg::Error {
+                code,
+                reason,
+                seq,
+                last_seq,
+            } => match seq.and_then(|s| self.pending.remove(&s)) {
+                // Another session of this identity used the number: the act was not accepted,
+                // so it is signed again above the relay's mark and resent.
+                Some((act, reply))
+                    if matches!(code, ErrorCode::StaleSeq | ErrorCode::Equivocation)
+                        && last_seq.is_some() =>
+                {
+                    self.next_seq = self.next_seq.max(last_seq.unwrap_or(0) + 1);
+                    tracing::debug!("sequence number {} taken; resending", act.act.seq);
+                    self.outbox.push(Request::Act {
+                        kind: act.act.kind,
+                        channel: act.act.channel,
+                        body: act.body,
+                        reply,
+                    });
                 }
-            }
+                Some((_, reply)) => {
+                    let _ = reply.send(Err(ClientError::Rejected { code, reason }));
+                }
+                None => tracing::warn!("relay error {code}: {reason}"),
+            },
             ServerMsg::Deliver { record, released } => {
                 if let Some(sub) = &mut self.sub
                     && record.seq >= sub.next

@@ -22,12 +22,53 @@ pub(crate) enum Signatures {
     Trust,
 }
 
-/// What record 0 established: the cell and every key. Shared, so staging a batch is cheap.
+/// What record 0 established: the cell and every key. Shared, so staging a batch is cheap and
+/// the threads that check signatures in parallel can hold it.
 #[derive(Debug)]
 struct Opened {
     body: OpenBody,
     relay: PublicKey,
     keys: HashMap<IdentityId, PublicKey>,
+}
+
+/// The verdicts of the checks of one record that need nothing but the record and the keys of
+/// record 0: made ahead of time on any thread ([`Keys::precheck`]), consulted in order by
+/// [`Checker::record_prechecked`] exactly where [`Checker::record`] would make them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Prechecked {
+    /// The body is redacted or matches `act.body_sha256`.
+    body: bool,
+    /// The signature verifies under the key the checker would pick for the actor (false if
+    /// there is none: the checker then refuses the actor before it asks).
+    sig: bool,
+}
+
+/// The keys of an opened journal, for checking signatures away from the [`Checker`].
+#[derive(Debug, Clone)]
+pub(crate) struct Keys(Arc<Opened>);
+
+impl Keys {
+    /// The state-free checks of record `r`: its body hash and its signature.
+    pub(crate) fn precheck(&self, r: &Record) -> Prechecked {
+        let act = &r.act;
+        // The same choice of key as `Checker::check`.
+        let key = if act.actor.is_relay() {
+            Some(&self.0.relay)
+        } else {
+            self.0.keys.get(&act.actor)
+        };
+        Prechecked {
+            body: body_matches(r),
+            sig: key.is_some_and(|k| k.verify(&act_bytes(act), &r.sig.0).is_ok()),
+        }
+    }
+}
+
+/// Whether the record's body is redacted or hashes to its act's `body_sha256`.
+fn body_matches(r: &Record) -> bool {
+    r.body
+        .as_ref()
+        .is_none_or(|body| sha256(body.as_bytes()) == r.act.body_sha256.0)
 }
 
 /// Checks records in order, remembering what later records are checked against.
@@ -56,21 +97,52 @@ impl Checker {
         self.opened.as_ref().map(|o| &o.relay)
     }
 
+    /// The keys of record 0, once it is accepted, for [`Keys::precheck`].
+    pub(crate) fn keys(&self) -> Option<Keys> {
+        self.opened.clone().map(Keys)
+    }
+
     /// Checks the next record and, if it keeps every rule, accepts it.
     pub(crate) fn record(&mut self, r: &Record, sigs: Signatures) -> Result<(), DefectKind> {
+        let body = body_matches(r);
+        match sigs {
+            Signatures::Verify => self.check(r, body, |key| {
+                key.verify(&act_bytes(&r.act), &r.sig.0).is_ok()
+            }),
+            Signatures::Trust => self.check(r, body, |_| true),
+        }
+    }
+
+    /// [`record`](Self::record) with the body and signature verdicts made ahead of time by
+    /// [`Keys::precheck`] from this checker's keys: the same rules in the same order, so the
+    /// same first defect.
+    pub(crate) fn record_prechecked(
+        &mut self,
+        r: &Record,
+        pre: Prechecked,
+    ) -> Result<(), DefectKind> {
+        self.check(r, pre.body, |_| pre.sig)
+    }
+
+    /// Every rule, in order; `body` is the body-hash verdict, `sig_ok` gives the signature's
+    /// under the key the rules pick (asked at most once, after the actor is known).
+    fn check(
+        &mut self,
+        r: &Record,
+        body: bool,
+        sig_ok: impl FnOnce(&PublicKey) -> bool,
+    ) -> Result<(), DefectKind> {
         if r.seq != self.next {
             return Err(DefectKind::SeqGap {
                 expected: self.next,
                 found: r.seq,
             });
         }
-        if let Some(body) = &r.body
-            && sha256(body.as_bytes()) != r.act.body_sha256.0
-        {
+        if !body {
             return Err(DefectKind::BodyHash);
         }
         match &self.opened {
-            None => self.opened = Some(Arc::new(open(r, sigs)?)),
+            None => self.opened = Some(Arc::new(open(r, sig_ok)?)),
             Some(opened) => {
                 let act = &r.act;
                 if act.cell != opened.body.cell {
@@ -99,9 +171,8 @@ impl Checker {
                         .get(&act.actor)
                         .ok_or_else(|| DefectKind::UnknownActor(act.actor.clone()))?
                 };
-                if sigs == Signatures::Verify {
-                    key.verify(&act_bytes(act), &r.sig.0)
-                        .map_err(|_| DefectKind::BadSignature(act.actor.clone()))?;
+                if !sig_ok(key) {
+                    return Err(DefectKind::BadSignature(act.actor.clone()));
                 }
                 if !is_relay {
                     // Act seqs start at 1: a session's `last_seq` is 0 before its first act.
@@ -162,7 +233,7 @@ impl Checker {
 }
 
 /// Checks record 0 (its seq and body hash already checked) and takes the keys from it.
-fn open(r: &Record, sigs: Signatures) -> Result<Opened, DefectKind> {
+fn open(r: &Record, sig_ok: impl FnOnce(&PublicKey) -> bool) -> Result<Opened, DefectKind> {
     let bad = |why: String| DefectKind::NotOpen(why);
     let act = &r.act;
     if act.kind != ActKind::Open || !act.actor.is_relay() {
@@ -197,10 +268,8 @@ fn open(r: &Record, sigs: Signatures) -> Result<Opened, DefectKind> {
             return Err(bad(format!("identity `{}` is listed twice", id.id)));
         }
     }
-    if sigs == Signatures::Verify {
-        relay
-            .verify(&act_bytes(act), &r.sig.0)
-            .map_err(|_| DefectKind::BadSignature(act.actor.clone()))?;
+    if !sig_ok(&relay) {
+        return Err(DefectKind::BadSignature(act.actor.clone()));
     }
     Ok(Opened { body, relay, keys })
 }

@@ -74,6 +74,12 @@ pub enum DefectKind {
     /// The line is not one strictly valid JSON value of the expected type.
     #[error("does not parse: {0}")]
     Parse(String),
+    /// The line parses, but is not byte for byte the compact JSON the journal writes for that
+    /// value (uppercase hex, added whitespace, reordered keys, escaped characters): an edit.
+    /// The journal has exactly one encoding per value, so every changed byte is detected,
+    /// including those a lenient parser would read back as the same value.
+    #[error("parses, but is not the journal's canonical encoding of its value (an edited line)")]
+    NonCanonical,
     /// A record is missing, duplicated or out of place.
     #[error("expected seq {expected}, found seq {found} (a record is missing, repeated or moved)")]
     SeqGap {
@@ -139,6 +145,22 @@ pub enum DefectKind {
         size: u64,
         /// Records present.
         records: u64,
+    },
+    /// The body is gone (`"body": null`) but no `redact` act names this record: a body was
+    /// removed by editing the file. (The leaf covers the body's hash only, so that a mediator
+    /// can redact; the redact act is what says one did.)
+    #[error("the body was removed, but no `redact` act names this record")]
+    BodyRemoved,
+    /// A witness's cosignature names a root that is not the tree's root at that size: the
+    /// records it witnessed were rewritten since (or it cosigned another history: a fork).
+    #[error("`{witness}` cosigned root {root} for size {size}, the records give another root")]
+    CosignRoot {
+        /// The witness.
+        witness: IdentityId,
+        /// The size it cosigned.
+        size: u64,
+        /// The root it cosigned.
+        root: fusioncell_wire::Digest,
     },
     /// A checkpoint does not cover more than the one before it.
     #[error("checkpoint size {size} does not exceed the previous checkpoint's {previous}")]

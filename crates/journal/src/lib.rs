@@ -10,11 +10,15 @@
 //! - [`merkle`]: the RFC 9162 tree over the records, with inclusion and consistency proofs;
 //! - `lines`: splitting a file into lines, telling a torn final line from the rest;
 //! - `check`: the rules every record and checkpoint keeps, written once for all users;
-//! - `scan`: one pass over both files through those rules;
+//! - `scan`: one pass over both files through those rules, signatures checked on every core
+//!   and every other rule in file order;
 //! - [`writer`]: [`Journal`]: recovery on open, then durable appends (returning [`Durable`])
 //!   and checkpoints;
 //! - [`reader`]: [`Reader`] for other threads, [`read_records`] for tools;
-//! - [`verify`](mod@verify): the offline audit, naming the first bad record;
+//! - [`verify`](mod@verify): the offline audit, naming the first bad record, signatures
+//!   checked on every core;
+//! - [`proof`]: inclusion and consistency proofs in their JSON form, and the check that a
+//!   journal extends a saved checkpoint;
 //! - [`error`]: [`Defect`] (one broken rule, located), [`JournalError`], [`VerifyError`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 // Tests unwrap freely: a panic there is a failed test, not a crashed relay.
@@ -25,6 +29,7 @@ pub mod error;
 mod fixture;
 mod lines;
 pub mod merkle;
+pub mod proof;
 pub mod reader;
 mod scan;
 pub mod verify;
@@ -32,6 +37,7 @@ pub mod writer;
 
 pub use error::{Defect, DefectKind, JournalError, JournalFile, VerifyError};
 pub use merkle::{Tree, leaf_hash, verify_consistency, verify_inclusion};
+pub use proof::{ConsistencyProof, InclusionProof, Mismatch, ProveError, consistency, prove};
 pub use reader::{Reader, read_records};
-pub use verify::{Report, verify};
+pub use verify::{Authorize, Progress, Report, Verified, VerifyOptions, verify, verify_with};
 pub use writer::{Durable, Journal, Options, Recovery};

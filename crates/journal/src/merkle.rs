@@ -79,6 +79,11 @@ impl Tree {
         self.levels.first().map_or(0, |l| l.len() as u64)
     }
 
+    /// The leaf hash at `index`, if there is one.
+    pub fn leaf(&self, index: u64) -> Option<[u8; 32]> {
+        self.subtree(0, index)
+    }
+
     /// Whether the tree has no leaves.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -4,17 +4,59 @@
 //! A scan never changes a file. It stops at the first broken rule, except for a torn final
 //! line (unterminated, or terminated but unparseable), which it measures and leaves to the
 //! caller: recovery cuts it off, the audit reports it.
+//!
+//! Every line must also be the journal's own encoding of the value it parses to, byte for byte
+//! ([`DefectKind::NonCanonical`]): the parser reads uppercase hex, whitespace or escapes as the
+//! same value, so without this rule some edits would change the file and nothing else.
+//!
+//! Speed: an Ed25519 verification costs far more than everything else a record needs, and no
+//! signature depends on another. So records are read in batches and each batch is split over
+//! all cores, where every line is parsed, its encoding checked, its body hashed, its signature
+//! verified and its leaf hashed ([`prepare`]). The rules that depend on what came before (seqs,
+//! act seqs, the caller's authorization, the tree) then run on the calling thread, in file
+//! order, consulting those verdicts exactly where they would have made them
+//! ([`Checker::record_prechecked`]): the first defect reported is the lowest-numbered one,
+//! whatever the threads' timing. While the calling thread walks one batch, the workers
+//! prepare the next.
 
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
+use std::ops::Range;
+use std::thread;
 
-use fusioncell_wire::{Checkpoint, OpenBody, Record};
+use fusioncell_wire::act_body::CosignBody;
+use fusioncell_wire::{ActKind, Checkpoint, OpenBody, Record};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::check::{Checker, Signatures};
+use crate::check::{Checker, Keys, Prechecked, Signatures};
 use crate::error::{Defect, DefectKind, JournalFile};
 use crate::lines::Lines;
 use crate::merkle::{Tree, leaf_hash};
+use crate::verify::Progress;
+
+/// Lines per worker thread in one batch: large enough that spawning is noise (a few
+/// microseconds against milliseconds of signatures), small enough for a lively progress bar.
+const LINES_PER_THREAD: usize = 512;
+
+/// A batch also ends at this many bytes, bounding memory when bodies are large.
+const BATCH_BYTES: usize = 8 << 20;
+
+/// How a scan runs.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ScanOptions<'a> {
+    /// Threads that check signatures: 0 for one per core, 1 for none but the caller's.
+    pub(crate) threads: usize,
+    /// Called after each batch of records.
+    pub(crate) progress: Option<&'a dyn Fn(Progress)>,
+    /// Lines per thread in a batch; 0 for [`LINES_PER_THREAD`]. Tests make it tiny so that
+    /// defects land in every position relative to batches and threads.
+    pub(crate) lines_per_thread: usize,
+    /// Check each cosignature's root against the tree at its size (the audit does; recovery
+    /// leaves it to the relay, which refuses a cosignature of any other root before it is
+    /// journaled).
+    pub(crate) cosignatures: bool,
+}
 
 /// What a scan found.
 #[derive(Debug)]
@@ -27,10 +69,8 @@ pub(crate) struct Scan {
     pub(crate) offsets: Vec<u64>,
     /// Length of a torn final line of `records.jsonl` (0 if none).
     pub(crate) records_torn: u64,
-    /// Good checkpoints.
-    pub(crate) checkpoints: u64,
-    /// The last good checkpoint.
-    pub(crate) last_checkpoint: Option<Checkpoint>,
+    /// The good checkpoints, in file order.
+    pub(crate) checkpoints: Vec<Checkpoint>,
     /// End of the last good line of `checkpoints.jsonl`.
     pub(crate) checkpoints_end: u64,
     /// Length of a torn final line of `checkpoints.jsonl` (0 if none).
@@ -67,6 +107,28 @@ fn parse<T: DeserializeOwned>(
     }
 }
 
+/// Whether `text` is exactly the line the journal writes for `value`: its compact
+/// `serde_json` encoding (fields in declaration order, lowercase hex, no whitespace, the
+/// minimal escapes). With `padded`, also that line with spaces inserted before its final `}`,
+/// which is how [`Journal::redact`](crate::Journal::redact) keeps a scrubbed line's length.
+fn is_canonical<T: Serialize>(value: &T, text: &[u8], padded: bool, scratch: &mut Vec<u8>) -> bool {
+    scratch.clear();
+    if serde_json::to_writer(&mut *scratch, value).is_err() {
+        return false;
+    }
+    if scratch.as_slice() == text {
+        return true;
+    }
+    padded
+        && text.len() > scratch.len()
+        && match (scratch.split_last(), text.split_last()) {
+            (Some((b'}', head)), Some((b'}', rest))) => {
+                rest.starts_with(head) && rest[head.len()..].iter().all(|&b| b == b' ')
+            }
+            _ => false,
+        }
+}
+
 /// A defect at 0-based line `index` of `file`.
 pub(crate) fn defect_at(file: JournalFile, index: u64, kind: DefectKind) -> Defect {
     Defect {
@@ -81,46 +143,345 @@ fn defect(file: JournalFile, index: u64, kind: DefectKind) -> ScanError {
     ScanError::Defect(defect_at(file, index, kind))
 }
 
+/// One line of `records.jsonl`, copied out of the reader.
+struct RawLine {
+    /// Its index in the file, from 0.
+    index: u64,
+    /// Byte offset of its first byte.
+    offset: u64,
+    /// Its bytes (without `\n`) in the batch buffer.
+    text: Range<usize>,
+    /// Whether it ended in `\n`.
+    terminated: bool,
+    /// Whether nothing follows it.
+    last: bool,
+}
+
+/// Consecutive lines of `records.jsonl`.
+#[derive(Default)]
+struct Batch {
+    buf: Vec<u8>,
+    lines: Vec<RawLine>,
+}
+
+impl Batch {
+    /// Up to `max_lines` lines (fewer at [`BATCH_BYTES`] or the end of the file).
+    fn read<R: BufRead>(lines: &mut Lines<R>, max_lines: usize) -> io::Result<Batch> {
+        let mut batch = Batch::default();
+        while batch.lines.len() < max_lines && batch.buf.len() < BATCH_BYTES {
+            let Some(line) = lines.next_line()? else {
+                break;
+            };
+            let start = batch.buf.len();
+            batch.buf.extend_from_slice(line.text);
+            batch.lines.push(RawLine {
+                index: line.index,
+                offset: line.offset,
+                text: start..batch.buf.len(),
+                terminated: line.terminated,
+                last: line.last,
+            });
+        }
+        Ok(batch)
+    }
+}
+
+/// A line after the checks that need only the line itself and the keys of record 0.
+enum Prepared {
+    /// No `\n`: a torn write if it is the last line (it must be).
+    Unterminated,
+    /// Not a strictly valid record.
+    Unparsed(String),
+    /// A record.
+    Record(Box<Ready>),
+}
+
+/// A parsed record and the verdicts made ahead of the in-order walk.
+struct Ready {
+    record: Record,
+    /// Whether the line is the canonical encoding of the record.
+    canonical: bool,
+    /// Body and signature verdicts; `None` when prepared before the keys were known (record
+    /// 0), so the walk checks them itself.
+    pre: Option<Prechecked>,
+    /// The record's leaf hash.
+    leaf: [u8; 32],
+}
+
+/// Parses and prechecks one line.
+fn prepare(keys: Option<&Keys>, text: &[u8], terminated: bool, scratch: &mut Vec<u8>) -> Prepared {
+    if !terminated {
+        return Prepared::Unterminated;
+    }
+    let record: Record = match serde_json::from_slice(text) {
+        Ok(r) => r,
+        Err(e) => return Prepared::Unparsed(e.to_string()),
+    };
+    let canonical = is_canonical(&record, text, record.body.is_none(), scratch);
+    let pre = keys.map(|k| k.precheck(&record));
+    let leaf = leaf_hash(&record.leaf_bytes());
+    Prepared::Record(Box::new(Ready {
+        record,
+        canonical,
+        pre,
+        leaf,
+    }))
+}
+
+/// Prepares `lines` of `batch`, in order.
+fn prepare_lines(keys: Option<&Keys>, batch: &Batch, lines: &[RawLine]) -> Vec<Prepared> {
+    let mut scratch = Vec::new();
+    lines
+        .iter()
+        .map(|l| {
+            let text = batch.buf.get(l.text.clone()).unwrap_or_default();
+            prepare(keys, text, l.terminated, &mut scratch)
+        })
+        .collect()
+}
+
+/// A share of a batch being prepared, or already prepared if no thread could be started.
+enum Share<'scope> {
+    Running(thread::ScopedJoinHandle<'scope, Vec<Prepared>>),
+    Done(Vec<Prepared>),
+}
+
+/// Starts preparing `batch` on `threads` threads (contiguous shares, so joining them in order
+/// gives the lines in order). With one thread, prepares it here and now.
+fn start<'scope, 'env>(
+    scope: &'scope thread::Scope<'scope, 'env>,
+    keys: Option<&'env Keys>,
+    batch: &'env Batch,
+    threads: usize,
+) -> Vec<Share<'scope>> {
+    if threads <= 1 || batch.lines.len() < 2 {
+        return vec![Share::Done(prepare_lines(keys, batch, &batch.lines))];
+    }
+    let share = batch.lines.len().div_ceil(threads);
+    batch
+        .lines
+        .chunks(share)
+        .map(|lines| {
+            let work = move || prepare_lines(keys, batch, lines);
+            match thread::Builder::new()
+                .name("journal-verify".into())
+                .spawn_scoped(scope, work)
+            {
+                Ok(handle) => Share::Running(handle),
+                // Out of threads: slower, not wrong.
+                Err(_) => Share::Done(prepare_lines(keys, batch, lines)),
+            }
+        })
+        .collect()
+}
+
+/// Waits for every share, in order.
+fn finish(shares: Vec<Share<'_>>) -> Vec<Prepared> {
+    let mut out = Vec::new();
+    for share in shares {
+        match share {
+            Share::Done(v) => out.extend(v),
+            Share::Running(handle) => match handle.join() {
+                Ok(v) => out.extend(v),
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+        }
+    }
+    out
+}
+
+/// The in-order part of the scan of `records.jsonl`.
+#[derive(Default)]
+struct Walk {
+    /// Whether to check cosignatures ([`ScanOptions::cosignatures`]).
+    cosignatures: bool,
+    checker: Checker,
+    tree: Tree,
+    offsets: Vec<u64>,
+    records_torn: u64,
+    /// A torn final line was met: nothing follows it.
+    stopped: bool,
+}
+
+impl Walk {
+    /// A witness's cosignature (`cosign` act) must name the root the records before it give
+    /// at its size. A body that does not parse, or a size past them, is the authorization
+    /// rule's to refuse.
+    fn check_cosignature(&self, r: &Record) -> Result<(), DefectKind> {
+        if r.act.kind != ActKind::Cosign {
+            return Ok(());
+        }
+        let Some(body) = r
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<CosignBody>(b).ok())
+        else {
+            return Ok(());
+        };
+        match self.tree.root_at(body.size) {
+            Some(root) if root != body.root.0 => Err(DefectKind::CosignRoot {
+                witness: r.act.actor.clone(),
+                size: body.size,
+                root: body.root,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies the in-order rules to a prepared batch.
+    fn walk(
+        &mut self,
+        batch: &Batch,
+        prepared: Vec<Prepared>,
+        each: &mut impl FnMut(&OpenBody, &Record) -> Result<(), DefectKind>,
+    ) -> Result<(), ScanError> {
+        let file = JournalFile::Records;
+        for (line, prepared) in batch.lines.iter().zip(prepared) {
+            let fail = |kind| defect(file, line.index, kind);
+            let ready = match prepared {
+                Prepared::Unparsed(_) | Prepared::Unterminated if line.last || !line.terminated => {
+                    self.records_torn = line.text.len() as u64 + u64::from(line.terminated);
+                    self.stopped = true;
+                    return Ok(());
+                }
+                Prepared::Unparsed(e) => return Err(fail(DefectKind::Parse(e))),
+                // Only the last line can be unterminated; the arm above took it.
+                Prepared::Unterminated => return Err(fail(DefectKind::Parse("no newline".into()))),
+                Prepared::Record(ready) => ready,
+            };
+            if !ready.canonical {
+                return Err(fail(DefectKind::NonCanonical));
+            }
+            match ready.pre {
+                Some(pre) => self.checker.record_prechecked(&ready.record, pre),
+                None => self.checker.record(&ready.record, Signatures::Verify),
+            }
+            .map_err(fail)?;
+            // After the open record is accepted the checker always has its body.
+            if let Some(open) = self.checker.open_body() {
+                each(open, &ready.record).map_err(fail)?;
+            }
+            if self.cosignatures {
+                self.check_cosignature(&ready.record).map_err(fail)?;
+            }
+            self.offsets.push(line.offset);
+            self.tree.push(ready.leaf);
+        }
+        Ok(())
+    }
+}
+
+/// Counts the lines of `file` (an unterminated last line included) and rewinds it.
+fn count_lines(mut file: &File) -> io::Result<u64> {
+    struct Count {
+        lines: u64,
+        last: Option<u8>,
+    }
+    impl Write for Count {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+            if let Some(&b) = buf.last() {
+                self.last = Some(b);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    file.seek(SeekFrom::Start(0))?;
+    let mut count = Count {
+        lines: 0,
+        last: None,
+    };
+    io::copy(&mut file, &mut count)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(count.lines + u64::from(count.last.is_some_and(|b| b != b'\n')))
+}
+
 /// Reads and checks every record, then every checkpoint. `each` sees each good record (after
-/// the built-in rules) and may refuse it.
+/// the built-in rules) on the calling thread, in order, and may refuse it.
 pub(crate) fn scan(
     records: &File,
     checkpoints: &File,
+    options: ScanOptions<'_>,
     mut each: impl FnMut(&OpenBody, &Record) -> Result<(), DefectKind>,
 ) -> Result<Scan, ScanError> {
-    let mut checker = Checker::default();
-    let mut tree = Tree::new();
-    let mut offsets = Vec::new();
-    let mut records_torn = 0;
-
+    let threads = match options.threads {
+        0 => thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let batch_lines = match options.lines_per_thread {
+        0 => LINES_PER_THREAD,
+        n => n,
+    }
+    .saturating_mul(threads);
     let file = JournalFile::Records;
     let io_err = |e| ScanError::Io(file, e);
-    let mut lines = Lines::new(BufReader::new(records));
-    while let Some(line) = lines.next_line().map_err(io_err)? {
-        let record: Record = match parse(file, &line)? {
-            Parsed::Good(r) => r,
-            Parsed::Torn => {
-                records_torn = line.text.len() as u64 + u64::from(line.terminated);
-                break;
-            }
-        };
-        let fail = |kind| defect(file, line.index, kind);
-        checker.record(&record, Signatures::Verify).map_err(fail)?;
-        // After the open record is accepted the checker always has its body.
-        if let Some(open) = checker.open_body() {
-            each(open, &record).map_err(fail)?;
+    let total = match options.progress {
+        Some(_) => count_lines(records).map_err(io_err)?,
+        None => 0,
+    };
+    let report = |walk: &Walk| {
+        if let Some(progress) = options.progress {
+            progress(Progress {
+                done: walk.tree.len(),
+                total: total.max(walk.tree.len()),
+            });
         }
-        offsets.push(line.offset);
-        tree.push(leaf_hash(&record.leaf_bytes()));
+    };
+
+    let mut walk = Walk {
+        cosignatures: options.cosignatures,
+        ..Walk::default()
+    };
+    let mut lines = Lines::new(BufReader::new(records));
+    report(&walk);
+    // Record 0 alone, here: the keys every later signature is checked against come from it.
+    let first = Batch::read(&mut lines, 1).map_err(io_err)?;
+    let prepared = prepare_lines(None, &first, &first.lines);
+    walk.walk(&first, prepared, &mut each)?;
+    report(&walk);
+
+    let mut pending: Option<(Batch, Vec<Prepared>)> = None;
+    while !walk.stopped {
+        let batch = Batch::read(&mut lines, batch_lines).map_err(io_err)?;
+        if batch.lines.is_empty() {
+            break;
+        }
+        let keys = walk.checker.keys();
+        let prepared = thread::scope(|scope| {
+            let shares = start(scope, keys.as_ref(), &batch, threads);
+            // Walk the previous batch while the workers prepare this one.
+            let walked = match pending.take() {
+                Some((previous, prepared)) => walk.walk(&previous, prepared, &mut each),
+                None => Ok(()),
+            };
+            let prepared = finish(shares);
+            walked.map(|()| prepared)
+        })?;
+        report(&walk);
+        pending = Some((batch, prepared));
     }
-    offsets.push(lines.offset() - records_torn);
+    if let Some((batch, prepared)) = pending {
+        walk.walk(&batch, prepared, &mut each)?;
+        report(&walk);
+    }
+    walk.offsets.push(lines.offset() - walk.records_torn);
+    let Walk {
+        checker,
+        tree,
+        offsets,
+        records_torn,
+        ..
+    } = walk;
 
     let file = JournalFile::Checkpoints;
     let io_err = |e| ScanError::Io(file, e);
     let mut lines = Lines::new(BufReader::new(checkpoints));
-    let mut count = 0;
-    let mut last: Option<Checkpoint> = None;
+    let mut good: Vec<Checkpoint> = Vec::new();
     let mut checkpoints_torn = 0;
+    let mut scratch = Vec::new();
     while let Some(line) = lines.next_line().map_err(io_err)? {
         let cp: Checkpoint = match parse(file, &line)? {
             Parsed::Good(cp) => cp,
@@ -129,11 +490,14 @@ pub(crate) fn scan(
                 break;
             }
         };
+        let fail = |kind| defect(file, line.index, kind);
+        if !is_canonical(&cp, line.text, false, &mut scratch) {
+            return Err(fail(DefectKind::NonCanonical));
+        }
         checker
-            .checkpoint(&cp, &tree, last.as_ref().map(|c| c.size))
-            .map_err(|kind| defect(file, line.index, kind))?;
-        count += 1;
-        last = Some(cp);
+            .checkpoint(&cp, &tree, good.last().map(|c| c.size))
+            .map_err(fail)?;
+        good.push(cp);
     }
 
     Ok(Scan {
@@ -141,9 +505,279 @@ pub(crate) fn scan(
         tree,
         offsets,
         records_torn,
-        checkpoints: count,
-        last_checkpoint: last,
+        checkpoints: good,
         checkpoints_end: lines.offset() - checkpoints_torn,
         checkpoints_torn,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::path::Path;
+
+    use super::*;
+    use crate::fixture::{Fixture, line, read_lines, write_lines};
+    use crate::writer::{Journal, Options};
+
+    /// Record 0 and 40 posts; checkpoints at sizes 10, 25 and 41.
+    fn build(f: &Fixture, dir: &Path) -> Vec<String> {
+        let all = f.records(40);
+        let (mut j, _) = Journal::open(dir, Options { fsync: false }, |_| {}).unwrap();
+        for (from, to) in [(0, 10), (10, 25), (25, 41)] {
+            let _ = j.append(&all[from..to]).unwrap();
+            j.checkpoint(&f.relay, to as i64).unwrap();
+        }
+        read_lines(dir, JournalFile::Records)
+    }
+
+    /// What a scan says: the records, root and checkpoints, or the first defect.
+    fn outcome(dir: &Path, threads: usize, lines_per_thread: usize) -> Result<String, Defect> {
+        let open = |f: JournalFile| File::open(dir.join(f.name())).unwrap();
+        let options = ScanOptions {
+            threads,
+            progress: None,
+            lines_per_thread,
+            cosignatures: true,
+        };
+        let mut seen = 0;
+        match scan(
+            &open(JournalFile::Records),
+            &open(JournalFile::Checkpoints),
+            options,
+            |_, r| {
+                assert_eq!(r.seq, seen, "records are seen in order");
+                seen += 1;
+                Ok(())
+            },
+        ) {
+            Ok(s) => Ok(format!(
+                "{} records, root {}, {} checkpoints, torn {}",
+                s.tree.len(),
+                hex::encode(s.tree.root()),
+                s.checkpoints.len(),
+                s.records_torn
+            )),
+            Err(ScanError::Defect(d)) => Err(d),
+            Err(ScanError::Io(_, e)) => panic!("{e}"),
+        }
+    }
+
+    /// The post `nth_post(seq)` would be, signed with the relay key instead of its actor's.
+    fn forged(f: &Fixture, seq: u64) -> String {
+        let actor = if seq % 2 == 1 { "alpha" } else { "bravo" };
+        let body = format!("message {seq}");
+        line(&f.signed(seq, ActKind::Post, actor, seq.div_ceil(2), &body, &f.relay))
+    }
+
+    /// The line with its `body_sha256` in uppercase: the same value, another encoding.
+    fn shouting(line: &str) -> String {
+        let at = line.find("\"body_sha256\":\"").unwrap() + 15;
+        let mut out = line.to_owned();
+        out.replace_range(at..at + 64, &line[at..at + 64].to_uppercase());
+        assert_ne!(out, line);
+        out
+    }
+
+    #[test]
+    fn the_first_defect_is_the_lowest_whatever_the_threads() {
+        let f = Fixture::new();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let good = build(&f, dir);
+        type Edit<'a> = (&'a str, Vec<(usize, String)>, Option<(u64, DefectKind)>);
+        let bravo = fusioncell_wire::IdentityId::new("bravo").unwrap();
+        let alpha = fusioncell_wire::IdentityId::new("alpha").unwrap();
+        let cases: Vec<Edit<'_>> = vec![
+            ("clean", vec![], None),
+            (
+                "body before signature",
+                vec![
+                    (30, forged(&f, 30)),
+                    (12, good[12].replacen("message 12", "messagf 12", 1)),
+                ],
+                Some((12, DefectKind::BodyHash)),
+            ),
+            (
+                "two signatures",
+                vec![(6, forged(&f, 6)), (5, forged(&f, 5))],
+                Some((5, DefectKind::BadSignature(alpha.clone()))),
+            ),
+            (
+                "last record",
+                vec![(40, forged(&f, 40))],
+                Some((40, DefectKind::BadSignature(bravo.clone()))),
+            ),
+            (
+                "first post",
+                vec![(1, forged(&f, 1)), (39, forged(&f, 39))],
+                Some((1, DefectKind::BadSignature(alpha.clone()))),
+            ),
+            (
+                "encoding before signature",
+                vec![(21, forged(&f, 21)), (20, shouting(&good[20]))],
+                Some((20, DefectKind::NonCanonical)),
+            ),
+            (
+                "signature before parse error",
+                vec![
+                    (17, good[17].replacen("\"seq\":17,", "\"seq\"!17,", 1)),
+                    (3, forged(&f, 3)),
+                ],
+                Some((3, DefectKind::BadSignature(alpha))),
+            ),
+        ];
+        for (name, edits, want) in cases {
+            let mut lines = good.clone();
+            for (i, text) in edits {
+                lines[i] = text;
+            }
+            write_lines(dir, JournalFile::Records, &lines);
+            let reference = outcome(dir, 1, 0);
+            match (&reference, &want) {
+                (Ok(_), None) => {}
+                (Err(d), Some((seq, kind))) => {
+                    assert_eq!((d.seq, &d.kind), (Some(*seq), kind), "{name}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+            for threads in [2, 3, 7] {
+                for per_thread in [1, 2, 5, 0] {
+                    assert_eq!(
+                        outcome(dir, threads, per_thread),
+                        reference,
+                        "{name}: {threads} threads, {per_thread} lines each"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_torn_tail_is_measured_on_any_number_of_threads() {
+        let f = Fixture::new();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let mut lines = build(&f, dir);
+        lines.push(line(&f.nth_post(41))[..30].to_owned());
+        write_lines(dir, JournalFile::Records, &lines);
+        for (threads, per_thread) in [(1, 0), (2, 1), (3, 4), (7, 0)] {
+            let got = outcome(dir, threads, per_thread).unwrap();
+            assert!(
+                got.starts_with("41 records") && got.ends_with("torn 30"),
+                "{got}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_canonical_encodings_are_refused() {
+        let f = Fixture::new();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let good = build(&f, dir);
+        let ts = |l: &str| {
+            let r: Record = serde_json::from_str(l).unwrap();
+            r.ts
+        };
+        let same_value = [
+            shouting(&good[3]),
+            good[3].replacen("\"seq\":3,", "\"seq\": 3,", 1),
+            good[3].replacen("message 3", "message\\u00203", 1),
+            good[3].replacen(
+                &format!("{{\"seq\":3,\"ts\":{},", ts(&good[3])),
+                &format!("{{\"ts\":{},\"seq\":3,", ts(&good[3])),
+                1,
+            ),
+            good[3].replacen('}', " }", 1),
+        ];
+        for edited in same_value {
+            assert_ne!(edited, good[3]);
+            let (a, b): (Record, Record) = (
+                serde_json::from_str(&edited).unwrap(),
+                serde_json::from_str(&good[3]).unwrap(),
+            );
+            assert_eq!(a, b, "the same value: {edited}");
+            let mut lines = good.clone();
+            lines[3] = edited.clone();
+            write_lines(dir, JournalFile::Records, &lines);
+            let d = outcome(dir, 2, 1).unwrap_err();
+            assert_eq!(
+                (d.seq, d.kind),
+                (Some(3), DefectKind::NonCanonical),
+                "{edited}"
+            );
+        }
+        write_lines(dir, JournalFile::Records, &good);
+
+        // Checkpoints too.
+        let cps = read_lines(dir, JournalFile::Checkpoints);
+        let at = cps[1].find("\"root\":\"").unwrap() + 8;
+        let mut upper = cps.clone();
+        upper[1].replace_range(at..at + 64, &cps[1][at..at + 64].to_uppercase());
+        write_lines(dir, JournalFile::Checkpoints, &upper);
+        let d = outcome(dir, 2, 0).unwrap_err();
+        assert_eq!(
+            (d.file, d.line, d.kind),
+            (JournalFile::Checkpoints, 2, DefectKind::NonCanonical)
+        );
+        write_lines(dir, JournalFile::Checkpoints, &cps);
+
+        // A redacted line may be padded with spaces (as `Journal::redact` does), nothing else.
+        let mut r: Record = serde_json::from_str(&good[4]).unwrap();
+        r.body = None;
+        let compact = serde_json::to_string(&r).unwrap();
+        let pad = |with: &str| {
+            let mut l = compact[..compact.len() - 1].to_owned();
+            l.push_str(with);
+            l.push_str("}\n");
+            l
+        };
+        for (padding, ok) in [("   ", true), ("", true), (" \t ", false), ("\n", false)] {
+            let mut lines = good.clone();
+            lines[4] = pad(padding);
+            write_lines(dir, JournalFile::Records, &lines);
+            let got = outcome(dir, 2, 1);
+            assert_eq!(got.is_ok(), ok, "{padding:?}: {got:?}");
+        }
+        // Padding an unredacted line is an edit.
+        let mut lines = good.clone();
+        lines[4] = good[4].replacen("\"}\n", "\"  }\n", 1);
+        assert_ne!(lines[4], good[4]);
+        write_lines(dir, JournalFile::Records, &lines);
+        assert_eq!(
+            outcome(dir, 2, 1).unwrap_err().kind,
+            DefectKind::NonCanonical
+        );
+    }
+
+    #[test]
+    fn progress_reaches_the_total_in_order() {
+        let f = Fixture::new();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        build(&f, dir);
+        let open = |f: JournalFile| File::open(dir.join(f.name())).unwrap();
+        let calls = RefCell::new(Vec::new());
+        let progress = |p: Progress| calls.borrow_mut().push((p.done, p.total));
+        let options = ScanOptions {
+            threads: 2,
+            progress: Some(&progress),
+            lines_per_thread: 4,
+            cosignatures: true,
+        };
+        let s = scan(
+            &open(JournalFile::Records),
+            &open(JournalFile::Checkpoints),
+            options,
+            |_, _| Ok(()),
+        )
+        .unwrap();
+        assert_eq!(s.tree.len(), 41);
+        let calls = calls.into_inner();
+        assert_eq!(calls.first(), Some(&(0, 41)));
+        assert_eq!(calls.last(), Some(&(41, 41)));
+        assert!(calls.len() > 5, "{calls:?}");
+        assert!(calls.windows(2).all(|w| w[0].0 <= w[1].0), "{calls:?}");
+    }
 }

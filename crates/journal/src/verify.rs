@@ -1,15 +1,21 @@
 //! The offline audit: reads a journal folder, checks everything recovery checks plus the
 //! caller's authorization rule, changes nothing, and names the first bad record.
+//!
+//! Signatures are checked on every core (see the scan's notes); the caller's rule and every
+//! rule that depends on earlier records run in order on the calling thread.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt;
 use std::fs::File;
 use std::path::Path;
 
-use fusioncell_wire::{CellId, Checkpoint, Digest, IdentityId, OpenBody, Record};
+use fusioncell_wire::act_body::RedactBody;
+use fusioncell_wire::{ActKind, CellId, Checkpoint, Digest, IdentityId, OpenBody, Record};
 use serde::Serialize;
 
 use crate::error::{Defect, DefectKind, JournalFile, VerifyError};
-use crate::scan::{ScanError, defect_at, scan};
+use crate::merkle::Tree;
+use crate::scan::{ScanError, ScanOptions, defect_at, scan};
 
 /// What a successful audit established.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,23 +40,126 @@ pub struct Report {
     pub actors: BTreeMap<IdentityId, u64>,
 }
 
-/// Verifies the journal in `dir`: every line parses, seqs run 0, 1, 2, ..., record 0 opens the
-/// cell, every record belongs to it, every body matches its hash, every signature verifies
-/// under the key the open record gives its actor, act seqs increase per identity, `authorize`
-/// (if given) accepts every record, and every checkpoint is signed by the relay and matches
-/// the tree at its size. A torn final line is reported as [`DefectKind::TornTail`].
+impl Report {
+    /// A plain sentence about the records no checkpoint covers, if there are any.
+    pub fn unsigned_tail_warning(&self) -> Option<String> {
+        if self.unsigned_tail == 0 {
+            return None;
+        }
+        let first = self.records - self.unsigned_tail;
+        let last = self.records - 1;
+        let which = if first == last {
+            format!("record {first} is")
+        } else {
+            format!("records {first}..={last} are")
+        };
+        Some(match self.last_checkpoint {
+            None => format!(
+                "no checkpoint: {which} signed by no checkpoint, so nothing proves the journal \
+                 was not cut short, rolled back or extended"
+            ),
+            Some(_) => format!(
+                "unsigned tail: {which} after the last checkpoint, so nothing signed proves they \
+                 were not cut short or added"
+            ),
+        })
+    }
+}
+
+/// How far an audit has got through `records.jsonl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Records checked so far.
+    pub done: u64,
+    /// Lines in the file (the records it will check if all is well).
+    pub total: u64,
+}
+
+/// The caller's authorization rule: given the cell as opened, may this act have been accepted?
+pub type Authorize<'a> = &'a dyn Fn(&OpenBody, &Record) -> Result<(), String>;
+
+/// How [`verify_with`] runs. `VerifyOptions::default()` is [`verify`] without a rule.
+#[derive(Clone, Copy, Default)]
+pub struct VerifyOptions<'a> {
+    authorize: Option<Authorize<'a>>,
+    progress: Option<&'a dyn Fn(Progress)>,
+    threads: usize,
+}
+
+impl fmt::Debug for VerifyOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("authorize", &self.authorize.is_some())
+            .field("progress", &self.progress.is_some())
+            .field("threads", &self.threads)
+            .finish()
+    }
+}
+
+impl<'a> VerifyOptions<'a> {
+    /// No rule, no progress, every core.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The cell's authorization rule (see [`verify`]), called on this thread, in order.
+    pub fn authorize(mut self, rule: Authorize<'a>) -> Self {
+        self.authorize = Some(rule);
+        self
+    }
+
+    /// Called on this thread after each batch of records, and once before the first.
+    pub fn progress(mut self, progress: &'a dyn Fn(Progress)) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Threads that verify signatures: 0 (the default) for one per core, 1 for this thread
+    /// only. The result never depends on it.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+}
+
+/// A verified journal: the report, and what proofs are made from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Verified {
+    /// What the audit established.
+    pub report: Report,
+    /// The Merkle tree of every record.
+    pub tree: Tree,
+    /// Every checkpoint, in order, each verified.
+    pub checkpoints: Vec<Checkpoint>,
+    /// The body of record 0: the cell, the relay key, every identity's key.
+    pub open: OpenBody,
+}
+
+/// Verifies the journal in `dir`: every line parses and is the journal's canonical encoding of
+/// its value, seqs run 0, 1, 2, ..., record 0 opens the cell, every record belongs to it, every
+/// body matches its hash, every signature verifies under the key the open record gives its
+/// actor, act seqs increase per identity, `authorize` (if given) accepts every record, every
+/// witness's cosignature names the tree's root at its size, every record without a body is the
+/// target of a `redact` act, and every checkpoint is signed by the relay and matches the tree
+/// at its size. A torn final line
+/// is reported as [`DefectKind::TornTail`].
 ///
 /// `authorize` is the cell's policy (which `fusioncell-cell` holds; the journal does not
 /// depend on it): given the cell as opened, may this act have been accepted? It sees every
 /// record, record 0 included, after the built-in checks.
-#[allow(
-    clippy::type_complexity,
-    reason = "spelled out so callers pass `Some(&closure)` without naming a type"
-)]
-pub fn verify(
-    dir: &Path,
-    authorize: Option<&dyn Fn(&OpenBody, &Record) -> Result<(), String>>,
-) -> Result<Report, VerifyError> {
+pub fn verify(dir: &Path, authorize: Option<Authorize<'_>>) -> Result<Report, VerifyError> {
+    let options = VerifyOptions {
+        authorize,
+        ..VerifyOptions::default()
+    };
+    verify_with(dir, &options).map(|v| v.report)
+}
+
+/// [`verify`] with progress reports and a thread count, returning the tree and checkpoints
+/// too (for proofs).
+pub fn verify_with(dir: &Path, options: &VerifyOptions<'_>) -> Result<Verified, VerifyError> {
     let open = |file: JournalFile| {
         let path = dir.join(file.name());
         File::open(&path).map_err(|source| VerifyError::Io { path, source })
@@ -58,11 +167,32 @@ pub fn verify(
     let (records, checkpoints) = (open(JournalFile::Records)?, open(JournalFile::Checkpoints)?);
 
     let mut actors = BTreeMap::new();
-    let found = scan(&records, &checkpoints, |body, record| {
-        if let Some(authorize) = authorize {
+    // Records whose body is gone, and the targets of `redact` acts: each of the first must
+    // be one of the second (the act comes later in the file, so this is checked at the end).
+    let mut bodiless = BTreeSet::new();
+    let mut redacted = HashSet::new();
+    let scan_options = ScanOptions {
+        threads: options.threads,
+        progress: options.progress,
+        lines_per_thread: 0,
+        cosignatures: true,
+    };
+    let found = scan(&records, &checkpoints, scan_options, |body, record| {
+        if let Some(authorize) = options.authorize {
             authorize(body, record).map_err(DefectKind::Unauthorized)?;
         }
         *actors.entry(record.act.actor.clone()).or_insert(0) += 1;
+        match record.body.as_deref() {
+            None => {
+                bodiless.insert(record.seq);
+            }
+            Some(body) if record.act.kind == ActKind::Redact => {
+                if let Ok(redact) = serde_json::from_str::<RedactBody>(body) {
+                    redacted.insert(redact.target);
+                }
+            }
+            Some(_) => {}
+        }
         Ok(())
     })
     .map_err(|e| match e {
@@ -74,12 +204,13 @@ pub fn verify(
     })?;
 
     let records = found.tree.len();
+    let checkpoint_count = found.checkpoints.len() as u64;
     let torn = [
         (JournalFile::Records, found.records_torn, records),
         (
             JournalFile::Checkpoints,
             found.checkpoints_torn,
-            found.checkpoints,
+            checkpoint_count,
         ),
     ];
     for (file, bytes, good_lines) in torn {
@@ -87,6 +218,14 @@ pub fn verify(
             let kind = DefectKind::TornTail { bytes };
             return Err(VerifyError::Defect(defect_at(file, good_lines, kind)));
         }
+    }
+    if let Some(&seq) = bodiless.iter().find(|seq| !redacted.contains(seq)) {
+        let kind = DefectKind::BodyRemoved;
+        return Err(VerifyError::Defect(defect_at(
+            JournalFile::Records,
+            seq,
+            kind,
+        )));
     }
     let Some(body) = found.checker.open_body() else {
         return Err(VerifyError::Defect(Defect {
@@ -96,16 +235,24 @@ pub fn verify(
             kind: DefectKind::NotOpen("the journal has no records".into()),
         }));
     };
-    let signed = found.last_checkpoint.as_ref().map_or(0, |c| c.size);
-    Ok(Report {
+    let open = body.clone();
+    let last_checkpoint = found.checkpoints.last().cloned();
+    let signed = last_checkpoint.as_ref().map_or(0, |c| c.size);
+    let report = Report {
         cell: body.cell.clone(),
         records,
         root: Digest(found.tree.root()),
-        checkpoints: found.checkpoints,
+        checkpoints: checkpoint_count,
         identities: body.identities.len(),
         unsigned_tail: records.saturating_sub(signed),
-        last_checkpoint: found.last_checkpoint,
+        last_checkpoint,
         actors,
+    };
+    Ok(Verified {
+        report,
+        tree: found.tree,
+        checkpoints: found.checkpoints,
+        open,
     })
 }
 
@@ -342,6 +489,44 @@ mod tests {
         }
         assert_eq!(*seen.get_mut(), 6);
         assert!(verify(dir, Some(&|_: &OpenBody, _: &Record| Ok(()))).is_ok());
+    }
+
+    #[test]
+    fn a_cosignature_must_name_the_root_at_its_size() {
+        let f = Fixture::new();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let all = f.records(4);
+        let (mut j, _) = Journal::open(dir, Options::default(), |_| {}).unwrap();
+        let _ = j.append(&all).unwrap();
+        let root3 = j.tree().root_at(3).unwrap();
+        let cosign = |root: [u8; 32]| {
+            let body = serde_json::to_string(&fusioncell_wire::act_body::CosignBody {
+                size: 3,
+                root: fusioncell_wire::Digest(root),
+            })
+            .unwrap();
+            f.signed(5, ActKind::Cosign, "alpha", 3, &body, &f.alpha)
+        };
+        let _ = j.append(&[cosign(root3)]).unwrap();
+        drop(j);
+        assert_eq!(verify(dir, None).unwrap().records, 6);
+
+        let mut lines = read_lines(dir, JournalFile::Records);
+        lines[5] = line(&cosign([3; 32]));
+        write_lines(dir, JournalFile::Records, &lines);
+        let d = defect(dir);
+        assert_eq!(
+            (d.seq, d.kind),
+            (
+                Some(5),
+                DefectKind::CosignRoot {
+                    witness: IdentityId::new("alpha").unwrap(),
+                    size: 3,
+                    root: fusioncell_wire::Digest([3; 32])
+                }
+            )
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::check::{Checker, Signatures};
 use crate::error::{JournalError, JournalFile};
 use crate::merkle::{Tree, leaf_hash};
 use crate::reader::{Offsets, Reader};
-use crate::scan::{ScanError, scan};
+use crate::scan::{ScanError, ScanOptions, scan};
 
 /// How the journal writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +102,9 @@ impl Journal {
     /// that do not parse) is cut off and reported in [`Recovery`]; nothing before it is ever
     /// removed. Any other defect, including a final line that parses but breaks a rule, is
     /// [`JournalError::Corrupt`] and changes nothing. On error, whatever `on_record` saw must
-    /// be discarded.
+    /// be discarded. (The offline audit, [`verify`](crate::verify()), also checks witnesses'
+    /// cosignatures against the tree and that only redacted records lack a body; the relay
+    /// ensures both before it appends, so recovery does not repeat them.)
     pub fn open(
         dir: &Path,
         options: Options,
@@ -137,7 +139,8 @@ impl Journal {
             sync_dir(dir)?;
         }
 
-        let found = scan(&records, &checkpoints, |_, r| {
+        // The same parallel scan as the audit: recovery of a long journal is as fast.
+        let found = scan(&records, &checkpoints, ScanOptions::default(), |_, r| {
             on_record(r);
             Ok(())
         })
@@ -158,7 +161,7 @@ impl Journal {
         }
         let recovery = Recovery {
             records: found.tree.len(),
-            checkpoints: found.checkpoints,
+            checkpoints: found.checkpoints.len() as u64,
             truncated_bytes: found.records_torn,
             truncated_checkpoint_bytes: found.checkpoints_torn,
         };
@@ -171,7 +174,7 @@ impl Journal {
             tree: found.tree,
             offsets: Arc::new(RwLock::new(found.offsets)),
             end,
-            last_checkpoint: found.last_checkpoint,
+            last_checkpoint: found.checkpoints.last().cloned(),
             poisoned: false,
         };
         Ok((journal, recovery))
@@ -475,6 +478,17 @@ mod tests {
         let f = Fixture::new();
         let dir = tempfile::tempdir().unwrap();
         let mut j = build(&f, dir.path(), 6);
+        // The mediator's act comes first, as the relay journals it before scrubbing.
+        let act = r#"{"target":4,"reason":"spill"}"#;
+        let redact = f.signed(
+            7,
+            fusioncell_wire::ActKind::Redact,
+            "alpha",
+            4,
+            act,
+            &f.alpha,
+        );
+        let _ = j.append(&[redact]).unwrap();
         let root = j.root();
         let len = records_len(dir.path());
         assert!(j.redact(4).unwrap());
@@ -488,6 +502,17 @@ mod tests {
         let (j, _) = open(dir.path()).unwrap();
         assert_eq!(j.root(), root, "the tree does not cover bodies");
         crate::verify(dir.path(), None).unwrap();
+
+        // A body scrubbed with no redact act naming it is an edit, found by the audit.
+        let mut j = j;
+        assert!(j.redact(5).unwrap());
+        drop(j);
+        match crate::verify(dir.path(), None) {
+            Err(crate::VerifyError::Defect(d)) => {
+                assert_eq!((d.seq, d.kind), (Some(5), DefectKind::BodyRemoved));
+            }
+            other => panic!("expected a removed body, got {other:?}"),
+        }
     }
 
     #[test]

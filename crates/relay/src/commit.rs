@@ -427,6 +427,7 @@ pub fn error_frame(rejection: &Rejection, seq: Option<u64>) -> Utf8Bytes {
             code: rejection.code,
             reason: rejection.reason.clone(),
             seq,
+            last_seq: rejection.last_seq,
         }
         .to_json(),
     )

@@ -139,26 +139,31 @@ impl Sequencer {
                 if prev.digest == act.digest() {
                     return Decision::Retry(*prev);
                 }
-                return Decision::Reject(Rejection::new(
-                    ErrorCode::Equivocation,
-                    format!(
-                        "`{}` already used sequence number {} for a different act (record {})",
-                        a.actor, a.seq, prev.cell_seq
-                    ),
-                ));
+                return Decision::Reject(
+                    Rejection::new(
+                        ErrorCode::Equivocation,
+                        format!(
+                            "`{}` already used sequence number {} for a different act (record {})",
+                            a.actor, a.seq, prev.cell_seq
+                        ),
+                    )
+                    .with_last_seq(marks.last),
+                );
             }
             if a.seq <= marks.last {
-                return Decision::Reject(Rejection::new(
-                    ErrorCode::StaleSeq,
-                    format!("sequence number {} is not above {}", a.seq, marks.last),
-                ));
+                return Decision::Reject(
+                    Rejection::new(
+                        ErrorCode::StaleSeq,
+                        format!("sequence number {} is not above {}", a.seq, marks.last),
+                    )
+                    .with_last_seq(marks.last),
+                );
             }
         }
         if a.seq == 0 {
-            return Decision::Reject(Rejection::new(
-                ErrorCode::StaleSeq,
-                "sequence numbers start at 1",
-            ));
+            return Decision::Reject(
+                Rejection::new(ErrorCode::StaleSeq, "sequence numbers start at 1").with_last_seq(0),
+            );
         }
         if (a.ts - now).abs() > self.skew_ms {
             return Decision::Reject(Rejection::new(

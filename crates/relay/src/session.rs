@@ -249,6 +249,7 @@ impl Session {
                     limits.acts_per_minute, limits.act_burst, limits.bytes_per_second
                 ),
                 seq: act_seq,
+                last_seq: None,
             };
             return match sink.send(Message::text(err.to_json())).await {
                 Ok(()) => None,

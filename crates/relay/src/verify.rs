@@ -14,14 +14,24 @@ pub struct Rejection {
     pub code: ErrorCode,
     /// A reason naming the field or rule.
     pub reason: String,
+    /// With `stale_seq` and `equivocation`: the actor's highest accepted sequence number, so
+    /// that a client whose other session used the number can re-sign above it.
+    pub last_seq: Option<u64>,
 }
 
 impl Rejection {
+    /// The same rejection, naming the actor's last accepted sequence number.
+    pub fn with_last_seq(mut self, last: u64) -> Self {
+        self.last_seq = Some(last);
+        self
+    }
+
     /// A rejection with this code and reason.
     pub fn new(code: ErrorCode, reason: impl Into<String>) -> Self {
         Rejection {
             code,
             reason: reason.into(),
+            last_seq: None,
         }
     }
 }

@@ -61,6 +61,10 @@ pub enum ServerMsg {
         /// The actor sequence number of the refused act, when the frame was an act.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seq: Option<u64>,
+        /// With `stale_seq` and `equivocation`: the actor's highest accepted sequence number
+        /// (another session of the same identity may have used the refused one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_seq: Option<u64>,
     },
     /// A record this identity may read.
     Deliver {

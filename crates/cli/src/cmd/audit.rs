@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use fusioncell_cell::{Cell, State, policy};
-use fusioncell_journal::{Report, VerifyError};
+use fusioncell_journal::{Progress, Report, Verified, VerifyError, VerifyOptions};
 use fusioncell_wire::{OpenBody, Record};
 
 use crate::args::VerifyArgs;
@@ -18,10 +18,16 @@ use crate::load::{self, LoadedCell};
 /// Verifies a journal, re-deriving every authorization decision through the relay's own
 /// state machine from the journal's `open` record; with `expected`, the journal must have been
 /// opened for that cell's identities and channels.
-pub(crate) fn verify_journal(
+pub fn verify_journal(dir: &Path, expected: Option<&LoadedCell>) -> Result<Report, VerifyError> {
+    verify_journal_with(dir, expected, None).map(|v| v.report)
+}
+
+/// [`verify_journal`] with progress reports, returning the tree and checkpoints for proofs.
+pub fn verify_journal_with(
     dir: &Path,
     expected: Option<&LoadedCell>,
-) -> Result<Report, VerifyError> {
+    progress: Option<&dyn Fn(Progress)>,
+) -> Result<Verified, VerifyError> {
     let cell: OnceCell<Result<Cell, String>> = OnceCell::new();
     let state = RefCell::new(State::new());
     let authorize = |open: &OpenBody, record: &Record| -> Result<(), String> {
@@ -56,16 +62,48 @@ pub(crate) fn verify_journal(
         state.apply(cell, record);
         Ok(())
     };
-    fusioncell_journal::verify(dir, Some(&authorize))
+    let mut options = VerifyOptions::new().authorize(&authorize);
+    if let Some(progress) = progress {
+        options = options.progress(progress);
+    }
+    fusioncell_journal::verify_with(dir, &options)
+}
+
+/// Runs `f` with a progress callback that draws a bar on stderr when stderr is a terminal, and
+/// with none otherwise (piped or redirected output stays clean).
+pub(super) fn with_progress<T>(f: impl FnOnce(Option<&dyn Fn(Progress)>) -> T) -> T {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() {
+        return f(None);
+    }
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "verifying {bar:40} {pos}/{len} records ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let draw = |p: Progress| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    };
+    let out = f(Some(&draw));
+    bar.finish_and_clear();
+    out
 }
 
 pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let expected = args.config.as_deref().map(load::cell).transpose()?;
-    match verify_journal(&args.journal, expected.as_ref()) {
+    let verified =
+        with_progress(|progress| verify_journal_with(&args.journal, expected.as_ref(), progress));
+    match verified.map(|v| v.report) {
         Ok(report) => {
+            let warning = report.unsigned_tail_warning();
             if args.json {
                 let mut value = serde_json::to_value(&report).context("report")?;
                 value["ok"] = true.into();
+                // Said in words as well as in `unsigned_tail`, for whoever reads the JSON.
+                value["tail_signed"] = warning.is_none().into();
+                value["warnings"] = warning.into_iter().collect::<Vec<_>>().into();
                 println!("{value}");
             } else {
                 println!(
@@ -76,12 +114,8 @@ pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                     Some(cp) => println!("last checkpoint covers records 0..{}", cp.size),
                     None => println!("no checkpoint yet"),
                 }
-                if report.unsigned_tail > 0 {
-                    println!(
-                        "warning: the last {} records are after the last checkpoint: nothing signed \
-                         proves they were not truncated or added",
-                        report.unsigned_tail
-                    );
+                if let Some(warning) = warning {
+                    println!("warning: {warning}");
                 }
             }
             Ok(ExitCode::SUCCESS)

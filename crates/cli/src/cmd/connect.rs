@@ -474,7 +474,7 @@ fn record_line(
     format!(
         "#{} {} {}{place} {mark} {}",
         r.seq,
-        utc_hms(r.ts),
+        crate::show::utc_hms(r.ts),
         r.act.actor,
         describe(view, r, released_by, now)
     )
@@ -631,16 +631,9 @@ fn clock_banner(clock: &Clock, scenario_ms: u64, halt_reason: Option<&str>) -> S
     format!("== CLOCK: {} ==", clock_state(clock, scenario_ms))
 }
 
-/// `HH:MM:SS` of a duration (hours may exceed 24).
+/// `HH:MM:SS` of a scenario time in milliseconds (hours may exceed 24).
 fn hms(ms: u64) -> String {
-    let s = ms / 1000;
-    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
-/// `HH:MM:SSZ` (UTC) of a millisecond timestamp.
-pub(crate) fn utc_hms(ts_ms: i64) -> String {
-    let secs = ts_ms.div_euclid(1000).rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+    fusioncell_scenario::time::format_at(ms / 1000)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1152,7 +1145,7 @@ impl Session {
             format!(
                 "  #{} {} {} → #{ch}: {body}",
                 r.seq,
-                utc_hms(r.ts),
+                crate::show::utc_hms(r.ts),
                 r.act.actor
             )
         };

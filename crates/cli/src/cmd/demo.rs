@@ -12,7 +12,6 @@ use fusioncell_client::{Client, Event};
 use fusioncell_exercise::{ControlEvent, ControlOptions, run_bot, run_control};
 use fusioncell_relay::Server;
 use fusioncell_scenario::{Persona, Scenario};
-use fusioncell_wire::act_body::{ClockAction, ClockBody, DecisionBody, EscalateBody, InjectBody};
 use fusioncell_wire::{ActKind, CellId, Record};
 use tokio::sync::mpsc;
 
@@ -65,6 +64,7 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     // The transcript: what the mediator's screen shows (every channel, held posts too).
     let watcher = connect("us").await?;
     let mut transcript = watcher.subscribe(None).await?;
+    let cell = loaded.cell.clone();
     let printer = tokio::spawn(async move {
         let mut stats = Stats::default();
         let mut clock = fusioncell_wire::Clock::default();
@@ -75,8 +75,14 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                     released_by,
                     ..
                 } => {
-                    stats.count(&record, released_by);
-                    if let Some(line) = transcript_line(&record, released_by) {
+                    let held = is_held(&cell, &record);
+                    stats.count(&record, held, released_by);
+                    // The mediator saw a held post already; its release shows as the approval.
+                    let line = match released_by {
+                        Some(_) => None,
+                        None => crate::show::transcript_line(&record, held, None),
+                    };
+                    if let Some(line) = line {
                         let at = fusioncell_scenario::time::format_at(
                             clock.scenario_ms_at(record.ts) / 1000,
                         );
@@ -174,6 +180,15 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether a post is held for the mediator (a party's post on a moderated channel).
+fn is_held(cell: &fusioncell_cell::Cell, r: &Record) -> bool {
+    r.act.kind == ActKind::Post
+        && r.act
+            .channel
+            .as_ref()
+            .is_some_and(|c| fusioncell_cell::policy::is_moderated_for(cell, &r.act.actor, c))
+}
+
 /// Counts for the closing summary.
 #[derive(Debug, Default)]
 struct Stats {
@@ -187,17 +202,12 @@ struct Stats {
 }
 
 impl Stats {
-    fn count(&mut self, r: &Record, released_by: Option<u64>) {
+    fn count(&mut self, r: &Record, held: bool, released_by: Option<u64>) {
         match r.act.kind {
             ActKind::Inject => self.injects += 1,
             ActKind::Post if released_by.is_none() => {
                 self.posts += 1;
-                if r.act
-                    .channel
-                    .as_ref()
-                    .is_some_and(|c| c.as_str() == "security")
-                    && r.act.actor.as_str() != "us"
-                {
+                if held {
                     self.held += 1;
                 }
             }
@@ -208,70 +218,4 @@ impl Stats {
             _ => {}
         }
     }
-}
-
-/// One transcript line for a record, as the mediator sees it.
-fn transcript_line(r: &Record, released_by: Option<u64>) -> Option<String> {
-    let channel = r.act.channel.as_ref().map_or("", |c| c.as_str());
-    let body = r.body.as_deref().unwrap_or("[redacted]");
-    let who = r.act.actor.as_str();
-    let line = match r.act.kind {
-        ActKind::Post if released_by.is_some() => return None,
-        ActKind::Post => {
-            let held = channel == "security" && who != "us";
-            format!(
-                "#{channel:<13} {who:>7}: {body}{}",
-                if held {
-                    "   [held for the mediator]"
-                } else {
-                    ""
-                }
-            )
-        }
-        ActKind::Inject => {
-            let i: InjectBody = serde_json::from_str(body).ok()?;
-            format!(
-                "#{channel:<13}  INJECT {} \"{}\": {}",
-                i.id, i.title, i.text
-            )
-        }
-        ActKind::Approve | ActKind::Reject => {
-            let d: DecisionBody = serde_json::from_str(body).ok()?;
-            match d.reason {
-                None => format!(
-                    "#{channel:<13} {who:>7}: approved #{} — released to the channel",
-                    d.target
-                ),
-                Some(reason) => {
-                    format!("#{channel:<13} {who:>7}: rejected #{}: {reason}", d.target)
-                }
-            }
-        }
-        ActKind::Ack => {
-            let a: fusioncell_wire::act_body::AckBody = serde_json::from_str(body).ok()?;
-            format!("#{channel:<13} {who:>7}: acknowledged #{}", a.target)
-        }
-        ActKind::Escalate => {
-            let e: EscalateBody = serde_json::from_str(body).ok()?;
-            format!(
-                "#{channel:<13}  !! #{} from {} not acknowledged within {} s: escalated to the mediator",
-                e.target, e.sender, e.ack_seconds
-            )
-        }
-        ActKind::Clock => {
-            let c: ClockBody = serde_json::from_str(body).ok()?;
-            match c.action {
-                ClockAction::Start => format!("== STARTEX (×{}) ==", c.speed.unwrap_or(1)),
-                ClockAction::Pause => "== PAUSED ==".to_owned(),
-                ClockAction::Resume => "== RESUMED ==".to_owned(),
-                ClockAction::End => "== ENDEX ==".to_owned(),
-                ClockAction::Halt => format!(
-                    "!!! REAL-WORLD EMERGENCY — PLAY HALTED: {} !!!",
-                    c.reason.unwrap_or_default()
-                ),
-            }
-        }
-        _ => return None,
-    };
-    Some(format!("{:>5} {line}", format!("#{}", r.seq)))
 }

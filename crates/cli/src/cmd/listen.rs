@@ -4,8 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use fusioncell_client::{Client, Event};
-use fusioncell_wire::{ChannelId, Record};
-use serde::Serialize;
+use fusioncell_wire::ChannelId;
 
 use crate::args::{ConnectOpts, ListenArgs};
 use crate::load::{self, ConnectArgs};
@@ -56,10 +55,11 @@ pub(super) async fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
                     continue;
                 }
                 if args.json {
-                    let line = serde_json::to_string(&Printed::new(&record, verified))?;
+                    let line =
+                        serde_json::to_string(&crate::show::Printed::new(&record, verified))?;
                     writeln!(out, "{line}")?;
                 } else {
-                    writeln!(out, "{}", human(&record, verified))?;
+                    writeln!(out, "{}", crate::show::human(&record, verified))?;
                 }
                 out.flush()?;
                 printed += 1;
@@ -85,47 +85,4 @@ pub(super) fn connect_args(c: &ConnectOpts) -> ConnectArgs {
         key: c.key.clone(),
         ca: c.ca.clone(),
     }
-}
-
-/// One record as `listen --json` prints it.
-#[derive(Serialize)]
-struct Printed<'a> {
-    seq: u64,
-    ts: i64,
-    kind: &'a str,
-    sender: &'a str,
-    channel: Option<&'a str>,
-    body: Option<&'a str>,
-    actor_seq: u64,
-    sig: String,
-    verified: bool,
-}
-
-impl<'a> Printed<'a> {
-    fn new(r: &'a Record, verified: bool) -> Self {
-        Printed {
-            seq: r.seq,
-            ts: r.ts,
-            kind: r.act.kind.as_str(),
-            sender: r.act.actor.as_str(),
-            channel: r.act.channel.as_ref().map(|c| c.as_str()),
-            body: r.body.as_deref(),
-            actor_seq: r.act.seq,
-            sig: r.sig.to_base64(),
-            verified,
-        }
-    }
-}
-
-fn human(r: &Record, verified: bool) -> String {
-    let mark = if verified { "✓" } else { "✗ UNVERIFIED" };
-    let channel = r.act.channel.as_ref().map_or("(cell)", |c| c.as_str());
-    let body = r.body.as_deref().unwrap_or("[redacted]");
-    format!(
-        "#{:<5} {} {:<10} {:<13} {mark} {body}",
-        r.seq,
-        super::connect::utc_hms(r.ts),
-        r.act.actor,
-        channel
-    )
 }

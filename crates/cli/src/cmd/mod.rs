@@ -11,12 +11,18 @@ mod check;
 mod connect;
 mod demo;
 mod exercise;
+mod export;
 mod init;
 mod keygen;
 mod listen;
 mod post;
+mod proof;
 mod relay;
+mod replay;
+mod report;
 mod supervise;
+
+pub use audit::{verify_journal, verify_journal_with};
 
 /// Runs a subcommand.
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -30,6 +36,10 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Listen(a) => listen::run(a).await,
         Command::Connect(a) => connect::run(a).await,
         Command::Audit(AuditCommand::Verify(a)) => audit::verify(a),
+        Command::Audit(AuditCommand::Export(a)) => export::run(a),
+        Command::Audit(AuditCommand::Prove(a)) => proof::prove(a),
+        Command::Audit(AuditCommand::Consistency(a)) => proof::consistency(a),
+        Command::Audit(AuditCommand::Replay(a)) => replay::run(a).await,
         Command::Approve(a) => supervise::approve(a).await,
         Command::Reject(a) => supervise::reject(a).await,
         Command::Mute(a) => supervise::mute(a, true).await,
@@ -45,5 +55,6 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Exercise(ExerciseCommand::Run(a)) => exercise::run(a).await,
         Command::Bot(a) => bot::run(a).await,
         Command::Demo(a) => demo::run(a).await,
+        Command::Report(a) => report::run(a),
     }
 }

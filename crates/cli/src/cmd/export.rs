@@ -1,0 +1,36 @@
+//! `fusioncell audit export JOURNAL --format jsonl|csv [--out FILE]`: one row per record, for
+//! machines and spreadsheets; a redacted body is absent, its row stays. The journal is
+//! verified first, as for the report.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::args::{ExportArgs, ExportFormat};
+use crate::load;
+
+pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let expected = args.config.as_deref().map(load::cell).transpose()?;
+    let (_, records) = super::report::verified_records(&args.journal, expected.as_ref())?;
+    let open = fusioncell_report::open_body(&records)
+        .with_context(|| format!("{}", args.journal.display()))?;
+    let entries = fusioncell_report::entries(&records, &open)
+        .with_context(|| format!("{}", args.journal.display()))?;
+    let text = match args.format {
+        ExportFormat::Jsonl => fusioncell_report::export::jsonl(&entries),
+        ExportFormat::Csv => fusioncell_report::export::csv(&entries),
+    };
+    match &args.out {
+        Some(out) => {
+            std::fs::write(out, text).with_context(|| format!("{}", out.display()))?;
+            eprintln!("wrote {} ({} records)", out.display(), entries.len());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes()).context("stdout")?;
+            stdout.flush().context("stdout")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
