@@ -29,7 +29,17 @@ fn fusioncell_bin() -> std::path::PathBuf {
 }
 
 /// Starts `fusioncell relay` as a child process on a free port; returns it and its URL.
-fn spawn_relay_process(cell: &TestCell) -> (std::process::Child, String) {
+/// A relay process, killed when dropped so that a failing test leaves nothing running.
+struct RelayProcess(std::process::Child);
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_relay_process(cell: &TestCell) -> (RelayProcess, String) {
     let mut child = Command::new(fusioncell_bin())
         .args(["relay", "--config"])
         .arg(&cell.config)
@@ -49,7 +59,7 @@ fn spawn_relay_process(cell: &TestCell) -> (std::process::Child, String) {
         .find(|w| w.starts_with("wss://"))
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_owned();
-    (child, url)
+    (RelayProcess(child), url)
 }
 
 #[tokio::test]
@@ -83,8 +93,8 @@ async fn sigkill_under_load_loses_no_acknowledged_act() {
         eventually(30, || acked.lock().unwrap().len() >= 60).await,
         "posts flow"
     );
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reaped");
+    child.0.kill().expect("SIGKILL");
+    child.0.wait().expect("reaped");
     for t in tasks {
         tokio::time::timeout(Duration::from_secs(20), t)
             .await

@@ -276,3 +276,143 @@ async fn a_consumer_that_stops_reading_is_cut_off_and_resumes_without_loss() {
     assert_eq!(seen, posted);
     relay.stop().await;
 }
+
+/// Reads until the peer closes; true if it closed within `ms` milliseconds.
+async fn closed_within(stream: &mut (impl tokio::io::AsyncRead + Unpin), ms: u64) -> bool {
+    let mut buf = [0u8; 256];
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn connections_over_the_pending_cap_are_dropped_at_once() {
+    let cell = TestCell::new(&[
+        ("max_pending_connections", "3"),
+        ("tls_handshake_timeout_ms", "3000"),
+    ]);
+    let relay = Relay::start(&cell).await;
+    let addr = relay.server().local_addr();
+    let mut waiting = Vec::new();
+    for _ in 0..3 {
+        waiting.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut fourth = tokio::net::TcpStream::connect(addr).await.unwrap();
+    assert!(
+        closed_within(&mut fourth, 1000).await,
+        "dropped without waiting for the deadline"
+    );
+    // Once the half-open ones are gone, clients connect again.
+    drop(waiting);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    client(&cell, &relay, "israel").await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn connections_over_the_total_cap_are_dropped_at_once() {
+    let cell = TestCell::new(&[("max_connections", "2")]);
+    let relay = Relay::start(&cell).await;
+    let _a = raw_login(&cell, &relay, "israel").await;
+    let _b = raw_login(&cell, &relay, "syria").await;
+    let mut third = tokio::net::TcpStream::connect(relay.server().local_addr())
+        .await
+        .unwrap();
+    assert!(closed_within(&mut third, 1000).await);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_tls_connection_that_never_upgrades_is_dropped_at_the_deadline() {
+    let cell = TestCell::new(&[("upgrade_timeout_ms", "300")]);
+    let relay = Relay::start(&cell).await;
+    let ca = std::fs::read(cell.folder().join("tls/ca.pem")).unwrap();
+    let tls = fusioncell_client::tls::client_config(&ca).unwrap();
+    let tcp = tokio::net::TcpStream::connect(relay.server().local_addr())
+        .await
+        .unwrap();
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    assert!(closed_within(&mut stream, 3000).await);
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "not before the deadline"
+    );
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn the_byte_rate_limit_is_separate_from_the_act_rate() {
+    let cell = TestCell::new(&[
+        ("acts_per_minute", "100000"),
+        ("act_burst", "1000"),
+        ("bytes_per_second", "2000"),
+        ("max_message_bytes", "2000"),
+        ("max_frame_bytes", "2000"),
+        ("max_write_buffer_bytes", "1048576"),
+        ("outbound_queue_bytes", "1048576"),
+    ]);
+    let relay = Relay::start(&cell).await;
+    let mut ws = raw_login(&cell, &relay, "israel").await;
+    let body = "b".repeat(400); // each frame about 800 bytes: two fit in the 2000-byte burst
+    for seq in 1..=2 {
+        send_act(
+            &mut ws,
+            &act_frame(&cell, "israel", "diplomacy", seq, &body),
+        )
+        .await;
+        assert!(matches!(next_reply(&mut ws).await, ServerMsg::Ack { .. }));
+    }
+    send_act(&mut ws, &act_frame(&cell, "israel", "diplomacy", 3, &body)).await;
+    match next_reply(&mut ws).await {
+        ServerMsg::Error { code, seq, .. } => {
+            assert_eq!((code, seq), (ErrorCode::RateLimited, Some(3)));
+        }
+        other => panic!("{other:?}"),
+    }
+    relay.stop().await;
+}
+
+/// The group-commit cap at its smallest: every act committed alone, none lost, in order.
+#[tokio::test]
+async fn a_batch_cap_of_one_commits_everything_in_order() {
+    let cell = TestCell::busy_with(&[("max_batch_records", "1")]);
+    let relay = Relay::start(&cell).await;
+    let ch = fusioncell_wire::ChannelId::new("commerce").unwrap();
+    let mut tasks = Vec::new();
+    for who in ["israel", "syria", "us"] {
+        let c = client(&cell, &relay, who).await;
+        let ch = ch.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut acks = Vec::new();
+            for i in 0..20 {
+                acks.push(c.post(&ch, &format!("{i}")).await.unwrap().cell_seq);
+            }
+            acks
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        let acks = t.await.unwrap();
+        assert!(
+            acks.windows(2).all(|w| w[0] < w[1]),
+            "each client's acts in order"
+        );
+        all.extend(acks);
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 60);
+    relay.stop().await;
+    fusioncell_journal::verify(&cell.journal_dir(), None).expect("verifies");
+}

@@ -125,6 +125,9 @@ pub struct ExerciseRunArgs {
     /// Act as this identity (default: the cell's control identity).
     #[arg(long = "as", value_name = "ID")]
     pub identity: Option<String>,
+    /// The identity's private key (default: keys/ID.key beside the cell config).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
     /// The scenario file.
     pub scenario: PathBuf,
     /// Scenario seconds per real second (default: the scenario's, else 1).
@@ -147,6 +150,9 @@ pub struct BotArgs {
     /// The relay URL (default: the cell's).
     #[arg(long)]
     pub relay: Option<String>,
+    /// The identity's private key (default: keys/ID.key beside the cell config).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
     /// The persona file; it names the identity the bot plays.
     pub persona: PathBuf,
 }

@@ -18,6 +18,7 @@ pub(super) async fn run(args: BotArgs) -> anyhow::Result<ExitCode> {
         config: Some(args.config.clone()),
         relay: args.relay.clone(),
         identity: persona.identity().to_string(),
+        key: args.key.clone(),
         ..Default::default()
     })?;
     let client = Client::connect(config).await?;

@@ -95,6 +95,7 @@ pub(super) async fn run(args: ExerciseRunArgs) -> anyhow::Result<ExitCode> {
         config: Some(args.config.clone()),
         relay: args.relay.clone(),
         identity,
+        key: args.key.clone(),
         ..Default::default()
     })?;
     let client = Client::connect(config).await?;

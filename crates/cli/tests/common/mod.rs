@@ -20,9 +20,33 @@ pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A child process that is killed when dropped, so that a failing test leaves no relay
+/// running behind it.
+pub(crate) struct Killed(pub(crate) Child);
+
+impl std::ops::Deref for Killed {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Killed {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A relay process on a free port for a fresh cell (`init`); returns it, the config path and
 /// the URL it printed.
-pub(crate) fn relay(dir: &std::path::Path) -> (Child, String, String) {
+pub(crate) fn relay(dir: &std::path::Path) -> (Killed, String, String) {
     let cell = dir.join("cell");
     assert!(
         fusioncell(&["init", cell.to_str().unwrap(), "--listen", "127.0.0.1:0"])
@@ -43,5 +67,5 @@ pub(crate) fn relay(dir: &std::path::Path) -> (Child, String, String) {
         .expect("relay prints its address");
     assert!(line.contains("listening on"), "relay said {line:?}");
     let url = line.split_whitespace().last().expect("url").to_owned();
-    (child, config, url)
+    (Killed(child), config, url)
 }
