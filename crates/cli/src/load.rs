@@ -220,5 +220,6 @@ pub fn client_config(args: &ConnectArgs) -> Result<ClientConfig, LoadError> {
         expect,
         trusted_keys,
         reconnect: true,
+        witness: true,
     })
 }

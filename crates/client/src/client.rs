@@ -46,6 +46,9 @@ pub struct ClientConfig {
     pub trusted_keys: Option<HashMap<IdentityId, PublicKey>>,
     /// Reconnect and resume after a dropped connection.
     pub reconnect: bool,
+    /// Cosign checkpoints when the identity is a witness (a party or the mediator). A
+    /// second session of the same identity that only watches can turn this off.
+    pub witness: bool,
 }
 
 /// What the relay said at login.
@@ -113,7 +116,7 @@ impl Client {
             next_seq: welcome.last_seq + 1,
             pending: BTreeMap::new(),
             sub: None,
-            witness: matches!(welcome.role, Role::Party | Role::Mediator),
+            witness: config.witness && matches!(welcome.role, Role::Party | Role::Mediator),
             last_checkpoint: None,
             cosigned: 0,
             outbox: Vec::new(),

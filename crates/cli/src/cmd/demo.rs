@@ -62,7 +62,17 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     };
 
     // The transcript: what the mediator's screen shows (every channel, held posts too).
-    let watcher = connect("us").await?;
+    // A second session of the mediator that only watches: the mediator bot cosigns.
+    let watcher = {
+        let mut config = load::client_config(&ConnectArgs {
+            config: Some(config.clone()),
+            relay: Some(url.clone()),
+            identity: "us".to_owned(),
+            ..Default::default()
+        })?;
+        config.witness = false;
+        Client::connect(config).await?
+    };
     let mut transcript = watcher.subscribe(None).await?;
     let cell = loaded.cell.clone();
     let printer = tokio::spawn(async move {
