@@ -7,13 +7,10 @@
 //! [`crate::model`]. A serde error carries only a byte span, so [`CellFile::parse`] maps it back
 //! to a line, a column and the field path the span falls in.
 
-use std::ops::Range;
 use std::path::PathBuf;
 
 use fusioncell_wire::{CellId, ChannelId, IdentityId, Role};
 use serde::Deserialize;
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
 
 use crate::defaults::Limits;
 use crate::error::CellError;
@@ -126,123 +123,10 @@ impl CellFile {
     /// Parses config text strictly. A syntax error, an unknown or missing key and a value of
     /// the wrong type or form are all a [`CellError::Parse`] at the offending position.
     pub fn parse(text: &str) -> Result<CellFile, CellError> {
-        // Parse the document once without a schema: syntax errors are reported as such, and
-        // the spanned tree lets a schema error's byte span be named as a field path.
-        let doc = DeTable::parse(text).map_err(|e| parse_error(text, &e, None))?;
-        toml::from_str(text).map_err(|e| parse_error(text, &e, Some(&doc)))
-    }
-}
-
-/// Converts a toml error to a one-line [`CellError::Parse`], prefixed with the field path
-/// when the error's span falls in a known key or value.
-fn parse_error(text: &str, e: &toml::de::Error, doc: Option<&Spanned<DeTable<'_>>>) -> CellError {
-    let start = e.span().map_or(0, |s| s.start);
-    let (line, column) = line_column(text, start);
-    let message = e.message().replace(['\n', '\r'], " ");
-    let path = doc
-        .zip(e.span())
-        .map(|(doc, span)| field_path(doc, &span))
-        .unwrap_or_default();
-    let message = if path.is_empty() {
-        message
-    } else {
-        format!("{path}: {message}")
-    };
-    CellError::Parse {
-        line,
-        column,
-        message,
-    }
-}
-
-/// 1-based line and character column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    (line, column)
-}
-
-/// The path (`identity[2].role`) of the innermost key or value whose span holds `span`, or ""
-/// for the root table itself (a key missing there is reported at the root's empty span).
-fn field_path(doc: &Spanned<DeTable<'_>>, span: &Range<usize>) -> String {
-    let mut path = String::new();
-    if doc.span() != *span {
-        find_in_table(doc.get_ref(), span, &mut path);
-    }
-    path
-}
-
-/// Whether `outer` holds the error span. Empty error spans (a missing key reported at a table)
-/// count when they start inside.
-fn holds(outer: &Range<usize>, span: &Range<usize>) -> bool {
-    outer.start <= span.start && span.start < outer.end.max(outer.start + 1)
-}
-
-/// Appends the path within `table` to `path`; returns whether anything matched.
-///
-/// The spans of `[[identity]]` tables cover only their header, so the walk descends into every
-/// table and array instead of only those whose span holds the error.
-fn find_in_table(table: &DeTable<'_>, span: &Range<usize>, path: &mut String) -> bool {
-    for (key, value) in table.iter() {
-        let len = path.len();
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(key.get_ref());
-        if holds(&key.span(), span) || find_in_value(value, span, path) {
-            return true;
-        }
-        path.truncate(len);
-    }
-    false
-}
-
-/// Appends the path within `value` to `path`; returns whether anything matched.
-fn find_in_value(value: &Spanned<DeValue<'_>>, span: &Range<usize>, path: &mut String) -> bool {
-    let found_inside = match value.get_ref() {
-        DeValue::Table(table) => find_in_table(table, span, path),
-        DeValue::Array(items) => items.iter().enumerate().any(|(i, item)| {
-            let len = path.len();
-            path.push_str(&format!("[{i}]"));
-            let found = find_in_value(item, span, path);
-            if !found {
-                path.truncate(len);
-            }
-            found
-        }),
-        _ => false,
-    };
-    found_inside || holds(&value.span(), span)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_and_column_count_characters() {
-        let text = "a = 1\nbé = \"x\"\n";
-        assert_eq!(line_column(text, 0), (1, 1));
-        assert_eq!(line_column(text, 6), (2, 1));
-        // After "bé " (4 bytes, 3 characters).
-        assert_eq!(line_column(text, 10), (2, 4));
-    }
-
-    #[test]
-    fn spans_map_to_field_paths() {
-        let text = "[cell]\nid = \"x\"\n\n[[identity]]\nid = \"a\"\n\n[[identity]]\nid = \"b\"\n\
-                    role = \"king\"\n\n[[channel]]\nmembers = [\"a\", \"b\"]\n";
-        let doc = DeTable::parse(text).unwrap();
-        let at = |needle: &str| {
-            let start = text.find(needle).unwrap();
-            field_path(&doc, &(start..start + needle.len()))
-        };
-        assert_eq!(at("\"king\""), "identity[1].role");
-        assert_eq!(at("role"), "identity[1].role");
-        assert_eq!(at("\"x\""), "cell.id");
-        assert_eq!(at("\"b\"]"), "channel[0].members[1]");
-        assert_eq!(field_path(&doc, &doc.span()), "");
+        crate::toml_location::from_toml(text).map_err(|l| CellError::Parse {
+            line: l.line,
+            column: l.column,
+            message: l.message,
+        })
     }
 }

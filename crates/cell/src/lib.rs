@@ -24,6 +24,7 @@ pub mod file;
 pub mod model;
 pub mod policy;
 pub mod state;
+pub mod toml_location;
 pub mod view;
 
 pub use defaults::Limits;

@@ -8,8 +8,8 @@
 use fusioncell_wire::ChannelId;
 
 use crate::ids::InjectId;
-use crate::location::Located;
 use crate::schedule::Status;
+use fusioncell_cell::toml_location::Located;
 
 /// A scenario (MSEL) TOML that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

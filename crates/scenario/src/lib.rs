@@ -14,15 +14,14 @@
 //!   fire now, skip, hold, release, never twice;
 //! - [`persona`]: scripted bot personas ([`Persona`]) and their pure reactions to events;
 //!   [`Bot`] adds the memory that keeps a redelivered event from being answered twice;
-//! - `location` and `error`: every error names its line and field (TOML) or line and column
-//!   header (CSV).
+//! - `error`: every error names its line and field (TOML, located by the cell crate's
+//!   `toml_location`) or line and column header (CSV).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod error;
 pub mod export;
 pub mod ids;
 pub mod import;
-mod location;
 pub mod msel;
 pub mod persona;
 #[cfg(test)]

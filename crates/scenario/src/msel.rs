@@ -23,8 +23,8 @@ use toml::Spanned;
 
 use crate::error::ScenarioError;
 use crate::ids::{InjectId, MoveId};
-use crate::location::{self, line_of};
 use crate::time::{check_at, parse_at};
+use fusioncell_cell::toml_location::{self as location, line_of};
 
 /// The largest default speed accepted: a scenario day per real second. Anything faster is a
 /// typo, and the bound keeps clock arithmetic far from overflow.

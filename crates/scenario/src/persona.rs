@@ -25,8 +25,8 @@ use toml::Spanned;
 
 use crate::error::PersonaError;
 use crate::ids::InjectId;
-use crate::location::{self, line_of};
 use crate::msel::{Scenario, Text};
+use fusioncell_cell::toml_location::{self as location, line_of};
 
 /// The longest delay a rule may ask for: a scenario day. Longer is a typo.
 pub const MAX_AFTER_S: u64 = 86_400;

@@ -2,8 +2,8 @@
 //!
 //! A serde error from `toml` carries only a byte span. This maps the span back to a 1-based
 //! line and column and to the path of the key it falls in (`inject[3].at`), so an author of a
-//! scenario or persona reads "line 40, column 6: inject[3].at: ..." and goes straight there.
-//! The same approach as the cell config (`fusioncell-cell`'s `file.rs`).
+//! cell config, scenario or persona reads "line 40, column 6: inject[3].at: ..." and goes straight there.
+//! Shared by the cell config, scenarios and bot personas.
 
 use std::ops::Range;
 
@@ -12,17 +12,17 @@ use toml::de::{DeTable, DeValue};
 
 /// A TOML parse or shape error, located.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Located {
+pub struct Located {
     /// 1-based line.
-    pub(crate) line: usize,
+    pub line: usize,
     /// 1-based column, in characters.
-    pub(crate) column: usize,
+    pub column: usize,
     /// The message, prefixed with the field path when the span falls in a key or value.
-    pub(crate) message: String,
+    pub message: String,
 }
 
 /// Parses `text` strictly into `T`, locating any error.
-pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Located> {
+pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Located> {
     // Parse once without a schema: syntax errors are reported as such, and the spanned tree
     // lets a schema error's byte span be named as a field path.
     let doc = DeTable::parse(text).map_err(|e| locate(text, &e, None))?;
@@ -50,7 +50,7 @@ fn locate(text: &str, e: &toml::de::Error, doc: Option<&Spanned<DeTable<'_>>>) -
 }
 
 /// 1-based line and character column of a byte offset.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset.min(text.len())).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -59,7 +59,7 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// 1-based line of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+pub fn line_of(text: &str, offset: usize) -> usize {
     line_column(text, offset).0
 }
 
