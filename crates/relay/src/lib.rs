@@ -3,7 +3,7 @@
 //! The pipeline of one act, in file order:
 //! 1. [`listener`] accepts a TCP connection under the connection caps;
 //! 2. [`upgrade`] completes TLS and the WebSocket upgrade (Origin check, frame limits) within
-//!    their deadlines;
+//!    their deadlines; a plain HTTP GET on the same port gets the browser [`console`];
 //! 3. [`handshake`] challenges the client and yields an [`handshake::Authenticated`] proof, or
 //!    closes with a code and journals a security event;
 //! 4. [`session`] reads frames, rate-limits, verifies each act's signature, and submits it;
@@ -20,6 +20,7 @@
 
 pub mod commit;
 pub mod config;
+pub mod console;
 pub mod context;
 pub mod error;
 pub mod fanout;

@@ -1,4 +1,5 @@
-//! The accept loop and the life of one connection up to its session.
+//! The accept loop and the life of one connection up to its session (or, for a browser
+//! fetching the console, up to its one HTTP response).
 //!
 //! Every connection gets its own task *before* TLS starts, so a slow handshake never blocks
 //! the loop (SECURITY-NOTES P5); it holds a permit of the connection cap for its whole life and
@@ -21,6 +22,14 @@ use crate::upgrade;
 
 /// Accepts connections until shutdown.
 pub async fn run(listener: TcpListener, ctx: Arc<Context>, commands: mpsc::Sender<Command>) {
+    // The address actually bound (port 0 picks one): its Origin is admitted too.
+    let local = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!("listener has no local address: {e}");
+            return;
+        }
+    };
     loop {
         let accepted = tokio::select! {
             biased;
@@ -48,6 +57,7 @@ pub async fn run(listener: TcpListener, ctx: Arc<Context>, commands: mpsc::Sende
         let task = serve(
             tcp,
             peer,
+            local,
             ctx.clone(),
             commands.clone(),
             connection,
@@ -62,6 +72,7 @@ pub async fn run(listener: TcpListener, ctx: Arc<Context>, commands: mpsc::Sende
 async fn serve(
     tcp: TcpStream,
     peer: SocketAddr,
+    local: SocketAddr,
     ctx: Arc<Context>,
     commands: mpsc::Sender<Command>,
     _connection: OwnedSemaphorePermit,
@@ -69,13 +80,14 @@ async fn serve(
 ) {
     let before_login = async {
         let stream = upgrade::tls(tcp, &ctx).await?;
-        upgrade::websocket(stream, &ctx).await
+        upgrade::websocket(stream, &ctx, local).await
     };
     let mut ws = tokio::select! {
         biased;
         () = ctx.shutdown.triggered() => return,
         ws = before_login => match ws {
-            Ok(ws) => ws,
+            Ok(upgrade::Routed::WebSocket(ws)) => *ws,
+            Ok(upgrade::Routed::Served) => return,
             Err(e) => {
                 tracing::debug!(%peer, "connection dropped: {e}");
                 return;

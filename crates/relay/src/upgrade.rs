@@ -1,16 +1,19 @@
 //! From a TCP socket to a WebSocket: TLS, then the HTTP upgrade with the Origin check, each
-//! under its own deadline (SECURITY-NOTES P5, P6). A failure here happens before anyone is
+//! under its own deadline (SECURITY-NOTES P5, P6). A plain HTTP request on the same port is a
+//! browser fetching the console ([`crate::console`]): it is answered and the connection closed. A failure here happens before anyone is
 //! authenticated, so it is logged but not journaled (an unauthenticated peer must not be able
 //! to fill the audit log).
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{StatusCode, header};
 
+use crate::console;
 use crate::context::Context;
 
 /// Why a connection never became a WebSocket.
@@ -28,6 +31,9 @@ pub enum UpgradeError {
     /// The upgrade failed or was refused (bad Origin, not an upgrade request, ...).
     #[error("WebSocket upgrade refused: {0}")]
     Upgrade(tokio_tungstenite::tungstenite::Error),
+    /// Reading the request head or writing a console response failed.
+    #[error("HTTP request failed: {0}")]
+    Http(std::io::Error),
 }
 
 /// Completes TLS (when configured).
@@ -50,20 +56,31 @@ pub async fn tls(tcp: TcpStream, ctx: &Context) -> Result<Box<dyn Transport>, Up
 pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
 
-/// Performs the WebSocket upgrade with the configured limits and the Origin allow-list.
+/// What became of a connection after TLS.
+pub enum Routed {
+    /// A WebSocket, ready for the login.
+    WebSocket(Box<WebSocketStream<Box<dyn Transport>>>),
+    /// A plain HTTP request for the browser console, answered; the connection is done.
+    Served,
+}
+
+/// Reads the request head (bounded, see [`console::read_head`]) and either performs the
+/// WebSocket upgrade with the configured limits and the Origin allow-list, or answers a
+/// console request ([`console::route`]). All of it within the upgrade deadline.
 pub async fn websocket(
-    stream: Box<dyn Transport>,
+    mut stream: Box<dyn Transport>,
     ctx: &Context,
-) -> Result<WebSocketStream<Box<dyn Transport>>, UpgradeError> {
-    let mut allowed = ctx.cell.relay().allowed_origins.clone();
-    allowed.push(own_origin(&ctx.cell.relay().public_url));
+    local: SocketAddr,
+) -> Result<Routed, UpgradeError> {
+    let allowed = allowed_origins(ctx, local);
+    let admitted = allowed.clone();
     // The callback's type is tungstenite's; its error is an HTTP response by design.
     #[allow(clippy::result_large_err)]
     let check_origin = move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
         match req.headers().get(header::ORIGIN) {
             // Non-browser clients send no Origin; browsers always do.
             None => Ok(resp),
-            Some(origin) if allowed.iter().any(|a| a.as_bytes() == origin.as_bytes()) => Ok(resp),
+            Some(origin) if admitted.iter().any(|a| a.as_bytes() == origin.as_bytes()) => Ok(resp),
             Some(origin) => {
                 let mut refusal = ErrorResponse::new(Some(format!(
                     "origin {} is not allowed\n",
@@ -75,16 +92,72 @@ pub async fn websocket(
         }
     };
     let deadline = Duration::from_millis(ctx.cell.limits().upgrade_timeout_ms);
-    let upgrade = tokio_tungstenite::accept_hdr_async_with_config(
-        stream,
-        check_origin,
-        Some(ctx.ws_config()),
-    );
-    match tokio::time::timeout(deadline, upgrade).await {
+    let routed = async {
+        let reply = match console::read_head(&mut stream).await {
+            Err(e) => return Err(UpgradeError::Http(e)),
+            Ok(None) => console::too_large(),
+            Ok(Some(head)) => match console::route(&head, &ctx.cell, &allowed) {
+                console::Route::Http(reply) => reply,
+                console::Route::WebSocket => {
+                    let stream: Box<dyn Transport> = Box::new(console::Prefixed::new(head, stream));
+                    return tokio_tungstenite::accept_hdr_async_with_config(
+                        stream,
+                        check_origin,
+                        Some(ctx.ws_config()),
+                    )
+                    .await
+                    .map(|ws| Routed::WebSocket(Box::new(ws)))
+                    .map_err(UpgradeError::Upgrade);
+                }
+            },
+        };
+        stream.write_all(&reply).await.map_err(UpgradeError::Http)?;
+        let _ = stream.shutdown().await;
+        Ok(Routed::Served)
+    };
+    match tokio::time::timeout(deadline, routed).await {
         Err(_) => Err(UpgradeError::UpgradeTimeout(deadline)),
-        Ok(Err(e)) => Err(UpgradeError::Upgrade(e)),
-        Ok(Ok(ws)) => Ok(ws),
+        Ok(result) => result,
     }
+}
+
+/// The origins whose pages may open a WebSocket: the configured ones, the relay's own public
+/// URL's, and, when the relay listens on another port than the public URL names (port 0 in
+/// tests), the listening address's and the public host's at the listening port.
+fn allowed_origins(ctx: &Context, local: SocketAddr) -> Vec<String> {
+    let mut allowed = ctx.cell.relay().allowed_origins.clone();
+    allowed.extend(own_origins(
+        &ctx.cell.relay().public_url,
+        ctx.tls.is_some(),
+        local,
+    ));
+    allowed
+}
+
+/// The relay's own origins: its public URL's, plus, when it listens on another port, the
+/// listening address's (unless unspecified) and the public host's at the listening port.
+fn own_origins(public_url: &str, tls: bool, local: SocketAddr) -> Vec<String> {
+    let own = own_origin(public_url);
+    let mut origins = vec![own.clone()];
+    let port = local.port();
+    if own.ends_with(&format!(":{port}")) {
+        return origins;
+    }
+    let scheme = if tls { "https" } else { "http" };
+    if !local.ip().is_unspecified() {
+        origins.push(format!("{scheme}://{local}"));
+    }
+    let authority = own.split_once("://").map_or("", |(_, a)| a);
+    let host = match authority.rsplit_once(':') {
+        // Not the colons inside an IPv6 literal without a port.
+        Some((h, p)) if !p.contains(']') => h,
+        _ => authority,
+    };
+    if !host.is_empty() && host != "0.0.0.0" && host != "[::]" {
+        origins.push(format!("{scheme}://{host}:{port}"));
+    }
+    origins.dedup();
+    origins
 }
 
 /// The Origin a browser sends for a page the relay itself serves: `https://host:port` for
@@ -110,6 +183,27 @@ mod tests {
         assert_eq!(
             super::own_origin("ws://localhost:9/x"),
             "http://localhost:9"
+        );
+    }
+
+    #[test]
+    fn the_listening_port_is_admitted_when_it_differs() {
+        let at = |a: &str| a.parse::<std::net::SocketAddr>().expect("addr");
+        assert_eq!(
+            super::own_origins("wss://127.0.0.1:8443", true, at("127.0.0.1:8443")),
+            ["https://127.0.0.1:8443"]
+        );
+        assert_eq!(
+            super::own_origins("wss://127.0.0.1:0", true, at("127.0.0.1:40123")),
+            ["https://127.0.0.1:0", "https://127.0.0.1:40123"]
+        );
+        assert_eq!(
+            super::own_origins("wss://cell.example:8443", true, at("0.0.0.0:9443")),
+            ["https://cell.example:8443", "https://cell.example:9443"]
+        );
+        assert_eq!(
+            super::own_origins("wss://[::1]:8443", true, at("[::1]:9443")),
+            ["https://[::1]:8443", "https://[::1]:9443"]
         );
     }
 }

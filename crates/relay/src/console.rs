@@ -1,0 +1,619 @@
+//! The browser console: a few static files served on the relay's own TLS port, next to the
+//! WebSocket endpoint (issue 5, DESIGN §8).
+//!
+//! [`crate::upgrade`] reads each connection's request head with [`read_head`] (bounded in size,
+//! under the upgrade deadline) and asks [`route`] what it is: a WebSocket upgrade goes on to
+//! tungstenite with the bytes already read replayed in front of the stream ([`Prefixed`]);
+//! anything else gets one HTTP response from [`respond`] and the connection is closed.
+//!
+//! What is served, all embedded in the binary (no file is read at run time, no other host is
+//! ever named):
+//! - `/` (the page), `/app.js`, `/canonical.js`, `/style.css`: the console itself, plain ES
+//!   modules with no build step;
+//! - `/cell.json`: the cell id and each channel's id, title and policy (with the hotline
+//!   acknowledgement deadline). A party's `welcome` names its channels but not their
+//!   policies, and a party never sees record 0, yet the page must mark its held posts
+//!   "awaiting approval" and count down hotline deadlines. Members, readers, identities and
+//!   keys are not in it.
+//!
+//! Every response carries a strict Content-Security-Policy (scripts, styles and connections
+//! from this origin only, no inline code, no frames, no forms), `nosniff`, no caching and
+//! `Connection: close`. The request parser is deliberately narrow: `HTTP/1.1` only, no
+//! bodies, no folded headers, a cap on the head's size and on the number of headers.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use fusioncell_cell::{Cell, Policy};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+
+/// Largest request head accepted (request line and headers). Browsers send 1–3 KiB.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// Most header lines accepted.
+pub const MAX_HEADERS: usize = 64;
+
+/// The Content-Security-Policy of every response. `'self'` in `connect-src` also admits
+/// `wss://` to this page's host and port (CSP Level 3).
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// One embedded file.
+struct Asset {
+    path: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const ASSETS: &[Asset] = &[
+    Asset {
+        path: "/",
+        content_type: "text/html; charset=utf-8",
+        body: include_bytes!("../web/index.html"),
+    },
+    Asset {
+        path: "/index.html",
+        content_type: "text/html; charset=utf-8",
+        body: include_bytes!("../web/index.html"),
+    },
+    Asset {
+        path: "/app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../web/app.js"),
+    },
+    Asset {
+        path: "/canonical.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../web/canonical.js"),
+    },
+    Asset {
+        path: "/style.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../web/style.css"),
+    },
+];
+
+/// What a request head asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    /// A WebSocket upgrade: tungstenite takes it from here (it checks the rest of the
+    /// handshake and the Origin).
+    WebSocket,
+    /// A plain HTTP request, answered with these bytes.
+    Http(Vec<u8>),
+}
+
+/// Reads a request head: every byte up to and including the first blank line, plus whatever
+/// the peer sent after it in the same reads (replayed to tungstenite by [`Prefixed`]).
+/// `Ok(None)` when the head is over [`MAX_HEAD_BYTES`].
+pub async fn read_head<S: AsyncRead + Unpin + ?Sized>(
+    stream: &mut S,
+) -> io::Result<Option<Vec<u8>>> {
+    let mut buf = Vec::with_capacity(2048);
+    let mut chunk = [0u8; 2048];
+    loop {
+        match head_len(&buf) {
+            Some(len) if len <= MAX_HEAD_BYTES => return Ok(Some(buf)),
+            Some(_) => return Ok(None),
+            None if buf.len() > MAX_HEAD_BYTES => return Ok(None),
+            None => {}
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed inside the request head",
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Length of the head (through `\r\n\r\n`), if complete.
+fn head_len(buf: &[u8]) -> Option<usize> {
+    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
+}
+
+/// A parsed request head: only what routing needs.
+#[derive(Debug)]
+struct Head<'a> {
+    method: &'a str,
+    target: &'a str,
+    headers: Vec<(&'a str, &'a str)>,
+}
+
+impl Head<'_> {
+    fn header(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+}
+
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Parses a complete head strictly; `Err` is the status to answer.
+fn parse(head: &[u8]) -> Result<Head<'_>, u16> {
+    let text = std::str::from_utf8(head).map_err(|_| 400u16)?;
+    let text = text.strip_suffix("\r\n\r\n").ok_or(400u16)?;
+    let mut lines = text.split("\r\n");
+    let request_line = lines.next().ok_or(400u16)?;
+    let mut parts = request_line.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(400);
+    };
+    if method.is_empty() || !method.bytes().all(is_token_char) {
+        return Err(400);
+    }
+    if !target.starts_with('/') || !target.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(400);
+    }
+    if version != "HTTP/1.1" {
+        return Err(505);
+    }
+    let mut headers = Vec::new();
+    for line in lines {
+        if headers.len() == MAX_HEADERS {
+            return Err(431);
+        }
+        // No obsolete line folding, no bare CR or LF, no control characters.
+        let (name, value) = line.split_once(':').ok_or(400u16)?;
+        if name.is_empty() || !name.bytes().all(is_token_char) {
+            return Err(400);
+        }
+        if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            return Err(400);
+        }
+        headers.push((name, value.trim_matches([' ', '\t'])));
+    }
+    let head = Head {
+        method,
+        target,
+        headers,
+    };
+    if head.header("host").count() != 1 {
+        return Err(400);
+    }
+    // A request with a body is not something the console asks for.
+    if head.header("transfer-encoding").next().is_some()
+        || head.header("content-length").any(|v| v != "0")
+    {
+        return Err(400);
+    }
+    Ok(head)
+}
+
+/// Decides what a complete request head gets.
+/// `buf` is what [`read_head`] returned; bytes after the head are not looked at. `origins`
+/// are the origins the relay admits for WebSockets: the page is served only under a `Host`
+/// one of them names, since from any other address it could not connect (and a page served
+/// under a foreign name is what DNS rebinding needs).
+pub fn route(buf: &[u8], cell: &Cell, origins: &[String]) -> Route {
+    let head = &buf[..head_len(buf).unwrap_or(buf.len())];
+    let parsed = match parse(head) {
+        Ok(h) => h,
+        Err(status) => return Route::Http(error_response(status)),
+    };
+    let upgrade = parsed.header("upgrade").any(|v| {
+        v.split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("websocket"))
+    });
+    if upgrade && parsed.method == "GET" {
+        return Route::WebSocket;
+    }
+    let host = parsed.header("host").next().unwrap_or_default();
+    let admitted = origins.iter().any(|o| {
+        o.split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+    });
+    if !admitted {
+        let mut body = format!(
+            "421 Misdirected Request\nThe console is not served under the name `{}`. Open it at:\n",
+            host.escape_default()
+        );
+        for o in origins {
+            body += &format!("  {o}/\n");
+        }
+        body += "(or add the origin to the cell's [relay] allowed_origins)\n";
+        return Route::Http(response(421, "text/plain; charset=utf-8", body.as_bytes()));
+    }
+    if parsed.method != "GET" {
+        return Route::Http(error_response(405));
+    }
+    let path = parsed.target.split('?').next().unwrap_or_default();
+    if path == "/cell.json" {
+        return Route::Http(response(
+            200,
+            "application/json; charset=utf-8",
+            cell_json(cell).as_bytes(),
+        ));
+    }
+    match ASSETS.iter().find(|a| a.path == path) {
+        Some(a) => Route::Http(response(200, a.content_type, a.body)),
+        None => Route::Http(error_response(404)),
+    }
+}
+
+/// The answer to a head over [`MAX_HEAD_BYTES`].
+pub fn too_large() -> Vec<u8> {
+    error_response(431)
+}
+
+/// What a page needs to know about the cell before and beside the `welcome`.
+fn cell_json(cell: &Cell) -> String {
+    let channels: Vec<serde_json::Value> = cell
+        .channels()
+        .iter()
+        .map(|c| {
+            let mut v = serde_json::json!({
+                "id": c.id.as_str(),
+                "title": c.title,
+                "policy": c.policy.as_str(),
+            });
+            if let Policy::Hotline { ack_seconds } = c.policy {
+                v["ack_seconds"] = ack_seconds.into();
+            }
+            v
+        })
+        .collect();
+    serde_json::json!({ "cell": cell.id().as_str(), "channels": channels }).to_string()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        421 => "Misdirected Request",
+        431 => "Request Header Fields Too Large",
+        505 => "HTTP Version Not Supported",
+        _ => "Error",
+    }
+}
+
+fn error_response(status: u16) -> Vec<u8> {
+    let body = format!("{status} {}\n", reason(status));
+    response(status, "text/plain; charset=utf-8", body.as_bytes())
+}
+
+/// A complete HTTP/1.1 response with the console's security headers.
+fn response(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let allow = if status == 405 { "Allow: GET\r\n" } else { "" };
+    let head = format!(
+        "HTTP/1.1 {status} {}\r\n\
+         Content-Type: {content_type}\r\n\
+         Content-Length: {}\r\n\
+         Content-Security-Policy: {CSP}\r\n\
+         X-Content-Type-Options: nosniff\r\n\
+         X-Frame-Options: DENY\r\n\
+         Referrer-Policy: no-referrer\r\n\
+         Cross-Origin-Opener-Policy: same-origin\r\n\
+         Cross-Origin-Resource-Policy: same-origin\r\n\
+         Cache-Control: no-store\r\n\
+         {allow}Connection: close\r\n\r\n",
+        reason(status),
+        body.len()
+    );
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// A stream that first yields bytes already read from it (the request head), then reads on.
+pub struct Prefixed<S> {
+    prefix: Vec<u8>,
+    at: usize,
+    inner: S,
+}
+
+impl<S> Prefixed<S> {
+    /// `prefix` is returned by reads before anything from `inner`.
+    pub fn new(prefix: Vec<u8>, inner: S) -> Self {
+        Prefixed {
+            prefix,
+            at: 0,
+            inner,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.at < this.prefix.len() {
+            let n = (this.prefix.len() - this.at).min(buf.remaining());
+            buf.put_slice(&this.prefix[this.at..this.at + n]);
+            this.at += n;
+            if this.at == this.prefix.len() {
+                this.prefix = Vec::new();
+                this.at = 0;
+            }
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::example_cell;
+
+    fn origins() -> Vec<String> {
+        vec!["https://127.0.0.1:8443".into()]
+    }
+
+    fn get(path: &str, extra: &str) -> Vec<u8> {
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:8443\r\n{extra}\r\n").into_bytes()
+    }
+
+    fn route_(buf: &[u8], cell: &Cell) -> Route {
+        route(buf, cell, &origins())
+    }
+
+    fn http(route: Route) -> String {
+        match route {
+            Route::Http(bytes) => String::from_utf8(bytes).expect("utf-8"),
+            Route::WebSocket => panic!("routed to the WebSocket"),
+        }
+    }
+
+    fn status(route: Route) -> String {
+        http(route).lines().next().unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn the_page_and_its_modules_are_served_with_a_strict_policy() {
+        let cell = example_cell();
+        for (path, ty) in [
+            ("/", "text/html"),
+            ("/app.js", "text/javascript"),
+            ("/canonical.js", "text/javascript"),
+            ("/style.css", "text/css"),
+            ("/cell.json", "application/json"),
+        ] {
+            let text = http(route_(&get(path, ""), &cell));
+            assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{path}: {text}");
+            assert!(text.contains(&format!("Content-Type: {ty}")), "{path}");
+            assert!(
+                text.contains("Content-Security-Policy: default-src 'none'; script-src 'self';"),
+                "{path}"
+            );
+            assert!(text.contains("X-Content-Type-Options: nosniff\r\n"));
+            assert!(text.contains("Connection: close\r\n"));
+            let (head, body) = text.split_once("\r\n\r\n").expect("head");
+            assert!(head.contains(&format!("Content-Length: {}\r\n", body.len())));
+        }
+    }
+
+    #[test]
+    fn the_page_has_no_inline_code_and_names_no_other_host() {
+        let html = std::str::from_utf8(ASSETS[0].body).expect("utf-8");
+        assert!(!html.contains("<script>"), "inline script");
+        assert!(!html.contains("<style"), "inline style");
+        assert!(!html.contains(" style="), "inline style attribute");
+        let handler = html.split(" on").skip(1).any(|rest| {
+            let name: String = rest.chars().take_while(char::is_ascii_lowercase).collect();
+            !name.is_empty() && rest[name.len()..].starts_with('=')
+        });
+        assert!(!handler, "inline event handler");
+        for a in ASSETS {
+            let text = std::str::from_utf8(a.body).expect("utf-8");
+            for scheme in ["http://", "https://", "//cdn", "@import"] {
+                assert!(!text.contains(scheme), "{} names {scheme}", a.path);
+            }
+        }
+    }
+
+    #[test]
+    fn cell_json_has_policies_but_no_members_or_keys() {
+        let text = http(route_(&get("/cell.json?x=1", ""), &example_cell()));
+        let body = text.split_once("\r\n\r\n").expect("body").1;
+        let v: serde_json::Value = serde_json::from_str(body).expect("json");
+        assert_eq!(v["cell"], "paris-joint-cell");
+        let channels = v["channels"].as_array().expect("channels");
+        let security = channels
+            .iter()
+            .find(|c| c["id"] == "security")
+            .expect("security");
+        assert_eq!(security["policy"], "moderated");
+        let hotline = channels
+            .iter()
+            .find(|c| c["id"] == "deescalation")
+            .expect("hotline");
+        assert_eq!(hotline["policy"], "hotline");
+        assert_eq!(hotline["ack_seconds"], 120);
+        for absent in ["members", "readers", "public_key", "\"israel\"", "france"] {
+            assert!(!body.contains(absent), "{absent} in {body}");
+        }
+    }
+
+    #[test]
+    fn everything_else_is_refused() {
+        let cell = example_cell();
+        let s = |req: &[u8]| status(route_(req, &cell));
+        assert_eq!(s(&get("/nope", "")), "HTTP/1.1 404 Not Found");
+        assert_eq!(s(&get("/../etc/passwd", "")), "HTTP/1.1 404 Not Found");
+        assert_eq!(
+            s(b"POST / HTTP/1.1\r\nHost: 127.0.0.1:8443\r\nContent-Length: 0\r\n\r\n"),
+            "HTTP/1.1 405 Method Not Allowed"
+        );
+        assert!(
+            http(route_(
+                b"PUT / HTTP/1.1\r\nHost: 127.0.0.1:8443\r\n\r\n",
+                &cell
+            ))
+            .contains("Allow: GET")
+        );
+        // Only under a name whose origin may connect.
+        let other = http(route_(
+            b"GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+            &cell,
+        ));
+        assert!(
+            other.starts_with("HTTP/1.1 421 Misdirected Request\r\n"),
+            "{other}"
+        );
+        assert!(other.contains("https://127.0.0.1:8443/"));
+        assert!(!other.contains("<"), "plain text");
+        let named = route(
+            b"GET / HTTP/1.1\r\nhost: Cell.Example:8443\r\n\r\n",
+            &cell,
+            &["https://cell.example:8443".into()],
+        );
+        assert_eq!(status(named), "HTTP/1.1 200 OK");
+        assert_eq!(
+            s(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n"),
+            "HTTP/1.1 505 HTTP Version Not Supported"
+        );
+        for bad in [
+            &b"GET /\r\nHost: x\r\n\r\n"[..],
+            b"GET  / HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHo st: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\x01\r\n\r\n",
+            b"GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET /\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+        ] {
+            assert_eq!(s(bad), "HTTP/1.1 400 Bad Request", "{bad:?}");
+        }
+        let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
+        assert_eq!(
+            s(&get("/", &many)),
+            "HTTP/1.1 431 Request Header Fields Too Large"
+        );
+        assert!(
+            String::from_utf8(too_large())
+                .expect("utf-8")
+                .starts_with("HTTP/1.1 431 ")
+        );
+    }
+
+    #[test]
+    fn upgrades_go_to_the_websocket() {
+        let cell = example_cell();
+        let up = get("/", "Upgrade: websocket\r\nConnection: Upgrade\r\n");
+        assert_eq!(route_(&up, &cell), Route::WebSocket);
+        let up = get("/", "upgrade: h2c, WebSocket\r\n");
+        assert_eq!(route_(&up, &cell), Route::WebSocket);
+        // Not a GET: not an upgrade.
+        let post = b"POST / HTTP/1.1\r\nHost: 127.0.0.1:8443\r\nUpgrade: websocket\r\n\r\n";
+        assert_eq!(
+            status(route_(post, &cell)),
+            "HTTP/1.1 405 Method Not Allowed"
+        );
+    }
+
+    #[tokio::test]
+    async fn heads_are_read_whole_and_bounded() {
+        let mut ok: &[u8] = b"GET / HTTP/1.1\r\nHost: x\r\n\r\nextra";
+        let head = read_head(&mut ok).await.expect("read").expect("complete");
+        assert_eq!(head, b"GET / HTTP/1.1\r\nHost: x\r\n\r\nextra");
+        let huge = [b'a'; MAX_HEAD_BYTES + 4096];
+        let mut huge: &[u8] = &huge;
+        assert!(read_head(&mut huge).await.expect("read").is_none());
+        let mut cut: &[u8] = b"GET / HTTP/1.1\r\nHost";
+        assert!(read_head(&mut cut).await.is_err());
+    }
+
+    /// A relay on a free port (plain loopback, no TLS) and one raw request to it.
+    #[tokio::test]
+    async fn one_port_serves_the_console_and_the_websocket() {
+        use tokio::io::AsyncWriteExt;
+        use tokio::net::TcpStream;
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let server = crate::Server::spawn(crate::RelayConfig {
+            cell: example_cell(),
+            relay_key: std::sync::Arc::new(crate::testing::key("relay")),
+            config_sha256: [0; 32],
+            tls: None,
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            journal_dir: dir.path().join("journal"),
+        })
+        .await
+        .expect("relay");
+        let addr = server.local_addr();
+        let ask = |req: String| async move {
+            let mut tcp = TcpStream::connect(addr).await.expect("connect");
+            tcp.write_all(req.as_bytes()).await.expect("write");
+            let mut out = Vec::new();
+            // The relay answers and closes (console), or answers and waits (upgrade).
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(2), tcp.read_to_end(&mut out))
+                    .await;
+            String::from_utf8_lossy(&out).into_owned()
+        };
+        let page = ask(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n")).await;
+        assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+        assert!(page.contains("Content-Security-Policy: default-src 'none'"));
+        assert!(page.contains("<script type=\"module\" src=\"/app.js\"></script>"));
+        let rebound = ask("GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n".into()).await;
+        assert!(rebound.starts_with("HTTP/1.1 421 "), "{rebound}");
+        let upgrade = |origin: &str| {
+            format!(
+                "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                 Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+                 Origin: {origin}\r\n\r\n"
+            )
+        };
+        // The page's own origin (the port actually bound, not the config's): upgraded, and
+        // the relay's challenge follows.
+        let ws = ask(upgrade(&format!("http://{addr}"))).await;
+        assert!(
+            ws.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+            "{ws}"
+        );
+        assert!(ws.contains("\"type\":\"challenge\""), "{ws}");
+        let evil = ask(upgrade("https://evil.example")).await;
+        assert!(evil.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{evil}");
+        let huge = format!(
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nX-Big: {}\r\n\r\n",
+            "a".repeat(MAX_HEAD_BYTES)
+        );
+        let refused = ask(huge).await;
+        assert!(refused.starts_with("HTTP/1.1 431 "), "{refused}");
+        server.shutdown().await.expect("shutdown");
+    }
+
+    #[tokio::test]
+    async fn prefixed_replays_then_reads_on() {
+        let inner: &[u8] = b" world";
+        let mut s = Prefixed::new(b"hello".to_vec(), inner);
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.expect("read");
+        assert_eq!(out, "hello world");
+    }
+}

@@ -1,0 +1,928 @@
+// The fusioncell browser console: login with a key file, then the views of each role.
+// Protocol: PROTOCOL.md (fusioncell/v1). Every act is signed here with canonical.js.
+import * as C from "./canonical.js";
+
+const PROTOCOL = "fusioncell/v1";
+const $ = (id) => document.getElementById(id);
+// Closes after which the page reconnects and resumes (PROTOCOL.md §3.5); others are final.
+const FINAL_CLOSES = new Set([1000, 1002, 1003, 1007, 1009, 4000, 4001, 4003, 4008, 4010]);
+const WITNESS_ROLES = new Set(["party", "mediator"]);
+const READS_ALL = new Set(["mediator", "control", "evaluator"]);
+const CELL_EVENTS = ""; // the pseudo-channel of records without a channel
+
+const S = {
+  key: null, // CryptoKey (Ed25519, sign only, not extractable)
+  identity: "",
+  policies: new Map(), // channel → {policy, ack_seconds, title}
+  cell: null,
+  relayKeyHex: null, // pinned at the first challenge
+  relayKey: null,
+  ws: null,
+  loggedIn: false, // this connection got its welcome
+  everLoggedIn: false,
+  role: null,
+  channels: [], // [{id, write}]
+  identities: new Map(), // id → {role, public_key, key: Promise<CryptoKey>}
+  nextSeq: 1,
+  unacked: new Map(), // act seq → {frame, what}
+  lastDelivered: -1,
+  records: new Map(), // cell seq → entry
+  timelines: new Map(), // channel ("" for cell events) → [cell seq]
+  unread: new Map(),
+  selected: null,
+  held: new Map(), // seq → entry (mediator: to decide; party: own, awaiting)
+  hotline: new Map(), // seq → entry
+  epoch: 0,
+  clock: null,
+  offset: 0, // relay clock − local clock, ms
+  haltReason: null,
+  lastCheckpoint: null,
+  cosigned: 0,
+  fork: null,
+  live: false,
+  everLive: false, // backlog before the first live is history, not unread
+  reasons: new Map(), // held seq → reject reason being typed
+  attempt: 0,
+  queue: Promise.resolve(),
+};
+
+// ------------------------------------------------------------------------------------------
+// Small helpers.
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function hms(ms) {
+  const d = new Date(ms);
+  return d.toISOString().slice(11, 19) + "Z";
+}
+
+function scenarioHms(ms) {
+  const s = Math.floor(ms / 1000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+}
+
+function relayNow() {
+  return Date.now() + S.offset;
+}
+
+function activity(text, bad = false) {
+  const list = $("activity");
+  list.prepend(el("li", { class: bad ? "bad" : null }, `${hms(relayNow())} ${text}`));
+  while (list.children.length > 60) list.lastChild.remove();
+}
+
+function parse(body) {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return null;
+  }
+}
+
+function policyOf(channel) {
+  return S.policies.get(channel)?.policy ?? null;
+}
+
+function isParty(id) {
+  return S.identities.get(id)?.role === "party";
+}
+
+function writes(channel) {
+  return S.channels.some((c) => c.id === channel && c.write);
+}
+
+function setConn(text, ok) {
+  const c = $("conn");
+  c.textContent = text;
+  c.className = `conn ${ok ? "ok" : "down"}`;
+}
+
+// ------------------------------------------------------------------------------------------
+// Login.
+
+async function loadCellInfo() {
+  try {
+    const res = await fetch("/cell.json", { cache: "no-store" });
+    const info = await res.json();
+    $("cell-name").textContent = `cell ${info.cell}`;
+    for (const ch of info.channels) S.policies.set(ch.id, ch);
+  } catch {
+    $("cell-name").textContent = "cell information unavailable";
+  }
+}
+
+function loginError(text) {
+  const e = $("login-error");
+  e.textContent = text;
+  e.hidden = false;
+  $("login-button").disabled = false;
+}
+
+async function onLogin(ev) {
+  ev.preventDefault();
+  $("login-error").hidden = true;
+  const file = $("key-file").files[0];
+  const identity = $("identity").value.trim();
+  if (!file) return loginError("Choose your private key file.");
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(identity)) {
+    return loginError("An identity is 1–64 characters: lowercase letters, digits, - and _.");
+  }
+  $("login-button").disabled = true;
+  try {
+    const der = C.pkcs8FromPem(await file.text());
+    S.key = await C.importPrivateKey(der);
+    der.fill(0);
+  } catch (e) {
+    return loginError(`This key file cannot be used: ${e.message}`);
+  }
+  S.identity = identity;
+  connect();
+}
+
+function onKeyChosen() {
+  // A key file named after its identity (keys/israel.key) fills in the identity.
+  const f = $("key-file").files[0];
+  const m = f && /^([a-z0-9][a-z0-9_-]{0,63})\.(key|pem)$/.exec(f.name);
+  if (m && !$("identity").value) $("identity").value = m[1];
+}
+
+// ------------------------------------------------------------------------------------------
+// The connection.
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  S.loggedIn = false;
+  S.live = false;
+  setConn(S.everLoggedIn ? "reconnecting…" : "connecting…", false);
+  let ws;
+  try {
+    ws = new WebSocket(`${scheme}//${location.host}/`);
+  } catch (e) {
+    return loginError(`Cannot open a connection: ${e.message}`);
+  }
+  S.ws = ws;
+  ws.onmessage = (m) => {
+    S.queue = S.queue.then(() => onFrame(ws, m.data)).catch((e) => {
+      console.error(e);
+      activity(`error: ${e.message}`, true);
+    });
+  };
+  ws.onclose = (ev) => {
+    S.queue = S.queue.then(() => onClose(ws, ev));
+  };
+}
+
+function send(obj) {
+  if (S.ws && S.ws.readyState === WebSocket.OPEN) S.ws.send(JSON.stringify(obj));
+}
+
+async function onClose(ws, ev) {
+  if (ws !== S.ws) return;
+  const wasIn = S.loggedIn;
+  S.loggedIn = false;
+  S.ws = null;
+  const reason = ev.reason || "";
+  if (!S.everLoggedIn) {
+    S.key = null;
+    if (ev.code === 4001 || ev.code === 4000) {
+      return loginError(
+        `The relay refused the login as “${S.identity}”: ${reason || "unauthenticated"}. ` +
+          "Check that the key file is this identity's own key.",
+      );
+    }
+    return loginError(
+      `Could not log in: the connection to the relay closed (${ev.code}${reason ? `: ${reason}` : ""}). ` +
+        "Is the relay running, and does it admit this page's address?",
+    );
+  }
+  setConn(`disconnected (${ev.code}${reason ? `: ${reason}` : ""})`, false);
+  if (FINAL_CLOSES.has(ev.code)) {
+    alarm(`The session ended (${ev.code}${reason ? `: ${reason}` : ""}). Reload the page to log in again.`);
+    return;
+  }
+  const delay = Math.min(10000, 500 * 2 ** Math.min(S.attempt, 5)) * (0.75 + Math.random() / 2);
+  S.attempt += 1;
+  activity(`connection lost${wasIn ? "" : " before login"} (${ev.code}); retrying in ${Math.round(delay / 100) / 10}s`, true);
+  setTimeout(connect, delay);
+}
+
+async function onFrame(ws, text) {
+  if (ws !== S.ws) return;
+  const f = parse(text);
+  if (!f || typeof f.type !== "string") return;
+  switch (f.type) {
+    case "challenge":
+      return onChallenge(f);
+    case "welcome":
+      return onWelcome(f);
+    case "state":
+      return onState(f);
+    case "ack":
+      return onAck(f);
+    case "error":
+      return onError(f);
+    case "deliver":
+      return onDeliver(f);
+    case "live":
+      S.live = true;
+      S.everLive = true;
+      activity(`live: the journal has ${f.size} records`);
+      return;
+    case "checkpoint":
+      return onCheckpoint(f);
+  }
+}
+
+async function onChallenge(f) {
+  if (f.protocol !== PROTOCOL) {
+    S.ws.close(1000);
+    return alarm(`The relay speaks ${f.protocol}, not ${PROTOCOL}.`);
+  }
+  if (S.relayKeyHex && (f.relay_key !== S.relayKeyHex || f.cell !== S.cell)) {
+    // The relay this session trusted was replaced: never sign for another one.
+    S.ws.close(1000);
+    return alarm("The relay's key or cell changed since login: not logging in again. Reload to start over.");
+  }
+  const bytes = C.loginBytes(f.cell, f.nonce, f.relay_key, S.identity);
+  const sig = C.toBase64(await C.sign(S.key, bytes));
+  S.pendingChallenge = f;
+  send({ type: "login", identity: S.identity, sig });
+}
+
+async function onWelcome(w) {
+  const first = !S.everLoggedIn;
+  const ch = S.pendingChallenge;
+  S.cell = ch.cell;
+  if (!S.relayKeyHex) {
+    S.relayKeyHex = ch.relay_key;
+    S.relayKey = C.importPublicKey(ch.relay_key);
+  }
+  S.loggedIn = true;
+  S.everLoggedIn = true;
+  S.attempt = 0;
+  S.role = w.role;
+  S.channels = w.channels;
+  for (const i of w.identities) {
+    const known = S.identities.get(i.id);
+    if (!known || known.public_key !== i.public_key) {
+      S.identities.set(i.id, { role: i.role, public_key: i.public_key, key: C.importPublicKey(i.public_key) });
+    }
+  }
+  S.nextSeq = Math.max(S.nextSeq, w.last_seq + 1);
+  setConn(`connected as ${w.identity} · session ${w.session}`, true);
+  if (first) buildConsole(w);
+  else activity(`reconnected (session ${w.session}); resuming from #${S.lastDelivered + 1}`);
+  send({ type: "subscribe", from: S.lastDelivered + 1 });
+  // Unacknowledged acts go again, unchanged: the relay answers an exact retry with its original ack.
+  for (const seq of [...S.unacked.keys()].sort((a, b) => a - b)) send(S.unacked.get(seq).frame);
+  renderChannels();
+}
+
+function onState(f) {
+  S.epoch = f.epoch;
+  S.offset = f.now - Date.now();
+  const before = S.clock;
+  S.clock = f.clock;
+  if (before && (before.phase !== f.clock.phase || before.halted !== f.clock.halted)) {
+    activity(`clock: ${f.clock.halted ? "HALTED" : f.clock.phase.replace("_", " ")}`);
+  }
+  renderClock();
+}
+
+function onAck(f) {
+  const pending = S.unacked.get(f.seq);
+  if (!pending) return;
+  S.unacked.delete(f.seq);
+  if (pending.what) activity(`ok: #${f.cell_seq} (${pending.what})`);
+}
+
+async function onError(f) {
+  const pending = f.seq !== undefined ? S.unacked.get(f.seq) : null;
+  if (f.code === "rate_limited" && pending) {
+    activity(`rate limited; resending ${pending.what || "act"} shortly`, true);
+    setTimeout(() => S.unacked.has(f.seq) && S.loggedIn && send(pending.frame), 3000);
+    return;
+  }
+  if (pending) S.unacked.delete(f.seq);
+  if (pending && (f.code === "stale_seq" || f.code === "equivocation") && Number.isInteger(f.last_seq)) {
+    // Another session of this identity used the number; the act was not accepted: sign it
+    // again above the relay's mark.
+    S.nextSeq = Math.max(S.nextSeq, f.last_seq + 1);
+    const p = pending.params;
+    await act(p.kind, p.channel, p.body, p.what, p.onError);
+    return;
+  }
+  const what = pending?.what ? ` (${pending.what})` : "";
+  // A repeated cosignature (another session of this identity got there first) is not news.
+  if (pending?.kind === "cosign" && f.code === "conflict") return;
+  activity(`refused (${f.code}): ${f.reason}${what}`, true);
+  if (pending?.onError) pending.onError(f);
+}
+
+// ------------------------------------------------------------------------------------------
+// Acts.
+
+async function act(kind, channel, body, what, onError) {
+  const seq = S.nextSeq++;
+  const { frame } = await C.signedAct(S.key, {
+    kind, cell: S.cell, channel, actor: S.identity, seq, ts: relayNow(), body,
+  });
+  S.unacked.set(seq, { frame, what, kind, onError, params: { kind, channel, body, what, onError } });
+  if (S.loggedIn) send(frame);
+  else activity(`queued (offline): ${what || kind}`);
+  return seq;
+}
+
+async function decide(entry, reason) {
+  const digest = C.toHex(await C.sha256(C.actBytes(entry.record.act)));
+  const body = { target: entry.record.seq, target_digest: digest, epoch: S.epoch };
+  if (reason !== undefined) body.reason = reason;
+  const verb = reason === undefined ? "approve" : "reject";
+  await act(verb, entry.record.act.channel, JSON.stringify(body), `${verb} #${entry.record.seq}`);
+}
+
+function clockAct(action, extra = {}) {
+  return act("clock", null, JSON.stringify({ action, ...extra }), `clock ${action}`);
+}
+
+// ------------------------------------------------------------------------------------------
+// Records.
+
+function keyOf(actor) {
+  if (actor === "relay") return S.relayKey;
+  return S.identities.get(actor)?.key ?? null;
+}
+
+async function onDeliver(f) {
+  const r = f.record;
+  if (r.seq <= S.lastDelivered) return; // resumed past it already: no duplicates
+  S.lastDelivered = r.seq;
+  if (f.released) await ingest(f.released, r.seq);
+  await ingest(r, null);
+  render();
+}
+
+async function ingest(record, releasedBy) {
+  let entry = S.records.get(record.seq);
+  if (entry) {
+    if (releasedBy !== null) entry.status = { text: `approved by #${releasedBy}`, cls: "ok" };
+    S.held.delete(record.seq);
+    return entry;
+  }
+  const verified = await C.verifyRecord(record, S.cell, keyOf);
+  entry = { record, verified, status: null, receipts: [], acked: null };
+  S.records.set(record.seq, entry);
+  const a = record.act;
+  const channel = a.channel ?? CELL_EVENTS;
+  const list = S.timelines.get(channel) ?? [];
+  list.push(record.seq);
+  if (releasedBy !== null) list.sort((x, y) => x - y);
+  S.timelines.set(channel, list);
+  if (S.everLive && channel !== S.selected && a.actor !== S.identity) {
+    S.unread.set(channel, (S.unread.get(channel) ?? 0) + 1);
+  }
+  if (!verified) activity(`record #${record.seq} does NOT verify`, true);
+  const body = record.body === null ? null : parse(record.body);
+  switch (a.kind) {
+    case "post": {
+      if (releasedBy !== null) {
+        entry.status = { text: `approved by #${releasedBy}`, cls: "ok" };
+      } else if (policyOf(a.channel) === "moderated" && isParty(a.actor)) {
+        entry.status = S.role === "mediator"
+          ? { text: "PENDING your decision", cls: "wait" }
+          : { text: a.actor === S.identity ? "awaiting approval" : "held", cls: "wait" };
+        S.held.set(record.seq, entry);
+      }
+      if (policyOf(a.channel) === "hotline" && isParty(a.actor)) {
+        const secs = S.policies.get(a.channel).ack_seconds ?? 60;
+        entry.deadline = record.ts + secs * 1000;
+        entry.hot = true;
+        S.hotline.set(record.seq, entry);
+      }
+      break;
+    }
+    case "approve":
+    case "reject": {
+      const target = body && S.records.get(body.target);
+      S.held.delete(body?.target);
+      if (target) {
+        target.status = a.kind === "approve"
+          ? { text: `approved by ${a.actor} (#${record.seq})`, cls: "ok" }
+          : { text: `rejected by ${a.actor}: ${body.reason ?? "(no reason)"}`, cls: "bad" };
+      }
+      break;
+    }
+    case "ack": {
+      const target = body && S.records.get(body.target);
+      S.hotline.delete(body?.target);
+      if (target) target.acked = { text: `acknowledged by ${a.actor}`, cls: "ok" };
+      break;
+    }
+    case "escalate": {
+      const target = body && S.records.get(body.target);
+      S.hotline.delete(body?.target);
+      if (target) target.acked = { text: "ESCALATED: not acknowledged in time", cls: "bad" };
+      break;
+    }
+    case "redact": {
+      const target = body && S.records.get(body.target);
+      if (target) target.record.body = null;
+      break;
+    }
+    case "receipt": {
+      const target = body && S.records.get(body.target);
+      if (target) target.receipts.push(`${body.kind} by ${a.actor}`);
+      break;
+    }
+    case "clock":
+      if (body?.action === "halt") S.haltReason = body.reason ?? null;
+      break;
+    case "grant":
+    case "revoke":
+      if (body?.identity === S.identity && !READS_ALL.has(S.role)) {
+        const at = S.channels.findIndex((c) => c.id === body.channel);
+        if (a.kind === "grant") {
+          if (at < 0) S.channels.push({ id: body.channel, write: body.access === "member" });
+          else if (body.access === "member") S.channels[at].write = true;
+        } else if (at >= 0) S.channels.splice(at, 1);
+        renderChannels();
+      }
+      break;
+  }
+  return entry;
+}
+
+function describe(entry) {
+  const r = entry.record;
+  const a = r.act;
+  if (r.body === null) return "[redacted]";
+  const b = parse(r.body);
+  switch (a.kind) {
+    case "post":
+      return r.body;
+    case "approve":
+      return `approved #${b?.target}`;
+    case "reject":
+      return `rejected #${b?.target}: ${b?.reason ?? ""}`;
+    case "ack":
+      return `acknowledged #${b?.target}`;
+    case "escalate":
+      return `ESCALATED: #${b?.target} from ${b?.sender} not acknowledged within ${b?.ack_seconds}s`;
+    case "clock":
+      return `clock ${b?.action}${b?.speed ? ` ×${b.speed}` : ""}${b?.reason ? `: ${b.reason}` : ""}`;
+    case "inject":
+      return `INJECT ${b?.id} “${b?.title}”: ${b?.text}`;
+    case "observe":
+      return `[OBSERVATION on ${(b?.refs ?? []).map((x) => `#${x}`).join(", ")}] ${b?.text}${b?.about ? ` (about ${b.about})` : ""}`;
+    case "receipt":
+      return `#${b?.target} ${b?.kind} by ${a.actor}`;
+    case "cosign":
+      return `cosigned the journal at size ${b?.size}`;
+    case "mute":
+    case "unmute":
+      return `${a.kind}d ${b?.identity} ${b?.channel ? `on #${b.channel}` : "everywhere"}`;
+    case "grant":
+    case "revoke":
+      return `${a.kind} ${b?.identity} ${b?.access} access to #${b?.channel}`;
+    case "redact":
+      return `[REDACTED #${b?.target}: ${b?.reason}]`;
+    case "open":
+      return `cell ${b?.cell} opened: ${b?.identities?.length} identities, ${b?.channels?.length} channels`;
+    case "security":
+      return `security: ${b?.event}${b?.identity ? ` (${b.identity})` : ""}: ${b?.reason}`;
+    case "recovered":
+      return `relay restarted: ${b?.records} records intact`;
+    default:
+      return `${a.kind} ${r.body}`;
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Checkpoints: verify, keep, cosign (witnesses).
+
+async function onCheckpoint(cp) {
+  const last = S.lastCheckpoint;
+  let problem = null;
+  if (cp.cell !== S.cell) problem = `a checkpoint of another cell (${cp.cell})`;
+  else if (!(await C.verify(await S.relayKey, C.fromBase64(cp.sig), C.checkpointBytes(cp)))) {
+    problem = `checkpoint of size ${cp.size} is not signed by the relay key`;
+  } else if (last && cp.size < last.size) {
+    problem = `rollback: checkpoint size ${cp.size} after ${last.size}`;
+  } else if (last && cp.size === last.size && cp.root !== last.root) {
+    problem = `fork: two roots for size ${cp.size}`;
+  }
+  if (problem) {
+    S.fork = problem;
+    alarm(`THE RELAY MISBEHAVES: ${problem}. Not cosigned. Tell exercise control.`);
+    renderWitness();
+    return;
+  }
+  S.lastCheckpoint = cp;
+  if (WITNESS_ROLES.has(S.role) && cp.size > S.cosigned) {
+    S.cosigned = cp.size;
+    await act("cosign", null, JSON.stringify({ size: cp.size, root: cp.root }), null);
+  }
+  renderWitness();
+}
+
+// ------------------------------------------------------------------------------------------
+// Rendering.
+
+function alarm(text) {
+  const a = $("alarm");
+  a.textContent = text;
+  a.hidden = false;
+}
+
+function buildConsole(w) {
+  $("login").hidden = true;
+  $("console").hidden = false;
+  const me = $("whoami");
+  me.hidden = false;
+  me.replaceChildren(w.identity, el("span", { class: "role" }, w.role), el("span", { class: "muted" }, ` · ${S.cell}`));
+  document.title = `${w.identity} (${w.role}) · fusioncell`;
+  const role = w.role;
+  $("panel-pending").hidden = role !== "mediator";
+  $("panel-awaiting").hidden = role !== "party";
+  $("panel-control").hidden = !(role === "control" || role === "mediator");
+  for (const e of document.querySelectorAll("[data-control]")) e.hidden = role !== "control";
+  $("panel-observe").hidden = role !== "evaluator";
+  $("panel-supervise").hidden = role !== "mediator";
+  // Hotline messages concern whoever reads a hotline channel.
+  $("panel-hotline").hidden = !w.channels.some((c) => policyOf(c.id) === "hotline");
+  $("mute-identity").replaceChildren(
+    ...w.identities.filter((i) => i.id !== w.identity).map((i) => el("option", { value: i.id }, `${i.id} (${i.role})`)),
+  );
+  $("mute-channel").replaceChildren(
+    el("option", { value: "" }, "every channel"),
+    ...w.channels.map((c) => el("option", { value: c.id }, `#${c.id}`)),
+  );
+  $("identity-roster").replaceChildren(
+    ...w.identities.map((i) =>
+      el("li", { class: i.id === w.identity ? "me" : null }, `${i.id} · ${i.role}${i.id === w.identity ? " (you)" : ""}`),
+    ),
+  );
+  const first = w.channels.find((c) => c.write) ?? w.channels[0];
+  select(first ? first.id : CELL_EVENTS);
+  setInterval(tick, 1000);
+}
+
+function select(channel) {
+  S.selected = channel;
+  S.unread.set(channel, 0);
+  renderChannels();
+  render();
+  const canPost = channel !== CELL_EVENTS && writes(channel);
+  $("compose").hidden = !canPost;
+  const policy = policyOf(channel);
+  const info = S.policies.get(channel);
+  $("timeline-title").textContent = channel === CELL_EVENTS ? "Cell events" : `#${channel}${info?.title && info.title !== channel ? ` — ${info.title}` : ""}`;
+  let note = "";
+  if (S.role === "observer") note = "Observer: read only.";
+  else if (channel === CELL_EVENTS) note = "Records without a channel: clock, receipts, observations, cosignatures, relay events.";
+  else if (!canPost) note = "Read only for you.";
+  else if (policy === "moderated" && S.role === "party") note = "Moderated: your posts reach the others once the mediator approves them.";
+  else if (policy === "hotline") note = `Hotline: a party's post must be acknowledged within ${info.ack_seconds ?? 60}s.`;
+  $("compose-note").textContent = note;
+}
+
+function channelButton(id, label, policy) {
+  const n = S.unread.get(id) ?? 0;
+  return el("li", {},
+    el("button", {
+      type: "button",
+      "data-channel": id,
+      "aria-current": S.selected === id ? "true" : "false",
+      onclick: () => select(id),
+    },
+    el("span", {}, label, policy ? el("span", { class: "policy" }, ` ${policy}`) : null),
+    n > 0 ? el("span", { class: "unread", "aria-label": `${n} unread` }, n) : null));
+}
+
+function renderChannels() {
+  const items = S.channels.map((c) => {
+    const p = policyOf(c.id);
+    const label = `#${c.id}`;
+    return channelButton(c.id, label, `${p && p !== "open" ? p : ""}${c.write ? "" : " ro"}`.trim());
+  });
+  items.push(channelButton(CELL_EVENTS, "Cell events", ""));
+  $("channel-list").replaceChildren(...items);
+  const sel = $("inject-channel");
+  if (sel && sel.options.length !== S.channels.length) {
+    sel.replaceChildren(...S.channels.map((c) => el("option", { value: c.id }, `#${c.id}`)));
+  }
+}
+
+function statusBadge(s) {
+  return s ? el("span", { class: `badge ${s.cls}` }, s.text) : null;
+}
+
+function hotlineState(entry) {
+  if (!entry.hot) return null;
+  if (entry.acked) return entry.acked;
+  const left = Math.ceil((entry.deadline - relayNow()) / 1000);
+  if (left <= 0) return { text: "HOTLINE — deadline passed", cls: "bad" };
+  return { text: `HOTLINE — ack due in ${left}s`, cls: "hot" };
+}
+
+function canAck(entry) {
+  const a = entry.record.act;
+  return S.role === "party" && a.actor !== S.identity && writes(a.channel) && !entry.acked;
+}
+
+function item(entry) {
+  const r = entry.record;
+  const a = r.act;
+  const mark = entry.verified
+    ? el("span", { class: "verified", title: "signature and body hash verified in this browser" }, "✓ verified")
+    : el("span", { class: "unverified" }, "✗ UNVERIFIED");
+  const classes = [];
+  if (S.held.has(r.seq)) classes.push("held");
+  if (entry.status?.cls === "bad") classes.push("rejected");
+  if (entry.hot && !entry.acked) classes.push("hot");
+  if (a.kind !== "post" && a.kind !== "inject") classes.push("system");
+  const actions = [];
+  if (S.role === "mediator" && S.held.has(r.seq)) {
+    actions.push(el("button", { type: "button", class: "primary", onclick: () => decide(entry) }, "Approve"));
+  }
+  if (entry.hot && S.hotline.has(r.seq) && canAck(entry)) {
+    actions.push(el("button", { type: "button", class: "primary", "data-ack": r.seq, onclick: () => ackHotline(entry) }, "Acknowledge"));
+  }
+  if (a.kind === "post" && a.actor !== S.identity && S.role === "party" && !entry.readSent) {
+    actions.push(el("button", { type: "button", onclick: () => readReceipt(entry) }, "Mark read"));
+  }
+  return el("li", { class: classes.join(" "), "data-seq": r.seq },
+    el("div", { class: "meta" },
+      el("span", {}, `#${r.seq}`),
+      el("span", {}, hms(r.ts)),
+      el("span", { class: "sender" }, a.actor),
+      a.kind !== "post" ? el("span", { class: "badge" }, a.kind) : null,
+      mark,
+      statusBadge(entry.status),
+      entry.hot ? el("span", { class: `badge ${hotlineState(entry).cls}`, "data-hot": r.seq }, hotlineState(entry).text) : null),
+    el("div", { class: "body" }, describe(entry)),
+    entry.receipts.length ? el("div", { class: "receipts" }, entry.receipts.join(" · ")) : null,
+    actions.length ? el("div", { class: "actions" }, actions) : null);
+}
+
+/** Where the keyboard focus is, so that a re-render can put it back. */
+function focusKey() {
+  const a = document.activeElement;
+  if (!a || a === document.body) return null;
+  const holder = a.closest("[data-seq]");
+  const pane = a.closest("#timeline, #pending-list, #awaiting-list, #hotline-list");
+  if (!holder || !pane) return null;
+  return { pane: pane.id, seq: holder.dataset.seq, tag: a.tagName, text: a.textContent };
+}
+
+function restoreFocus(k) {
+  if (!k) return;
+  const holder = document.querySelector(`#${k.pane} [data-seq="${k.seq}"]`);
+  if (!holder) return;
+  for (const e of holder.querySelectorAll("button, input")) {
+    if (e.tagName === k.tag && (e.tagName === "INPUT" || e.textContent === k.text)) {
+      e.focus();
+      return;
+    }
+  }
+}
+
+function render() {
+  if (S.selected === null) return;
+  const focus = focusKey();
+  const tl = $("timeline");
+  const atBottom = tl.scrollHeight - tl.scrollTop - tl.clientHeight < 40;
+  const seqs = (S.timelines.get(S.selected) ?? []).slice(-500);
+  tl.replaceChildren(...seqs.map((s) => item(S.records.get(s))));
+  if (atBottom) tl.scrollTop = tl.scrollHeight;
+  S.unread.set(S.selected, 0);
+  renderChannels();
+  renderPanels();
+  restoreFocus(focus);
+}
+
+function renderPanels() {
+  const pending = [...S.held.values()];
+  if (S.role === "mediator") {
+    $("pending-count").textContent = pending.length;
+    $("pending-list").replaceChildren(...pending.map((e) => {
+      const seq = e.record.seq;
+      const reason = el("input", {
+        type: "text",
+        placeholder: "reason for rejecting",
+        "aria-label": `reason for rejecting #${seq}`,
+        oninput: (ev) => S.reasons.set(seq, ev.target.value),
+      });
+      reason.value = S.reasons.get(seq) ?? "";
+      return el("li", { "data-seq": e.record.seq },
+        el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", { class: "sender" }, e.record.act.actor), el("span", {}, `→ #${e.record.act.channel}`)),
+        el("div", { class: "body" }, describe(e)),
+        el("div", { class: "actions" },
+          el("button", { type: "button", class: "primary", "data-approve": e.record.seq, onclick: () => decide(e) }, "Approve"),
+          reason,
+          el("button", {
+            type: "button",
+            "data-reject": e.record.seq,
+            onclick: () => {
+              if (!reason.value.trim()) { reason.focus(); reason.placeholder = "a reason is required"; return; }
+              decide(e, reason.value.trim());
+            },
+          }, "Reject")));
+    }));
+  } else if (S.role === "party") {
+    const mine = pending.filter((e) => e.record.act.actor === S.identity);
+    $("awaiting-list").replaceChildren(...(mine.length ? mine.map((e) =>
+      el("li", { "data-seq": e.record.seq },
+        el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", {}, `#${e.record.act.channel}`), el("span", { class: "badge wait" }, "awaiting approval")),
+        el("div", { class: "body" }, describe(e)))) : [el("li", { class: "muted" }, "none")]));
+  }
+  const hot = [...S.hotline.values()];
+  $("hotline-count").textContent = hot.length;
+  $("hotline-list").replaceChildren(...(hot.length ? hot.map((e) => {
+    const left = Math.ceil((e.deadline - relayNow()) / 1000);
+    return el("li", { "data-seq": e.record.seq },
+      el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", { class: "sender" }, e.record.act.actor), el("span", {}, `#${e.record.act.channel}`)),
+      el("div", { class: "body" }, describe(e)),
+      el("div", { class: "actions" },
+        el("span", { class: "countdown", "data-deadline": e.deadline }, left > 0 ? `${left}s left` : "deadline passed"),
+        canAck(e) ? el("button", { type: "button", class: "primary", "data-ack": e.record.seq, onclick: () => ackHotline(e) }, "Acknowledge") : null));
+  }) : [el("li", { class: "muted" }, "nothing awaiting acknowledgement")]));
+}
+
+function renderWitness() {
+  const w = $("witness");
+  if (S.fork) {
+    w.textContent = S.fork;
+    w.className = "small error";
+    return;
+  }
+  const cp = S.lastCheckpoint;
+  if (!cp) return;
+  const role = WITNESS_ROLES.has(S.role) ? `cosigned up to ${S.cosigned}` : "not a witness";
+  w.textContent = `checkpoint: ${cp.size} records, root ${cp.root.slice(0, 16)}…, relay signature ✓, ${role}`;
+}
+
+function renderClock() {
+  const c = S.clock;
+  if (!c) return;
+  const banner = $("clock");
+  const halt = $("halt");
+  banner.hidden = false;
+  let scenario = c.scenario_ms;
+  if (c.phase === "running") scenario += Math.max(0, relayNow() - c.since_ms) * c.speed;
+  const t = scenarioHms(scenario);
+  const words = {
+    not_started: "EXERCISE NOT STARTED",
+    running: `EXERCISE RUNNING ×${c.speed} · scenario ${t}`,
+    paused: `EXERCISE PAUSED · scenario ${t}`,
+    ended: `EXERCISE ENDED (ENDEX) · scenario ${t}`,
+  };
+  banner.textContent = words[c.phase] ?? c.phase;
+  banner.className = `clock ${c.phase}`;
+  banner.dataset.phase = c.halted ? "halted" : c.phase;
+  if (c.halted) {
+    halt.hidden = false;
+    halt.textContent = `⚠ REAL-WORLD EMERGENCY — PLAY HALTED${S.haltReason ? `: ${S.haltReason}` : ""} ⚠`;
+  } else {
+    halt.hidden = true;
+  }
+  const stopped = c.phase !== "running" || c.halted;
+  $("compose-text").placeholder = S.role === "party" && stopped
+    ? "The exercise is not running: parties cannot post now"
+    : "Message (Enter sends, Shift+Enter: new line)";
+}
+
+function tick() {
+  renderClock();
+  for (const e of document.querySelectorAll(".countdown[data-deadline]")) {
+    const left = Math.ceil((Number(e.dataset.deadline) - relayNow()) / 1000);
+    e.textContent = left > 0 ? `${left}s left` : "deadline passed";
+  }
+  for (const b of document.querySelectorAll("#timeline [data-hot]")) {
+    const entry = S.records.get(Number(b.dataset.hot));
+    if (!entry) continue;
+    const st = hotlineState(entry);
+    b.textContent = st.text;
+    b.className = `badge ${st.cls}`;
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// User actions.
+
+async function ackHotline(entry) {
+  await act("ack", entry.record.act.channel, JSON.stringify({ target: entry.record.seq }), `ack #${entry.record.seq}`);
+}
+
+async function readReceipt(entry) {
+  entry.readSent = true;
+  render();
+  await act("receipt", null, JSON.stringify({ target: entry.record.seq, kind: "read" }), `read receipt #${entry.record.seq}`);
+}
+
+async function onCompose(ev) {
+  ev.preventDefault();
+  const text = $("compose-text").value;
+  if (!text.trim() || !S.selected) return;
+  const channel = S.selected;
+  $("compose-text").value = "";
+  await act("post", channel, text, `post to #${channel}`, (err) => {
+    if (err.code === "paused") activity("the exercise is paused: parties cannot post now", true);
+    // The refused text is not lost: back into the box if the user has not typed since.
+    if (!$("compose-text").value && S.selected === channel) $("compose-text").value = text;
+  });
+}
+
+function wire() {
+  $("login-form").addEventListener("submit", onLogin);
+  $("key-file").addEventListener("change", onKeyChosen);
+  $("compose").addEventListener("submit", onCompose);
+  $("compose-text").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      $("compose").requestSubmit();
+    }
+  });
+  $("clock-start").addEventListener("click", () => {
+    const speed = Math.max(1, Math.floor(Number($("clock-speed").value) || 1));
+    clockAct("start", speed > 1 ? { speed } : {});
+  });
+  $("clock-pause").addEventListener("click", () => clockAct("pause"));
+  $("clock-resume").addEventListener("click", () => clockAct("resume"));
+  $("clock-end").addEventListener("click", () => {
+    if (confirm("End the exercise (ENDEX)? This cannot be undone.")) clockAct("end");
+  });
+  $("clock-halt").addEventListener("click", () => {
+    const reason = $("halt-reason").value.trim();
+    clockAct("halt", reason ? { reason } : {});
+  });
+  $("inject-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const c = S.clock;
+    let scenario = c ? c.scenario_ms : 0;
+    if (c?.phase === "running") scenario += Math.max(0, relayNow() - c.since_ms) * c.speed;
+    const body = {
+      id: $("inject-id").value.trim(),
+      title: $("inject-title").value.trim(),
+      text: $("inject-text").value,
+      at_s: Math.floor(scenario / 1000),
+    };
+    act("inject", $("inject-channel").value, JSON.stringify(body), `inject ${body.id}`);
+    e.target.reset();
+  });
+  const mute = (kind) => {
+    const body = { identity: $("mute-identity").value };
+    const channel = $("mute-channel").value || null;
+    if (channel) body.channel = channel;
+    act(kind, channel, JSON.stringify(body), `${kind} ${body.identity}${channel ? ` on #${channel}` : " everywhere"}`);
+  };
+  $("mute-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    mute("mute");
+  });
+  $("unmute-button").addEventListener("click", () => mute("unmute"));
+  $("redact-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const target = Number($("redact-target").value);
+    const reason = $("redact-reason").value.trim();
+    if (!Number.isInteger(target) || !reason) return;
+    act("redact", null, JSON.stringify({ target, reason }), `redact #${target}`);
+    e.target.reset();
+  });
+  $("observe-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const refs = $("observe-refs").value.split(",").map((s) => Number(s.trim().replace(/^#/, ""))).filter(Number.isInteger);
+    const body = { refs, text: $("observe-text").value };
+    const about = $("observe-about").value.trim();
+    if (about) body.about = about;
+    act("observe", null, JSON.stringify(body), "observation");
+    e.target.reset();
+  });
+  // Alt+1…9 selects a channel; Alt+0 the cell events.
+  document.addEventListener("keydown", (e) => {
+    if (!e.altKey || S.selected === null) return;
+    if (e.key === "0") select(CELL_EVENTS);
+    const n = Number(e.key);
+    if (n >= 1 && n <= 9 && S.channels[n - 1]) select(S.channels[n - 1].id);
+  });
+}
+
+// For the browser tests: a read-only view of the state.
+window.fusioncell = { state: S };
+
+wire();
+loadCellInfo();
