@@ -17,6 +17,13 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         loaded.cell.id(),
         server.local_addr()
     );
+    if scheme == "wss" {
+        eprintln!(
+            "browser console: https://{} (trust the cell's CA: {})",
+            server.local_addr(),
+            loaded.cell.relay().ca.display()
+        );
+    }
     stop_signal().await;
     eprintln!("shutting down: draining sessions and writing the final checkpoint");
     let report = server.shutdown().await?;
