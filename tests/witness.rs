@@ -53,6 +53,10 @@ async fn parties_and_the_mediator_cosign_checkpoints() {
         );
     }
     relay.stop().await;
+    // The audit checks each cosignature against the journal's own tree and reports them.
+    let audited = fusioncell::cmd::audit_journal(&cell.journal_dir(), None, None).expect("audits");
+    let witnesses: Vec<_> = audited.witnessed.keys().map(|w| w.to_string()).collect();
+    assert_eq!(witnesses, ["israel", "syria", "us"]);
 }
 
 #[tokio::test]

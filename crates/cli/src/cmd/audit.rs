@@ -3,14 +3,15 @@
 //! journal's own `open` record. Exit 0 only if all hold.
 
 use std::cell::{OnceCell, RefCell};
-use std::process::ExitCode;
-
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use fusioncell_cell::{Cell, State, policy};
-use fusioncell_journal::{Progress, Report, Verified, VerifyError, VerifyOptions};
-use fusioncell_wire::{OpenBody, Record};
+use fusioncell_journal::{Progress, Report, Tree, Verified, VerifyError, VerifyOptions, leaf_hash};
+use fusioncell_wire::act_body::CosignBody;
+use fusioncell_wire::{ActKind, IdentityId, OpenBody, Record};
 
 use crate::args::VerifyArgs;
 use crate::load::{self, LoadedCell};
@@ -28,8 +29,27 @@ pub fn verify_journal_with(
     expected: Option<&LoadedCell>,
     progress: Option<&dyn Fn(Progress)>,
 ) -> Result<Verified, VerifyError> {
+    audit_journal(dir, expected, progress).map(|a| a.verified)
+}
+
+/// A journal that verified, and how far each witness cosigned it.
+pub struct Audited {
+    /// The journal's own verification.
+    pub verified: Verified,
+    /// The largest tree size each witness cosigned (and whose root matched).
+    pub witnessed: BTreeMap<IdentityId, u64>,
+}
+
+/// The full audit: [`verify_journal_with`], plus every cosignature checked against the
+/// journal's own Merkle root at the size it names.
+pub fn audit_journal(
+    dir: &Path,
+    expected: Option<&LoadedCell>,
+    progress: Option<&dyn Fn(Progress)>,
+) -> Result<Audited, VerifyError> {
     let cell: OnceCell<Result<Cell, String>> = OnceCell::new();
     let state = RefCell::new(State::new());
+    let tree = RefCell::new(Tree::new());
     let authorize = |open: &OpenBody, record: &Record| -> Result<(), String> {
         let cell = cell
             .get_or_init(|| Cell::from_open_body(open).map_err(|e| format!("open record: {e}")))
@@ -59,6 +79,20 @@ pub fn verify_journal_with(
             policy::authorize(cell, &state, &record.act, record.body.as_deref())
                 .map_err(|d| d.to_string())?;
         }
+        let mut tree = tree.borrow_mut();
+        tree.push(leaf_hash(&record.leaf_bytes()));
+        if record.act.kind == ActKind::Cosign
+            && let Some(body) = record.body.as_deref()
+        {
+            let c: CosignBody =
+                serde_json::from_str(body).map_err(|e| format!("cosign body: {e}"))?;
+            if tree.root_at(c.size) != Some(c.root.0) {
+                return Err(format!(
+                    "`{}` cosigned a root at size {} that is not this journal's: another history",
+                    record.act.actor, c.size
+                ));
+            }
+        }
         state.apply(cell, record);
         Ok(())
     };
@@ -66,7 +100,12 @@ pub fn verify_journal_with(
     if let Some(progress) = progress {
         options = options.progress(progress);
     }
-    fusioncell_journal::verify_with(dir, &options)
+    let verified = fusioncell_journal::verify_with(dir, &options)?;
+    let witnessed = state.borrow().witnessed().clone();
+    Ok(Audited {
+        verified,
+        witnessed,
+    })
 }
 
 /// Runs `f` with a progress callback that draws a bar on stderr when stderr is a terminal, and
@@ -78,7 +117,7 @@ pub(super) fn with_progress<T>(f: impl FnOnce(Option<&dyn Fn(Progress)>) -> T) -
     }
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template(
-            "verifying {bar:40} {pos}/{len} records ({per_sec}, {eta} left)",
+            "verifying {bar:40} {human_pos}/{human_len} records, {eta} left",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
@@ -93,10 +132,10 @@ pub(super) fn with_progress<T>(f: impl FnOnce(Option<&dyn Fn(Progress)>) -> T) -
 
 pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let expected = args.config.as_deref().map(load::cell).transpose()?;
-    let verified =
-        with_progress(|progress| verify_journal_with(&args.journal, expected.as_ref(), progress));
-    match verified.map(|v| v.report) {
-        Ok(report) => {
+    let audited =
+        with_progress(|progress| audit_journal(&args.journal, expected.as_ref(), progress));
+    match audited.map(|a| (a.verified.report, a.witnessed)) {
+        Ok((report, witnessed)) => {
             let warning = report.unsigned_tail_warning();
             if args.json {
                 let mut value = serde_json::to_value(&report).context("report")?;
@@ -104,6 +143,7 @@ pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 // Said in words as well as in `unsigned_tail`, for whoever reads the JSON.
                 value["tail_signed"] = warning.is_none().into();
                 value["warnings"] = warning.into_iter().collect::<Vec<_>>().into();
+                value["witnessed"] = serde_json::to_value(&witnessed).context("witnesses")?;
                 println!("{value}");
             } else {
                 println!(
@@ -113,6 +153,12 @@ pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 match &report.last_checkpoint {
                     Some(cp) => println!("last checkpoint covers records 0..{}", cp.size),
                     None => println!("no checkpoint yet"),
+                }
+                if witnessed.is_empty() {
+                    println!("no witness cosigned any checkpoint");
+                }
+                for (who, size) in &witnessed {
+                    println!("witness {who} cosigned records 0..{size}");
                 }
                 if let Some(warning) = warning {
                     println!("warning: {warning}");

@@ -22,7 +22,7 @@ mod replay;
 mod report;
 mod supervise;
 
-pub use audit::{verify_journal, verify_journal_with};
+pub use audit::{Audited, audit_journal, verify_journal, verify_journal_with};
 
 /// Runs a subcommand.
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
