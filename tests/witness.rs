@@ -110,3 +110,39 @@ async fn a_cosignature_of_another_history_is_refused() {
     );
     relay.stop().await;
 }
+
+/// A client checks, from its own act and the relay's signed checkpoint, that an acknowledged
+/// act is in the log.
+#[tokio::test]
+async fn a_client_checks_its_acknowledged_acts_are_in_the_log() {
+    let cell = TestCell::busy_with(&[("checkpoint_every_records", "4")]);
+    let relay = Relay::start(&cell).await;
+    let israel = client(&cell, &relay, "israel").await;
+    let mut sub = live(&israel).await;
+    let ch = ChannelId::new("diplomacy").unwrap();
+    let mut acks = Vec::new();
+    for i in 0..5 {
+        acks.push(israel.post(&ch, &format!("statement {i}")).await.unwrap());
+    }
+    let checkpoint = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), sub.next()).await {
+            Ok(Some(fusioncell_client::Event::Checkpoint(cp))) if cp.size > acks[2].cell_seq => {
+                break cp;
+            }
+            Ok(Some(_)) => continue,
+            other => panic!("no checkpoint: {other:?}"),
+        }
+    };
+    for ack in acks.iter().filter(|a| a.cell_seq < checkpoint.size) {
+        assert!(
+            israel.check_included(ack, &checkpoint).await.unwrap(),
+            "record {}",
+            ack.cell_seq
+        );
+    }
+    // An acknowledgement for another act (a different leaf) does not check out.
+    let mut forged = acks[0];
+    forged.leaf_hash[0] ^= 1;
+    assert!(!israel.check_included(&forged, &checkpoint).await.unwrap());
+    relay.stop().await;
+}

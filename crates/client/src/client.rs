@@ -77,6 +77,9 @@ pub struct Ack {
     pub cell_seq: u64,
     /// The relay's time of sequencing.
     pub ts: i64,
+    /// The Merkle leaf hash of the act's record, computed by the client from its own act and
+    /// the acknowledgement: what an inclusion proof must lead from.
+    pub leaf_hash: [u8; 32],
 }
 
 enum Request {
@@ -90,12 +93,21 @@ enum Request {
         from: Option<u64>,
         events: mpsc::Sender<Event>,
     },
+    Prove {
+        seq: u64,
+        size: u64,
+        reply: ProofWaiter,
+    },
 }
+
+/// Someone waiting for an inclusion proof: the audit path, or none if the relay had none.
+struct ProofWaiter(oneshot::Sender<Option<Vec<[u8; 32]>>>);
 
 /// A connected client. Dropping it stops its task and closes the connection.
 pub struct Client {
     requests: mpsc::Sender<Request>,
     welcome: Welcome,
+    relay_key: PublicKeyBytes,
     state: watch::Receiver<Option<(SupervisionState, Instant)>>,
     task: JoinHandle<()>,
 }
@@ -107,6 +119,7 @@ impl Client {
         let mut ws = connection::dial(&target).await?;
         let (facts, welcome) =
             connection::login(&mut ws, &config.identity, &config.key, &config.expect).await?;
+        let facts_relay_key = facts.relay_key;
         let (requests, rx) = mpsc::channel(64);
         let (state_tx, state) = watch::channel(None);
         let mut actor = Actor {
@@ -120,6 +133,7 @@ impl Client {
             last_checkpoint: None,
             cosigned: 0,
             outbox: Vec::new(),
+            proofs: HashMap::new(),
             cell: facts.cell,
             target,
             config,
@@ -129,6 +143,7 @@ impl Client {
         Ok(Client {
             requests,
             welcome,
+            relay_key: facts_relay_key,
             state,
             task,
         })
@@ -194,6 +209,48 @@ impl Client {
             reason,
         };
         self.act_json(kind, held.act.channel.clone(), &body).await
+    }
+
+    /// Checks that an acknowledged act is in the log a checkpoint commits to: the checkpoint
+    /// must carry the relay's signature, and the relay's inclusion proof for the act's record
+    /// must lead from the leaf the client computed itself to the checkpoint's root. False
+    /// means the relay acknowledged an act that is not in the log it signed.
+    pub async fn check_included(
+        &self,
+        ack: &Ack,
+        checkpoint: &Checkpoint,
+    ) -> Result<bool, ClientError> {
+        let relay_key = self.relay_key;
+        if let Some(problem) = checkpoint_problem(&relay_key, None, checkpoint) {
+            return Err(ClientError::WrongRelay(problem));
+        }
+        if ack.cell_seq >= checkpoint.size {
+            return Err(ClientError::Protocol(format!(
+                "record {} is not covered by a checkpoint of size {}",
+                ack.cell_seq, checkpoint.size
+            )));
+        }
+        let (reply, path) = oneshot::channel();
+        self.requests
+            .send(Request::Prove {
+                seq: ack.cell_seq,
+                size: checkpoint.size,
+                reply: ProofWaiter(reply),
+            })
+            .await
+            .map_err(|_| ClientError::Stopped("client task ended".into()))?;
+        let path = path
+            .await
+            .map_err(|_| ClientError::Stopped("client task ended".into()))?;
+        Ok(path.is_some_and(|path| {
+            fusioncell_merkle::verify_inclusion(
+                &ack.leaf_hash,
+                ack.cell_seq,
+                checkpoint.size,
+                &path,
+                &checkpoint.root.0,
+            )
+        }))
     }
 
     /// The supervision state the relay last announced (it sends one right after login).
@@ -266,6 +323,8 @@ struct Actor {
     cosigned: u64,
     /// Acts the actor itself decided to send (cosignatures), sent after the current frame.
     outbox: Vec<Request>,
+    /// Callers waiting for an inclusion proof, by (record, tree size).
+    proofs: HashMap<(u64, u64), Vec<ProofWaiter>>,
 }
 
 /// Why a connection ended.
@@ -427,6 +486,12 @@ impl Actor {
                     .await
                     .map_err(|e| e.to_string())
             }
+            Request::Prove { seq, size, reply } => {
+                self.proofs.entry((seq, size)).or_default().push(reply);
+                ws.send(Message::text(ClientMsg::Prove { seq, size }.to_json()))
+                    .await
+                    .map_err(|e| e.to_string())
+            }
             Request::Subscribe { from, events } => {
                 self.sub = Some(Sub {
                     next: from.unwrap_or(0),
@@ -465,8 +530,19 @@ impl Actor {
         };
         match msg {
             ServerMsg::Ack { seq, cell_seq, ts } => {
-                if let Some((_, reply)) = self.pending.remove(&seq) {
-                    let _ = reply.send(Ok(Ack { seq, cell_seq, ts }));
+                if let Some((act, reply)) = self.pending.remove(&seq) {
+                    let leaf = canonical::leaf_bytes(cell_seq, ts, &act.act, &act.sig.0);
+                    let _ = reply.send(Ok(Ack {
+                        seq,
+                        cell_seq,
+                        ts,
+                        leaf_hash: fusioncell_merkle::leaf_hash(&leaf),
+                    }));
+                }
+            }
+            ServerMsg::Proof { seq, size, path } => {
+                for ProofWaiter(reply) in self.proofs.remove(&(seq, size)).unwrap_or_default() {
+                    let _ = reply.send(path.clone().map(|p| p.into_iter().map(|d| d.0).collect()));
                 }
             }
             ServerMsg::Error {

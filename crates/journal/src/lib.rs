@@ -28,7 +28,7 @@ pub mod error;
 #[cfg(test)]
 mod fixture;
 mod lines;
-pub mod merkle;
+pub use fusioncell_merkle as merkle;
 pub mod proof;
 pub mod reader;
 mod scan;

@@ -16,7 +16,7 @@ use fusioncell_journal::Journal;
 use fusioncell_keys::SigningKey;
 use fusioncell_wire::act_body::{DecisionBody, RedactBody};
 use fusioncell_wire::{
-    ActKind, ChannelAccess, CloseCode, ErrorCode, Record, SecurityBody, ServerMsg,
+    ActKind, ChannelAccess, CloseCode, Digest, ErrorCode, Record, SecurityBody, ServerMsg,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
@@ -72,6 +72,15 @@ pub enum Command {
     },
     /// A refusal to journal.
     Security(SecurityEvent),
+    /// A session asks for an inclusion proof.
+    Prove {
+        /// The session.
+        session: u64,
+        /// The record.
+        seq: u64,
+        /// The tree size.
+        size: u64,
+    },
     /// A session wants deliveries from now on.
     Subscribe {
         /// The session.
@@ -213,6 +222,14 @@ impl Commit<'_> {
                     let _ = reply.send(registered);
                 }
                 Command::Unregister { session } => self.fanout.unregister(session),
+                Command::Prove { session, seq, size } => {
+                    let path = journal
+                        .tree()
+                        .inclusion_proof(seq, size)
+                        .map(|p| p.into_iter().map(Digest).collect());
+                    let frame = ServerMsg::Proof { seq, size, path }.to_json();
+                    self.fanout.send_to(session, Utf8Bytes::from(frame));
+                }
                 Command::Subscribe { session, reply } => {
                     self.fanout.go_live(session);
                     let _ = reply.send(journal.size());

@@ -306,6 +306,17 @@ impl Session {
                 self.subscribed = true;
                 self.subscribe(sink, from).await
             }
+            ClientMsg::Prove { seq, size } => {
+                let prove = Command::Prove {
+                    session: self.id,
+                    seq,
+                    size,
+                };
+                if self.commands.send(prove).await.is_err() {
+                    return Some(Close::new(CloseCode::GoingAway, "relay shutting down"));
+                }
+                None
+            }
             ClientMsg::Login { .. } => {
                 self.refuse(
                     Rejection::new(ErrorCode::Malformed, "already logged in"),

@@ -33,6 +33,14 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<u64>,
     },
+    /// Ask for an inclusion proof of record `seq` in the tree of `size` records (the size of a
+    /// checkpoint the client holds), to check that an acknowledged act is in the log.
+    Prove {
+        /// The record.
+        seq: u64,
+        /// The tree size.
+        size: u64,
+    },
 }
 
 impl ClientMsg {

@@ -82,6 +82,17 @@ pub enum ServerMsg {
     },
     /// A new relay-signed checkpoint.
     Checkpoint(Checkpoint),
+    /// The answer to `prove`: the RFC 9162 audit path of record `seq` in the tree of `size`
+    /// records, or no path when there is no such record or tree yet.
+    Proof {
+        /// The record.
+        seq: u64,
+        /// The tree size.
+        size: u64,
+        /// The audit path, leaf to root.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<Vec<crate::bytes::Digest>>,
+    },
     /// The cell's supervision state: sent after `welcome`, on every change, and at least
     /// every 5 s.
     State {

@@ -1,4 +1,5 @@
-//! The RFC 9162 Merkle tree over the journal's records, and its two proofs.
+//! The RFC 9162 Merkle tree over a journal's records, and its two proofs. Its own crate so
+//! that a client can check a proof without the journal.
 //!
 //! Hashing is the Certificate Transparency one (§2.1.1): a leaf is `SHA-256(0x00 ‖ leaf)`, an
 //! interior node `SHA-256(0x01 ‖ left ‖ right)`, the empty tree `SHA-256("")`. The distinct
@@ -9,6 +10,8 @@
 //! [`Tree`] keeps every perfect subtree it has completed, level by level. That costs about two
 //! hashes per leaf, and buys `O(log n)` roots at any past size (checkpoints are checked against
 //! the root *at their size*) and `O(log² n)` proofs without rehashing the log.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 use fusioncell_keys::sha256;
 
