@@ -76,10 +76,12 @@ async fn a_flood_gets_errors_then_4008_and_others_carry_on() {
     }
     assert!(limited >= 9, "errors before the close: {limited}");
     assert_eq!(closed, Some(4008));
+    // The refusal is journaled by the commit thread, after the close went out.
     assert!(
-        security_events(&cell)
+        eventually(5, || security_events(&cell)
             .iter()
-            .any(|(e, _)| e == "rate_limited")
+            .any(|(e, _)| e == "rate_limited"))
+        .await
     );
     // Syria was never affected: it posts and reads as before.
     let ch = fusioncell_wire::ChannelId::new("diplomacy").unwrap();
