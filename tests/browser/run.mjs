@@ -19,7 +19,9 @@ import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
-const bin = process.env.FUSIONCELL_BIN ?? join(root, "target/debug/fusioncell");
+const bin =
+  process.env.FUSIONCELL_BIN ??
+  join(process.env.CARGO_TARGET_DIR ?? join(root, "target"), "debug/fusioncell");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = join(here, "artifacts");
 const TIMEOUT = 15000;
