@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use crate::args::{AuditCommand, Command, ExerciseCommand, ScenarioCommand};
 
 mod audit;
+mod bench;
 mod bot;
 mod certs;
 mod check;
@@ -55,6 +56,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Exercise(ExerciseCommand::Run(a)) => exercise::run(a).await,
         Command::Bot(a) => bot::run(a).await,
         Command::Demo(a) => demo::run(a).await,
+        Command::Bench(a) => bench::run(a).await,
         Command::Report(a) => report::run(a),
     }
 }

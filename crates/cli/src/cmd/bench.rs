@@ -1,0 +1,728 @@
+//! `fusioncell bench`: the project's load tool. It writes a temporary cell (like `demo`) with
+//! publisher identities `pub-0…`, a subscriber identity `watcher` and an open channel `bench`,
+//! raises its rate limits, starts `fusioncell relay` on it as a child process (so that its CPU
+//! and RSS are its own, read from `/proc/PID`), drives it with [`fusioncell_bench::load`], and
+//! with `--floor` then starts the floor (`fusioncell bench --serve-floor`, also a child) and
+//! drives it with the same load. It exits with status 1 if any message was lost, duplicated,
+//! reordered or refused — never because of a timing.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use fusioncell_bench::floor::{self, FloorOptions};
+use fusioncell_bench::hist::{Histogram, Quantiles};
+use fusioncell_bench::load::{self, FusionTarget, LoadReport, LoadSpec, Phase, Target};
+use fusioncell_bench::procstat;
+use fusioncell_keys::SigningKey;
+use fusioncell_wire::{CellId, ChannelId, IdentityId, PublicKeyBytes};
+use serde::Serialize;
+
+use crate::args::{BenchArgs, BenchScenario};
+use crate::init::{InitParams, write_cell_folder};
+use crate::load::{self as cellload, ConnectArgs};
+
+/// Publisher identities written into the temporary cell (at least).
+const PUBLISHER_IDS: usize = 20;
+/// The channel of the benchmark.
+const CHANNEL: &str = "bench";
+/// The subscriber identity (an observer that reads `bench`).
+const WATCHER: &str = "watcher";
+
+/// `[limits]` of the temporary cell: far above any load this tool makes, so that what is
+/// measured is the relay, not its abuse limits. Queues and frame limits keep their defaults.
+const LIMITS: &[(&str, &str)] = &[
+    ("acts_per_minute", "1000000000"),
+    ("act_burst", "10000000"),
+    ("bytes_per_second", "100000000000"),
+    ("max_connections", "20000"),
+    ("max_pending_connections", "1024"),
+    ("max_sessions_per_identity", "20000"),
+];
+
+pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    if let Some(addr) = args.serve_floor {
+        return serve_floor(addr, &args).await;
+    }
+    let spec = spec(&args);
+    let progress = !args.json;
+
+    // The relay: our own on a temporary cell, or the one given.
+    let (cell_config, url, mut relay_child, _folder) = match (&args.relay, &args.config) {
+        (Some(url), Some(config)) => (config.clone(), url.clone(), None, None),
+        _ => {
+            let (folder, temp) = match &args.keep {
+                Some(dir) => (dir.clone(), None),
+                None => {
+                    let dir = std::env::temp_dir().join(format!(
+                        "fusioncell-bench-{}",
+                        hex::encode(&fusioncell_keys::random_nonce()?[..4])
+                    ));
+                    (dir.clone(), Some(RemoveOnDrop(dir)))
+                }
+            };
+            let config = write_bench_cell(&folder, spec.publishers.max(PUBLISHER_IDS))?;
+            let port = free_port()?;
+            let child = spawn_child(
+                args.pin,
+                &[
+                    "relay".into(),
+                    "--config".into(),
+                    config.display().to_string(),
+                    "--listen".into(),
+                    format!("127.0.0.1:{port}"),
+                ],
+                &folder.join("relay.log"),
+            )?;
+            wait_for_port(port).await?;
+            (
+                config,
+                format!("wss://127.0.0.1:{port}"),
+                Some(child),
+                Some((folder, temp)),
+            )
+        }
+    };
+    let relay_pid = relay_child.as_ref().map(|c| c.0.id()).or(args.relay_pid);
+    let fdatasync = cell_config
+        .parent()
+        .and_then(|dir| fdatasync_quantiles(dir, 200).ok());
+    let target = fusion_target(&cell_config, &url, spec.publishers)?;
+    let scenario = args.scenario;
+    if progress {
+        eprintln!(
+            "fusioncell bench{}: {} publisher(s) at {}, {} subscriber(s){}, {} B bodies, {} s — relay {url}",
+            scenario.map_or(String::new(), |s| format!(" --scenario {s:?}")
+                .to_lowercase()),
+            spec.publishers,
+            rate_text(spec.rate),
+            spec.subscribers,
+            if spec.publishers_subscribe {
+                " (publishers subscribe too)"
+            } else {
+                ""
+            },
+            spec.size,
+            spec.duration.as_secs_f64()
+        );
+    }
+    let relay = measure("relay", &Target::Fusion(target), &spec, relay_pid, progress).await;
+    if let Some(child) = relay_child.take() {
+        child.stop();
+    }
+    let relay = relay?;
+
+    let floor = if args.floor {
+        let tls = !args.floor_plain;
+        let folder = cell_config.parent().unwrap_or(Path::new("."));
+        let port = free_port()?;
+        let mut argv: Vec<String> = vec![
+            "bench".into(),
+            "--serve-floor".into(),
+            format!("127.0.0.1:{port}"),
+        ];
+        if tls {
+            argv.extend([
+                "--tls-cert".into(),
+                folder.join("tls/relay.pem").display().to_string(),
+                "--tls-key".into(),
+                folder.join("tls/relay-tls.key").display().to_string(),
+            ]);
+        }
+        if let Some(size) = args.floor_read_buffer {
+            argv.extend(["--floor-read-buffer".into(), size.to_string()]);
+        }
+        let log = std::env::temp_dir().join(format!("fusioncell-floor-{port}.log"));
+        let child = spawn_child(args.pin, &argv, &log)?;
+        wait_for_port(port).await?;
+        let ca = if tls {
+            Some(std::fs::read(folder.join("tls/ca.pem")).context("the cell's CA")?)
+        } else {
+            None
+        };
+        let scheme = if tls { "wss" } else { "ws" };
+        let target = Target::Floor {
+            url: format!("{scheme}://127.0.0.1:{port}"),
+            ca_pem: ca,
+        };
+        let name = if tls { "floor (TLS)" } else { "floor (plain)" };
+        let m = measure(name, &target, &spec, Some(child.0.id()), progress).await;
+        child.stop();
+        let _ = std::fs::remove_file(&log);
+        Some(m?)
+    } else {
+        None
+    };
+
+    let out = Output {
+        scenario,
+        fdatasync,
+        publishers: spec.publishers,
+        subscribers: spec.subscribers,
+        publishers_subscribe: spec.publishers_subscribe,
+        size: spec.size,
+        rate: spec.rate,
+        duration_s: spec.duration.as_secs_f64(),
+        window: spec.window,
+        ratios: floor.as_ref().map(|f| Ratios::of(&relay, f)),
+        clean: relay.report.clean() && floor.as_ref().is_none_or(|f| f.report.clean()),
+        relay,
+        floor,
+    };
+    if let Some(path) = &args.json_file {
+        std::fs::write(path, serde_json::to_string_pretty(&out)? + "\n")
+            .with_context(|| path.display().to_string())?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_human(&out);
+    }
+    if let Some((folder, _)) = &_folder
+        && args.keep.is_some()
+    {
+        eprintln!(
+            "cell kept in {} (serve it with `fusioncell relay --config {}`)",
+            folder.display(),
+            folder.join("cell.toml").display()
+        );
+    }
+    Ok(if out.clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The load of the scenario, with explicit flags taking precedence.
+fn spec(args: &BenchArgs) -> LoadSpec {
+    let mut s = LoadSpec {
+        duration: Duration::from_secs(5),
+        ..LoadSpec::default()
+    };
+    match args.scenario {
+        Some(BenchScenario::Fanout) => {
+            s.publishers = 1;
+            s.subscribers = 100;
+            s.rate = 0.0;
+            s.duration = Duration::from_secs(10);
+        }
+        Some(BenchScenario::Many) => {
+            s.publishers = 20;
+            s.subscribers = 0;
+            s.publishers_subscribe = true;
+            s.rate = 50.0;
+            s.duration = Duration::from_secs(10);
+        }
+        Some(BenchScenario::Publishers) => {
+            s.publishers = 20;
+            s.subscribers = 1;
+            s.rate = 0.0;
+            s.duration = Duration::from_secs(10);
+        }
+        Some(BenchScenario::Idle) => {
+            s.publishers = 1;
+            s.subscribers = 10_000;
+            s.rate = 1.0;
+            s.max_messages = Some(1);
+            s.hold = Duration::from_secs(3);
+            s.duration = Duration::from_secs(2);
+        }
+        None => {}
+    }
+    if let Some(v) = args.publishers {
+        s.publishers = v;
+    }
+    if let Some(v) = args.subscribers {
+        s.subscribers = v;
+    }
+    if let Some(v) = args.size {
+        s.size = v;
+    }
+    if let Some(v) = args.rate {
+        s.rate = v.max(0.0);
+    }
+    if let Some(v) = args.duration {
+        s.duration = Duration::from_secs_f64(v.max(0.0));
+    }
+    if let Some(v) = args.window {
+        s.window = v.max(1);
+    }
+    s
+}
+
+/// Writes the example cell plus the benchmark's identities and channel, with raised limits.
+fn write_bench_cell(folder: &Path, publishers: usize) -> anyhow::Result<PathBuf> {
+    let params = InitParams {
+        cell_id: CellId::new(format!(
+            "bench-{}",
+            hex::encode(&fusioncell_keys::random_nonce()?[..3])
+        ))?,
+        listen: "127.0.0.1:0".parse()?,
+        hosts: Vec::new(),
+    };
+    let config = write_cell_folder(folder, &params)?;
+    let mut text = std::fs::read_to_string(&config)?;
+    for (key, value) in LIMITS {
+        let prefix = format!("# {key} = ");
+        let start = text
+            .find(&prefix)
+            .with_context(|| format!("the example cell has no limit `{key}`"))?;
+        let end = start + text[start..].find('\n').unwrap_or(text.len() - start);
+        text.replace_range(start..end, &format!("{key} = {value}"));
+    }
+    let keys = folder.join("keys");
+    let mut members = Vec::new();
+    text.push_str("\n# Added by `fusioncell bench`: publishers, a subscriber, their channel.\n");
+    for i in 0..publishers {
+        let id = format!("pub-{i}");
+        let key = SigningKey::generate()?;
+        crate::files::write_key_pair(&keys, &id, &key)?;
+        text.push_str(&format!(
+            "\n[[identity]]\nid = \"{id}\"\nrole = \"party\"\npublic_key = \"{}\"\n",
+            hex::encode(key.public_key().bytes())
+        ));
+        members.push(format!("\"{id}\""));
+    }
+    let key = SigningKey::generate()?;
+    crate::files::write_key_pair(&keys, WATCHER, &key)?;
+    text.push_str(&format!(
+        "\n[[identity]]\nid = \"{WATCHER}\"\nrole = \"observer\"\npublic_key = \"{}\"\n",
+        hex::encode(key.public_key().bytes())
+    ));
+    text.push_str(&format!(
+        "\n[[channel]]\nid = \"{CHANNEL}\"\npolicy = \"open\"\nmembers = [{}]\nreaders = [\"{WATCHER}\"]\n",
+        members.join(", ")
+    ));
+    std::fs::write(&config, text)?;
+    cellload::cell(&config).context("the benchmark cell")?;
+    Ok(config)
+}
+
+/// The fusioncell target: keys and trust from the cell folder.
+fn fusion_target(config: &Path, url: &str, publishers: usize) -> anyhow::Result<FusionTarget> {
+    let client = |id: &str| {
+        cellload::client_config(&ConnectArgs {
+            config: Some(config.to_path_buf()),
+            relay: Some(url.to_owned()),
+            identity: id.to_owned(),
+            ..Default::default()
+        })
+        .with_context(|| format!("identity `{id}` of {}", config.display()))
+    };
+    let watcher = client(WATCHER)?;
+    let mut pubs = Vec::new();
+    for i in 0..publishers {
+        let c = client(&format!("pub-{i}"))?;
+        pubs.push((c.identity, c.key));
+    }
+    let loaded = cellload::cell(config)?;
+    Ok(FusionTarget {
+        url: url.to_owned(),
+        ca_pem: watcher.ca_pem.clone(),
+        cell: loaded.cell.id().clone(),
+        relay_key: PublicKeyBytes(*loaded.cell.relay().public_key.bytes()),
+        channel: ChannelId::new(CHANNEL)?,
+        publishers: pubs,
+        subscriber: (IdentityId::new(WATCHER)?, watcher.key),
+    })
+}
+
+/// One system's figures.
+#[derive(Debug, Serialize)]
+struct Measured {
+    /// What was driven.
+    system: String,
+    /// The load's figures.
+    report: LoadReport,
+    /// The server's CPU use while publishing, in cores (1.0 = one core busy).
+    cpu_cores: Option<f64>,
+    /// The load generator's own CPU use (this process) while publishing, in cores: on a
+    /// 2-core machine, relay + load near 2.0 means the machine, not the relay, was the limit.
+    load_cpu_cores: Option<f64>,
+    /// Server CPU µs per acknowledged message.
+    cpu_us_per_message: Option<f64>,
+    /// Server RSS before any connection, bytes.
+    rss_idle_bytes: Option<u64>,
+    /// Server RSS with every connection open (after the hold), bytes.
+    rss_connected_bytes: Option<u64>,
+    /// Server RSS at the end, bytes.
+    rss_end_bytes: Option<u64>,
+    /// (connected − idle) / connections.
+    rss_per_connection_bytes: Option<f64>,
+}
+
+async fn measure(
+    name: &str,
+    target: &Target,
+    spec: &LoadSpec,
+    pid: Option<u32>,
+    progress: bool,
+) -> anyhow::Result<Measured> {
+    let sample = || pid.and_then(|p| procstat::sample(Some(p)));
+    let mut self_start = None;
+    let mut self_end = None;
+    let idle = sample();
+    let mut start: Option<(Instant, procstat::Sample)> = None;
+    let mut connected = None;
+    let mut end = None;
+    let bar = progress.then(|| {
+        let total = (spec.duration.as_secs_f64() * 10.0).ceil() as u64;
+        let bar = indicatif::ProgressBar::new(total.max(1));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix:>13} [{bar:30}] {elapsed_precise} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(name.to_owned());
+        bar.set_message("connecting…");
+        bar
+    });
+    let report = load::run(target, spec, |phase| match phase {
+        Phase::Connected { connections } => {
+            if let Some(b) = &bar {
+                b.set_message(format!("{connections} connections open"));
+            }
+        }
+        Phase::Start => {
+            connected = sample();
+            start = sample().map(|s| (Instant::now(), s));
+            self_start = procstat::sample(None).map(|s| (Instant::now(), s));
+        }
+        Phase::Tick {
+            elapsed_s,
+            delivered,
+            acked,
+        } => {
+            if let Some(b) = &bar {
+                b.set_position((elapsed_s * 10.0) as u64);
+                b.set_message(format!(
+                    "{acked} acked, {delivered} delivered ({:.0}/s)",
+                    delivered as f64 / elapsed_s.max(0.001)
+                ));
+            }
+        }
+        Phase::Done => {
+            end = sample().map(|s| (Instant::now(), s));
+            self_end = procstat::sample(None).map(|s| (Instant::now(), s));
+        }
+    })
+    .await
+    .with_context(|| format!("{name}: the load could not start"))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let cores =
+        |a: Option<(Instant, procstat::Sample)>, b: Option<(Instant, procstat::Sample)>| match (
+            a, b,
+        ) {
+            (Some((t0, s0)), Some((t1, s1))) => {
+                let dt = t1.duration_since(t0).as_secs_f64();
+                (dt > 0.0).then(|| (s1.cpu_s - s0.cpu_s) / dt)
+            }
+            _ => None,
+        };
+    let load_cpu_cores = cores(self_start, self_end);
+    let cpu_cores = match (start, end) {
+        (Some((t0, s0)), Some((t1, s1))) => {
+            let dt = t1.duration_since(t0).as_secs_f64();
+            (dt > 0.0).then(|| (s1.cpu_s - s0.cpu_s) / dt)
+        }
+        _ => None,
+    };
+    let cpu_s = match (start, end) {
+        (Some((_, s0)), Some((_, s1))) => Some(s1.cpu_s - s0.cpu_s),
+        _ => None,
+    };
+    let conns = report.connections.max(1) as f64;
+    Ok(Measured {
+        system: name.to_owned(),
+        cpu_us_per_message: cpu_s
+            .filter(|_| report.acked > 0)
+            .map(|c| c * 1e6 / report.acked as f64),
+        cpu_cores,
+        load_cpu_cores,
+        rss_idle_bytes: idle.map(|s| s.rss_bytes),
+        rss_connected_bytes: connected.map(|s| s.rss_bytes),
+        rss_end_bytes: end.map(|(_, s)| s.rss_bytes),
+        rss_per_connection_bytes: match (idle, connected) {
+            (Some(i), Some(c)) => Some((c.rss_bytes as f64 - i.rss_bytes as f64) / conns),
+            _ => None,
+        },
+        report,
+    })
+}
+
+/// The relay's figures over the floor's.
+#[derive(Debug, Serialize)]
+struct Ratios {
+    deliveries_per_s: f64,
+    acked_per_s: f64,
+    latency_p50: f64,
+    latency_p99: f64,
+    rss_per_connection: Option<f64>,
+    cpu_us_per_message: Option<f64>,
+}
+
+impl Ratios {
+    fn of(relay: &Measured, floor: &Measured) -> Ratios {
+        let r = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        Ratios {
+            deliveries_per_s: r(relay.report.deliveries_per_s, floor.report.deliveries_per_s),
+            acked_per_s: r(relay.report.acked_per_s, floor.report.acked_per_s),
+            latency_p50: r(relay.report.latency.p50_us, floor.report.latency.p50_us),
+            latency_p99: r(relay.report.latency.p99_us, floor.report.latency.p99_us),
+            rss_per_connection: relay
+                .rss_per_connection_bytes
+                .zip(floor.rss_per_connection_bytes)
+                .map(|(a, b)| r(a, b)),
+            cpu_us_per_message: relay
+                .cpu_us_per_message
+                .zip(floor.cpu_us_per_message)
+                .map(|(a, b)| r(a, b)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Output {
+    scenario: Option<BenchScenario>,
+    /// 200 appends of a 700-byte line + fdatasync in the cell folder, just before the load:
+    /// the disk's share of a durable acknowledgement in this run.
+    fdatasync: Option<Quantiles>,
+    publishers: usize,
+    subscribers: usize,
+    publishers_subscribe: bool,
+    size: usize,
+    rate: f64,
+    duration_s: f64,
+    window: usize,
+    relay: Measured,
+    floor: Option<Measured>,
+    ratios: Option<Ratios>,
+    /// No loss, duplicate, gap, refusal or failed connection anywhere.
+    clean: bool,
+}
+
+fn rate_text(rate: f64) -> String {
+    if rate > 0.0 {
+        format!("{rate} msg/s")
+    } else {
+        "full speed".to_owned()
+    }
+}
+
+fn print_human(out: &Output) {
+    let mut rows: Vec<&Measured> = vec![&out.relay];
+    if let Some(f) = &out.floor {
+        rows.push(f);
+    }
+    for m in rows {
+        let r = &m.report;
+        println!("{}:", m.system);
+        println!(
+            "  deliveries     {:>12.0}/s   ({} delivered to {} connections in {:.2} s)",
+            r.deliveries_per_s, r.totals.delivered, r.connections, r.elapsed_s
+        );
+        println!(
+            "  acked          {:>12.0}/s   ({} sent, {} acked{})",
+            r.acked_per_s,
+            r.sent,
+            r.acked,
+            if m.system == "relay" {
+                " as durable"
+            } else {
+                " (floor: sent)"
+            }
+        );
+        println!(
+            "  latency        p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, max {:.0} µs (publish → delivery)",
+            r.latency.p50_us, r.latency.p90_us, r.latency.p99_us, r.latency.max_us
+        );
+        if r.ack_latency.count > 0 {
+            println!(
+                "  ack latency    p50 {:.0} µs, p99 {:.0} µs (publish → durable ack)",
+                r.ack_latency.p50_us, r.ack_latency.p99_us
+            );
+        }
+        println!(
+            "  accounting     {} lost, {} duplicates, {} gaps, {} refused, {} unanswered{}",
+            r.totals.lost,
+            r.totals.duplicates,
+            r.totals.gaps,
+            r.refused,
+            r.unacked,
+            if r.clean() { "" } else { "  ← NOT CLEAN" }
+        );
+        for f in r.failures.iter().take(5) {
+            println!("  failure        {f}");
+        }
+        let mb = |b: u64| b as f64 / 1_048_576.0;
+        match (m.cpu_cores, m.rss_end_bytes) {
+            (Some(cpu), Some(rss)) => println!(
+                "  server         CPU {:.2} cores ({} µs/msg; load generator {:.2} cores), RSS {:.1} MiB idle, {:.1} MiB connected, {:.1} MiB at end{}",
+                cpu,
+                m.cpu_us_per_message
+                    .map_or("-".to_owned(), |c| format!("{c:.1}")),
+                m.load_cpu_cores.unwrap_or(0.0),
+                mb(m.rss_idle_bytes.unwrap_or(0)),
+                mb(m.rss_connected_bytes.unwrap_or(0)),
+                mb(rss),
+                m.rss_per_connection_bytes
+                    .map_or(String::new(), |b| format!(
+                        ", {:.1} KB per connection",
+                        b / 1000.0
+                    ))
+            ),
+            _ => println!("  server         CPU and RSS unknown (give --relay-pid)"),
+        }
+    }
+    if let Some(f) = &out.fdatasync {
+        println!(
+            "disk:            fdatasync of a 700 B append: p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} samples)",
+            f.p50_us, f.p99_us, f.max_us, f.count
+        );
+    }
+    if let Some(x) = &out.ratios {
+        println!(
+            "relay / floor:   deliveries/s ×{:.3}, acked/s ×{:.3}, p50 ×{:.2}, p99 ×{:.2}{}{}",
+            x.deliveries_per_s,
+            x.acked_per_s,
+            x.latency_p50,
+            x.latency_p99,
+            x.rss_per_connection
+                .map_or(String::new(), |v| format!(", RSS/connection ×{v:.2}")),
+            x.cpu_us_per_message
+                .map_or(String::new(), |v| format!(", CPU/msg ×{v:.2}"))
+        );
+    }
+    println!(
+        "{}",
+        if out.clean {
+            "accounting: clean (nothing lost, duplicated, reordered or refused)"
+        } else {
+            "accounting: NOT CLEAN"
+        }
+    );
+}
+
+/// A temporary folder, removed when dropped.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child process that is killed when dropped.
+struct ChildGuard(Child);
+
+impl ChildGuard {
+    /// SIGTERM (the relay drains and writes its final checkpoint), then SIGKILL after 10 s.
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let until = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Runs this executable with `argv` (pinned with `taskset -c CPU` if asked), stderr to `log`.
+fn spawn_child(pin: Option<u32>, argv: &[String], log: &Path) -> anyhow::Result<ChildGuard> {
+    let exe = std::env::current_exe().context("this executable")?;
+    let mut cmd = match pin {
+        Some(cpu) => {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg(cpu.to_string()).arg(&exe);
+            c
+        }
+        None => Command::new(&exe),
+    };
+    let log_file = std::fs::File::create(log).with_context(|| log.display().to_string())?;
+    let child = cmd
+        .args(argv)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log_file)
+        .spawn()
+        .with_context(|| format!("starting {} {}", exe.display(), argv.join(" ")))?;
+    Ok(ChildGuard(child))
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+async fn wait_for_port(port: u16) -> anyhow::Result<()> {
+    let until = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < until {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("nothing listens on 127.0.0.1:{port} after 20 s (see the log in the cell folder)")
+}
+
+/// `--serve-floor ADDR`: the floor, until killed.
+async fn serve_floor(addr: SocketAddr, args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(floor::tls_config(
+            &std::fs::read(cert).with_context(|| cert.display().to_string())?,
+            &std::fs::read(key).with_context(|| key.display().to_string())?,
+        )?),
+        _ => None,
+    };
+    let options = FloorOptions {
+        read_buffer: args.floor_read_buffer,
+        ..FloorOptions::default()
+    };
+    floor::bind_and_serve(addr, tls, options).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Latency of `n` appends of a journal-sized line, each followed by `fdatasync`, in `dir`.
+fn fdatasync_quantiles(dir: &Path, n: usize) -> std::io::Result<Quantiles> {
+    use std::io::Write as _;
+    let path = dir.join("fdatasync-probe");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)?;
+    let line = [b'x'; 700];
+    let mut h = Histogram::default();
+    for _ in 0..n {
+        let t = Instant::now();
+        file.write_all(&line)?;
+        file.sync_data()?;
+        h.record(u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX));
+    }
+    drop(file);
+    std::fs::remove_file(&path)?;
+    Ok(h.quantiles())
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Regenerates every figure of BENCHMARKS.md with one command:
+#
+#   bash scripts/bench.sh            # about 4 minutes on 2 cores
+#
+# 1. the machine (cores, CPU model, kernel, disk);
+# 2. criterion: the physical limits and the per-act path (sign, verify, SHA-256, canonical
+#    encoding, sequencer step, fan-out encode, journal append with and without fsync
+#    batching, Merkle append, bare fdatasync);
+# 3. `fusioncell bench --floor` for each scenario (fanout, many, publishers, idle): the relay
+#    with everything on (TLS, signature verify, fsync'd journal, per-session queues) and the
+#    floor over TLS driven by the same load in the same run.
+#
+# Everything goes to stdout and to target/bench/ (one .txt and one .json per scenario,
+# criterion.txt). Run it on an otherwise idle machine: figures are ratios within one run, but
+# the absolute numbers move with whatever else the machine does.
+# BENCH_DURATION=SECS shortens or lengthens each scenario (default 10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=target/bench
+mkdir -p "$out"
+duration=${BENCH_DURATION:-10}
+
+echo "== machine"
+{
+  echo "nproc: $(nproc)"
+  grep -m1 "model name" /proc/cpuinfo || true
+  echo "kernel: $(uname -r)"
+  echo "disk of the temporary folder: $(df -h "${TMPDIR:-/tmp}" | tail -1)"
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  rustc --version
+} | tee "$out/machine.txt"
+
+echo "== build"
+cargo build --release --locked -p fusioncell
+bin=target/release/fusioncell
+
+echo "== criterion (per-act path and physical limits)"
+: > "$out/criterion.txt"
+for b in "fusioncell-keys ed25519" "fusioncell-wire canonical" "fusioncell-relay pipeline" "fusioncell-journal append"; do
+  set -- $b
+  cargo bench --locked -p "$1" --bench "$2" -- --warm-up-time 1 --measurement-time 3 --noplot 2>&1 \
+    | grep -E "time:|thrpt:|^[a-z_0-9]+/[a-zA-Z_0-9]+" | tee -a "$out/criterion.txt"
+done
+
+echo "== fusioncell bench (relay vs floor, same load, same run)"
+for s in fanout many publishers idle; do
+  extra=(--duration "$duration")
+  if [ "$s" = idle ]; then extra=(); fi
+  echo "-- $bin bench --scenario $s --floor ${extra[*]}"
+  "$bin" bench --scenario "$s" --floor "${extra[@]}" --json-file "$out/$s.json" | tee "$out/$s.txt" || echo "!! $s: accounting NOT CLEAN"
+done
+echo "== done: $out"
