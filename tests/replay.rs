@@ -127,3 +127,82 @@ async fn replay_as_an_identity_matches_what_it_received_live() {
     }
     relay.stop().await;
 }
+
+/// `audit serve`: a recording played back to an ordinary client gives it exactly what its
+/// identity received live, and refuses every act.
+#[tokio::test]
+async fn a_played_back_recording_shows_each_identity_what_it_saw() {
+    let cell = TestCell::busy();
+    let relay = Relay::start(&cell).await;
+    let israel = client(&cell, &relay, "israel").await;
+    let us = client(&cell, &relay, "us").await;
+    let mut us_sub = live(&us).await;
+    israel.post(&ch("diplomacy"), "first").await.unwrap();
+    let held = israel.post(&ch("security"), "held").await.unwrap();
+    let (post, _) = next_where(&mut us_sub, |r| r.seq == held.cell_seq).await;
+    us.decide(&post, None).await.unwrap();
+    israel
+        .post(&ch("us-israel"), "not for syria")
+        .await
+        .unwrap();
+    israel.post(&ch("commerce"), "last").await.unwrap();
+    drop((israel, us, us_sub));
+    relay.stop().await;
+
+    let records = journal_records(&cell);
+    let loaded = cell.loaded();
+    let tls = fusioncell::load::tls(&loaded, "127.0.0.1:0".parse().unwrap(), false).unwrap();
+    let playback = fusioncell_relay::playback::Playback::spawn(
+        loaded.cell.clone(),
+        records.clone(),
+        tls,
+        "127.0.0.1:0".parse().unwrap(),
+        1000.0,
+    )
+    .await
+    .unwrap();
+    let url = format!("wss://127.0.0.1:{}", playback.local_addr().port());
+    let mut config = fusioncell::load::client_config(&fusioncell::load::ConnectArgs {
+        config: Some(cell.config.clone()),
+        relay: Some(url),
+        identity: "syria".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    config.reconnect = false;
+    let syria = fusioncell_client::Client::connect(config).await.unwrap();
+    let expected: Vec<(u64, Option<u64>)> =
+        fusioncell_cell::seen_by(&loaded.cell, &records, &IdentityId::new("syria").unwrap())
+            .into_iter()
+            .map(|s| (s.record.seq, s.released_by))
+            .collect();
+    let mut sub = syria.subscribe(Some(0)).await.unwrap();
+    let mut got = Vec::new();
+    while got.len() < expected.len() {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), sub.next()).await {
+            Ok(Some(Event::Record {
+                record,
+                released_by,
+                ..
+            })) => got.push((record.seq, released_by)),
+            Ok(Some(_)) => continue,
+            other => panic!("playback stopped after {got:?}: {other:?}"),
+        }
+    }
+    assert_eq!(got, expected);
+    let err = syria
+        .post(&ch("diplomacy"), "can I change history?")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            fusioncell_client::ClientError::Rejected {
+                code: fusioncell_wire::ErrorCode::Forbidden,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    playback.shutdown().await;
+}

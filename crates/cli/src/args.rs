@@ -504,6 +504,9 @@ pub enum AuditCommand {
     Prove(ProveArgs),
     /// Check that a journal extends a checkpoint saved earlier; names the mismatch if not.
     Consistency(ConsistencyArgs),
+    /// Serve a verified journal read-only to ordinary clients (connect, the browser console)
+    /// at a chosen speed, each seeing what its identity saw.
+    Serve(ServeArgs),
     /// Replay a verified journal in the terminal, at its original pace scaled by --speed,
     /// optionally exactly as one identity saw it.
     Replay(ReplayArgs),
@@ -647,4 +650,24 @@ pub struct ReplayArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `audit serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The journal folder.
+    pub journal: PathBuf,
+    /// The cell config: its TLS certificate and key serve the playback, and the journal must
+    /// have been opened for its identities and channels.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:8444")]
+    pub listen: SocketAddr,
+    /// Pace: 1 is the original pace, 60 sixty times faster.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Serve plain ws:// (no TLS). Refused unless the address is a loopback address.
+    #[arg(long)]
+    pub insecure_loopback: bool,
 }

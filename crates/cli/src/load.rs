@@ -100,23 +100,7 @@ pub fn relay_config(
             reason: "this key's public key is not relay.public_key of the cell config".into(),
         });
     }
-    let tls = if insecure_loopback {
-        if !listen.ip().is_loopback() {
-            return Err(LoadError::Invalid(format!(
-                "--insecure-loopback serves plain ws:// and is refused on {listen}: use a loopback address"
-            )));
-        }
-        None
-    } else {
-        let cert = read_bytes(&relay.tls_cert)?;
-        let key = read_bytes(&relay.tls_key)?;
-        Some(
-            fusioncell_relay::tls::server_config(&cert, &key).map_err(|e| LoadError::Tls {
-                path: format!("{} / {}", relay.tls_cert.display(), relay.tls_key.display()),
-                reason: e.to_string(),
-            })?,
-        )
-    };
+    let tls = tls(loaded, listen, insecure_loopback)?;
     Ok(RelayConfig {
         cell: loaded.cell.clone(),
         relay_key: Arc::new(relay_key),
@@ -125,6 +109,32 @@ pub fn relay_config(
         listen,
         journal_dir: relay.journal.clone(),
     })
+}
+
+/// The relay's TLS settings from the cell's files, or none (plain `ws://`) when
+/// `insecure_loopback` is given, which is refused unless `listen` is a loopback address.
+pub fn tls(
+    loaded: &LoadedCell,
+    listen: SocketAddr,
+    insecure_loopback: bool,
+) -> Result<Option<Arc<fusioncell_relay::tls::ServerConfig>>, LoadError> {
+    let relay = loaded.cell.relay();
+    if insecure_loopback {
+        if !listen.ip().is_loopback() {
+            return Err(LoadError::Invalid(format!(
+                "--insecure-loopback serves plain ws:// and is refused on {listen}: use a loopback address"
+            )));
+        }
+        return Ok(None);
+    }
+    let cert = read_bytes(&relay.tls_cert)?;
+    let key = read_bytes(&relay.tls_key)?;
+    fusioncell_relay::tls::server_config(&cert, &key)
+        .map(Some)
+        .map_err(|e| LoadError::Tls {
+            path: format!("{} / {}", relay.tls_cert.display(), relay.tls_key.display()),
+            reason: e.to_string(),
+        })
 }
 
 /// How a client command reaches the relay: from a cell folder (`--config`), or given by hand

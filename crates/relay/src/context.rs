@@ -25,8 +25,8 @@ pub struct Context {
     pub relay_key: PublicKeyBytes,
     /// TLS settings, or `None` for plain loopback WebSockets.
     pub tls: Option<tokio_rustls::TlsAcceptor>,
-    /// Reads durable records for resumes.
-    pub reader: Reader,
+    /// Reads durable records for resumes (`None` when serving a recording, which has its own).
+    pub reader: Option<Reader>,
     /// The supervision state, to filter and redact what a resume sends.
     pub state: SharedState,
     /// Per-identity rate limits.
@@ -46,7 +46,7 @@ impl Context {
         cell: Arc<Cell>,
         relay_key: PublicKeyBytes,
         tls: Option<tokio_rustls::TlsAcceptor>,
-        reader: Reader,
+        reader: Option<Reader>,
         state: SharedState,
         shutdown: Shutdown,
     ) -> Self {

@@ -14,6 +14,7 @@
 //!    see it; a session whose bounded queue is full is closed as "too slow";
 //! 8. [`resume`] replays the journal to a session that subscribes from an earlier point.
 //!
+//! [`playback`] serves a recorded journal read-only, at a chosen speed, to ordinary clients.
 //! [`server`] wires these together and owns every task; [`shutdown`] drains them in pipeline
 //! order; [`error`] is the only place close codes are chosen.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -26,6 +27,7 @@ pub mod error;
 pub mod fanout;
 pub mod handshake;
 pub mod listener;
+pub mod playback;
 pub mod rate;
 pub mod resume;
 pub mod sequencer;

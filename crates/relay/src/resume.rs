@@ -27,10 +27,13 @@ pub async fn send_backlog<S>(
 where
     S: futures_util::Sink<Message, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
 {
+    let Some(reader) = ctx.reader.clone() else {
+        return Err(Close::new(CloseCode::Internal, "no journal to resume from"));
+    };
     let mut next = from;
     while next < to {
         let end = to.min(next + CHUNK);
-        let reader = ctx.reader.clone();
+        let reader = reader.clone();
         let records = tokio::task::spawn_blocking(move || reader.read(next, end))
             .await
             .map_err(|e| Close::new(CloseCode::Internal, format!("journal read: {e}")))?
@@ -68,7 +71,7 @@ async fn released_post(ctx: &Context, record: &Record) -> Option<Record> {
     let target = serde_json::from_str::<DecisionBody>(record.body.as_deref()?)
         .ok()?
         .target;
-    let reader = ctx.reader.clone();
+    let reader = ctx.reader.clone()?;
     let mut post = tokio::task::spawn_blocking(move || reader.read(target, target + 1))
         .await
         .ok()?

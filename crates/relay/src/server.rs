@@ -103,7 +103,7 @@ impl Server {
             cell.clone(),
             PublicKeyBytes(*relay_key.public_key().bytes()),
             tls.map(tokio_rustls::TlsAcceptor::from),
-            journal.reader(),
+            Some(journal.reader()),
             sequencer.state().clone(),
             shutdown.clone(),
         ));

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use rustls::ServerConfig;
+pub use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 

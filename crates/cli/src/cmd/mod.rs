@@ -21,6 +21,7 @@ mod proof;
 mod relay;
 mod replay;
 mod report;
+mod serve;
 mod supervise;
 
 pub use audit::{Audited, audit_journal, verify_journal, verify_journal_with};
@@ -41,6 +42,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Prove(a)) => proof::prove(a),
         Command::Audit(AuditCommand::Consistency(a)) => proof::consistency(a),
         Command::Audit(AuditCommand::Replay(a)) => replay::run(a).await,
+        Command::Audit(AuditCommand::Serve(a)) => serve::run(a).await,
         Command::Approve(a) => supervise::approve(a).await,
         Command::Reject(a) => supervise::reject(a).await,
         Command::Mute(a) => supervise::mute(a, true).await,

@@ -1,0 +1,302 @@
+//! A read-only relay that plays a recorded exercise back to ordinary clients (the terminal
+//! client, the browser console) at a chosen speed, so that a room can watch the replay
+//! together. Clients log in as usual, with the keys of the recording's `open` record; each
+//! receives exactly what its identity received live (`fusioncell_cell::seen_by`), paced by
+//! the records' own relay times scaled by the speed. Every act is refused: a recording does
+//! not change.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fusioncell_cell::{Cell, Seen, State, policy, seen_by};
+use fusioncell_wire::{ClientMsg, CloseCode, ErrorCode, PublicKeyBytes, Record, ServerMsg};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+use crate::RelayError;
+use crate::context::Context;
+use crate::error::Close;
+use crate::fanout::deliver_frame;
+use crate::handshake::{self, Authenticated};
+use crate::sequencer::SharedState;
+use crate::shutdown::Shutdown;
+use crate::upgrade::{self, Transport};
+
+/// How often a playback session looks at the playhead.
+const TICK: Duration = Duration::from_millis(50);
+
+/// A recorded exercise and where its playhead is.
+struct Recording {
+    cell: Arc<Cell>,
+    records: Vec<Record>,
+    /// The supervision state after each record (for the clock and epoch at the playhead).
+    states: Vec<(i64, u64, fusioncell_wire::Clock)>,
+    speed: f64,
+    started: Instant,
+}
+
+impl Recording {
+    /// Relay time of the recording at the playhead.
+    fn playhead(&self) -> i64 {
+        let first = self.records.first().map_or(0, |r| r.ts);
+        let elapsed = self.started.elapsed().as_secs_f64() * 1000.0 * self.speed;
+        first.saturating_add(elapsed.min(i64::MAX as f64) as i64)
+    }
+
+    /// The `state` frame at the playhead: the epoch and clock of the last record played.
+    fn state_frame(&self, playhead: i64) -> Utf8Bytes {
+        let (epoch, clock) = self
+            .states
+            .iter()
+            .take_while(|(ts, ..)| *ts <= playhead)
+            .last()
+            .map_or((0, fusioncell_wire::Clock::default()), |(_, e, c)| (*e, *c));
+        Utf8Bytes::from(
+            ServerMsg::State {
+                epoch,
+                clock,
+                now: playhead,
+            }
+            .to_json(),
+        )
+    }
+}
+
+/// A running playback relay. Dropping it stops it.
+pub struct Playback {
+    addr: SocketAddr,
+    shutdown: Shutdown,
+}
+
+impl Playback {
+    /// Serves `records` (a whole verified journal, from record 0) on `listen`, at `speed`
+    /// times the original pace. `cell` is the cell of the recording's `open` record.
+    pub async fn spawn(
+        cell: Arc<Cell>,
+        records: Vec<Record>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        listen: SocketAddr,
+        speed: f64,
+    ) -> Result<Playback, RelayError> {
+        let mut state = State::new();
+        let states = records
+            .iter()
+            .map(|r| {
+                state.apply(&cell, r);
+                (r.ts, state.epoch(), *state.clock())
+            })
+            .collect();
+        let recording = Arc::new(Recording {
+            cell: cell.clone(),
+            records,
+            states,
+            speed: speed.max(0.0),
+            started: Instant::now(),
+        });
+        let tcp = TcpListener::bind(listen)
+            .await
+            .map_err(|source| RelayError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let addr = tcp.local_addr().map_err(|source| RelayError::Bind {
+            addr: listen,
+            source,
+        })?;
+        let shutdown = Shutdown::new();
+        let ctx = Arc::new(Context::new(
+            cell.clone(),
+            PublicKeyBytes(*cell.relay().public_key.bytes()),
+            tls.map(tokio_rustls::TlsAcceptor::from),
+            None,
+            SharedState::default(),
+            shutdown.clone(),
+        ));
+        shutdown.spawn(accept(tcp, addr, ctx, recording));
+        tracing::info!(%addr, "playback listening");
+        Ok(Playback { addr, shutdown })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops serving; sessions are closed with 1001.
+    pub async fn shutdown(self) {
+        self.shutdown.trigger();
+        self.shutdown.wait().await;
+    }
+}
+
+impl Drop for Playback {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}
+
+async fn accept(tcp: TcpListener, local: SocketAddr, ctx: Arc<Context>, rec: Arc<Recording>) {
+    loop {
+        let (stream, peer) = tokio::select! {
+            biased;
+            () = ctx.shutdown.triggered() => break,
+            accepted = tcp.accept() => match accepted {
+                Ok(a) => a,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = ctx.connections.clone().try_acquire_owned() else {
+            continue;
+        };
+        let (ctx, rec) = (ctx.clone(), rec.clone());
+        ctx.shutdown.clone().spawn(async move {
+            let _permit = permit;
+            let routed = async {
+                let stream = upgrade::tls(stream, &ctx).await?;
+                upgrade::websocket(stream, &ctx, local).await
+            };
+            let mut ws = tokio::select! {
+                biased;
+                () = ctx.shutdown.triggered() => return,
+                routed = routed => match routed {
+                    Ok(upgrade::Routed::WebSocket(ws)) => *ws,
+                    _ => return,
+                },
+            };
+            match handshake::login(&mut ws, &ctx, peer).await {
+                Ok(auth) => session(ws, auth, &ctx, &rec).await,
+                Err(failure) => {
+                    let (mut sink, mut stream) = ws.split();
+                    failure.close.send(&mut sink, &mut stream).await;
+                }
+            }
+        });
+    }
+}
+
+/// One viewer: what its identity received, paced by the playhead.
+async fn session(
+    ws: tokio_tungstenite::WebSocketStream<Box<dyn Transport>>,
+    auth: Authenticated,
+    ctx: &Context,
+    rec: &Recording,
+) {
+    let cell = &rec.cell;
+    let (mut sink, mut stream) = ws.split();
+    let seen = seen_by(cell, &rec.records, &auth.identity);
+    let playhead = rec.playhead();
+    let played = rec.records.iter().take_while(|r| r.ts <= playhead).count() as u64;
+    let welcome = ServerMsg::Welcome {
+        identity: auth.identity.clone(),
+        role: auth.role,
+        session: ctx.next_session(),
+        last_seq: 0,
+        size: played,
+        channels: policy::channel_access(cell, &State::new(), &auth.identity),
+        identities: cell.identity_infos(),
+    };
+    let greeted = async {
+        sink.feed(Message::text(welcome.to_json())).await?;
+        sink.send(Message::Text(rec.state_frame(playhead))).await
+    };
+    if greeted.await.is_err() {
+        return;
+    }
+    // Index into `seen` of the next entry to deliver, once subscribed.
+    let mut cursor: Option<usize> = None;
+    let mut last_state = Instant::now();
+    let mut tick = tokio::time::interval(TICK);
+    let close = loop {
+        tokio::select! {
+            biased;
+            () = ctx.shutdown.triggered() => break Close::new(CloseCode::GoingAway, "playback stopped"),
+            msg = stream.next() => {
+                let text = match msg {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(_))) | None => return,
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => break Close::for_ws_error(&e),
+                };
+                let reply = match ClientMsg::from_json(&text) {
+                    Ok(ClientMsg::Subscribe { from }) if cursor.is_none() => {
+                        let start = match from {
+                            Some(from) => seen.iter().position(|s| position(s) >= from),
+                            None => seen.iter().position(|s| ts(rec, s) > rec.playhead()),
+                        };
+                        cursor = Some(start.unwrap_or(seen.len()));
+                        None
+                    }
+                    Ok(ClientMsg::Act(signed)) => Some(ServerMsg::Error {
+                        code: ErrorCode::Forbidden,
+                        reason: "this is a recorded exercise: it is read-only".into(),
+                        seq: Some(signed.act.seq),
+                        last_seq: None,
+                    }),
+                    Ok(ClientMsg::Prove { seq, size }) => Some(ServerMsg::Proof { seq, size, path: None }),
+                    Ok(_) => Some(ServerMsg::Error {
+                        code: ErrorCode::Malformed,
+                        reason: "not expected here".into(),
+                        seq: None,
+                        last_seq: None,
+                    }),
+                    Err(e) => Some(ServerMsg::Error {
+                        code: ErrorCode::Malformed,
+                        reason: format!("malformed frame: {e}"),
+                        seq: None,
+                        last_seq: None,
+                    }),
+                };
+                if let Some(reply) = reply
+                    && sink.send(Message::text(reply.to_json())).await.is_err()
+                {
+                    return;
+                }
+            }
+            _ = tick.tick() => {
+                let playhead = rec.playhead();
+                if last_state.elapsed() >= Duration::from_secs(1) {
+                    last_state = Instant::now();
+                    if sink.send(Message::Text(rec.state_frame(playhead))).await.is_err() {
+                        return;
+                    }
+                }
+                let Some(next) = cursor.as_mut() else { continue };
+                while *next < seen.len() && ts(rec, &seen[*next]) <= playhead {
+                    let entry = &seen[*next];
+                    // A released post travels with its approval, as it did live.
+                    let frame = match entry.released_by {
+                        Some(_) => match seen.get(*next + 1) {
+                            Some(approval) => {
+                                *next += 1;
+                                deliver_frame(&approval.record, Some(&entry.record))
+                            }
+                            None => deliver_frame(&entry.record, None),
+                        },
+                        None => deliver_frame(&entry.record, None),
+                    };
+                    *next += 1;
+                    if sink.send(Message::Text(frame)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    close.send(&mut sink, &mut stream).await;
+}
+
+/// The cell sequence number at which an entry was delivered (a released post: its approval's).
+fn position(s: &Seen) -> u64 {
+    s.released_by.unwrap_or(s.record.seq)
+}
+
+/// The relay time at which an entry was delivered live.
+fn ts(rec: &Recording, s: &Seen) -> i64 {
+    let seq = position(s);
+    rec.records.get(seq as usize).map_or(s.record.ts, |r| r.ts)
+}
