@@ -67,6 +67,8 @@ pub enum Command {
     Submit {
         /// The session that sent it (it gets the ack or error).
         session: u64,
+        /// Its peer address, for the security record if the act is refused.
+        peer: std::net::SocketAddr,
         /// The act.
         act: VerifiedAct,
     },
@@ -234,7 +236,7 @@ impl Commit<'_> {
                     self.fanout.go_live(session);
                     let _ = reply.send(journal.size());
                 }
-                Command::Submit { session, act } => {
+                Command::Submit { session, peer, act } => {
                     if self.poisoned {
                         self.fanout
                             .send_to(session, unavailable(Some(act.signed().act.seq)));
@@ -261,7 +263,7 @@ impl Commit<'_> {
                                 body: SecurityBody {
                                     event: rejection.code.as_str().to_owned(),
                                     identity: Some(actor),
-                                    peer: None,
+                                    peer: Some(peer.to_string()),
                                     act_seq: Some(act_seq),
                                     reason: rejection.reason.clone(),
                                 },

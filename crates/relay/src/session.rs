@@ -284,6 +284,7 @@ impl Session {
                     Ok(act) => {
                         let submit = Command::Submit {
                             session: self.id,
+                            peer: self.auth.peer,
                             act,
                         };
                         if self.commands.send(submit).await.is_err() {
