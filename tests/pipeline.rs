@@ -278,3 +278,40 @@ async fn shutdown_writes_a_final_checkpoint_and_verify_passes() {
         "the final checkpoint covers everything"
     );
 }
+
+/// The `presence` frame follows the welcome, and every session gets a new one when an
+/// identity logs in or out.
+#[tokio::test]
+async fn presence_follows_logins_and_logouts() {
+    use fusioncell_wire::ServerMsg;
+
+    async fn next_presence(ws: &mut fusioncell_client::connection::Ws) -> Vec<String> {
+        loop {
+            match next(ws, 5).await {
+                Got::Msg(ServerMsg::Presence { online }) => {
+                    return online.iter().map(|i| i.to_string()).collect();
+                }
+                Got::Msg(_) => continue,
+                other => panic!("expected presence, got {other:?}"),
+            }
+        }
+    }
+
+    let cell = TestCell::busy();
+    let relay = Relay::start(&cell).await;
+    let mut syria = raw_login(&cell, &relay, "syria").await;
+    assert_eq!(next_presence(&mut syria).await, ["syria"]);
+
+    let mut israel = raw_login(&cell, &relay, "israel").await;
+    assert_eq!(next_presence(&mut israel).await, ["israel", "syria"]);
+    assert_eq!(next_presence(&mut syria).await, ["israel", "syria"]);
+
+    // A second session of an online identity changes nothing for the others, but is told.
+    let mut israel2 = raw_login(&cell, &relay, "israel").await;
+    assert_eq!(next_presence(&mut israel2).await, ["israel", "syria"]);
+
+    drop(israel);
+    drop(israel2);
+    assert_eq!(next_presence(&mut syria).await, ["syria"]);
+    relay.stop().await;
+}

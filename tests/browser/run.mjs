@@ -335,6 +335,18 @@ async function main() {
       await loggedIn(us, "us", "mediator");
     });
 
+    await test("the Online list shows the logged-in parties and the mediator", async () => {
+      for (const p of [israel, syria, us]) {
+        for (const [id, role] of [["israel", "party"], ["syria", "party"], ["us", "mediator"]]) {
+          const row = p.locator(`#online-list li[data-online="${id}"]`);
+          await row.waitFor();
+          const text = await row.textContent();
+          assert(text.includes(`${id} · ${role}`), `online row: ${text}`);
+        }
+        assert((await p.locator('#online-list li[data-online="france"]').count()) === 0, "france is not logged in");
+      }
+    });
+
     const held = "Israel shares the positions of the northern units (for the mediator first).";
     await test("a moderated post is held until the mediator approves it", async () => {
       await post(israel, "security", held);
@@ -473,6 +485,47 @@ async function main() {
       await us.fill("#redact-reason", "wrong inject fired");
       await us.click("#redact-form button[type=submit]");
       await syria.locator(`#timeline li[data-seq="${inject}"] .body`, { hasText: "[redacted]" }).waitFor();
+    });
+
+    await test("control loads an exported scenario and fires an inject from the MSEL timeline", async () => {
+      const exported = join(work, "paris-talks.json");
+      cli(["scenario", "export", join(root, "config/scenarios/paris-talks.toml"), "--format", "json", "--out", exported]);
+      const scenario = JSON.parse(readFileSync(exported, "utf8"));
+      const first = scenario.injects.find((i) => i.id === "M1-01");
+      assert(first && first.channel === "diplomacy" && first.notes, "the export has M1-01 with notes");
+      await control.setInputFiles("#scenario-file", exported);
+      const row = control.locator('#msel-body tr[data-inject="M1-01"]');
+      await row.waitFor();
+      assert((await control.locator("#msel-body tr").count()) === scenario.injects.length, "one row per inject");
+      assert((await row.locator(".status").textContent()) === "pending", "M1-01 pending before it is fired");
+      assert((await row.locator(".notes").textContent()).includes(first.notes), "controller notes shown to control");
+      // The clock runs and M1-01's time has come (or is near): hold and release locally.
+      await row.locator("button[data-hold]").click();
+      await control.locator('#msel-body tr[data-inject="M1-01"][data-status="held"]').waitFor();
+      await control.locator('#msel-body tr[data-inject="M1-01"] button[data-release]').click();
+      await control.locator('#msel-body tr[data-inject="M1-01"][data-status="pending"]').waitFor();
+      await control.locator('#msel-body tr[data-inject="M1-02"] button[data-skip]').click();
+      await control.locator('#msel-body tr[data-inject="M1-02"][data-status="skipped"]').waitFor();
+      // The row due at the scenario time is highlighted (the page's clock set to just after
+      // M1-01's time; the relay's next state frame puts it back).
+      await control.waitForFunction((at) => {
+        const S = window.fusioncell.state;
+        S.clock = { ...S.clock, phase: "paused", scenario_ms: (at + 10) * 1000 };
+        return document.querySelector('#msel-body tr.due[data-inject="M1-01"]') !== null
+          && document.querySelectorAll("#msel-body tr.due").length === 1;
+      }, first.at_s);
+      await control.locator('#msel-body tr[data-inject="M1-01"] button[data-fire]').click();
+      await control.locator('#msel-body tr[data-inject="M1-01"][data-status="fired"]').waitFor();
+      await selectChannel(syria, "diplomacy");
+      const shown = itemOf(syria, first.title);
+      await shown.locator(".verified").waitFor();
+      const body = await syria.evaluate((id) => [...window.fusioncell.state.records.values()]
+        .map((e) => e.record).find((r) => r.act.kind === "inject" && JSON.parse(r.body ?? "{}").id === id)?.body, "M1-01");
+      const parsed = JSON.parse(body);
+      assert(Object.keys(parsed).join(",") === "id,phase,from,to,title,text,at_s", `inject body fields: ${body}`);
+      assert(parsed.phase === "M1" && parsed.at_s === first.at_s && parsed.text === first.text, `inject body: ${body}`);
+      assert(!body.includes(first.notes), "controller notes are never sent");
+      assert(await syria.locator("#scenario-panel").isHidden(), "no scenario panel for a party");
     });
 
     await test("pages reconnect and resume without gaps or duplicates", async () => {

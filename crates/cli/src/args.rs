@@ -86,6 +86,29 @@ pub enum ScenarioCommand {
     Check(ScenarioCheckArgs),
     /// Convert a spreadsheet MSEL (CSV) to a scenario file.
     Import(ScenarioImportArgs),
+    /// Write a validated scenario as JSON, for the browser console's control panel (controller
+    /// notes included: for control staff only).
+    Export(ScenarioExportArgs),
+}
+
+/// `scenario export`.
+#[derive(Debug, Args)]
+pub struct ScenarioExportArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = ScenarioFormat::Json)]
+    pub format: ScenarioFormat,
+    /// Write here (default: stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `scenario export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScenarioFormat {
+    /// One JSON object: title, description, speed, moves, injects.
+    Json,
 }
 
 /// `scenario check`.

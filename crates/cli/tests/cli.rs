@@ -32,6 +32,38 @@ fn the_repository_example_checks() {
 }
 
 #[test]
+fn a_scenario_exports_as_json_for_the_console() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/scenarios/paris-talks.toml"
+    );
+    let out = fusioncell(&["scenario", "export", file, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(json["title"].is_string());
+    assert!(!json["moves"].as_array().unwrap().is_empty());
+    let first = &json["injects"][0];
+    for field in [
+        "id",
+        "at_s",
+        "move",
+        "from",
+        "to",
+        "channel",
+        "title",
+        "text",
+        "expected",
+        "objective",
+        "notes",
+        "contingency",
+    ] {
+        assert!(first.get(field).is_some(), "{field} missing: {first}");
+    }
+    let bad = fusioncell(&["scenario", "export", file, "--format", "xml"]);
+    assert!(!bad.status.success());
+}
+
+#[test]
 fn a_bad_field_is_named_with_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let cell = dir.path().join("c");

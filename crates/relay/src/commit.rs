@@ -220,10 +220,17 @@ impl Commit<'_> {
                         state: state_frame(&state),
                     };
                     drop(state);
+                    let id = handle.id;
                     self.fanout.register(handle);
+                    // Queued now, written after the welcome and state (the session drains
+                    // its queue only once greeted).
+                    self.fanout.announce_presence(Some(id));
                     let _ = reply.send(registered);
                 }
-                Command::Unregister { session } => self.fanout.unregister(session),
+                Command::Unregister { session } => {
+                    self.fanout.unregister(session);
+                    self.fanout.announce_presence(None);
+                }
                 Command::Prove { session, seq, size } => {
                     let path = journal
                         .tree()
@@ -310,6 +317,8 @@ impl Commit<'_> {
                 let state = sequencer.state().read();
                 self.fanout.deliver(&durable, &records, &state, &released);
                 drop(state);
+                // Sessions too slow for the delivery left.
+                self.fanout.announce_presence(None);
                 for target in redaction_targets(&records) {
                     if let Err(e) = journal.redact(target) {
                         tracing::error!("scrubbing record {target} failed: {e}");

@@ -3,13 +3,13 @@
 //! closed as "too slow" rather than buffered without bound or silently skipped
 //! (SECURITY-NOTES P2, P16): it reconnects and resumes from the journal, so it misses nothing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fusioncell_cell::{Cell, State, policy};
 use fusioncell_journal::Durable;
-use fusioncell_wire::{CloseCode, IdentityId, Record, Role};
+use fusioncell_wire::{CloseCode, IdentityId, Record, Role, ServerMsg};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
@@ -69,6 +69,10 @@ pub struct Fanout {
     sessions: BTreeMap<u64, Entry>,
     max_queue_bytes: usize,
     max_per_identity: usize,
+    /// The online identities last announced with `presence`.
+    announced: Vec<IdentityId>,
+    /// Whether sessions were added or removed since the last announcement.
+    presence_dirty: bool,
 }
 
 impl Fanout {
@@ -80,6 +84,8 @@ impl Fanout {
             max_per_identity: limits.max_sessions_per_identity.max(1),
             cell,
             sessions: BTreeMap::new(),
+            announced: Vec::new(),
+            presence_dirty: false,
         }
     }
 
@@ -104,6 +110,7 @@ impl Fanout {
                 ));
             }
         }
+        self.presence_dirty = true;
         self.sessions.insert(
             handle.id,
             Entry {
@@ -115,7 +122,41 @@ impl Fanout {
 
     /// Removes a session (it closed).
     pub fn unregister(&mut self, id: u64) {
-        self.sessions.remove(&id);
+        if self.sessions.remove(&id).is_some() {
+            self.presence_dirty = true;
+        }
+    }
+
+    /// The identities with at least one session, sorted.
+    pub fn online(&self) -> Vec<IdentityId> {
+        let set: BTreeSet<&IdentityId> =
+            self.sessions.values().map(|e| &e.handle.identity).collect();
+        set.into_iter().cloned().collect()
+    }
+
+    /// Sends `presence` to every session when the set of online identities changed since it
+    /// was last announced; otherwise only to `newcomer` (a session that just registered).
+    pub fn announce_presence(&mut self, newcomer: Option<u64>) {
+        if !self.presence_dirty && newcomer.is_none() {
+            return;
+        }
+        self.presence_dirty = false;
+        let online = self.online();
+        let changed = online != self.announced;
+        if !changed && newcomer.is_none() {
+            return;
+        }
+        let frame = Utf8Bytes::from(
+            ServerMsg::Presence {
+                online: online.clone(),
+            }
+            .to_json(),
+        );
+        self.announced = online;
+        match newcomer {
+            Some(id) if !changed => self.send_to(id, frame),
+            _ => self.broadcast_all(frame),
+        }
     }
 
     /// Starts deliveries to a session.
@@ -141,6 +182,7 @@ impl Fanout {
             && !self.push(&e.handle, frame)
         {
             self.sessions.remove(&id);
+            self.presence_dirty = true;
         }
     }
 
@@ -169,6 +211,7 @@ impl Fanout {
         }
         for id in dead {
             self.sessions.remove(&id);
+            self.presence_dirty = true;
         }
     }
 
@@ -191,6 +234,7 @@ impl Fanout {
             .collect();
         for id in dead {
             self.sessions.remove(&id);
+            self.presence_dirty = true;
         }
     }
 
@@ -348,6 +392,38 @@ mod tests {
         for _ in 0..3 {
             assert!(fast.rx.try_recv().is_ok(), "others get everything");
         }
+    }
+
+    fn presence(rx: &mut mpsc::Receiver<Utf8Bytes>) -> Option<Vec<String>> {
+        while let Ok(frame) = rx.try_recv() {
+            if let Ok(ServerMsg::Presence { online }) = ServerMsg::from_json(&frame) {
+                return Some(online.iter().map(|i| i.to_string()).collect());
+            }
+        }
+        None
+    }
+
+    #[tokio::test]
+    async fn presence_is_announced_on_change_and_to_newcomers() {
+        let mut f = Fanout::new(example_cell());
+        let mut syria = session(&mut f, 1, "syria", 16);
+        f.announce_presence(Some(1));
+        assert_eq!(presence(&mut syria.rx).unwrap(), ["syria"]);
+        let mut us = session(&mut f, 2, "us", 16);
+        f.announce_presence(Some(2));
+        assert_eq!(presence(&mut syria.rx).unwrap(), ["syria", "us"]);
+        assert_eq!(presence(&mut us.rx).unwrap(), ["syria", "us"]);
+        // A second session of an online identity: only it is told.
+        let mut us2 = session(&mut f, 3, "us", 16);
+        f.announce_presence(Some(3));
+        assert_eq!(presence(&mut us2.rx).unwrap(), ["syria", "us"]);
+        assert!(presence(&mut syria.rx).is_none());
+        f.unregister(2);
+        f.announce_presence(None);
+        assert!(presence(&mut syria.rx).is_none(), "us is still online");
+        f.unregister(3);
+        f.announce_presence(None);
+        assert_eq!(presence(&mut syria.rx).unwrap(), ["syria"]);
     }
 
     #[tokio::test]

@@ -32,6 +32,10 @@ const S = {
   selected: null,
   held: new Map(), // seq → entry (mediator: to decide; party: own, awaiting)
   hotline: new Map(), // seq → entry
+  online: [], // identities with a logged-in session (the relay's `presence`)
+  scenario: null, // control: the loaded scenario (JSON of `fusioncell scenario export`), in memory
+  injectStatus: new Map(), // control: inject id → "skipped" | "held" (local only)
+  firedKey: "", // control: the fired inject ids the timeline table was last drawn with
   epoch: 0,
   clock: null,
   offset: 0, // relay clock − local clock, ms
@@ -231,6 +235,9 @@ async function onFrame(ws, text) {
       return onWelcome(f);
     case "state":
       return onState(f);
+    case "presence":
+      S.online = Array.isArray(f.online) ? f.online : [];
+      return renderOnline();
     case "ack":
       return onAck(f);
     case "error":
@@ -571,11 +578,7 @@ function buildConsole(w) {
     el("option", { value: "" }, "every channel"),
     ...w.channels.map((c) => el("option", { value: c.id }, `#${c.id}`)),
   );
-  $("identity-roster").replaceChildren(
-    ...w.identities.map((i) =>
-      el("li", { class: i.id === w.identity ? "me" : null }, `${i.id} · ${i.role}${i.id === w.identity ? " (you)" : ""}`),
-    ),
-  );
+  renderOnline();
   const first = w.channels.find((c) => c.write) ?? w.channels[0];
   select(first ? first.id : CELL_EVENTS);
   setInterval(tick, 1000);
@@ -712,6 +715,7 @@ function render() {
   S.unread.set(S.selected, 0);
   renderChannels();
   renderPanels();
+  if (S.scenario && firedIds().join("\n") !== S.firedKey) renderMsel();
   restoreFocus(focus);
 }
 
@@ -763,6 +767,19 @@ function renderPanels() {
   }) : [el("li", { class: "muted" }, "nothing awaiting acknowledgement")]));
 }
 
+function renderOnline() {
+  const list = $("online-list");
+  if (!list) return;
+  $("online-count").textContent = S.online.length;
+  list.replaceChildren(...(S.online.length
+    ? S.online.map((id) => {
+      const role = S.identities.get(id)?.role ?? "?";
+      const me = id === S.identity;
+      return el("li", { class: me ? "me" : null, "data-online": id }, `${id} · ${role}${me ? " (you)" : ""}`);
+    })
+    : [el("li", { class: "muted" }, "not known yet")]));
+}
+
 function renderWitness() {
   const w = $("witness");
   if (S.fork) {
@@ -808,6 +825,7 @@ function renderClock() {
 
 function tick() {
   renderClock();
+  markDue();
   for (const e of document.querySelectorAll(".countdown[data-deadline]")) {
     const left = Math.ceil((Number(e.dataset.deadline) - relayNow()) / 1000);
     e.textContent = left > 0 ? `${left}s left` : "deadline passed";
@@ -818,6 +836,131 @@ function tick() {
     const st = hotlineState(entry);
     b.textContent = st.text;
     b.className = `badge ${st.cls}`;
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Control: the scenario (MSEL) timeline.
+
+function scenarioMs() {
+  const c = S.clock;
+  let scenario = c ? c.scenario_ms : 0;
+  if (c?.phase === "running") scenario += Math.max(0, relayNow() - c.since_ms) * c.speed;
+  return scenario;
+}
+
+/** Inject ids already in the received records (fired, by this page or anyone). */
+function firedIds() {
+  const ids = new Set();
+  for (const e of S.records.values()) {
+    if (e.record.act.kind !== "inject" || e.record.body === null) continue;
+    const b = parse(e.record.body);
+    if (b && typeof b.id === "string") ids.add(b.id);
+  }
+  return [...ids].sort();
+}
+
+function injectStatus(inj, fired) {
+  if (fired.has(inj.id)) return "fired";
+  return S.injectStatus.get(inj.id) ?? "pending";
+}
+
+/** Checks the shape of an exported scenario; returns its injects in firing order. */
+function scenarioInjects(sc) {
+  if (!sc || typeof sc !== "object" || !Array.isArray(sc.injects)) throw new Error("no injects array");
+  const out = sc.injects.map((inj, i) => {
+    for (const f of ["id", "channel", "title", "text"]) {
+      if (typeof inj?.[f] !== "string") throw new Error(`inject ${i + 1}: ${f} is missing`);
+    }
+    if (!Number.isInteger(inj.at_s) || inj.at_s < 0) throw new Error(`inject ${inj.id}: at_s is not a time`);
+    return { ...inj, order: i };
+  });
+  return out.sort((a, b) => a.at_s - b.at_s || a.order - b.order);
+}
+
+async function onScenarioFile() {
+  const file = $("scenario-file").files[0];
+  if (!file) return;
+  const info = $("scenario-info");
+  try {
+    const sc = JSON.parse(await file.text());
+    const injects = scenarioInjects(sc);
+    S.scenario = { title: String(sc.title ?? file.name), injects };
+    S.injectStatus.clear();
+    info.textContent = `“${S.scenario.title}”: ${injects.length} injects. Kept in this page's memory only; controller notes are never sent.`;
+    info.className = "small muted";
+  } catch (e) {
+    S.scenario = null;
+    info.textContent = `This file is not a scenario export: ${e.message}`;
+    info.className = "small error";
+  }
+  renderMsel();
+}
+
+async function fireInject(inj) {
+  // Only what players may see: never notes, expected actions or objective.
+  const body = { id: inj.id, phase: inj.move };
+  if (typeof inj.from === "string") body.from = inj.from;
+  if (typeof inj.to === "string") body.to = inj.to;
+  Object.assign(body, { title: inj.title, text: inj.text, at_s: inj.at_s });
+  if (typeof body.phase !== "string") delete body.phase;
+  await act("inject", inj.channel, JSON.stringify(body), `inject ${inj.id}`);
+}
+
+function setInjectStatus(id, status) {
+  if (status === "pending") S.injectStatus.delete(id);
+  else S.injectStatus.set(id, status);
+  renderMsel();
+}
+
+function renderMsel() {
+  const table = $("msel");
+  if (!table) return;
+  const fired = new Set(firedIds());
+  S.firedKey = [...fired].join("\n");
+  if (!S.scenario) {
+    table.hidden = true;
+    $("msel-body").replaceChildren();
+    return;
+  }
+  table.hidden = false;
+  $("msel-body").replaceChildren(...S.scenario.injects.map((inj) => {
+    const status = injectStatus(inj, fired);
+    const buttons = [];
+    if (status !== "fired") {
+      buttons.push(el("button", { type: "button", class: "primary", "data-fire": inj.id, onclick: () => fireInject(inj) }, "Fire"));
+      if (status !== "skipped") buttons.push(el("button", { type: "button", "data-skip": inj.id, onclick: () => setInjectStatus(inj.id, "skipped") }, "Skip"));
+      if (status === "held") buttons.push(el("button", { type: "button", "data-release": inj.id, onclick: () => setInjectStatus(inj.id, "pending") }, "Release"));
+      else if (status === "pending") buttons.push(el("button", { type: "button", "data-hold": inj.id, onclick: () => setInjectStatus(inj.id, "held") }, "Hold"));
+      else buttons.push(el("button", { type: "button", "data-release": inj.id, onclick: () => setInjectStatus(inj.id, "pending") }, "Restore"));
+    }
+    return el("tr", { class: status, "data-inject": inj.id, "data-at": inj.at_s, "data-status": status, "data-contingency": inj.contingency ? "true" : null },
+      el("td", { class: "mono" }, scenarioHms(inj.at_s * 1000)),
+      el("td", { class: "mono" }, inj.id),
+      el("td", {}, `#${inj.channel}`),
+      el("td", {},
+        inj.title,
+        inj.contingency ? el("span", { class: "badge wait" }, " contingency") : null,
+        typeof inj.notes === "string" && inj.notes ? el("div", { class: "notes" }, `Notes: ${inj.notes}`) : null),
+      el("td", { class: "status" }, status),
+      el("td", {}, el("div", { class: "actions" }, buttons)));
+  }));
+  markDue();
+}
+
+/** Highlights the row due at the current scenario time: the first pending one whose time has come. */
+function markDue() {
+  if (!S.scenario) return;
+  const now = scenarioMs();
+  let due = null;
+  for (const row of document.querySelectorAll("#msel-body tr")) {
+    row.classList.remove("due");
+    row.removeAttribute("aria-current");
+    if (!due && row.dataset.status === "pending" && !row.dataset.contingency && Number(row.dataset.at) * 1000 <= now) due = row;
+  }
+  if (due) {
+    due.classList.add("due");
+    due.setAttribute("aria-current", "true");
   }
 }
 
@@ -870,11 +1013,10 @@ function wire() {
     const reason = $("halt-reason").value.trim();
     clockAct("halt", reason ? { reason } : {});
   });
+  $("scenario-file").addEventListener("change", onScenarioFile);
   $("inject-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    const c = S.clock;
-    let scenario = c ? c.scenario_ms : 0;
-    if (c?.phase === "running") scenario += Math.max(0, relayNow() - c.since_ms) * c.speed;
+    const scenario = scenarioMs();
     const body = {
       id: $("inject-id").value.trim(),
       title: $("inject-title").value.trim(),

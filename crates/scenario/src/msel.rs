@@ -17,8 +17,8 @@ use std::fmt;
 
 use fusioncell_wire::ChannelId;
 use fusioncell_wire::act_body::InjectBody;
-use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::ScenarioError;
@@ -30,18 +30,22 @@ use fusioncell_cell::toml_location::{self as location, line_of};
 /// typo, and the bound keeps clock arithmetic far from overflow.
 pub const MAX_SPEED: u32 = 86_400;
 
-/// A validated scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A validated scenario. It serializes (as JSON for the browser console's control panel,
+/// `fusioncell scenario export`) with every field, controller notes included: an export is for
+/// control staff only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Scenario {
     title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     speed: Option<u32>,
     moves: Vec<Move>,
     injects: Vec<Inject>,
 }
 
 /// A move (phase, module): a stage of the exercise that groups injects.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Move {
     /// Its id, e.g. `M1`.
@@ -51,7 +55,7 @@ pub struct Move {
 }
 
 /// One inject: a scripted event delivered to a channel at a scenario time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Inject {
     /// The control number, unique in the scenario.
@@ -59,6 +63,7 @@ pub struct Inject {
     /// Scenario time from STARTEX, in seconds.
     pub at_s: u64,
     /// The move it belongs to.
+    #[serde(rename = "move")]
     pub move_id: MoveId,
     /// The simulated originator, if any.
     pub from: Option<String>,

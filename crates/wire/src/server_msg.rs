@@ -103,6 +103,12 @@ pub enum ServerMsg {
         /// The relay's time when it sent this, to compute scenario time from the clock.
         now: i64,
     },
+    /// Who is online: sent after `welcome` (and `state`), and to every session whenever the
+    /// set changes.
+    Presence {
+        /// The identities with at least one logged-in session, sorted.
+        online: Vec<IdentityId>,
+    },
 }
 
 /// A channel as one identity sees it.

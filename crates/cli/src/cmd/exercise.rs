@@ -11,7 +11,9 @@ use fusioncell_wire::{ChannelId, Role};
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 
-use crate::args::{ExerciseRunArgs, ScenarioCheckArgs, ScenarioImportArgs};
+use crate::args::{
+    ExerciseRunArgs, ScenarioCheckArgs, ScenarioExportArgs, ScenarioFormat, ScenarioImportArgs,
+};
 use crate::files::{read_text, write_new};
 use crate::load::{self, ConnectArgs};
 
@@ -73,6 +75,29 @@ pub(super) fn import(args: ScenarioImportArgs) -> anyhow::Result<ExitCode> {
             );
         }
         None => print!("{toml}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn export(args: ScenarioExportArgs) -> anyhow::Result<ExitCode> {
+    let scenario = load_scenario(&args.file)?;
+    let text = match args.format {
+        ScenarioFormat::Json => {
+            let mut t = serde_json::to_string_pretty(&scenario).context("serializing")?;
+            t.push('\n');
+            t
+        }
+    };
+    match &args.out {
+        Some(out) => {
+            write_new(out, text.as_bytes(), false)?;
+            eprintln!(
+                "wrote {} ({} injects)",
+                out.display(),
+                scenario.injects().len()
+            );
+        }
+        None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
 }

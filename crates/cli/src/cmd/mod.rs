@@ -55,6 +55,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Ack(a) => supervise::ack(a).await,
         Command::Scenario(ScenarioCommand::Check(a)) => exercise::check(a),
         Command::Scenario(ScenarioCommand::Import(a)) => exercise::import(a),
+        Command::Scenario(ScenarioCommand::Export(a)) => exercise::export(a),
         Command::Exercise(ExerciseCommand::Run(a)) => exercise::run(a).await,
         Command::Bot(a) => bot::run(a).await,
         Command::Demo(a) => demo::run(a).await,
