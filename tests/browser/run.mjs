@@ -631,10 +631,44 @@ async function main() {
       await israel.screenshot({ path: join(shots, "israel-halted.png") });
       log(`screenshots of each role's view: ${shots}`);
     }
+
+    await test("a recording served by `fusioncell audit serve` plays back in the console", async () => {
+      relay.kill("SIGTERM");
+      if (relay.exitCode === null) await new Promise((r) => relay.once("exit", r));
+      const serve = spawn(
+        bin,
+        ["audit", "serve", join(dir, "journal"), "--config", join(dir, "cell.toml"),
+          "--listen", "127.0.0.1:0", "--speed", "1000"],
+        { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "warn" } },
+      );
+      try {
+        const first = await new Promise((res, rej) => {
+          const timer = setTimeout(() => rej(new Error("audit serve did not start")), 20000);
+          createInterface({ input: serve.stdout }).once("line", (l) => {
+            clearTimeout(timer);
+            res(l);
+          });
+          serve.once("exit", (code) => rej(new Error(`audit serve exited (${code})`)));
+        });
+        const m = /on wss:\/\/(\S+)/.exec(first);
+        assert(m, `unexpected first line from audit serve: ${first}`);
+        const viewer = await openConsole(browser, `https://${m[1]}`, "replay-syria");
+        await login(viewer, keys("syria"), "syria");
+        await loggedIn(viewer, "syria", "party");
+        // The recording plays: syria's page receives what syria received live.
+        await viewer.waitForFunction(() => window.fusioncell.state.records.size >= 5);
+        const recorded = await viewer.evaluate(() => window.fusioncell.state.records.size);
+        log(`     ${recorded} records played back to syria's page`);
+      } finally {
+        serve.kill("SIGTERM");
+      }
+    });
   } finally {
     await browser.close().catch(() => {});
-    relay.kill("SIGTERM");
-    await new Promise((r) => relay.once("exit", r));
+    if (relay.exitCode === null) {
+      relay.kill("SIGTERM");
+      await new Promise((r) => relay.once("exit", r));
+    }
     if (results.some((r) => !r.ok)) log(`relay stderr:\n${stderr().slice(-4000)}`);
     if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });
   }

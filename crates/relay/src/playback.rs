@@ -229,7 +229,9 @@ async fn session(
                             None => seen.iter().position(|s| ts(rec, s) > rec.playhead()),
                         };
                         cursor = Some(start.unwrap_or(seen.len()));
-                        None
+                        // From here on the recording plays "live", at the playhead.
+                        let size = rec.records.iter().take_while(|r| r.ts <= rec.playhead()).count();
+                        Some(ServerMsg::Live { size: size as u64 })
                     }
                     Ok(ClientMsg::Act(signed)) => Some(ServerMsg::Error {
                         code: ErrorCode::Forbidden,
