@@ -209,6 +209,8 @@ async fn session(
     }
     // Index into `seen` of the next entry to deliver, once subscribed.
     let mut cursor: Option<usize> = None;
+    // `live` goes out once what was already played is sent: everything after it is new.
+    let mut live_due = false;
     let mut last_state = Instant::now();
     let mut tick = tokio::time::interval(TICK);
     let close = loop {
@@ -229,9 +231,8 @@ async fn session(
                             None => seen.iter().position(|s| ts(rec, s) > rec.playhead()),
                         };
                         cursor = Some(start.unwrap_or(seen.len()));
-                        // From here on the recording plays "live", at the playhead.
-                        let size = rec.records.iter().take_while(|r| r.ts <= rec.playhead()).count();
-                        Some(ServerMsg::Live { size: size as u64 })
+                        live_due = true;
+                        None
                     }
                     Ok(ClientMsg::Act(signed)) => Some(ServerMsg::Error {
                         code: ErrorCode::Forbidden,
@@ -283,6 +284,14 @@ async fn session(
                     };
                     *next += 1;
                     if sink.send(Message::Text(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                if live_due {
+                    live_due = false;
+                    let size = rec.records.iter().take_while(|r| r.ts <= playhead).count() as u64;
+                    let live = ServerMsg::Live { size }.to_json();
+                    if sink.send(Message::text(live)).await.is_err() {
                         return;
                     }
                 }
