@@ -11,23 +11,6 @@ use fusioncell_wire::{ActKind, ChannelId, RecoveredBody};
 
 use crate::harness::*;
 
-/// The `fusioncell` binary next to this test binary (cargo builds it for the workspace's
-/// tests).
-fn fusioncell_bin() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
-    let bin = dir.join(format!("fusioncell{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo test --workspace` (it builds the binary)",
-        bin.display()
-    );
-    bin
-}
-
 /// Starts `fusioncell relay` as a child process on a free port; returns it and its URL.
 /// A relay process, killed when dropped so that a failing test leaves nothing running.
 struct RelayProcess(std::process::Child);

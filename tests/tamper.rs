@@ -754,23 +754,6 @@ fn with_unsigned_tail(cell: &TestCell, good: &Files, n: u64) -> Files {
     files
 }
 
-/// The `fusioncell` binary next to this test binary (cargo builds it for the workspace's
-/// tests).
-fn fusioncell_bin() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
-    let bin = dir.join(format!("fusioncell{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo test --workspace` (it builds the binary)",
-        bin.display()
-    );
-    bin
-}
-
 fn run(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(fusioncell_bin()).args(args).output().unwrap();
     (

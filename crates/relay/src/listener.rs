@@ -20,6 +20,17 @@ use crate::handshake;
 use crate::session;
 use crate::upgrade;
 
+/// Binds the listening socket; returns it with the address actually bound (port 0 picks one).
+pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, SocketAddr), crate::RelayError> {
+    let bind_err = |source| crate::RelayError::Bind {
+        addr: listen,
+        source,
+    };
+    let tcp = TcpListener::bind(listen).await.map_err(bind_err)?;
+    let addr = tcp.local_addr().map_err(bind_err)?;
+    Ok((tcp, addr))
+}
+
 /// Accepts connections until shutdown.
 pub async fn run(listener: TcpListener, ctx: Arc<Context>, commands: mpsc::Sender<Command>) {
     // The address actually bound (port 0 picks one): its Origin is admitted too.

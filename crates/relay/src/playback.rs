@@ -95,16 +95,7 @@ impl Playback {
             speed: speed.max(0.0),
             started: Instant::now(),
         });
-        let tcp = TcpListener::bind(listen)
-            .await
-            .map_err(|source| RelayError::Bind {
-                addr: listen,
-                source,
-            })?;
-        let addr = tcp.local_addr().map_err(|source| RelayError::Bind {
-            addr: listen,
-            source,
-        })?;
+        let (tcp, addr) = crate::listener::bind(listen).await?;
         let shutdown = Shutdown::new();
         let ctx = Arc::new(Context::new(
             cell.clone(),

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use fusioncell_journal::{Journal, Options};
 use fusioncell_wire::{ActKind, Digest, PublicKeyBytes, RecoveredBody};
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use crate::commit::{self, Command, CommitConfig};
@@ -87,16 +86,7 @@ impl Server {
             );
         }
 
-        let tcp = TcpListener::bind(listen)
-            .await
-            .map_err(|source| RelayError::Bind {
-                addr: listen,
-                source,
-            })?;
-        let addr = tcp.local_addr().map_err(|source| RelayError::Bind {
-            addr: listen,
-            source,
-        })?;
+        let (tcp, addr) = crate::listener::bind(listen).await?;
 
         let shutdown = Shutdown::new();
         let ctx = Arc::new(Context::new(
