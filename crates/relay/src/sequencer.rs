@@ -97,6 +97,13 @@ impl Sequencer {
 
     /// Takes a journaled record into account (recovery on restart, and after each decision).
     pub fn observe(&mut self, record: &Record) {
+        let digest = || sha256(&canonical::act_bytes(&record.act));
+        self.remember(record, digest);
+    }
+
+    /// [`Self::observe`] with the act's digest computed only if it is needed (a record of the
+    /// relay's own needs none; a just-verified act already has it).
+    fn remember(&mut self, record: &Record, digest: impl FnOnce() -> [u8; 32]) {
         self.next = self.next.max(record.seq + 1);
         self.state.apply(&self.cell, record);
         if record.act.actor.is_relay() {
@@ -109,7 +116,7 @@ impl Sequencer {
             Accepted {
                 cell_seq: record.seq,
                 ts: record.ts,
-                digest: sha256(&canonical::act_bytes(&record.act)),
+                digest: digest(),
             },
         );
     }
@@ -182,8 +189,10 @@ impl Sequencer {
         if let Some(rejection) = cosign_mismatch(act.signed(), roots) {
             return Decision::Reject(rejection);
         }
+        // The digest was computed when the signature was verified: not again here.
+        let digest = act.digest();
         let record = Record::new(self.next, now, act.into_signed());
-        self.observe(&record);
+        self.remember(&record, || digest);
         Decision::Accept(record)
     }
 
