@@ -92,12 +92,13 @@ function spkiPin(dir) {
 }
 
 // ------------------------------------------------------------------------------------------
-// PROTOCOL.md §10 vectors: every `name = value` line of its ```text blocks.
+// PROTOCOL.md vectors: every `name = value` line of its blocks of one kind (§10: ```text,
+// §12: ```signatures).
 
-function vectors() {
+function vectors(kind = "text") {
   const text = readFileSync(join(root, "PROTOCOL.md"), "utf8");
   const out = {};
-  for (const block of text.matchAll(/```text\n([\s\S]*?)```/g)) {
+  for (const block of text.matchAll(new RegExp("```" + kind + "\\n([\\s\\S]*?)```", "g"))) {
     for (const line of block[1].split("\n")) {
       const m = /^([a-z0-9_.]+) = (.*)$/.exec(line);
       if (m) out[m[1]] = m[2];
@@ -319,6 +320,29 @@ async function main() {
       assert(checked.length >= 30, `only ${checked.length} vectors found`);
       log(`     ${checked.length} vectors checked in Chromium`);
       pages.delete("vectors");
+      await page.context().close();
+    });
+
+    await test("WebCrypto reaches every verdict of PROTOCOL.md §12 (signature rule)", async () => {
+      const page = await openConsole(browser, base, "signatures");
+      const v = vectors("signatures");
+      const bad = await page.evaluate(async (v) => {
+        const C = await import("/canonical.js");
+        const key = await crypto.subtle.importKey("raw", C.fromHex(v["sig.key"]), { name: "Ed25519" }, false, ["verify"]);
+        const msg = C.fromHex(v["sig.message"]);
+        const out = [];
+        for (const [name, value] of Object.entries(v)) {
+          const m = /^(accept|reject) ([0-9a-f]{128})$/.exec(value);
+          if (!m) continue;
+          const ok = await crypto.subtle.verify({ name: "Ed25519" }, key, C.fromHex(m[2]), msg);
+          out.push([name, ok === (m[1] === "accept") ? null : `${name}: WebCrypto says ${ok ? "accept" : "reject"}`]);
+        }
+        return out;
+      }, v);
+      assert(bad.length === 7, `expected 7 signature cases, found ${bad.length}`);
+      const wrong = bad.filter(([, e]) => e).map(([, e]) => e);
+      assert(wrong.length === 0, `verdicts differ:\n  ${wrong.join("\n  ")}`);
+      pages.delete("signatures");
       await page.context().close();
     });
 

@@ -22,6 +22,10 @@ pub enum KeyError {
     /// The point has small order: signatures under it can be forged for any message.
     #[error("public key has small order (a forged signature would verify for any message)")]
     SmallOrder,
+    /// The point has a small-order component: no honest key has one, and signatures under it
+    /// verify or not depending on the message hash.
+    #[error("public key is not in the prime-order subgroup (it has a small-order component)")]
+    TorsionComponent,
     /// A signature did not verify.
     #[error("signature does not verify")]
     BadSignature,

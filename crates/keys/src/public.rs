@@ -3,7 +3,7 @@
 use std::fmt;
 
 use curve25519_dalek::edwards::CompressedEdwardsY;
-use ring::signature::{ED25519, UnparsedPublicKey};
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 
 use crate::KeyError;
 use crate::digest::sha256;
@@ -13,13 +13,14 @@ const SPKI_PREFIX: [u8; 12] = [
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
 ];
 
-/// An Ed25519 public key that is a canonical encoding of a point of large order.
+/// An Ed25519 public key that is the canonical encoding of a point of the prime-order subgroup.
 ///
-/// Construction refuses the small-order points (the identity among them, under which ring
-/// accepts the signature `R = identity, S = 0` for every message) and non-canonical encodings,
-/// so every `PublicKey` is safe to verify against.
+/// Construction refuses the small-order points (the identity among them, under which a
+/// cofactorless verifier accepts the signature `R = identity, S = 0` for every message), points
+/// with a small-order component and non-canonical encodings, so every `PublicKey` is safe to
+/// verify against. The point is decompressed once, here, not on every verification.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PublicKey([u8; 32]);
+pub struct PublicKey(VerifyingKey);
 
 /// Proof that a signature verified: only [`PublicKey::verify`] makes one, so code that takes a
 /// `SignatureValid` cannot be reached with an unverified act.
@@ -38,7 +39,11 @@ impl PublicKey {
         if point.is_small_order() {
             return Err(KeyError::SmallOrder);
         }
-        Ok(PublicKey(bytes))
+        if !point.is_torsion_free() {
+            return Err(KeyError::TorsionComponent);
+        }
+        let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::NotCanonical)?;
+        Ok(PublicKey(key))
     }
 
     /// Parses a `PUBLIC KEY` PEM (SPKI, as `openssl pkey -pubout` writes).
@@ -54,24 +59,28 @@ impl PublicKey {
     /// The `PUBLIC KEY` PEM of this key.
     pub fn to_pem(&self) -> String {
         let mut der = SPKI_PREFIX.to_vec();
-        der.extend_from_slice(&self.0);
+        der.extend_from_slice(self.bytes());
         crate::signing::pem_encode("PUBLIC KEY", der)
     }
 
     /// The raw 32 bytes.
     pub fn bytes(&self) -> &[u8; 32] {
-        &self.0
+        self.0.as_bytes()
     }
 
     /// SHA-256 of the key bytes: a short, stable name for the key.
     pub fn key_id(&self) -> [u8; 32] {
-        sha256(&self.0)
+        sha256(self.bytes())
     }
 
-    /// Verifies `sig` over `msg`.
+    /// Verifies `sig` over `msg` by the rule of PROTOCOL.md §12: `S` below the group order,
+    /// and `R` byte-equal to the encoding of `[S]B - [k]A` (cofactorless). ring and WebCrypto
+    /// apply the same rule; `crates/keys/tests/signature_rule.rs` holds all three to it.
+    /// ed25519-dalek, because it keeps the decompressed key and runs about 1.5 times as fast
+    /// as ring here (BENCHMARKS.md).
     pub fn verify(&self, msg: &[u8], sig: &[u8; 64]) -> Result<SignatureValid, KeyError> {
-        UnparsedPublicKey::new(&ED25519, &self.0)
-            .verify(msg, sig)
+        self.0
+            .verify(msg, &Signature::from_bytes(sig))
             .map(|()| SignatureValid(()))
             .map_err(|_| KeyError::BadSignature)
     }
@@ -80,7 +89,7 @@ impl PublicKey {
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PublicKey(")?;
-        for b in self.0 {
+        for b in self.bytes() {
             write!(f, "{b:02x}")?;
         }
         write!(f, ")")
@@ -89,6 +98,8 @@ impl fmt::Debug for PublicKey {
 
 #[cfg(test)]
 mod tests {
+    use ring::signature::{ED25519, UnparsedPublicKey};
+
     use super::*;
 
     fn h(s: &str) -> [u8; 32] {
@@ -135,6 +146,18 @@ mod tests {
             "ring's behaviour changed; revisit SECURITY-NOTES P14"
         );
         assert_eq!(PublicKey::from_bytes(identity), Err(KeyError::SmallOrder));
+    }
+
+    /// PROTOCOL.md §12's `sig.mixed_order_key`: an honest key plus a point of order 8.
+    #[test]
+    fn keys_with_a_small_order_component_are_refused() {
+        let mixed = h("1f4f580e73ac208f06760190e9edc6f5916775dabd9c1cdca393175c2d6d1083");
+        assert_eq!(
+            PublicKey::from_bytes(mixed),
+            Err(KeyError::TorsionComponent)
+        );
+        let honest = crate::SigningKey::from_seed([7; 32]).public_key();
+        assert_eq!(PublicKey::from_bytes(*honest.bytes()), Ok(honest));
     }
 
     #[test]
