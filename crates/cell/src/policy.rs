@@ -14,7 +14,7 @@ use fusioncell_wire::{Act, ActKind, ChannelAccess, ChannelId, ErrorCode, Identit
 use serde::de::DeserializeOwned;
 
 use crate::model::{Cell, Channel, Identity, Policy};
-use crate::state::{Audience, State};
+use crate::state::State;
 
 /// Why an act is refused: the error code the actor gets and a reason naming the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,19 +46,9 @@ pub fn can_read(cell: &Cell, state: &State, who: &IdentityId, channel: &ChannelI
 
 /// Whether `who` may receive record `seq` (already applied to `state`).
 pub fn can_see(cell: &Cell, state: &State, who: &IdentityId, seq: u64) -> bool {
-    let Some(identity) = cell.identity(who) else {
-        return false;
-    };
-    match state.audience(seq) {
-        None => false,
-        Some(Audience::Channel { readers, .. }) => {
-            identity.role.reads_all() || readers.contains(who)
-        }
-        Some(Audience::Held { actor }) => actor == who || identity.role == Role::Mediator,
-        Some(Audience::Named(ids)) => identity.role.reads_all() || ids.contains(who),
-        Some(Audience::Everyone) => true,
-        Some(Audience::Supervisors) => identity.role.reads_all(),
-        Some(Audience::WhiteCell) => matches!(identity.role, Role::Evaluator | Role::Control),
+    match (cell.identity(who), state.audience(seq)) {
+        (Some(identity), Some(audience)) => audience.admits(who, identity.role),
+        _ => false,
     }
 }
 

@@ -6,6 +6,7 @@
 //! SECURITY-NOTES §3.3).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use fusioncell_keys::sha256;
 use fusioncell_wire::act_body::{
@@ -27,8 +28,9 @@ pub enum Audience {
     Channel {
         /// The channel.
         channel: ChannelId,
-        /// The identities (other than roles that read everything) that could read it.
-        readers: Vec<IdentityId>,
+        /// The identities (other than roles that read everything) that could read it, sorted.
+        /// Shared by every record of the channel until its membership changes.
+        readers: Arc<[IdentityId]>,
     },
     /// A post held for moderation: its sender and the mediator only.
     Held {
@@ -43,6 +45,22 @@ pub enum Audience {
     Supervisors,
     /// Evaluators and exercise control only: never players (evaluator observations).
     WhiteCell,
+}
+
+impl Audience {
+    /// Whether `who`, whose role is `role`, receives a record with this audience.
+    pub fn admits(&self, who: &IdentityId, role: Role) -> bool {
+        match self {
+            Audience::Channel { readers, .. } => {
+                role.reads_all() || readers.binary_search(who).is_ok()
+            }
+            Audience::Held { actor } => actor == who || role == Role::Mediator,
+            Audience::Named(ids) => role.reads_all() || ids.contains(who),
+            Audience::Everyone => true,
+            Audience::Supervisors => role.reads_all(),
+            Audience::WhiteCell => matches!(role, Role::Evaluator | Role::Control),
+        }
+    }
 }
 
 /// A post waiting for the mediator's decision.
@@ -91,7 +109,21 @@ pub struct State {
     awaiting: BTreeMap<u64, Awaiting>,
     redacted: BTreeSet<u64>,
     witnessed: BTreeMap<IdentityId, u64>,
+    readers: ReadersCache,
 }
+
+/// Each channel's current readers, computed once per membership change instead of once per
+/// record. A cache: two states equal in everything else are equal whatever it holds.
+#[derive(Debug, Clone, Default)]
+struct ReadersCache(BTreeMap<ChannelId, Arc<[IdentityId]>>);
+
+impl PartialEq for ReadersCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ReadersCache {}
 
 impl State {
     /// The state of an empty journal.
@@ -273,6 +305,7 @@ impl State {
                         self.granted.remove(&key);
                         self.revoked.insert(key);
                     }
+                    self.readers.0.clear();
                     self.epoch += 1;
                 }
                 Audience::Everyone
@@ -346,7 +379,7 @@ impl State {
 impl State {
     /// The audience of an act addressed to a channel (the relay's checks guarantee it has
     /// one; without, only supervisors would see it).
-    fn on_channel(&self, cell: &Cell, act: &fusioncell_wire::Act) -> Audience {
+    fn on_channel(&mut self, cell: &Cell, act: &fusioncell_wire::Act) -> Audience {
         match act.channel.clone() {
             Some(channel) => self.channel_audience(cell, channel),
             None => Audience::Supervisors,
@@ -354,14 +387,21 @@ impl State {
     }
 
     /// Who can read `channel` now.
-    fn channel_audience(&self, cell: &Cell, channel: ChannelId) -> Audience {
-        let readers = cell
+    fn channel_audience(&mut self, cell: &Cell, channel: ChannelId) -> Audience {
+        if let Some(readers) = self.readers.0.get(&channel) {
+            let readers = Arc::clone(readers);
+            return Audience::Channel { channel, readers };
+        }
+        let mut readers: Vec<IdentityId> = cell
             .identities()
             .iter()
             .filter(|i| !i.role.reads_all())
             .filter(|i| crate::policy::can_read(cell, self, &i.id, &channel))
             .map(|i| i.id.clone())
             .collect();
+        readers.sort();
+        let readers: Arc<[IdentityId]> = readers.into();
+        self.readers.0.insert(channel.clone(), Arc::clone(&readers));
         Audience::Channel { channel, readers }
     }
 }

@@ -126,7 +126,7 @@ pub fn run(
 
     let mut commit = Commit {
         config: &config,
-        fanout: Fanout::new(config.cell.clone()),
+        fanout: Fanout::new(&config.cell),
         poisoned: false,
         epoch: sequencer.state().read().epoch(),
         uncheckpointed: 0,

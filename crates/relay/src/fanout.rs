@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use fusioncell_cell::{Cell, State, policy};
+use fusioncell_cell::{Cell, State};
 use fusioncell_journal::Durable;
 use fusioncell_wire::{CloseCode, IdentityId, Record, Role, ServerMsg};
 use tokio::sync::mpsc;
@@ -65,7 +65,6 @@ struct Entry {
 /// Every connected session, by number (numbers increase, so the first of an identity's
 /// sessions in the map is its oldest).
 pub struct Fanout {
-    cell: Arc<Cell>,
     sessions: BTreeMap<u64, Entry>,
     max_queue_bytes: usize,
     max_per_identity: usize,
@@ -77,12 +76,11 @@ pub struct Fanout {
 
 impl Fanout {
     /// An empty registry.
-    pub fn new(cell: Arc<Cell>) -> Self {
+    pub fn new(cell: &Cell) -> Self {
         let limits = cell.limits();
         Fanout {
             max_queue_bytes: limits.outbound_queue_bytes,
             max_per_identity: limits.max_sessions_per_identity.max(1),
-            cell,
             sessions: BTreeMap::new(),
             announced: Vec::new(),
             presence_dirty: false,
@@ -200,9 +198,12 @@ impl Fanout {
         let mut dead = Vec::new();
         for record in records {
             let frame = deliver_frame(record, released.get(&record.seq));
+            let Some(audience) = state.audience(record.seq) else {
+                continue;
+            };
             for (id, e) in &self.sessions {
                 if e.live
-                    && policy::can_see(&self.cell, state, &e.handle.identity, record.seq)
+                    && audience.admits(&e.handle.identity, e.handle.role)
                     && !self.push(&e.handle, frame.clone())
                 {
                     dead.push(*id);
@@ -351,7 +352,7 @@ mod tests {
 
     #[tokio::test]
     async fn delivers_to_readers_only() {
-        let mut f = Fanout::new(example_cell());
+        let mut f = Fanout::new(&example_cell());
         let mut syria = session(&mut f, 1, "syria", 16);
         let mut france = session(&mut f, 2, "france", 16);
         let (_dir, durable, records, seq) = durable_posts(1, "us-israel");
@@ -370,7 +371,7 @@ mod tests {
     /// The frame is encoded once and shared: every recipient gets the same bytes.
     #[tokio::test]
     async fn one_frame_for_all_recipients() {
-        let mut f = Fanout::new(example_cell());
+        let mut f = Fanout::new(&example_cell());
         let mut a = session(&mut f, 1, "syria", 16);
         let mut b = session(&mut f, 2, "us", 16);
         let (_dir, durable, records, seq) = durable_posts(1, "diplomacy");
@@ -381,7 +382,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_closes_the_session_as_too_slow() {
-        let mut f = Fanout::new(example_cell());
+        let mut f = Fanout::new(&example_cell());
         let slow = session(&mut f, 1, "syria", 2);
         let mut fast = session(&mut f, 2, "us", 16);
         let (_dir, durable, records, seq) = durable_posts(3, "diplomacy");
@@ -405,7 +406,7 @@ mod tests {
 
     #[tokio::test]
     async fn presence_is_announced_on_change_and_to_newcomers() {
-        let mut f = Fanout::new(example_cell());
+        let mut f = Fanout::new(&example_cell());
         let mut syria = session(&mut f, 1, "syria", 16);
         f.announce_presence(Some(1));
         assert_eq!(presence(&mut syria.rx).unwrap(), ["syria"]);
@@ -428,7 +429,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_oldest_session_beyond_the_limit_is_superseded() {
-        let mut f = Fanout::new(example_cell());
+        let mut f = Fanout::new(&example_cell());
         let limit = example_cell().limits().max_sessions_per_identity;
         let probes: Vec<Probe> = (0..=limit as u64)
             .map(|i| session(&mut f, i, "syria", 4))
