@@ -1,20 +1,23 @@
-//! Verify throughput against this machine's raw ring Ed25519 verify rate, measured in the same
-//! run.
+//! Verify and recovery throughput against this machine's raw Ed25519 verify rate, measured in
+//! the same run.
 //!
 //! ```text
 //! cargo bench -p fusioncell-journal --bench verify
+//! FUSIONCELL_BENCH_RECORDS=1000000 cargo bench -p fusioncell-journal --bench verify
 //! ```
 //!
-//! Builds a journal of 20,000 signed posts by eight identities (bodies of about 150 bytes,
-//! a checkpoint every 100 records), then criterion measures:
-//! - `ed25519/ring_verify`: one signature check as `verify` makes it, on one thread;
+//! Builds a journal of 20,000 (or `FUSIONCELL_BENCH_RECORDS`) signed posts by eight identities
+//! (bodies of about 150 bytes, a checkpoint every 100 records), then criterion measures:
+//! - `ed25519/verify`: one signature check as `verify` makes it, on one thread;
 //! - `verify/all_cores`: `verify_with` over the whole journal, every core;
 //! - `verify/one_thread`: the same on the calling thread only.
 //!
-//! Criterion reports each as throughput (elements/s). A summary follows, timed directly
-//! (median of several runs) so the ratio is in one line: verify records/s against
-//! cores × the raw one-thread rate (the goal is at least 80 %), and against the raw rate
-//! measured with every core verifying at once (what the cores really give together).
+//! Above 100,000 records criterion is skipped (one iteration takes seconds). A summary
+//! follows either way, timed directly (median of several runs) so the ratios are in one line:
+//! verify records/s against cores × the raw one-thread rate (the goal is at least 80 %) and
+//! against the raw rate measured with every core verifying at once (what the cores really give
+//! together); and restart recovery (`Journal::open`, what the relay does on start) against
+//! verify (the goal: no slower).
 //!
 //! Under `cargo test --benches` (no `--bench` flag) it checks a 300-record journal once.
 //! With `FUSIONCELL_BENCH_JOURNAL=DIR` it only writes the 20,000-record journal into `DIR`
@@ -34,6 +37,8 @@ use fusioncell_wire::{
 };
 
 const RECORDS: u64 = 20_000;
+/// Above this many records, only the directly timed summary runs.
+const CRITERION_MAX: u64 = 100_000;
 const IDENTITIES: usize = 8;
 const CHECKPOINT_EVERY: usize = 100;
 
@@ -95,8 +100,7 @@ fn generate(dir: &Path, posts: u64) -> Vec<Sample> {
         ts: 1_764_115_200_000,
         body_sha256: Digest(sha256(open_text.as_bytes())),
     };
-    let mut all = vec![record(0, open_act, open_text, &relay)];
-    for seq in 1..=posts {
+    let post = |seq: u64| {
         let (id, key) = &ids[seq as usize % IDENTITIES];
         let body = format!(
             "Message {seq}: position report, grid reference and assessment of the sector; \
@@ -111,8 +115,27 @@ fn generate(dir: &Path, posts: u64) -> Vec<Sample> {
             ts: 1_764_115_200_000 + seq as i64,
             body_sha256: Digest(sha256(body.as_bytes())),
         };
-        all.push(record(seq, act, body, key));
-    }
+        record(seq, act, body, key)
+    };
+    // Signed on every core: a million signatures take half a minute on one.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let share = posts.div_ceil(cores);
+    let mut all = vec![record(0, open_act, open_text, &relay)];
+    std::thread::scope(|s| {
+        let parts: Vec<_> = (0..cores)
+            .map(|c| {
+                let post = &post;
+                s.spawn(move || {
+                    (c * share + 1..=((c + 1) * share).min(posts))
+                        .map(post)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for part in parts {
+            all.extend(part.join().expect("signing thread"));
+        }
+    });
     let (mut journal, _) = Journal::open(dir, Options { fsync: false }, |_| {}).expect("journal");
     for (i, chunk) in all.chunks(CHECKPOINT_EVERY).enumerate() {
         let _ = journal.append(chunk).expect("append");
@@ -163,7 +186,14 @@ fn main() {
         return;
     }
     let benchmarking = std::env::args().any(|a| a == "--bench");
-    let records = if benchmarking { RECORDS } else { 300 };
+    let wanted = std::env::var("FUSIONCELL_BENCH_RECORDS")
+        .ok()
+        .map(|n| {
+            n.parse::<u64>()
+                .expect("FUSIONCELL_BENCH_RECORDS: a number of records")
+        })
+        .unwrap_or(RECORDS);
+    let records = if benchmarking { wanted } else { 300 };
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     let samples = generate(dir, records);
@@ -175,10 +205,17 @@ fn main() {
         return;
     }
 
+    if records <= CRITERION_MAX {
+        criterion_groups(dir, &samples, total);
+    }
+    summary(dir, &samples, total);
+}
+
+fn criterion_groups(dir: &Path, samples: &[Sample], total: u64) {
     let mut c = Criterion::default().configure_from_args();
     let mut group = c.benchmark_group("ed25519");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("ring_verify", |b| {
+    group.bench_function("verify", |b| {
         let mut i = 0;
         b.iter(|| {
             let s = &samples[i % samples.len()];
@@ -199,23 +236,43 @@ fn main() {
     });
     group.finish();
     c.final_summary();
+}
 
+/// Median seconds of `runs` recoveries: `Journal::open` as the relay does it on start.
+fn recovery_secs(dir: &Path, runs: usize) -> f64 {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            let (journal, recovery) =
+                Journal::open(dir, Options::default(), |_| {}).expect("recovers");
+            black_box((journal.size(), recovery));
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn summary(dir: &Path, samples: &[Sample], total: u64) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let raw = raw_rate(&samples, 3.0);
+    let raw = raw_rate(samples, 3.0);
     let raw_all: f64 = std::thread::scope(|s| {
         let handles: Vec<_> = (0..cores)
-            .map(|_| s.spawn(|| raw_rate(&samples, 3.0)))
+            .map(|_| s.spawn(|| raw_rate(samples, 3.0)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("raw thread"))
             .sum()
     });
-    let all = total as f64 / verify_secs(dir, 0, 7);
-    let one = total as f64 / verify_secs(dir, 1, 3);
+    let big = total > CRITERION_MAX;
+    let all_secs = verify_secs(dir, 0, if big { 3 } else { 7 });
+    let all = total as f64 / all_secs;
+    let one = total as f64 / verify_secs(dir, 1, if big { 1 } else { 3 });
+    let recovery = recovery_secs(dir, 3);
     println!();
     println!("summary ({total} records, {cores} cores):");
-    println!("  raw ring Ed25519 verify, one thread:   {raw:>9.0} /s");
+    println!("  raw Ed25519 verify, one thread:        {raw:>9.0} /s");
     println!(
         "  cores x raw:                           {:>9.0} /s",
         raw * cores as f64
@@ -230,5 +287,11 @@ fn main() {
     println!(
         "  verify, one thread:                    {one:>9.0} records/s = {:.1} % of raw",
         100.0 * one / raw
+    );
+    println!(
+        "  recovery (Journal::open):              {:>9.0} records/s in {recovery:.2} s = {:.2} x \
+         the verify time ({all_secs:.2} s)",
+        total as f64 / recovery,
+        recovery / all_secs
     );
 }
