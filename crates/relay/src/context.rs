@@ -78,7 +78,9 @@ impl Context {
             .max_frame_size(Some(l.max_frame_bytes))
             .max_write_buffer_size(l.max_write_buffer_bytes)
             // A small read buffer: the default 128 KiB is held, zero-filled, per connection.
-            .read_buffer_size(4096)
+            // It only receives plaintext that rustls already holds, so a small one costs a
+            // few more memory copies, not more system calls; it grows for a larger frame.
+            .read_buffer_size(1024)
             // Frames of one batch (session.rs `write_batch`) accumulate up to 16 KiB (one full
             // TLS record) before they are written; the flush at the end of the batch writes the
             // rest. With 0, every frame was its own TLS record and socket write: `fusioncell

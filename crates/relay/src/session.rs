@@ -84,15 +84,22 @@ pub async fn run(
         return;
     };
     tracing::info!(session = id, identity = %auth.identity, peer = %auth.peer, "logged in");
-    let welcome = ServerMsg::Welcome {
-        identity: auth.identity.clone(),
-        role: auth.role,
-        session: id,
-        last_seq,
-        size,
-        channels,
-        identities: ctx.cell.identity_infos(),
-    };
+    // Serialized at once and moved into the send: nothing of it stays in the session's state
+    // for the life of the connection (heaptrack: 1.7 KB per idle connection). Sent on its own,
+    // so that the WebSocket write buffer, which never shrinks, grows to the welcome's size and
+    // not to twice that when the state frame joins it (3 KB per connection).
+    let welcome = Message::text(
+        ServerMsg::Welcome {
+            identity: auth.identity.clone(),
+            role: auth.role,
+            session: id,
+            last_seq,
+            size,
+            channels,
+            identities: ctx.cell.identity_infos(),
+        }
+        .to_json(),
+    );
     let mut session = Session {
         id,
         auth,
@@ -102,7 +109,7 @@ pub async fn run(
         strikes: 0,
     };
     let greeted = async {
-        sink.feed(Message::text(welcome.to_json())).await?;
+        sink.send(welcome).await?;
         sink.send(Message::Text(state)).await
     };
     let close = match greeted.await {
