@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Regenerates every figure of BENCHMARKS.md with one command:
 #
-#   bash scripts/bench.sh            # about 4 minutes on 2 cores
+#   bash scripts/bench.sh            # about 9 minutes on 2 cores
 #
 # 1. the machine (cores, CPU model, kernel, disk);
 # 2. criterion: the physical limits and the per-act path (sign, verify, SHA-256, canonical
 #    encoding, sequencer step, fan-out encode, journal append with and without fsync
 #    batching, Merkle append, bare fdatasync);
-# 3. `fusioncell bench --floor` for each scenario (fanout, many, publishers, idle): the relay
+# 3. `audit verify` and restart recovery of a 1,000,000-record journal against the raw verify
+#    rate (BENCH_RECORDS=N for another size);
+# 4. `fusioncell bench --floor` for each scenario (fanout, many, publishers, idle): the relay
 #    with everything on (TLS, signature verify, fsync'd journal, per-session queues) and the
 #    floor over TLS driven by the same load in the same run.
 #
 # Everything goes to stdout and to target/bench/ (one .txt and one .json per scenario,
-# criterion.txt). Run it on an otherwise idle machine: figures are ratios within one run, but
+# criterion.txt, verify.txt). What dominates each figure: scripts/profile.sh. Run it on an otherwise idle machine: figures are ratios within one run, but
 # the absolute numbers move with whatever else the machine does.
 # BENCH_DURATION=SECS shortens or lengthens each scenario (default 10).
 set -euo pipefail
@@ -42,6 +44,10 @@ for b in "fusioncell-keys ed25519" "fusioncell-wire canonical" "fusioncell-relay
   cargo bench --locked -p "$1" --bench "$2" -- --warm-up-time 1 --measurement-time 3 --noplot 2>&1 \
     | grep -E "time:|thrpt:|^[a-z_0-9]+/[a-zA-Z_0-9]+" | tee -a "$out/criterion.txt"
 done
+
+echo "== audit verify and restart recovery of a ${BENCH_RECORDS:-1000000}-record journal"
+FUSIONCELL_BENCH_RECORDS=${BENCH_RECORDS:-1000000} cargo bench --locked -p fusioncell-journal --bench verify 2>&1 \
+  | sed -n '/^summary/,$p' | tee "$out/verify.txt"
 
 echo "== fusioncell bench (relay vs floor, same load, same run)"
 for s in fanout many publishers idle; do
