@@ -657,6 +657,53 @@ mod tests {
         assert!(!sees("us", 2), "no such record");
     }
 
+    /// A channel's readers are computed once per membership change and shared by its records:
+    /// a grant or revoke must change who receives the records after it, and only those.
+    #[test]
+    fn grants_and_revokes_change_the_audience_of_later_records_only() {
+        use fusioncell_wire::act_body::{Access, GrantBody};
+        let cell = example_cell();
+        let mut state = State::new();
+        let mut apply = |kind: ActKind, actor: &str, body: String| {
+            let seq = state.len();
+            let record = fusioncell_wire::Record {
+                seq,
+                ts: 0,
+                act: act(kind, Some("us-israel"), actor),
+                body: Some(body),
+                sig: fusioncell_wire::SignatureBytes([0; 64]),
+            };
+            state.apply(&cell, &record);
+            seq
+        };
+        let grant = |who: &str| {
+            serde_json::to_string(&GrantBody {
+                identity: id(who),
+                channel: ch("us-israel"),
+                access: Access::Reader,
+            })
+            .unwrap()
+        };
+        let before = apply(ActKind::Post, "us", String::new());
+        apply(ActKind::Grant, "us", grant("syria"));
+        let granted = apply(ActKind::Post, "us", String::new());
+        apply(ActKind::Revoke, "us", grant("syria"));
+        let revoked = apply(ActKind::Post, "us", String::new());
+        apply(ActKind::Revoke, "us", grant("israel"));
+        let without_israel = apply(ActKind::Post, "us", String::new());
+        let sees = |who: &str, seq| can_see(&cell, &state, &id(who), seq);
+        assert!(!sees("syria", before));
+        assert!(sees("syria", granted));
+        assert!(!sees("syria", revoked));
+        assert!(sees("israel", revoked));
+        assert!(!sees("israel", without_israel));
+        assert!(
+            sees("israel", granted),
+            "earlier records keep their audience"
+        );
+        assert!(sees("evaluator", without_israel));
+    }
+
     #[test]
     fn channel_access_for_syria_and_france() {
         let cell = example_cell();
