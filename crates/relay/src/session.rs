@@ -211,7 +211,10 @@ impl Session {
                     last_seen = Instant::now();
                     match msg {
                         Message::Text(text) => {
-                            if let Some(close) = self.on_text(sink, &text).await {
+                            // Boxed: the handler's state (parsed act, command, resume) is
+                            // large and only lives while a frame is handled; inline, every
+                            // idle session would reserve room for it.
+                            if let Some(close) = Box::pin(self.on_text(sink, &text)).await {
                                 return Some(close);
                             }
                         }
