@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Regenerates every figure of BENCHMARKS.md with one command:
 #
-#   bash scripts/bench.sh            # about 9 minutes on 2 cores
+#   bash scripts/bench.sh            # about 13 minutes on 2 cores
 #
 # 1. the machine (cores, CPU model, kernel, disk);
 # 2. criterion: the physical limits and the per-act path (sign, verify, SHA-256, canonical
 #    encoding, sequencer step, fan-out encode, journal append with and without fsync
 #    batching, Merkle append, bare fdatasync);
 # 3. `audit verify` and restart recovery of a 1,000,000-record journal against the raw verify
-#    rate (BENCH_RECORDS=N for another size);
+#    rate (BENCH_RECORDS=N for another size); then `audit verify --config` and a relay restart
+#    on a journal of about a million records the relay itself wrote;
 # 4. `fusioncell bench --floor` for each scenario (fanout, many, publishers, idle): the relay
 #    with everything on (TLS, signature verify, fsync'd journal, per-session queues) and the
 #    floor over TLS driven by the same load in the same run.
 #
 # Everything goes to stdout and to target/bench/ (one .txt and one .json per scenario,
-# criterion.txt, verify.txt). What dominates each figure: scripts/profile.sh. Run it on an otherwise idle machine: figures are ratios within one run, but
-# the absolute numbers move with whatever else the machine does.
+# criterion.txt, verify.txt, restart.txt). What dominates each figure: scripts/profile.sh.
+# Run it on an otherwise idle machine: figures are ratios within one run, but the absolute
+# numbers move with whatever else the machine does.
 # BENCH_DURATION=SECS shortens or lengthens each scenario (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +50,27 @@ done
 echo "== audit verify and restart recovery of a ${BENCH_RECORDS:-1000000}-record journal"
 FUSIONCELL_BENCH_RECORDS=${BENCH_RECORDS:-1000000} cargo bench --locked -p fusioncell-journal --bench verify 2>&1 \
   | sed -n '/^summary/,$p' | tee "$out/verify.txt"
+
+echo "== audit verify --config and relay restart on a journal the relay wrote"
+# About a million records at this machine's rate (BENCH_JOURNAL_SECS of publishing).
+cell="$out/journal-cell"
+rm -rf "$cell" "$out/journal-copy"
+"$bin" bench --scenario publishers --duration "${BENCH_JOURNAL_SECS:-50}" --keep "$cell" | grep -E "acked|accounting"
+cp -r "$cell/journal" "$out/journal-copy"
+now() { date +%s.%N; }
+start=$(now)
+"$bin" audit verify --config "$cell/cell.toml" "$out/journal-copy" | head -1
+verify=$(awk "BEGIN { print $(now) - $start }")
+port=47990
+start=$(now)
+"$bin" relay --config "$cell/cell.toml" --listen "127.0.0.1:$port" >"$cell/restart.log" 2>&1 &
+relay=$!
+until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.05; done
+restart=$(awk "BEGIN { print $(now) - $start }")
+kill -INT "$relay"; wait "$relay" || true
+awk -v v="$verify" -v r="$restart" 'BEGIN { printf "audit verify --config: %.2f s; relay restart to listening: %.2f s = %.2f x the verify time\n", v, r, r / v }' \
+  | tee "$out/restart.txt"
+rm -rf "$out/journal-copy"
 
 echo "== fusioncell bench (relay vs floor, same load, same run)"
 for s in fanout many publishers idle; do
