@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use fusioncell_journal::merkle::{Tree, leaf_hash};
 use fusioncell_journal::{ConsistencyProof, InclusionProof};
 
-const DOC: &str = include_str!("../../../PROTOCOL.md");
+#[allow(dead_code)]
+#[path = "../../wire/tests/support/protocol_doc.rs"]
+mod protocol_doc;
 
 /// The leaves of the vector tree: SHA-256(0x00 ‖ "leaf i") for i in 0..7.
 fn leaves() -> Vec<[u8; 32]> {
@@ -44,36 +46,13 @@ fn computed() -> Vec<(String, String)> {
 
 /// Every `name = value` line of the doc's ```proofs blocks.
 fn documented() -> Vec<(&'static str, &'static str)> {
-    let mut out = Vec::new();
-    let mut inside = false;
-    for line in DOC.lines() {
-        match (inside, line.trim_end()) {
-            (false, "```proofs") => inside = true,
-            (true, "```") => inside = false,
-            (true, l) => out.extend(l.split_once(" = ")),
-            (false, _) => {}
-        }
-    }
-    assert!(!inside, "an unterminated ```proofs block");
-    out
+    protocol_doc::vectors("proofs")
 }
 
 #[test]
 fn every_proof_vector_matches_the_code() {
     let documented = documented();
-    let mut doc: BTreeMap<&str, &str> = BTreeMap::new();
-    for (name, value) in &documented {
-        assert!(doc.insert(name, value).is_none(), "`{name}` appears twice");
-    }
-    let mut wrong = Vec::new();
-    for (name, value) in computed() {
-        match doc.remove(name.as_str()) {
-            Some(found) if found == value => {}
-            Some(_) => wrong.push(format!("wrong:   {name} = {value}")),
-            None => wrong.push(format!("missing: {name} = {value}")),
-        }
-    }
-    wrong.extend(doc.keys().map(|name| format!("unknown: {name}")));
+    let wrong = protocol_doc::mismatches(&documented, computed());
     assert!(
         wrong.is_empty(),
         "PROTOCOL.md proof vectors differ from the code (expected lines shown):\n{}",

@@ -7,25 +7,13 @@ use fusioncell_keys::{KeyError, PublicKey, SigningKey};
 use proptest::prelude::*;
 use ring::signature::{ED25519, UnparsedPublicKey};
 
-const DOC: &str = include_str!("../../../PROTOCOL.md");
-
-/// Every `name = value` line of the ```` ```signatures ```` blocks.
-fn vectors() -> Vec<(&'static str, &'static str)> {
-    let mut out = Vec::new();
-    let mut inside = false;
-    for line in DOC.lines() {
-        match line.trim_end() {
-            "```signatures" => inside = true,
-            "```" => inside = false,
-            l if inside => out.push(l.split_once(" = ").expect("name = value")),
-            _ => {}
-        }
-    }
-    out
-}
+#[allow(dead_code)]
+#[path = "../../wire/tests/support/protocol_doc.rs"]
+mod protocol_doc;
+use protocol_doc::{DOC, vectors};
 
 fn value(name: &str) -> &'static str {
-    vectors()
+    vectors("signatures")
         .into_iter()
         .find(|(n, _)| *n == name)
         .unwrap_or_else(|| panic!("{name} missing from PROTOCOL.md §12"))
@@ -78,7 +66,7 @@ fn every_verdict_of_protocol_section_12_holds_for_the_verifier_and_for_ring() {
     assert_eq!(key, SigningKey::from_seed([7; 32]).public_key());
 
     let mut cases = 0;
-    for (name, line) in vectors() {
+    for (name, line) in vectors("signatures") {
         let Some((verdict, sig_hex)) = line.split_once(' ') else {
             continue;
         };

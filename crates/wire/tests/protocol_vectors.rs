@@ -20,7 +20,10 @@ use fusioncell_wire::{
     Role, SecurityBody, ServerMsg, SignatureBytes, SignedAct,
 };
 
-const DOC: &str = include_str!("../../../PROTOCOL.md");
+#[allow(dead_code)]
+#[path = "support/protocol_doc.rs"]
+mod protocol_doc;
+use protocol_doc::{DOC, blocks, mismatches};
 
 /// How many vectors PROTOCOL.md holds. Changing the set of vectors means changing this too.
 const EXPECTED_VECTORS: usize = 35;
@@ -216,22 +219,6 @@ fn computed() -> Vec<(&'static str, String)> {
     v
 }
 
-/// Fenced blocks of the doc with the given info string, as their lines.
-fn blocks<'a>(info: &str) -> Vec<Vec<&'a str>> {
-    let mut out = Vec::new();
-    let mut current: Option<Vec<&str>> = None;
-    for line in DOC.lines() {
-        match current.as_mut() {
-            None if line.trim_end() == format!("```{info}") => current = Some(Vec::new()),
-            None => {}
-            Some(_) if line.trim_end() == "```" => out.extend(current.take()),
-            Some(lines) => lines.push(line),
-        }
-    }
-    assert!(current.is_none(), "an unterminated ```{info} block");
-    out
-}
-
 /// A vector name: `group.item`, lowercase letters, digits and `_`.
 fn is_vector_name(s: &str) -> bool {
     let mut parts = s.split('.');
@@ -247,10 +234,8 @@ fn is_vector_name(s: &str) -> bool {
 
 /// Every `name = value` line of the doc's ```text blocks.
 fn documented() -> Vec<(&'static str, &'static str)> {
-    blocks("text")
+    protocol_doc::vectors("text")
         .into_iter()
-        .flatten()
-        .filter_map(|line| line.split_once(" = "))
         .filter(|(name, _)| is_vector_name(name))
         .collect()
 }
@@ -259,22 +244,7 @@ fn documented() -> Vec<(&'static str, &'static str)> {
 fn every_vector_matches_the_code() {
     let computed = computed();
     let documented = documented();
-    let mut doc: BTreeMap<&str, &str> = BTreeMap::new();
-    for (name, value) in &documented {
-        assert!(
-            doc.insert(name, value).is_none(),
-            "vector `{name}` appears twice"
-        );
-    }
-    let mut wrong = Vec::new();
-    for (name, value) in &computed {
-        match doc.remove(name) {
-            Some(found) if found == value => {}
-            Some(_) => wrong.push(format!("wrong:   {name} = {value}")),
-            None => wrong.push(format!("missing: {name} = {value}")),
-        }
-    }
-    wrong.extend(doc.keys().map(|name| format!("unknown: {name}")));
+    let wrong = mismatches(&documented, computed.iter().map(|(n, v)| (n, v)));
     assert!(
         wrong.is_empty(),
         "PROTOCOL.md vectors differ from the code (expected lines shown):\n{}",
