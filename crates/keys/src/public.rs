@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use curve25519_dalek::edwards::CompressedEdwardsY;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 
 use crate::KeyError;
@@ -30,9 +29,9 @@ pub struct SignatureValid(());
 impl PublicKey {
     /// Validates 32 bytes as a public key.
     pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, KeyError> {
-        let point = CompressedEdwardsY(bytes)
-            .decompress()
-            .ok_or(KeyError::NotCanonical)?;
+        // Decompressed once: the checks and every later verification use the same point.
+        let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::NotCanonical)?;
+        let point = key.to_edwards();
         if point.compress().0 != bytes {
             return Err(KeyError::NotCanonical);
         }
@@ -42,7 +41,6 @@ impl PublicKey {
         if !point.is_torsion_free() {
             return Err(KeyError::TorsionComponent);
         }
-        let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::NotCanonical)?;
         Ok(PublicKey(key))
     }
 
