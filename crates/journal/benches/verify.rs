@@ -166,18 +166,24 @@ fn raw_rate(samples: &[Sample], secs: f64) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-/// Median seconds of `runs` verifications of the journal.
-fn verify_secs(dir: &Path, threads: usize, runs: usize) -> f64 {
+/// Median seconds of `runs` runs of `work`.
+fn median_secs<T>(runs: usize, mut work: impl FnMut() -> T) -> f64 {
     let mut times: Vec<f64> = (0..runs)
         .map(|_| {
             let start = Instant::now();
-            let v = verify_with(dir, &VerifyOptions::new().threads(threads)).expect("verifies");
-            black_box(v);
+            black_box(work());
             start.elapsed().as_secs_f64()
         })
         .collect();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
+}
+
+/// Median seconds of `runs` verifications of the journal on `threads` threads (0: every core).
+fn verify_secs(dir: &Path, threads: usize, runs: usize) -> f64 {
+    median_secs(runs, || {
+        verify_with(dir, &VerifyOptions::new().threads(threads)).expect("verifies")
+    })
 }
 
 fn main() {
@@ -240,17 +246,10 @@ fn criterion_groups(dir: &Path, samples: &[Sample], total: u64) {
 
 /// Median seconds of `runs` recoveries: `Journal::open` as the relay does it on start.
 fn recovery_secs(dir: &Path, runs: usize) -> f64 {
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            let (journal, recovery) =
-                Journal::open(dir, Options::default(), |_| {}).expect("recovers");
-            black_box((journal.size(), recovery));
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    median_secs(runs, || {
+        let (journal, recovery) = Journal::open(dir, Options::default(), |_| {}).expect("recovers");
+        (journal.size(), recovery)
+    })
 }
 
 fn summary(dir: &Path, samples: &[Sample], total: u64) {
