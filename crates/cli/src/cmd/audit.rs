@@ -16,6 +16,37 @@ use fusioncell_wire::{ActKind, IdentityId, OpenBody, Record};
 use crate::args::VerifyArgs;
 use crate::load::{self, LoadedCell};
 
+/// Verifies the journal in `dir` and reads exactly the records verification covered (a relay
+/// still appending cannot slip an unverified record into a report, export, replay or
+/// playback). `refusal` begins the error when the journal does not verify.
+pub(crate) fn verified_records(
+    dir: &Path,
+    expected: Option<&LoadedCell>,
+    refusal: &str,
+) -> anyhow::Result<(Report, Vec<Record>)> {
+    let report = verify_journal(dir, expected).map_err(|e| anyhow::anyhow!("{refusal}: {e}"))?;
+    let mut records = fusioncell_journal::read_records(dir)
+        .with_context(|| format!("{}: reading the records", dir.display()))?;
+    records.truncate(usize::try_from(report.records).unwrap_or(usize::MAX));
+    Ok((report, records))
+}
+
+/// [`verified_records`] and the cell the recording was made in, from its open record: what
+/// `audit replay` and `audit serve` play back.
+pub(crate) fn verified_recording(
+    dir: &Path,
+    expected: Option<&LoadedCell>,
+    refusal: &str,
+) -> anyhow::Result<(Vec<Record>, Cell)> {
+    let (_, records) = verified_records(dir, expected, refusal)?;
+    let open: OpenBody = records
+        .first()
+        .and_then(|r| serde_json::from_str(r.body.as_deref()?).ok())
+        .context("record 0 is not an open record")?;
+    let cell = Cell::from_open_body(&open)?;
+    Ok((records, cell))
+}
+
 /// Verifies a journal, re-deriving every authorization decision through the relay's own
 /// state machine from the journal's `open` record; with `expected`, the journal must have been
 /// opened for that cell's identities and channels.

@@ -12,7 +12,11 @@ use crate::load;
 
 pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let expected = args.config.as_deref().map(load::cell).transpose()?;
-    let (_, records) = super::report::verified_records(&args.journal, expected.as_ref())?;
+    let refusal = format!(
+        "{}: the journal does not verify, nothing written",
+        args.journal.display()
+    );
+    let (_, records) = super::audit::verified_records(&args.journal, expected.as_ref(), &refusal)?;
     let open = fusioncell_report::open_body(&records)
         .with_context(|| format!("{}", args.journal.display()))?;
     let entries = fusioncell_report::entries(&records, &open)

@@ -5,9 +5,8 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context as _;
-use fusioncell_cell::{Cell, Seen, State, seen_by};
-use fusioncell_wire::{ChannelId, IdentityId, OpenBody};
+use fusioncell_cell::{Seen, State, seen_by};
+use fusioncell_wire::{ChannelId, IdentityId};
 
 use crate::args::ReplayArgs;
 use crate::show;
@@ -32,15 +31,11 @@ fn bound(flag: &str, text: &str) -> anyhow::Result<Bound> {
 }
 
 pub(super) async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    if let Err(e) = super::audit::verify_journal(&args.journal, None) {
-        anyhow::bail!("refusing to replay a journal that does not verify: {e}");
-    }
-    let records = fusioncell_journal::read_records(&args.journal)?;
-    let open: OpenBody = records
-        .first()
-        .and_then(|r| serde_json::from_str(r.body.as_deref()?).ok())
-        .context("record 0 is not an open record")?;
-    let cell = Cell::from_open_body(&open)?;
+    let (records, cell) = super::audit::verified_recording(
+        &args.journal,
+        None,
+        "refusing to replay a journal that does not verify",
+    )?;
     let from = args
         .from
         .as_deref()

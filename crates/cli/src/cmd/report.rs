@@ -3,38 +3,22 @@
 //! checkpoint, every authorization decision) and a journal that fails is refused, naming the
 //! record; only then are its records read and the report written.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use fusioncell_journal::Report;
 use fusioncell_report::{AfterAction, Inputs, Integrity};
-use fusioncell_wire::Record;
 
 use crate::args::{ReportArgs, ReportFormat};
-use crate::load::{self, LoadedCell};
-
-/// Verifies the journal in `dir` and reads exactly the records verification covered (a relay
-/// still appending cannot slip an unverified record into the report).
-pub(crate) fn verified_records(
-    dir: &Path,
-    expected: Option<&LoadedCell>,
-) -> anyhow::Result<(Report, Vec<Record>)> {
-    let report = super::audit::verify_journal(dir, expected).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: the journal does not verify, nothing written: {e}",
-            dir.display()
-        )
-    })?;
-    let mut records = fusioncell_journal::read_records(dir)
-        .with_context(|| format!("{}: reading the records", dir.display()))?;
-    records.truncate(usize::try_from(report.records).unwrap_or(usize::MAX));
-    Ok((report, records))
-}
+use crate::load;
 
 pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let expected = args.config.as_deref().map(load::cell).transpose()?;
-    let (report, records) = verified_records(&args.journal, expected.as_ref())?;
+    let refusal = format!(
+        "{}: the journal does not verify, nothing written",
+        args.journal.display()
+    );
+    let (report, records) =
+        super::audit::verified_records(&args.journal, expected.as_ref(), &refusal)?;
     let open = fusioncell_report::open_body(&records)
         .with_context(|| format!("{}", args.journal.display()))?;
     let scenario = match &args.scenario {

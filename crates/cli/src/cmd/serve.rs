@@ -4,29 +4,23 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context as _;
-use fusioncell_cell::Cell;
 use fusioncell_relay::playback::Playback;
-use fusioncell_wire::OpenBody;
 
 use crate::args::ServeArgs;
 use crate::load;
 
 pub(super) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let loaded = load::cell(&args.config)?;
-    if let Err(e) = super::audit::verify_journal(&args.journal, Some(&loaded)) {
-        anyhow::bail!("refusing to serve a journal that does not verify: {e}");
-    }
-    let records = fusioncell_journal::read_records(&args.journal)?;
-    let open: OpenBody = records
-        .first()
-        .and_then(|r| serde_json::from_str(r.body.as_deref()?).ok())
-        .context("record 0 is not an open record")?;
     // The recording's own cell (its identities, channels and relay key), with this
     // config's limits and addresses.
-    let cell = Cell::from_open_body(&open)?;
+    let (records, cell) = super::audit::verified_recording(
+        &args.journal,
+        Some(&loaded),
+        "refusing to serve a journal that does not verify",
+    )?;
     let tls = load::tls(&loaded, args.listen, args.insecure_loopback)?;
     let scheme = if tls.is_some() { "wss" } else { "ws" };
+    let cell_id = cell.id().to_string();
     let playback = Playback::spawn(
         Arc::new(cell),
         records.clone(),
@@ -38,7 +32,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     println!(
         "replaying {} records of cell `{}` at ×{} on {scheme}://{} (read-only)",
         records.len(),
-        open.cell,
+        cell_id,
         args.speed,
         playback.local_addr()
     );
