@@ -41,11 +41,14 @@ impl Default for Options {
 
 /// Proof that records `first .. first + count` are durable. Only [`Journal::append`] makes
 /// one, so code that takes a `&Durable` cannot acknowledge or deliver an unwritten record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// It holds the lines as written, so that delivering the records does not encode them again.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub struct Durable {
     first: u64,
     count: u64,
+    /// The batch's journal lines, each ending in `\n` (JSON escapes every newline inside).
+    lines: String,
 }
 
 impl Durable {
@@ -57,6 +60,12 @@ impl Durable {
     /// Number of records in the batch.
     pub fn count(&self) -> u64 {
         self.count
+    }
+
+    /// The batch's journal lines in order, without their newlines: each record's JSON, the
+    /// same text `serde_json::to_string` makes of it, so delivery need not encode it again.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.lines.split_terminator('\n')
     }
 }
 
@@ -208,27 +217,33 @@ impl Journal {
                 .map_err(|reason| JournalError::Rejected { seq: r.seq, reason })?;
             serde_json::to_writer(&mut buf, r).map_err(JournalError::Encode)?;
             buf.push(b'\n');
-            ends.push(self.end + buf.len() as u64);
+            ends.push(buf.len());
             leaves.push(leaf_hash(&r.leaf_bytes()));
         }
+        // serde_json writes UTF-8; checked once here so that `Durable::line` is a `&str`.
+        let lines = String::from_utf8(buf)
+            .map_err(|e| JournalError::Encode(serde::ser::Error::custom(e)))?;
+        let durable = Durable {
+            first,
+            count: records.len() as u64,
+            lines,
+        };
         if records.is_empty() {
-            return Ok(Durable { first, count: 0 });
+            return Ok(durable);
         }
-        self.write(JournalFile::Records, &buf)?;
+        self.write(JournalFile::Records, durable.lines.as_bytes())?;
 
         self.checker = staged;
         for leaf in leaves {
             self.tree.push(leaf);
         }
-        self.end += buf.len() as u64;
+        let start = self.end;
+        self.end += durable.lines.len() as u64;
         self.offsets
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .extend(ends);
-        Ok(Durable {
-            first,
-            count: records.len() as u64,
-        })
+            .extend(ends.into_iter().map(|e| start + e as u64));
+        Ok(durable)
     }
 
     /// Signs the current tree head with the relay key and appends it to `checkpoints.jsonl`,
@@ -513,6 +528,27 @@ mod tests {
             }
             other => panic!("expected a removed body, got {other:?}"),
         }
+    }
+
+    /// Delivery sends the lines the journal wrote instead of encoding each record again: they
+    /// must be the records' JSON exactly, and what the file holds.
+    #[test]
+    fn the_durable_proof_holds_the_lines_written() {
+        let f = Fixture::new();
+        let dir = tempfile::tempdir().unwrap();
+        let all = f.records(4);
+        let (mut j, _) = open(dir.path()).unwrap();
+        let durable = j.append(&all).unwrap();
+        assert_eq!(durable.count(), all.len() as u64);
+        let lines: Vec<&str> = durable.lines().collect();
+        let expected: Vec<String> = all
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap())
+            .collect();
+        assert_eq!(lines, expected);
+        let text = fs::read_to_string(dir.path().join(JournalFile::Records.name())).unwrap();
+        assert_eq!(text.lines().collect::<Vec<_>>(), lines);
+        assert_eq!(j.append(&[]).unwrap().lines().count(), 0);
     }
 
     #[test]

@@ -196,8 +196,8 @@ impl Fanout {
     ) {
         debug_assert_eq!(durable.count() as usize, records.len());
         let mut dead = Vec::new();
-        for record in records {
-            let frame = deliver_frame(record, released.get(&record.seq));
+        for (record, line) in records.iter().zip(durable.lines()) {
+            let frame = deliver_frame_of_json(line, released.get(&record.seq));
             let Some(audience) = state.audience(record.seq) else {
                 continue;
             };
@@ -277,15 +277,22 @@ fn too_slow(what: &str) -> Close {
 
 /// The `deliver` frame of a record (and the post it releases), built once for all recipients.
 pub fn deliver_frame(record: &Record, released: Option<&Record>) -> Utf8Bytes {
-    let json = |r: &Record| serde_json::to_string(r).unwrap_or_default();
+    deliver_frame_of_json(&json(record), released)
+}
+
+/// [`deliver_frame`] from the record's JSON, as the journal wrote it.
+fn deliver_frame_of_json(record: &str, released: Option<&Record>) -> Utf8Bytes {
     Utf8Bytes::from(match released {
         Some(post) => format!(
-            r#"{{"type":"deliver","record":{},"released":{}}}"#,
-            json(record),
+            r#"{{"type":"deliver","record":{record},"released":{}}}"#,
             json(post)
         ),
-        None => format!(r#"{{"type":"deliver","record":{}}}"#, json(record)),
+        None => format!(r#"{{"type":"deliver","record":{record}}}"#),
     })
+}
+
+fn json(record: &Record) -> String {
+    serde_json::to_string(record).unwrap_or_default()
 }
 
 #[cfg(test)]
