@@ -109,21 +109,10 @@ pub struct State {
     awaiting: BTreeMap<u64, Awaiting>,
     redacted: BTreeSet<u64>,
     witnessed: BTreeMap<IdentityId, u64>,
-    readers: ReadersCache,
+    /// Each channel's current readers, computed once per membership change (grant, revoke)
+    /// instead of once per record; the same fold fills it the same way.
+    readers: BTreeMap<ChannelId, Arc<[IdentityId]>>,
 }
-
-/// Each channel's current readers, computed once per membership change instead of once per
-/// record. A cache: two states equal in everything else are equal whatever it holds.
-#[derive(Debug, Clone, Default)]
-struct ReadersCache(BTreeMap<ChannelId, Arc<[IdentityId]>>);
-
-impl PartialEq for ReadersCache {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for ReadersCache {}
 
 impl State {
     /// The state of an empty journal.
@@ -305,7 +294,7 @@ impl State {
                         self.granted.remove(&key);
                         self.revoked.insert(key);
                     }
-                    self.readers.0.clear();
+                    self.readers.clear();
                     self.epoch += 1;
                 }
                 Audience::Everyone
@@ -388,7 +377,7 @@ impl State {
 
     /// Who can read `channel` now.
     fn channel_audience(&mut self, cell: &Cell, channel: ChannelId) -> Audience {
-        if let Some(readers) = self.readers.0.get(&channel) {
+        if let Some(readers) = self.readers.get(&channel) {
             let readers = Arc::clone(readers);
             return Audience::Channel { channel, readers };
         }
@@ -401,7 +390,7 @@ impl State {
             .collect();
         readers.sort();
         let readers: Arc<[IdentityId]> = readers.into();
-        self.readers.0.insert(channel.clone(), Arc::clone(&readers));
+        self.readers.insert(channel.clone(), Arc::clone(&readers));
         Audience::Channel { channel, readers }
     }
 }
