@@ -70,7 +70,8 @@ restart=$(awk "BEGIN { print $(now) - $start }")
 kill -INT "$relay"; wait "$relay" || true
 awk -v v="$verify" -v r="$restart" 'BEGIN { printf "audit verify --config: %.2f s; relay restart to listening: %.2f s = %.2f x the verify time\n", v, r, r / v }' \
   | tee "$out/restart.txt"
-rm -rf "$out/journal-copy"
+# About 0.6 GB each: not kept.
+rm -rf "$out/journal-copy" "$cell"
 
 echo "== fusioncell bench (relay vs floor, same load, same run)"
 for s in fanout many publishers idle; do
