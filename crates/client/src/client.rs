@@ -19,12 +19,12 @@ use fusioncell_wire::{
 use futures_util::{SinkExt, StreamExt};
 use std::time::Instant;
 
-use fusioncell_wire::act_body::{CosignBody, DecisionBody};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::ClientError;
+use crate::acts::{self, ActDraft};
 use crate::connection::{self, Expect, Target, Ws};
 use crate::subscription::{Event, Subscription, SupervisionState};
 
@@ -133,6 +133,7 @@ impl Client {
             last_checkpoint: None,
             cosigned: 0,
             outbox: Vec::new(),
+            online: None,
             proofs: HashMap::new(),
             cell: facts.cell,
             target,
@@ -156,8 +157,13 @@ impl Client {
 
     /// Signs and posts `body` to `channel`; returns once the act is durable in the journal.
     pub async fn post(&self, channel: &ChannelId, body: &str) -> Result<Ack, ClientError> {
-        self.act(ActKind::Post, Some(channel.clone()), body.to_owned())
-            .await
+        self.send(acts::post(channel.clone(), body)).await
+    }
+
+    /// Signs and sends an act made by one of the builders of [`acts`]; returns once it is
+    /// durable in the journal.
+    pub async fn send(&self, draft: ActDraft) -> Result<Ack, ClientError> {
+        self.act(draft.kind, draft.channel, draft.body).await
     }
 
     /// Signs and sends an act of any kind a client may make (its body as PROTOCOL.md gives
@@ -197,18 +203,7 @@ impl Client {
     /// the current supervision epoch.
     pub async fn decide(&self, held: &Record, reason: Option<String>) -> Result<Ack, ClientError> {
         let epoch = self.supervision().await?.epoch;
-        let kind = if reason.is_some() {
-            ActKind::Reject
-        } else {
-            ActKind::Approve
-        };
-        let body = DecisionBody {
-            target: held.seq,
-            target_digest: Digest(sha256(&canonical::act_bytes(&held.act))),
-            epoch,
-            reason,
-        };
-        self.act_json(kind, held.act.channel.clone(), &body).await
+        self.send(acts::decide(held, epoch, reason)).await
     }
 
     /// Checks that an acknowledged act is in the log a checkpoint commits to: the checkpoint
@@ -323,6 +318,8 @@ struct Actor {
     cosigned: u64,
     /// Acts the actor itself decided to send (cosignatures), sent after the current frame.
     outbox: Vec<Request>,
+    /// Who is online, as the relay last announced it.
+    online: Option<Vec<IdentityId>>,
     /// Callers waiting for an inclusion proof, by (record, tree size).
     proofs: HashMap<(u64, u64), Vec<ProofWaiter>>,
 }
@@ -493,6 +490,12 @@ impl Actor {
                     .map_err(|e| e.to_string())
             }
             Request::Subscribe { from, events } => {
+                if let Some(online) = &self.online {
+                    // A new channel with room: this first event cannot be refused for space.
+                    let _ = events.try_send(Event::Presence {
+                        online: online.clone(),
+                    });
+                }
                 self.sub = Some(Sub {
                     next: from.unwrap_or(0),
                     events,
@@ -622,16 +625,13 @@ impl Actor {
                 }
                 if self.witness && cp.size > self.cosigned {
                     self.cosigned = cp.size;
-                    let body = CosignBody {
-                        size: cp.size,
-                        root: cp.root,
-                    };
+                    let draft = acts::cosign(cp.size, cp.root);
                     // Nobody waits for a cosignature's acknowledgement.
                     let (reply, _) = oneshot::channel();
                     self.outbox.push(Request::Act {
-                        kind: ActKind::Cosign,
-                        channel: None,
-                        body: serde_json::to_string(&body).unwrap_or_default(),
+                        kind: draft.kind,
+                        channel: draft.channel,
+                        body: draft.body,
                         reply,
                     });
                 }
@@ -639,6 +639,17 @@ impl Actor {
                 if let Some(sub) = &self.sub {
                     let _ = sub.events.send(Event::Checkpoint(cp)).await;
                 }
+            }
+            ServerMsg::Presence { online } => {
+                if let Some(sub) = &self.sub {
+                    let _ = sub
+                        .events
+                        .send(Event::Presence {
+                            online: online.clone(),
+                        })
+                        .await;
+                }
+                self.online = Some(online);
             }
             other => tracing::debug!("ignored {other:?}"),
         }

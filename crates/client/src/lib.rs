@@ -6,15 +6,28 @@
 //! - [`client`]: [`Client`], a handle to a background task that owns the connection, signs and
 //!   sends acts, waits for their durable acknowledgement, and reconnects and resumes by itself;
 //! - [`subscription`]: [`Subscription`], the records this identity may read, each with its
-//!   signature checked, in order, without gap or duplicate across reconnects.
+//!   signature checked, in order, without gap or duplicate across reconnects;
+//! - [`acts`]: a builder for every act a participant can make ([`ActDraft`]), with their
+//!   bodies made in one place (`body`);
+//! - [`view`] and [`model`]: who the client is ([`View`]) and what it knows ([`Model`]),
+//!   folded from the events it receives.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod acts;
+mod body;
 pub mod client;
 pub mod connection;
 mod error;
+#[cfg(test)]
+mod fixtures;
+pub mod model;
 pub mod subscription;
 pub mod tls;
+pub mod view;
 
+pub use acts::ActDraft;
 pub use client::{Ack, Client, ClientConfig, Welcome, checkpoint_problem, sign};
 pub use error::ClientError;
+pub use model::{Awaiting, Change, Model, Receipt};
 pub use subscription::{Event, Subscription, SupervisionState};
+pub use view::View;

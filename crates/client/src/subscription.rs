@@ -1,6 +1,6 @@
 //! The stream of what a subscribed client receives.
 
-use fusioncell_wire::{Checkpoint, Clock, Record};
+use fusioncell_wire::{Checkpoint, Clock, IdentityId, Record};
 use tokio::sync::mpsc;
 
 /// Something the relay sent to a subscribed client.
@@ -32,6 +32,12 @@ pub enum Event {
     Fork {
         /// What was wrong.
         reason: String,
+    },
+    /// Who is online, as the relay announced it (the last announcement is repeated when a
+    /// subscription starts, since the relay sends it right after login).
+    Presence {
+        /// The identities with at least one session, sorted.
+        online: Vec<IdentityId>,
     },
     /// The connection dropped; the client is reconnecting and will resume where it stopped.
     Reconnecting {
