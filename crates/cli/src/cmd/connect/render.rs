@@ -1,0 +1,343 @@
+//! What `fusioncell connect` shows: a record as one line ([`record_line`]) and the clock
+//! ([`clock_banner`], [`clock_state`]).
+
+use fusioncell_client::View;
+use fusioncell_wire::act_body::{
+    Access, AckBody, ClockBody, DecisionBody, EscalateBody, GrantBody, InjectBody, MuteBody,
+    ObserveBody, ReceiptBody, ReceiptKind, RedactBody,
+};
+use fusioncell_wire::clock::phase_name;
+use fusioncell_wire::{ActKind, Clock, OpenBody, Phase, Record, RecoveredBody, Role, SecurityBody};
+use serde::de::DeserializeOwned;
+
+/// A record as one line: `#seq HH:MM:SSZ sender → #channel ✓ text`.
+pub(super) fn record_line(
+    view: &View,
+    r: &Record,
+    verified: bool,
+    released_by: Option<u64>,
+    now: i64,
+) -> String {
+    let mark = if verified { "✓" } else { "✗ UNVERIFIED" };
+    let place = r
+        .act
+        .channel
+        .as_ref()
+        .map_or(String::new(), |c| format!(" → #{c}"));
+    format!(
+        "#{} {} {}{place} {mark} {}",
+        r.seq,
+        crate::show::utc_hms(r.ts),
+        r.act.actor,
+        describe(view, r, released_by, now)
+    )
+}
+
+fn parsed<T: DeserializeOwned>(body: &str) -> Option<T> {
+    serde_json::from_str(body).ok()
+}
+
+/// The text part of a record's line.
+fn describe(view: &View, r: &Record, released_by: Option<u64>, now: i64) -> String {
+    let Some(body) = r.body.as_deref() else {
+        return "[redacted]".into();
+    };
+    let text = match r.act.kind {
+        ActKind::Post => Some(post_text(view, r, body, released_by, now)),
+        ActKind::Approve => parsed::<DecisionBody>(body).map(|d| format!("approved #{}", d.target)),
+        ActKind::Reject => parsed::<DecisionBody>(body).map(|d| {
+            format!(
+                "rejected #{}: {}",
+                d.target,
+                d.reason.as_deref().unwrap_or("(no reason)")
+            )
+        }),
+        ActKind::Mute | ActKind::Unmute => parsed::<MuteBody>(body).map(|m| {
+            let verb = if r.act.kind == ActKind::Mute {
+                "muted"
+            } else {
+                "unmuted"
+            };
+            match m.channel {
+                Some(c) => format!("{verb} {} on #{c}", m.identity),
+                None => format!("{verb} {} on every channel", m.identity),
+            }
+        }),
+        ActKind::Grant | ActKind::Revoke => parsed::<GrantBody>(body).map(|g| {
+            let access = match g.access {
+                Access::Member => "member",
+                Access::Reader => "reader",
+            };
+            if r.act.kind == ActKind::Grant {
+                format!("granted {} {access} access to #{}", g.identity, g.channel)
+            } else {
+                format!("revoked {}'s access to #{}", g.identity, g.channel)
+            }
+        }),
+        ActKind::Redact => {
+            parsed::<RedactBody>(body).map(|x| format!("[REDACTED #{}: {}]", x.target, x.reason))
+        }
+        ActKind::Clock => parsed::<ClockBody>(body).map(|c| {
+            let mut s = format!("clock {}", c.action.as_str());
+            if let Some(speed) = c.speed {
+                s += &format!(" ×{speed}");
+            }
+            if let Some(reason) = c.reason {
+                s += &format!(": {reason}");
+            }
+            s
+        }),
+        ActKind::Inject => parsed::<InjectBody>(body)
+            .map(|i| format!("INJECT {} \"{}\": {}", i.id, i.title, i.text)),
+        ActKind::Observe => parsed::<ObserveBody>(body).map(|o| {
+            let refs: Vec<String> = o.refs.iter().map(|r| format!("#{r}")).collect();
+            let about = o.about.map_or(String::new(), |a| format!(" (about {a})"));
+            format!("[OBSERVATION on {}] {}{about}", refs.join(","), o.text)
+        }),
+        ActKind::Receipt => parsed::<ReceiptBody>(body).map(|x| match x.kind {
+            ReceiptKind::Read => format!("#{} read by {}", x.target, r.act.actor),
+            ReceiptKind::Delivered => format!("#{} delivered to {}", x.target, r.act.actor),
+        }),
+        ActKind::Ack => parsed::<AckBody>(body).map(|a| format!("acknowledged #{}", a.target)),
+        ActKind::Escalate => parsed::<EscalateBody>(body).map(|e| {
+            format!(
+                "[ESCALATED] #{} from {} not acknowledged within {}s",
+                e.target, e.sender, e.ack_seconds
+            )
+        }),
+        ActKind::Open => parsed::<OpenBody>(body).map(|o| {
+            format!(
+                "cell {} opened: {} identities, {} channels",
+                o.cell,
+                o.identities.len(),
+                o.channels.len()
+            )
+        }),
+        ActKind::Security => parsed::<SecurityBody>(body).map(|s| {
+            let who = s.identity.map_or(String::new(), |i| format!(" ({i})"));
+            format!("security: {}{who}: {}", s.event, s.reason)
+        }),
+        ActKind::Recovered => parsed::<RecoveredBody>(body).map(|x| {
+            format!(
+                "relay restarted: {} records intact, {} torn bytes cut",
+                x.records, x.truncated_bytes
+            )
+        }),
+        _ => None,
+    };
+    text.unwrap_or_else(|| format!("{} {body}", r.act.kind.as_str()))
+}
+
+/// A post's text with its markers: held, released, hotline.
+fn post_text(view: &View, r: &Record, body: &str, released_by: Option<u64>, now: i64) -> String {
+    let mut text = body.to_owned();
+    if let Some(by) = released_by {
+        text += &format!(" [released by #{by}]");
+    } else if view.is_held(r, None) {
+        if view.role == Role::Mediator {
+            text += &format!(
+                " [PENDING #{n} — /approve {n} or /reject {n} REASON]",
+                n = r.seq
+            );
+        } else if r.act.actor == view.me {
+            text += " [awaiting approval]";
+        }
+    }
+    if let Some(secs) = view.hotline(r) {
+        let deadline = r.ts.saturating_add(i64::from(secs) * 1000);
+        let left = (deadline - now + 999).div_euclid(1000);
+        let mine_to_ack = view.role == Role::Party
+            && r.act.actor != view.me
+            && r.act.channel.as_ref().is_some_and(|c| view.writes(c));
+        text += &if left <= 0 {
+            " [HOTLINE — acknowledgement deadline passed]".to_owned()
+        } else if mine_to_ack {
+            format!(" [HOTLINE — /ack {} within {left}s]", r.seq)
+        } else if r.act.actor == view.me {
+            format!(" [HOTLINE — the other party must acknowledge within {left}s]")
+        } else {
+            format!(" [HOTLINE — acknowledgement due within {left}s]")
+        }
+    }
+    text
+}
+
+/// The clock in words: `running ×60, scenario 00:12:30`.
+pub(super) fn clock_state(clock: &Clock, scenario_ms: u64) -> String {
+    let phase = match clock.phase {
+        Phase::NotStarted => return "not started".into(),
+        Phase::Running => format!("running ×{}", clock.speed),
+        Phase::Paused if clock.halted => "HALTED (real-world emergency)".into(),
+        p => phase_name(p).to_owned(),
+    };
+    format!("{phase}, scenario {}", hms(scenario_ms))
+}
+
+/// The line shown when the clock changes; a halt gets its own unmistakable line.
+pub(super) fn clock_banner(clock: &Clock, scenario_ms: u64, halt_reason: Option<&str>) -> String {
+    if clock.halted {
+        return format!(
+            "!!! REAL-WORLD EMERGENCY — PLAY HALTED: {} !!!",
+            halt_reason.unwrap_or("no reason given")
+        );
+    }
+    format!("== CLOCK: {} ==", clock_state(clock, scenario_ms))
+}
+
+/// `HH:MM:SS` of a scenario time in milliseconds (hours may exceed 24).
+fn hms(ms: u64) -> String {
+    fusioncell_scenario::time::format_at(ms / 1000)
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::connect::fixtures::*;
+    use fusioncell_wire::act_body::ClockAction;
+
+    #[test]
+    fn a_post_is_one_line() {
+        let s = session("syria", Role::Party, PARTY_CHANNELS);
+        let r = record(
+            5,
+            ActKind::Post,
+            "israel",
+            Some("diplomacy"),
+            "Talks at 10.",
+        );
+        assert_eq!(
+            record_line(s.view(), &r, true, None, T),
+            "#5 10:00:00Z israel → #diplomacy ✓ Talks at 10."
+        );
+        assert_eq!(
+            record_line(s.view(), &r, false, None, T),
+            "#5 10:00:00Z israel → #diplomacy ✗ UNVERIFIED Talks at 10."
+        );
+        let mut gone = r.clone();
+        gone.body = None;
+        assert!(record_line(s.view(), &gone, true, None, T).ends_with("✓ [redacted]"));
+    }
+
+    #[test]
+    fn held_posts_show_to_the_mediator_and_sender() {
+        let r = record(8, ActKind::Post, "israel", Some("security"), "Quiet night.");
+        let us = session("us", Role::Mediator, PARTY_CHANNELS);
+        assert!(
+            record_line(us.view(), &r, true, None, T)
+                .ends_with("Quiet night. [PENDING #8 — /approve 8 or /reject 8 REASON]")
+        );
+        let israel = session("israel", Role::Party, PARTY_CHANNELS);
+        assert!(record_line(israel.view(), &r, true, None, T).ends_with("[awaiting approval]"));
+        let syria = session("syria", Role::Party, PARTY_CHANNELS);
+        assert!(
+            record_line(syria.view(), &r, true, Some(9), T)
+                .ends_with("Quiet night. [released by #9]")
+        );
+    }
+
+    #[test]
+    fn hotline_posts_ask_the_other_party_to_ack() {
+        let r = record(4, ActKind::Post, "israel", Some("deescalation"), "Patrol.");
+        let syria = session("syria", Role::Party, PARTY_CHANNELS);
+        assert!(
+            record_line(syria.view(), &r, true, None, T + 3_000)
+                .ends_with("Patrol. [HOTLINE — /ack 4 within 117s]")
+        );
+        let israel = session("israel", Role::Party, PARTY_CHANNELS);
+        assert!(record_line(israel.view(), &r, true, None, T).contains("other party must"));
+        assert!(record_line(syria.view(), &r, true, None, T + 200_000).contains("deadline passed"));
+    }
+
+    #[test]
+    fn other_kinds_read_at_a_glance() {
+        let s = session("us", Role::Mediator, PARTY_CHANNELS);
+        let v = s.view();
+        let line = |kind, actor, channel, body: &str| {
+            let r = record(9, kind, actor, channel, body);
+            let l = record_line(v, &r, true, None, T);
+            l.split_once("✓ ").unwrap().1.to_owned()
+        };
+        assert_eq!(
+            line(
+                ActKind::Inject,
+                "control",
+                Some("security"),
+                r#"{"id":"M1-02","title":"Drone sighted","text":"A drone crossed.","at_s":60}"#
+            ),
+            "INJECT M1-02 \"Drone sighted\": A drone crossed."
+        );
+        assert_eq!(
+            line(
+                ActKind::Observe,
+                "evaluator",
+                None,
+                r#"{"refs":[3,4],"text":"Timely."}"#
+            ),
+            "[OBSERVATION on #3,#4] Timely."
+        );
+        assert_eq!(
+            line(
+                ActKind::Receipt,
+                "syria",
+                None,
+                r#"{"target":3,"kind":"read"}"#
+            ),
+            "#3 read by syria"
+        );
+        assert_eq!(
+            line(
+                ActKind::Escalate,
+                "relay",
+                Some("deescalation"),
+                r#"{"target":4,"sender":"israel","ack_seconds":120}"#
+            ),
+            "[ESCALATED] #4 from israel not acknowledged within 120s"
+        );
+        assert_eq!(
+            line(
+                ActKind::Redact,
+                "us",
+                None,
+                r#"{"target":5,"reason":"a spill"}"#
+            ),
+            "[REDACTED #5: a spill]"
+        );
+        assert_eq!(
+            line(ActKind::Mute, "us", None, r#"{"identity":"syria"}"#),
+            "muted syria on every channel"
+        );
+        assert_eq!(
+            line(
+                ActKind::Reject,
+                "us",
+                Some("security"),
+                &decision(8, Some("no coordinates"))
+            ),
+            "rejected #8: no coordinates"
+        );
+        assert_eq!(
+            line(ActKind::Ack, "syria", Some("deescalation"), "not json"),
+            "ack not json"
+        );
+    }
+
+    #[test]
+    fn clock_banners() {
+        let mut c = Clock::default();
+        assert_eq!(clock_banner(&c, 0, None), "== CLOCK: not started ==");
+        c.apply(ClockAction::Start, 0, Some(60));
+        assert_eq!(
+            clock_banner(&c, 750_000, None),
+            "== CLOCK: running ×60, scenario 00:12:30 =="
+        );
+        c.apply(ClockAction::Halt, 1000, None);
+        assert_eq!(
+            clock_banner(&c, 60_000, Some("fire alarm")),
+            "!!! REAL-WORLD EMERGENCY — PLAY HALTED: fire alarm !!!"
+        );
+        c.apply(ClockAction::End, 1000, None);
+        assert_eq!(
+            clock_banner(&c, 60_000, None),
+            "== CLOCK: ended, scenario 00:01:00 =="
+        );
+    }
+}
