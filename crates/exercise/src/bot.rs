@@ -8,10 +8,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use fusioncell_cell::Cell;
-use fusioncell_client::{Client, ClientError, Event};
+use fusioncell_client::{Client, ClientError, Event, acts};
 use fusioncell_scenario::{Bot, BotAction, Persona};
-use fusioncell_wire::act_body::AckBody;
-use fusioncell_wire::{ActKind, Phase, Record};
+use fusioncell_wire::{Phase, Record};
 use tokio::sync::mpsc;
 
 use crate::classify::classify;
@@ -74,10 +73,10 @@ async fn act(client: &Client, held: &HashMap<u64, Record>, action: BotAction) ->
     let result = match &action {
         BotAction::Post { channel, text, .. } => client.post(channel, text).await,
         BotAction::Ack { target, .. } => {
-            let channel = held.get(target).and_then(|r| r.act.channel.clone());
-            client
-                .act_json(ActKind::Ack, channel, &AckBody { target: *target })
-                .await
+            let Some(post) = held.get(target) else {
+                return format!("cannot acknowledge record {target}: not received");
+            };
+            client.send(acts::ack(post)).await
         }
         BotAction::Approve { target, .. } | BotAction::Reject { target, .. } => {
             let Some(post) = held.get(target) else {

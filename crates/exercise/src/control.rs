@@ -8,9 +8,9 @@
 
 use std::time::Duration;
 
-use fusioncell_client::{Client, ClientError, Event};
+use fusioncell_client::{Client, ClientError, Event, acts};
 use fusioncell_scenario::{Scenario, Schedule, Status};
-use fusioncell_wire::act_body::{ClockAction, ClockBody, InjectBody};
+use fusioncell_wire::act_body::{ClockAction, InjectBody};
 use fusioncell_wire::{ActKind, Phase};
 use tokio::sync::mpsc;
 
@@ -189,9 +189,8 @@ async fn fire(
     let Some(inject) = scenario.inject(id) else {
         return;
     };
-    let body: InjectBody = inject.body();
     let event = match client
-        .act_json(ActKind::Inject, Some(inject.channel.clone()), &body)
+        .send(acts::inject(inject.channel.clone(), &inject.body()))
         .await
     {
         Ok(ack) => ControlEvent::Fired {
@@ -252,13 +251,8 @@ async fn clock(
     speed: Option<u32>,
     reason: Option<String>,
 ) -> Result<(), ClientError> {
-    let body = ClockBody {
-        action,
-        speed,
-        reason,
-    };
     client
-        .act_json(ActKind::Clock, None, &body)
+        .send(acts::clock(action, speed, reason))
         .await
         .map(|_| ())
 }

@@ -4,12 +4,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use fusioncell_client::{Ack, Client, Event};
-use fusioncell_wire::act_body::{
-    Access, AckBody, ClockAction, ClockBody, GrantBody, MuteBody, ObserveBody, RedactBody,
-};
-use fusioncell_wire::{ActKind, ChannelId, IdentityId, Record};
+use fusioncell_client::{Ack, Client, Event, acts};
+use fusioncell_wire::act_body::{Access, ClockAction};
+use fusioncell_wire::{ChannelId, IdentityId, Record};
 
 use crate::args::{
     ClockArgs, ConnectOpts, DecideArgs, GrantArgs, MuteArgs, ObserveArgs, RedactArgs, RejectArgs,
@@ -78,45 +75,40 @@ pub(super) async fn mute(args: MuteArgs, on: bool) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(|c| channel("--channel", c))
         .transpose()?;
-    let body = MuteBody {
-        identity: identity(&args.target)?,
-        channel: channel.clone(),
+    let who = identity(&args.target)?;
+    let draft = if on {
+        acts::mute(who, channel)
+    } else {
+        acts::unmute(who, channel)
     };
     let client = connect(&args.connect).await?;
-    let kind = if on { ActKind::Mute } else { ActKind::Unmute };
-    let ack = client.act_json(kind, channel, &body).await?;
+    let kind = draft.kind;
+    let ack = client.send(draft).await?;
     done(client, kind.as_str(), ack).await
 }
 
 pub(super) async fn grant(args: GrantArgs, give: bool) -> anyhow::Result<ExitCode> {
-    let body = GrantBody {
-        identity: identity(&args.target)?,
-        channel: channel("--channel", &args.channel)?,
-        access: if args.reader {
-            Access::Reader
-        } else {
-            Access::Member
-        },
+    let who = identity(&args.target)?;
+    let on = channel("--channel", &args.channel)?;
+    let access = if args.reader {
+        Access::Reader
+    } else {
+        Access::Member
+    };
+    let draft = if give {
+        acts::grant(who, on, access)
+    } else {
+        acts::revoke(who, on, access)
     };
     let client = connect(&args.connect).await?;
-    let kind = if give {
-        ActKind::Grant
-    } else {
-        ActKind::Revoke
-    };
-    let ack = client
-        .act_json(kind, Some(body.channel.clone()), &body)
-        .await?;
+    let kind = draft.kind;
+    let ack = client.send(draft).await?;
     done(client, kind.as_str(), ack).await
 }
 
 pub(super) async fn redact(args: RedactArgs) -> anyhow::Result<ExitCode> {
     let client = connect(&args.connect).await?;
-    let body = RedactBody {
-        target: args.seq,
-        reason: args.reason,
-    };
-    let ack = client.act_json(ActKind::Redact, None, &body).await?;
+    let ack = client.send(acts::redact(args.seq, args.reason)).await?;
     done(client, &format!("redaction of record {}", args.seq), ack).await
 }
 
@@ -132,37 +124,27 @@ pub(super) async fn clock(args: ClockArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let client = connect(&args.connect).await?;
-    let body = ClockBody {
-        action,
-        speed: args.speed,
-        reason: args.reason,
-    };
-    let ack = client.act_json(ActKind::Clock, None, &body).await?;
+    let ack = client
+        .send(acts::clock(action, args.speed, args.reason))
+        .await?;
     done(client, &format!("clock {}", args.action), ack).await
 }
 
 pub(super) async fn observe(args: ObserveArgs) -> anyhow::Result<ExitCode> {
     let client = connect(&args.connect).await?;
-    let body = ObserveBody {
-        refs: args.refs,
-        text: args.text,
-        about: args.about,
-    };
-    let ack = client.act_json(ActKind::Observe, None, &body).await?;
+    let ack = client
+        .send(acts::observe(args.refs, args.text, args.about))
+        .await?;
     done(client, "observation", ack).await
 }
 
 pub(super) async fn ack(args: TargetArgs) -> anyhow::Result<ExitCode> {
     let client = connect(&args.connect).await?;
     let target = fetch(&client, args.seq).await?;
-    let channel = target
-        .act
-        .channel
-        .clone()
-        .context("that record is not on a channel")?;
-    let ack = client
-        .act_json(ActKind::Ack, Some(channel), &AckBody { target: args.seq })
-        .await?;
+    if target.act.channel.is_none() {
+        anyhow::bail!("that record is not on a channel");
+    }
+    let ack = client.send(acts::ack(&target)).await?;
     done(
         client,
         &format!("acknowledgement of record {}", args.seq),
