@@ -143,18 +143,12 @@ pub enum ExerciseCommand {
 /// `exercise run`.
 #[derive(Debug, Args)]
 pub struct ExerciseRunArgs {
-    /// The cell config.
-    #[arg(long)]
-    pub config: PathBuf,
-    /// The relay URL (default: the cell's).
-    #[arg(long)]
-    pub relay: Option<String>,
+    /// The cell and how to reach its relay.
+    #[command(flatten)]
+    pub cell: CellOpts,
     /// Act as this identity (default: the cell's control identity).
     #[arg(long = "as", value_name = "ID")]
     pub identity: Option<String>,
-    /// The identity's private key (default: keys/ID.key beside the cell config).
-    #[arg(long)]
-    pub key: Option<PathBuf>,
     /// The scenario file.
     pub scenario: PathBuf,
     /// Scenario seconds per real second (default: the scenario's, else 1).
@@ -171,15 +165,9 @@ pub struct ExerciseRunArgs {
 /// `bot`.
 #[derive(Debug, Args)]
 pub struct BotArgs {
-    /// The cell config.
-    #[arg(long)]
-    pub config: PathBuf,
-    /// The relay URL (default: the cell's).
-    #[arg(long)]
-    pub relay: Option<String>,
-    /// The identity's private key (default: keys/ID.key beside the cell config).
-    #[arg(long)]
-    pub key: Option<PathBuf>,
+    /// The cell and how to reach its relay.
+    #[command(flatten)]
+    pub cell: CellOpts,
     /// The persona file; it names the identity the bot plays.
     pub persona: PathBuf,
 }
@@ -446,6 +434,45 @@ pub struct RelayArgs {
     /// Listen here instead of `relay.listen`.
     #[arg(long)]
     pub listen: Option<SocketAddr>,
+    /// Whether to serve without TLS.
+    #[command(flatten)]
+    pub plain: PlainWs,
+}
+
+/// How a program that plays in a cell it has the folder of (exercise control, a bot)
+/// reaches the relay: the cell config gives the relay, its CA and the keys.
+#[derive(Debug, Args)]
+pub struct CellOpts {
+    /// The cell config.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The relay URL (default: the cell's).
+    #[arg(long)]
+    pub relay: Option<String>,
+    /// The identity's private key (default: keys/ID.key beside the cell config).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+}
+
+/// `--config` of the commands that read a journal.
+#[derive(Debug, Args)]
+pub struct ExpectedCell {
+    /// The cell config, to check that the journal's first record matches it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// `--json` of the commands that print records.
+#[derive(Debug, Args)]
+pub struct JsonLines {
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--insecure-loopback` of the commands that serve clients.
+#[derive(Debug, Args)]
+pub struct PlainWs {
     /// Serve plain ws:// (no TLS). Refused unless the address is a loopback address.
     #[arg(long)]
     pub insecure_loopback: bool,
@@ -493,9 +520,9 @@ pub struct ListenArgs {
     /// Only this channel.
     #[arg(long)]
     pub channel: Option<String>,
-    /// One JSON object per line.
-    #[arg(long)]
-    pub json: bool,
+    /// Output format.
+    #[command(flatten)]
+    pub output: JsonLines,
     /// Exit after this many records.
     #[arg(long)]
     pub count: Option<u64>,
@@ -540,9 +567,9 @@ pub enum AuditCommand {
 pub struct VerifyArgs {
     /// The journal folder.
     pub journal: PathBuf,
-    /// The cell config, to check that the journal's first record matches it.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// The cell the journal must have been opened for.
+    #[command(flatten)]
+    pub expected: ExpectedCell,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -559,9 +586,9 @@ pub struct ProveArgs {
     /// The tree size to prove against (default: every record of the journal).
     #[arg(long)]
     pub size: Option<u64>,
-    /// The cell config, to check that the journal's first record matches it.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// The cell the journal must have been opened for.
+    #[command(flatten)]
+    pub expected: ExpectedCell,
 }
 
 /// `audit consistency`.
@@ -573,9 +600,9 @@ pub struct ConsistencyArgs {
     pub checkpoint: String,
     /// The journal folder.
     pub journal: PathBuf,
-    /// The cell config, to check that the journal's first record matches it.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// The cell the journal must have been opened for.
+    #[command(flatten)]
+    pub expected: ExpectedCell,
     /// Machine-readable output: the consistency proof, or the mismatch.
     #[arg(long)]
     pub json: bool,
@@ -621,9 +648,9 @@ pub struct ExportArgs {
     /// Write here (overwritten if it exists); default: stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// The cell config, to check that the journal's first record matches it.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// The cell the journal must have been opened for.
+    #[command(flatten)]
+    pub expected: ExpectedCell,
 }
 
 /// `audit export --format`.
@@ -670,9 +697,9 @@ pub struct ReplayArgs {
     /// Stop after this record or scenario time.
     #[arg(long)]
     pub to: Option<String>,
-    /// One JSON object per line.
-    #[arg(long)]
-    pub json: bool,
+    /// Output format.
+    #[command(flatten)]
+    pub output: JsonLines,
 }
 
 /// `audit serve`.
@@ -690,7 +717,7 @@ pub struct ServeArgs {
     /// Pace: 1 is the original pace, 60 sixty times faster.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
-    /// Serve plain ws:// (no TLS). Refused unless the address is a loopback address.
-    #[arg(long)]
-    pub insecure_loopback: bool,
+    /// Whether to serve without TLS.
+    #[command(flatten)]
+    pub plain: PlainWs,
 }

@@ -168,7 +168,12 @@ pub(super) fn with_progress<T>(f: impl FnOnce(Option<&dyn Fn(Progress)>) -> T) -
 }
 
 pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let expected = args.config.as_deref().map(load::cell).transpose()?;
+    let expected = args
+        .expected
+        .config
+        .as_deref()
+        .map(load::cell)
+        .transpose()?;
     let audited =
         with_progress(|progress| audit_journal(&args.journal, expected.as_ref(), progress));
     match audited.map(|a| (a.verified.report, a.witnessed)) {

@@ -7,20 +7,18 @@ use fusioncell_scenario::Persona;
 use tokio::sync::mpsc;
 
 use crate::args::BotArgs;
+use crate::cmd::listen::cell_connect_args;
 use crate::files::read_text;
-use crate::load::{self, ConnectArgs};
+use crate::load;
 
 pub(super) async fn run(args: BotArgs) -> anyhow::Result<ExitCode> {
     let persona = Persona::from_toml(&read_text(&args.persona)?)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.persona.display()))?;
-    let loaded = load::cell(&args.config)?;
-    let config = load::client_config(&ConnectArgs {
-        config: Some(args.config.clone()),
-        relay: args.relay.clone(),
-        identity: persona.identity().to_string(),
-        key: args.key.clone(),
-        ..Default::default()
-    })?;
+    let loaded = load::cell(&args.cell.config)?;
+    let config = load::client_config(&cell_connect_args(
+        &args.cell,
+        persona.identity().to_string(),
+    ))?;
     let client = Client::connect(config).await?;
     eprintln!("bot playing `{}`", persona.identity());
     let (log, mut lines) = mpsc::channel(64);

@@ -14,8 +14,9 @@ use tokio::sync::mpsc;
 use crate::args::{
     ExerciseRunArgs, ScenarioCheckArgs, ScenarioExportArgs, ScenarioFormat, ScenarioImportArgs,
 };
+use crate::cmd::listen::cell_connect_args;
 use crate::files::{read_text, write_new};
-use crate::load::{self, ConnectArgs};
+use crate::load;
 
 /// Reads and validates a scenario file; errors name the file, line and field.
 pub(crate) fn load_scenario(path: &Path) -> anyhow::Result<Scenario> {
@@ -104,7 +105,7 @@ pub(super) fn export(args: ScenarioExportArgs) -> anyhow::Result<ExitCode> {
 
 pub(super) async fn run(args: ExerciseRunArgs) -> anyhow::Result<ExitCode> {
     let scenario = load_scenario(&args.scenario)?;
-    let loaded = load::cell(&args.config)?;
+    let loaded = load::cell(&args.cell.config)?;
     check_channels(&scenario, &args.scenario, &loaded.cell)?;
     let identity = match args.identity {
         Some(id) => id,
@@ -116,13 +117,7 @@ pub(super) async fn run(args: ExerciseRunArgs) -> anyhow::Result<ExitCode> {
             .map(|i| i.id.to_string())
             .context("the cell has no identity with role control; give --as")?,
     };
-    let config = load::client_config(&ConnectArgs {
-        config: Some(args.config.clone()),
-        relay: args.relay.clone(),
-        identity,
-        key: args.key.clone(),
-        ..Default::default()
-    })?;
+    let config = load::client_config(&cell_connect_args(&args.cell, identity))?;
     let client = Client::connect(config).await?;
     let speed = args.speed.or(scenario.speed()).unwrap_or(1);
     let options = ControlOptions {

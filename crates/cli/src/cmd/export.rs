@@ -11,7 +11,12 @@ use crate::args::{ExportArgs, ExportFormat};
 use crate::load;
 
 pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let expected = args.config.as_deref().map(load::cell).transpose()?;
+    let expected = args
+        .expected
+        .config
+        .as_deref()
+        .map(load::cell)
+        .transpose()?;
     let refusal = format!(
         "{}: the journal does not verify, nothing written",
         args.journal.display()

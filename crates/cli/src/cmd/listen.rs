@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use fusioncell_client::{Client, Event};
 use fusioncell_wire::ChannelId;
 
-use crate::args::{ConnectOpts, ListenArgs};
+use crate::args::{CellOpts, ConnectOpts, ListenArgs};
 use crate::load::{self, ConnectArgs};
 
 pub(super) async fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
@@ -54,7 +54,7 @@ pub(super) async fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
                 {
                     continue;
                 }
-                if args.json {
+                if args.output.json {
                     let line =
                         serde_json::to_string(&crate::show::Printed::new(&record, verified))?;
                     writeln!(out, "{line}")?;
@@ -77,6 +77,17 @@ pub(super) async fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The flags shared by client commands, as the loader takes them.
+/// How exercise control or a bot connects: from the cell folder, as `identity`.
+pub(super) fn cell_connect_args(c: &CellOpts, identity: String) -> ConnectArgs {
+    ConnectArgs {
+        config: Some(c.config.clone()),
+        relay: c.relay.clone(),
+        identity,
+        key: c.key.clone(),
+        ca: None,
+    }
+}
+
 pub(super) fn connect_args(c: &ConnectOpts) -> ConnectArgs {
     ConnectArgs {
         config: c.config.clone(),

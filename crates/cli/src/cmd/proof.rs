@@ -31,7 +31,7 @@ fn verified(
 }
 
 pub(super) fn prove(args: ProveArgs) -> anyhow::Result<ExitCode> {
-    let verified = match verified(&args.journal, args.config.as_deref())? {
+    let verified = match verified(&args.journal, args.expected.config.as_deref())? {
         Ok(v) => v,
         Err(e) => {
             eprintln!("FAILED: {e}");
@@ -68,7 +68,7 @@ pub(super) fn consistency(args: ConsistencyArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(ExitCode::FAILURE)
     };
-    let verified = match verified(&args.journal, args.config.as_deref())? {
+    let verified = match verified(&args.journal, args.expected.config.as_deref())? {
         Ok(v) => v,
         Err(e) => return fail(e),
     };

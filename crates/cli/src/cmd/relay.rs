@@ -9,7 +9,7 @@ use crate::load;
 
 pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let loaded = load::cell(&args.config)?;
-    let config = load::relay_config(&loaded, args.listen, args.insecure_loopback)?;
+    let config = load::relay_config(&loaded, args.listen, args.plain.insecure_loopback)?;
     let scheme = if config.tls.is_some() { "wss" } else { "ws" };
     let server = Server::spawn(config).await?;
     println!(

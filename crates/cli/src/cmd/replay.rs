@@ -114,7 +114,7 @@ pub(super) async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             tokio::time::sleep(Duration::from_millis(ms.min(3_600_000.0) as u64)).await;
         }
         previous_ts = Some(ts);
-        let line = if args.json {
+        let line = if args.output.json {
             serde_json::to_string(&show::Printed::new(&seen.record, true))?
         } else {
             let clock = fusioncell_scenario::time::format_at(at(seen).1 / 1000);

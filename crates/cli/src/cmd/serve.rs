@@ -18,7 +18,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(&loaded),
         "refusing to serve a journal that does not verify",
     )?;
-    let tls = load::tls(&loaded, args.listen, args.insecure_loopback)?;
+    let tls = load::tls(&loaded, args.listen, args.plain.insecure_loopback)?;
     let scheme = if tls.is_some() { "wss" } else { "ws" };
     let cell_id = cell.id().to_string();
     let playback = Playback::spawn(
