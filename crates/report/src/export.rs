@@ -74,70 +74,73 @@ pub fn jsonl(entries: &[Entry]) -> String {
     out
 }
 
-/// CSV (RFC 4180): a header row, then one row per record; every line ends with CRLF.
+/// CSV (RFC 4180): a header row, then one row per record; every line ends with CRLF. Fields
+/// are quoted when they hold a comma, a double quote, CR or LF.
 pub fn csv(entries: &[Entry]) -> String {
-    let mut out = String::with_capacity(entries.len() * 256);
-    push_row(&mut out, COLUMNS.iter().copied());
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail: the only errors are the Vec's own io::Result.
+    let _ = w.write_record(COLUMNS);
     for e in entries {
         let r = Row::of(e);
-        let seq = r.seq.to_string();
-        let ts = r.ts.to_string();
-        let scenario_ms = r.scenario_ms.map(|m| m.to_string()).unwrap_or_default();
-        let fields = [
-            seq.as_str(),
-            ts.as_str(),
+        let _ = w.write_record([
+            r.seq.to_string().as_str(),
+            r.ts.to_string().as_str(),
             r.time.as_str(),
-            scenario_ms.as_str(),
+            r.scenario_ms
+                .map(|m| m.to_string())
+                .unwrap_or_default()
+                .as_str(),
             r.scenario_time.as_deref().unwrap_or(""),
             r.kind,
             r.actor,
             r.channel.unwrap_or(""),
             if r.redacted { "true" } else { "false" },
             r.body.unwrap_or(""),
-        ];
-        push_row(&mut out, fields.into_iter());
+        ]);
     }
-    out
-}
-
-fn push_row<'a>(out: &mut String, fields: impl Iterator<Item = &'a str>) {
-    for (i, f) in fields.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&csv_field(f));
-    }
-    out.push_str("\r\n");
-}
-
-/// One CSV field: quoted when it holds a comma, a double quote, CR or LF (or starts or ends
-/// with a space, which some readers trim), with every double quote doubled.
-pub fn csv_field(s: &str) -> String {
-    let needs = s.contains([',', '"', '\r', '\n']) || s.starts_with(' ') || s.ends_with(' ');
-    if needs {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
+    // Every field was a &str, so the bytes are UTF-8.
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The CSV text of one record whose body is `body`: the fields after the header.
+    fn body_field(body: &str) -> String {
+        let entry = Entry {
+            seq: 1,
+            ts: 0,
+            scenario_ms: None,
+            phase: fusioncell_wire::Phase::NotStarted,
+            kind: fusioncell_wire::ActKind::Post,
+            actor: fusioncell_wire::IdentityId::new("a").unwrap(),
+            role: None,
+            channel: None,
+            body: Some(body.to_owned()),
+            held: false,
+            hotline: false,
+        };
+        let text = csv(&[entry]);
+        let row = text.split_once("\r\n").unwrap().1;
+        let prefix = "1,0,1970-01-01T00:00:00.000Z,,,post,a,,false,";
+        row.strip_prefix(prefix).unwrap().to_owned()
+    }
+
     #[test]
     fn csv_fields_are_quoted_per_rfc_4180() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field(""), "");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_field("cr\r\nlf"), "\"cr\r\nlf\"");
-        assert_eq!(csv_field(" padded"), "\" padded\"");
-        assert_eq!(csv_field("\""), "\"\"\"\"");
+        assert_eq!(body_field("plain"), "plain\r\n");
+        assert_eq!(body_field(""), "\r\n");
+        assert_eq!(body_field("a,b"), "\"a,b\"\r\n");
+        assert_eq!(body_field("say \"hi\""), "\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(body_field("two\nlines"), "\"two\nlines\"\r\n");
+        assert_eq!(body_field("cr\r\nlf"), "\"cr\r\nlf\"\r\n");
+        assert_eq!(body_field("\""), "\"\"\"\"\r\n");
         assert_eq!(
-            csv_field("{\"a\":1,\"b\":2}"),
-            "\"{\"\"a\"\":1,\"\"b\"\":2}\""
+            body_field("{\"a\":1,\"b\":2}"),
+            "\"{\"\"a\"\":1,\"\"b\"\":2}\"\r\n"
         );
     }
 }

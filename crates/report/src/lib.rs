@@ -8,21 +8,24 @@
 //!   any record;
 //! - [`metrics`]: injects and their responses, expected actions and observations, moderation,
 //!   pauses and halts, hotline, participation, security events, redactions, witnesses;
-//! - [`html`]: one self-contained HTML file (inline CSS and SVG, no script, no request);
-//! - [`markdown`]: the same as an HSEEP AAR/IP skeleton;
+//! - [`sections`]: the report's content as one model of sections, tables and typed text,
+//!   computed once;
+//! - [`render`]: that model as one self-contained HTML file ([`html`]: inline CSS and SVG,
+//!   no script, no request) and as an HSEEP AAR/IP skeleton in Markdown ([`markdown`]);
 //! - [`export`]: JSON Lines and CSV, one row per record;
 //! - [`format`]: times, durations and medians as the report writes them.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod export;
 pub mod format;
-pub mod html;
-pub mod markdown;
 pub mod metrics;
 pub mod model;
+pub mod render;
+pub mod sections;
 pub mod timeline;
 
 #[cfg(test)]
 mod tests;
 
 pub use model::{AfterAction, Entry, Inputs, Integrity, ReportError, entries, open_body};
+pub use render::{html, markdown};
