@@ -131,7 +131,7 @@ async fn a_torn_final_line_is_cut_and_reported() {
         .rev()
         .find(|r| r.act.kind == ActKind::Recovered)
         .unwrap();
-    let body: RecoveredBody = serde_json::from_str(recovered.body.as_deref().unwrap()).unwrap();
+    let body: RecoveredBody = serde_json::from_str(recovered.text().unwrap()).unwrap();
     assert_eq!(
         (body.records, body.truncated_bytes),
         (before, torn.len() as u64)

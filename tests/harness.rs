@@ -231,7 +231,7 @@ pub fn security_events(cell: &TestCell) -> Vec<(String, String)> {
         .filter(|r| r.act.kind == fusioncell_wire::ActKind::Security)
         .map(|r| {
             let body: fusioncell_wire::SecurityBody =
-                serde_json::from_str(r.body.as_deref().expect("body")).expect("security body");
+                serde_json::from_str(r.text().expect("body")).expect("security body");
             (body.event, body.reason)
         })
         .collect()

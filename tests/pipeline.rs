@@ -33,11 +33,11 @@ async fn post_is_delivered_to_every_reader_and_verified() {
         assert_eq!(record.seq, ack.cell_seq);
         assert_eq!(record.act.actor.as_str(), "israel");
         assert_eq!(record.act.channel, Some(ch("diplomacy")));
-        assert_eq!(record.body.as_deref(), Some(body));
+        assert_eq!(record.text(), Some(body));
     }
     // It is in the journal at the acknowledged position.
     let records = journal_records(&cell);
-    assert_eq!(records[ack.cell_seq as usize].body.as_deref(), Some(body));
+    assert_eq!(records[ack.cell_seq as usize].text(), Some(body));
     relay.stop().await;
 }
 
@@ -238,7 +238,7 @@ async fn one_identity_may_hold_several_sessions() {
         let (r1, _) = sub.next_record().await.unwrap();
         assert_eq!(r1.seq, first.cell_seq);
         let (r2, _) = sub.next_record().await.unwrap();
-        assert_eq!(r2.body.as_deref(), Some("to both"));
+        assert_eq!(r2.text(), Some("to both"));
     }
     // Both devices numbered from the same mark: the phone's act collides with the laptop's
     // number, is refused unaccepted, and the client signs it again above the mark.

@@ -60,7 +60,7 @@ async fn moderation_round_trip() {
     let held = israel.post(&ch("security"), share).await.unwrap();
     // The mediator sees it pending; the sender too; nobody else.
     let (pending, _) = next_where(&mut us_sub, |r| r.seq == held.cell_seq).await;
-    assert_eq!(pending.body.as_deref(), Some(share));
+    assert_eq!(pending.text(), Some(share));
     next_where(&mut israel_sub, |r| r.seq == held.cell_seq).await;
     assert!(
         drain(&mut syria_sub, 300)
@@ -79,7 +79,7 @@ async fn moderation_round_trip() {
     let approval = us.decide(&pending, None).await.unwrap();
     let (released, by) = next_where(&mut syria_sub, |r| r.seq == held.cell_seq).await;
     assert_eq!(by, Some(approval.cell_seq));
-    assert_eq!(released.body.as_deref(), Some(share));
+    assert_eq!(released.text(), Some(share));
     next_where(&mut syria_sub, |r| r.seq == approval.cell_seq).await;
     next_where(&mut israel_sub, |r| r.seq == approval.cell_seq).await;
     // A reader of the released post may acknowledge reading it.
@@ -99,7 +99,7 @@ async fn moderation_round_trip() {
     let reason = "Share assessments, not raw targeting data.";
     let rejection = us.decide(&pending, Some(reason.into())).await.unwrap();
     let (told, _) = next_where(&mut israel_sub, |r| r.seq == rejection.cell_seq).await;
-    assert!(told.body.as_deref().unwrap().contains(reason));
+    assert!(told.text().unwrap().contains(reason));
     let seen = drain(&mut syria_sub, 300).await;
     assert!(
         seen.iter()
@@ -234,8 +234,7 @@ async fn an_unacknowledged_hotline_message_escalates() {
     let (escalation, _) = next_where(&mut us_sub, |r| r.act.kind == ActKind::Escalate).await;
     assert!(
         escalation
-            .body
-            .as_deref()
+            .text()
             .unwrap()
             .contains(&format!("\"target\":{}", second.cell_seq))
     );
@@ -478,7 +477,11 @@ async fn the_clock_gates_play() {
         reason: Some("This is a real-world emergency.".into()),
     };
     us.act_json(ActKind::Clock, None, &halt).await.unwrap();
-    let halted = syria.state_changed().await.unwrap();
+    // The resume's own state announcement may still be on its way: wait for the halt's.
+    let mut halted = syria.state_changed().await.unwrap();
+    while !halted.clock.halted && halted.clock.phase == Phase::Running {
+        halted = syria.state_changed().await.unwrap();
+    }
     assert!(halted.clock.halted);
     assert_eq!(
         refused(syria.post(&ch("commerce"), "during the halt").await),
@@ -621,7 +624,7 @@ async fn replaying_the_journal_reproduces_the_relay_state() {
     let mut replayed = fusioncell_cell::State::new();
     for r in journal_records(&cell) {
         if !r.act.kind.is_relay_kind() {
-            fusioncell_cell::authorize(&cell_model, &replayed, &r.act, r.body.as_deref())
+            fusioncell_cell::authorize(&cell_model, &replayed, &r.act, r.params())
                 .unwrap_or_else(|e| panic!("record {} re-derives: {e}", r.seq));
         }
         replayed.apply(&cell_model, &r);

@@ -46,7 +46,7 @@ async fn parties_and_the_mediator_cosign_checkpoints() {
         .iter()
         .filter(|r| r.act.kind == ActKind::Cosign)
     {
-        let c: CosignBody = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+        let c: CosignBody = serde_json::from_str(r.text().unwrap()).unwrap();
         assert!(
             checkpoints.contains(&format!("\"size\":{},\"root\":\"{}\"", c.size, c.root)),
             "{c:?}"

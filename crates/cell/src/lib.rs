@@ -10,13 +10,15 @@
 //!   [`RelaySettings`]), built by [`Cell::from_toml`], and the journal's `open` record body;
 //! - [`state`]: the run-time state folded from the journal
 //!   (mutes, grants, held posts, hotline deadlines, redactions), one `apply` for relay and verifier;
-//! - [`policy`]: who may read which channel, see which record, and post where
-//!   ([`authorize`] → [`Denied`]);
+//! - [`policy`]: who may read which channel, see which record, and post where;
+//! - [`acts`]: one module per act kind — who may make it ([`authorize`] → [`Denied`]), what it
+//!   does to the state, and how it reads in one line ([`describe`]);
 //! - [`view`]: what one identity received, from the journal alone;
 //! - [`example`]: the commented example cell of the Paris talks ([`render_example`]);
 //! - `error`: [`CellError`], one line naming the field and why.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod acts;
 pub mod defaults;
 mod error;
 pub mod example;
@@ -27,12 +29,13 @@ pub mod state;
 pub mod toml_location;
 pub mod view;
 
+pub use acts::{Denied, authorize, describe};
 pub use defaults::Limits;
 pub use error::CellError;
 pub use example::{EXAMPLE_IDENTITIES, ExampleParams, render_example};
 pub use file::CellFile;
 pub use fusioncell_wire::clock::{Clock, Phase};
 pub use model::{Cell, Channel, Identity, Policy, RelaySettings};
-pub use policy::{Denied, authorize, can_read, can_see, channel_access};
+pub use policy::{can_read, can_see, channel_access};
 pub use state::{Audience, State};
 pub use view::{Seen, seen_by};

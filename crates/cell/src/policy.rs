@@ -1,39 +1,15 @@
-//! Authorization: who may read which channel, see which record, and post where.
+//! Access: who may read which channel, see which record, and post where.
 //!
-//! Pure functions of the configured [`Cell`], so the relay, `verify` and the report decide the
-//! same way from the same config. Unknown identities, channels, roles and act kinds are refused
-//! (deny by default): a role or act kind added to the wire later gets no rights until a rule
-//! here grants them. Run-time changes (grants, mutes, freezes, moderation) are journaled acts
-//! applied on top of these rules by the sequencer, not here.
+//! Pure functions of the configured [`Cell`] and the run-time [`State`], so the relay, `verify`
+//! and the report decide the same way. Unknown identities and channels read nothing (deny by
+//! default). Whether one act is allowed is decided per kind in `acts`, on top of these rules.
 
-use fusioncell_wire::act_body::{
-    Access, AckBody, ClockAction, ClockBody, CosignBody, DecisionBody, GrantBody, InjectBody,
-    MuteBody, ObserveBody, ReceiptBody, RedactBody,
-};
-use fusioncell_wire::{Act, ActKind, ChannelAccess, ChannelId, ErrorCode, IdentityId, Role};
-use serde::de::DeserializeOwned;
+use fusioncell_wire::act_body::Access;
+use fusioncell_wire::{ChannelAccess, ChannelId, ErrorCode, IdentityId, Role};
 
+use crate::acts::Denied;
 use crate::model::{Cell, Channel, Identity, Policy};
 use crate::state::State;
-
-/// Why an act is refused: the error code the actor gets and a reason naming the rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {reason}")]
-pub struct Denied {
-    /// The in-band error code.
-    pub code: ErrorCode,
-    /// Which rule refused it, naming the role, channel or target.
-    pub reason: String,
-}
-
-impl Denied {
-    fn new(code: ErrorCode, reason: impl Into<String>) -> Self {
-        Denied {
-            code,
-            reason: reason.into(),
-        }
-    }
-}
 
 /// Whether `who` can read `channel` now: the roles that read everything, configured members
 /// and readers (unless revoked), and identities granted access at run time.
@@ -49,271 +25,6 @@ pub fn can_see(cell: &Cell, state: &State, who: &IdentityId, seq: u64) -> bool {
     match (cell.identity(who), state.audience(seq)) {
         (Some(identity), Some(audience)) => audience.admits(who, identity.role),
         _ => false,
-    }
-}
-
-/// Decides whether `act` (with its `body`, `None` if redacted) is allowed in `state`.
-pub fn authorize(cell: &Cell, state: &State, act: &Act, body: Option<&str>) -> Result<(), Denied> {
-    if act.kind.is_relay_kind() {
-        return Err(Denied::new(
-            ErrorCode::WrongKind,
-            format!("`{}` acts are written by the relay only", act.kind.as_str()),
-        ));
-    }
-    let actor = cell.identity(&act.actor).ok_or_else(|| {
-        Denied::new(
-            ErrorCode::Forbidden,
-            format!("`{}` is not an identity of this cell", act.actor),
-        )
-    })?;
-    let text = body;
-    let body = || text.unwrap_or_default();
-    match act.kind {
-        ActKind::Post => {
-            let channel = channel(cell, act)?;
-            may_post(state, actor, channel)?;
-            if state.is_muted(&actor.id, &channel.id) {
-                return Err(Denied::new(
-                    ErrorCode::Muted,
-                    format!(
-                        "`{}` is muted on `{}` by the mediator",
-                        actor.id, channel.id
-                    ),
-                ));
-            }
-            if actor.role == Role::Party && !state.clock().play_allowed() {
-                return Err(Denied::new(
-                    ErrorCode::Paused,
-                    format!(
-                        "the exercise is {}{}: parties cannot post",
-                        fusioncell_wire::clock::phase_name(state.clock().phase),
-                        if state.clock().halted {
-                            " (real-world emergency halt)"
-                        } else {
-                            ""
-                        }
-                    ),
-                ));
-            }
-            Ok(())
-        }
-        ActKind::Approve | ActKind::Reject => {
-            require(actor, &[Role::Mediator], act.kind)?;
-            let d: DecisionBody = parse(act.kind, body())?;
-            let held = state.held().get(&d.target).ok_or_else(|| {
-                Denied::new(
-                    ErrorCode::Conflict,
-                    format!("record {} is not a post awaiting moderation", d.target),
-                )
-            })?;
-            if held.digest != d.target_digest.0 {
-                return Err(Denied::new(
-                    ErrorCode::Forbidden,
-                    format!("the decision names another act than record {}", d.target),
-                ));
-            }
-            if act.channel.as_ref() != Some(&held.channel) {
-                return Err(Denied::new(
-                    ErrorCode::Forbidden,
-                    format!("record {} is on channel `{}`", d.target, held.channel),
-                ));
-            }
-            if d.epoch != state.epoch() {
-                return Err(Denied::new(
-                    ErrorCode::StaleEpoch,
-                    format!(
-                        "decided in epoch {}, the cell is now in epoch {}: look again",
-                        d.epoch,
-                        state.epoch()
-                    ),
-                ));
-            }
-            if act.kind == ActKind::Reject && d.reason.as_deref().is_none_or(str::is_empty) {
-                return Err(Denied::new(
-                    ErrorCode::Malformed,
-                    "a rejection needs a reason",
-                ));
-            }
-            Ok(())
-        }
-        ActKind::Mute | ActKind::Unmute => {
-            require(actor, &[Role::Mediator], act.kind)?;
-            let m: MuteBody = parse(act.kind, body())?;
-            known_identity(cell, &m.identity)?;
-            same_channel(cell, act, m.channel.as_ref())?;
-            let muted = state.has_mute(&m.identity, m.channel.as_ref());
-            if muted == (act.kind == ActKind::Mute) {
-                return Err(Denied::new(
-                    ErrorCode::Conflict,
-                    format!(
-                        "`{}` is {} muted there",
-                        m.identity,
-                        if muted { "already" } else { "not" }
-                    ),
-                ));
-            }
-            Ok(())
-        }
-        ActKind::Grant | ActKind::Revoke => {
-            require(actor, &[Role::Mediator], act.kind)?;
-            let g: GrantBody = parse(act.kind, body())?;
-            known_identity(cell, &g.identity)?;
-            same_channel(cell, act, Some(&g.channel))?;
-            let role = cell.identity(&g.identity).map(|i| i.role);
-            let fits = match g.access {
-                Access::Member => role == Some(Role::Party),
-                Access::Reader => matches!(role, Some(Role::Party | Role::Observer)),
-            };
-            if !fits && act.kind == ActKind::Grant {
-                return Err(Denied::new(
-                    ErrorCode::Forbidden,
-                    format!(
-                        "`{}` cannot be made a {} (members are parties; readers are parties or observers)",
-                        g.identity,
-                        match g.access {
-                            Access::Member => "member",
-                            Access::Reader => "reader",
-                        }
-                    ),
-                ));
-            }
-            Ok(())
-        }
-        ActKind::Redact => {
-            require(actor, &[Role::Mediator], act.kind)?;
-            let r: RedactBody = parse(act.kind, body())?;
-            match state.kind(r.target) {
-                Some(ActKind::Post | ActKind::Inject | ActKind::Observe) => {}
-                Some(k) => {
-                    return Err(Denied::new(
-                        ErrorCode::Conflict,
-                        format!(
-                            "record {} is a `{}`: only text can be redacted",
-                            r.target,
-                            k.as_str()
-                        ),
-                    ));
-                }
-                None => {
-                    return Err(Denied::new(
-                        ErrorCode::Conflict,
-                        format!("no record {}", r.target),
-                    ));
-                }
-            }
-            if state.is_redacted(r.target) {
-                return Err(Denied::new(
-                    ErrorCode::Conflict,
-                    format!("record {} is already redacted", r.target),
-                ));
-            }
-            Ok(())
-        }
-        ActKind::Clock => {
-            let c: ClockBody = parse(act.kind, body())?;
-            let roles: &[Role] = match c.action {
-                ClockAction::Pause | ClockAction::Resume | ClockAction::Halt => {
-                    &[Role::Control, Role::Mediator]
-                }
-                _ => &[Role::Control],
-            };
-            require(actor, roles, act.kind)?;
-            state
-                .clock()
-                .check(c.action)
-                .map_err(|reason| Denied::new(ErrorCode::Conflict, reason))
-        }
-        ActKind::Inject => {
-            require(actor, &[Role::Control], act.kind)?;
-            channel(cell, act)?;
-            if text.is_some() {
-                let _: InjectBody = parse(act.kind, body())?;
-            }
-            Ok(())
-        }
-        ActKind::Observe => {
-            require(actor, &[Role::Evaluator], act.kind)?;
-            if text.is_some() {
-                let o: ObserveBody = parse(act.kind, body())?;
-                if let Some(bad) = o.refs.iter().find(|r| **r >= state.len()) {
-                    return Err(Denied::new(
-                        ErrorCode::Conflict,
-                        format!("observation refers to record {bad}, which does not exist"),
-                    ));
-                }
-            }
-            Ok(())
-        }
-        ActKind::Receipt => {
-            let r: ReceiptBody = parse(act.kind, body())?;
-            let released = state
-                .released_to(r.target)
-                .is_some_and(|c| can_read(cell, state, &actor.id, c));
-            if !can_see(cell, state, &actor.id, r.target) && !released {
-                return Err(Denied::new(
-                    ErrorCode::Forbidden,
-                    format!("`{}` did not receive record {}", actor.id, r.target),
-                ));
-            }
-            Ok(())
-        }
-        ActKind::Ack => {
-            let a: AckBody = parse(act.kind, body())?;
-            let awaiting = state.awaiting().get(&a.target).ok_or_else(|| {
-                Denied::new(
-                    ErrorCode::Conflict,
-                    format!(
-                        "record {} is not a hotline message awaiting acknowledgement",
-                        a.target
-                    ),
-                )
-            })?;
-            if act.channel.as_ref() != Some(&awaiting.channel) {
-                return Err(Denied::new(
-                    ErrorCode::Forbidden,
-                    format!("record {} is on channel `{}`", a.target, awaiting.channel),
-                ));
-            }
-            let member = cell
-                .channel(&awaiting.channel)
-                .is_some_and(|c| writes(state, actor, c));
-            if actor.role != Role::Party || !member || actor.id == awaiting.sender {
-                return Err(Denied::new(
-                    ErrorCode::Forbidden,
-                    format!(
-                        "only the other party on `{}` acknowledges `{}`'s hotline message",
-                        awaiting.channel, awaiting.sender
-                    ),
-                ));
-            }
-            Ok(())
-        }
-        ActKind::Cosign => {
-            require(actor, &[Role::Party, Role::Mediator], act.kind)?;
-            let c: CosignBody = parse(act.kind, body())?;
-            if c.size == 0 || c.size > state.len() {
-                return Err(Denied::new(
-                    ErrorCode::Conflict,
-                    format!(
-                        "no checkpoint of size {} can exist: the journal has {} records",
-                        c.size,
-                        state.len()
-                    ),
-                ));
-            }
-            let before = state.witnessed().get(&actor.id).copied().unwrap_or(0);
-            if c.size <= before {
-                return Err(Denied::new(
-                    ErrorCode::Conflict,
-                    format!("`{}` already cosigned size {before}", actor.id),
-                ));
-            }
-            Ok(())
-        }
-        other => Err(Denied::new(
-            ErrorCode::WrongKind,
-            format!("`{}` is not an act a client may send", other.as_str()),
-        )),
     }
 }
 
@@ -351,15 +62,17 @@ fn reads(state: &State, identity: &Identity, channel: &Channel) -> bool {
     configured || state.granted(&channel.id, &identity.id).is_some()
 }
 
-fn writes(state: &State, identity: &Identity, channel: &Channel) -> bool {
+pub(crate) fn writes(state: &State, identity: &Identity, channel: &Channel) -> bool {
     let configured =
         channel.members.contains(&identity.id) && !state.is_revoked(&channel.id, &identity.id);
-    configured
-        || state.granted(&channel.id, &identity.id)
-            == Some(fusioncell_wire::act_body::Access::Member)
+    configured || state.granted(&channel.id, &identity.id) == Some(Access::Member)
 }
 
-fn may_post(state: &State, identity: &Identity, channel: &Channel) -> Result<(), Denied> {
+pub(crate) fn may_post(
+    state: &State,
+    identity: &Identity,
+    channel: &Channel,
+) -> Result<(), Denied> {
     let allowed = match identity.role {
         Role::Party => writes(state, identity, channel),
         Role::Mediator | Role::Control => true,
@@ -382,87 +95,16 @@ fn may_post(state: &State, identity: &Identity, channel: &Channel) -> Result<(),
     Err(Denied::new(ErrorCode::Forbidden, reason))
 }
 
-fn channel<'c>(cell: &'c Cell, act: &Act) -> Result<&'c Channel, Denied> {
-    let id = act.channel.as_ref().ok_or_else(|| {
-        Denied::new(
-            ErrorCode::UnknownChannel,
-            format!("{} needs a channel", act.kind.as_str()),
-        )
-    })?;
-    cell.channel(id).ok_or_else(|| {
-        Denied::new(
-            ErrorCode::UnknownChannel,
-            format!("no channel `{id}` in this cell"),
-        )
-    })
-}
-
-fn require(actor: &Identity, roles: &[Role], kind: ActKind) -> Result<(), Denied> {
-    if roles.contains(&actor.role) {
-        return Ok(());
-    }
-    Err(Denied::new(
-        ErrorCode::Forbidden,
-        format!(
-            "`{}` has role {}; only {} may {}",
-            actor.id,
-            actor.role,
-            roles
-                .iter()
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(" or "),
-            kind.as_str()
-        ),
-    ))
-}
-
-fn parse<T: DeserializeOwned>(kind: ActKind, body: &str) -> Result<T, Denied> {
-    serde_json::from_str(body).map_err(|e| {
-        Denied::new(
-            ErrorCode::Malformed,
-            format!("body of a `{}` act: {e}", kind.as_str()),
-        )
-    })
-}
-
-fn known_identity(cell: &Cell, who: &IdentityId) -> Result<(), Denied> {
-    match cell.identity(who) {
-        Some(_) => Ok(()),
-        None => Err(Denied::new(
-            ErrorCode::Forbidden,
-            format!("`{who}` is not an identity of this cell"),
-        )),
-    }
-}
-
-/// The act's channel must be the one its body names (so the channel in the signed header is
-/// the one acted on), and must exist.
-fn same_channel(cell: &Cell, act: &Act, named: Option<&ChannelId>) -> Result<(), Denied> {
-    if act.channel.as_ref() != named {
-        return Err(Denied::new(
-            ErrorCode::Malformed,
-            "the act's channel must be the channel its body names",
-        ));
-    }
-    if let Some(c) = named
-        && cell.channel(c).is_none()
-    {
-        return Err(Denied::new(
-            ErrorCode::UnknownChannel,
-            format!("no channel `{c}` in this cell"),
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use fusioncell_wire::{CellId, Digest};
 
+    use fusioncell_wire::{Act, ActBody, ActKind, Body, Record, SignatureBytes};
+
     use super::*;
+    use crate::acts::authorize;
     use crate::example::fixture::{example_cell, example_text};
     use crate::state::State;
 
@@ -634,12 +276,14 @@ mod tests {
             (ActKind::Open, None, "relay"),
             (ActKind::Post, Some("us-israel"), "us"),
         ] {
-            let record = fusioncell_wire::Record {
+            // The open record's body is left out: only its audience matters here.
+            let body = (kind == ActKind::Post).then(|| Body::post(""));
+            let record = Record {
                 seq: state.len(),
                 ts: 0,
                 act: act(kind, channel, actor),
-                body: Some(String::new()),
-                sig: fusioncell_wire::SignatureBytes([0; 64]),
+                body,
+                sig: SignatureBytes([0; 64]),
             };
             state.apply(&cell, &record);
         }
@@ -664,33 +308,43 @@ mod tests {
         use fusioncell_wire::act_body::{Access, GrantBody};
         let cell = example_cell();
         let mut state = State::new();
-        let mut apply = |kind: ActKind, actor: &str, body: String| {
+        let mut apply = |kind: ActKind, actor: &str, body: Body| {
             let seq = state.len();
-            let record = fusioncell_wire::Record {
+            let record = Record {
                 seq,
                 ts: 0,
                 act: act(kind, Some("us-israel"), actor),
                 body: Some(body),
-                sig: fusioncell_wire::SignatureBytes([0; 64]),
+                sig: SignatureBytes([0; 64]),
             };
             state.apply(&cell, &record);
             seq
         };
-        let grant = |who: &str| {
-            serde_json::to_string(&GrantBody {
-                identity: id(who),
-                channel: ch("us-israel"),
-                access: Access::Reader,
-            })
-            .unwrap()
+        let grant = |who: &str| GrantBody {
+            identity: id(who),
+            channel: ch("us-israel"),
+            access: Access::Reader,
         };
-        let before = apply(ActKind::Post, "us", String::new());
-        apply(ActKind::Grant, "us", grant("syria"));
-        let granted = apply(ActKind::Post, "us", String::new());
-        apply(ActKind::Revoke, "us", grant("syria"));
-        let revoked = apply(ActKind::Post, "us", String::new());
-        apply(ActKind::Revoke, "us", grant("israel"));
-        let without_israel = apply(ActKind::Post, "us", String::new());
+        let post = || Body::post("");
+        let before = apply(ActKind::Post, "us", post());
+        apply(
+            ActKind::Grant,
+            "us",
+            Body::new(ActBody::Grant(grant("syria"))),
+        );
+        let granted = apply(ActKind::Post, "us", post());
+        apply(
+            ActKind::Revoke,
+            "us",
+            Body::new(ActBody::Revoke(grant("syria"))),
+        );
+        let revoked = apply(ActKind::Post, "us", post());
+        apply(
+            ActKind::Revoke,
+            "us",
+            Body::new(ActBody::Revoke(grant("israel"))),
+        );
+        let without_israel = apply(ActKind::Post, "us", post());
         let sees = |who: &str, seq| can_see(&cell, &state, &id(who), seq);
         assert!(!sees("syria", before));
         assert!(sees("syria", granted));

@@ -8,14 +8,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use fusioncell_keys::sha256;
-use fusioncell_wire::act_body::{
-    Access, AckBody, ClockBody, CosignBody, DecisionBody, EscalateBody, GrantBody, MuteBody,
-    ReceiptBody, RedactBody,
-};
-use fusioncell_wire::{ActKind, ChannelId, IdentityId, Record, Role, canonical};
+use fusioncell_wire::act_body::Access;
+use fusioncell_wire::{ActKind, ChannelId, IdentityId, Record, Role};
 
-use crate::model::{Cell, Policy};
+use crate::model::Cell;
 use fusioncell_wire::clock::Clock;
 
 /// Who may receive a record: decided once, when the record is applied.
@@ -98,20 +94,20 @@ struct Meta {
 /// The fold of the journal so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct State {
-    epoch: u64,
-    clock: Clock,
+    pub(crate) epoch: u64,
+    pub(crate) clock: Clock,
     records: Vec<Meta>,
-    muted: BTreeSet<(IdentityId, Option<ChannelId>)>,
-    granted: BTreeMap<(ChannelId, IdentityId), Access>,
-    revoked: BTreeSet<(ChannelId, IdentityId)>,
-    held: BTreeMap<u64, Held>,
-    released: BTreeMap<u64, ChannelId>,
-    awaiting: BTreeMap<u64, Awaiting>,
-    redacted: BTreeSet<u64>,
-    witnessed: BTreeMap<IdentityId, u64>,
+    pub(crate) muted: BTreeSet<(IdentityId, Option<ChannelId>)>,
+    pub(crate) granted: BTreeMap<(ChannelId, IdentityId), Access>,
+    pub(crate) revoked: BTreeSet<(ChannelId, IdentityId)>,
+    pub(crate) held: BTreeMap<u64, Held>,
+    pub(crate) released: BTreeMap<u64, ChannelId>,
+    pub(crate) awaiting: BTreeMap<u64, Awaiting>,
+    pub(crate) redacted: BTreeSet<u64>,
+    pub(crate) witnessed: BTreeMap<IdentityId, u64>,
     /// Each channel's current readers, computed once per membership change (grant, revoke)
     /// instead of once per record; the same fold fills it the same way.
-    readers: BTreeMap<ChannelId, Arc<[IdentityId]>>,
+    pub(crate) readers: BTreeMap<ChannelId, Arc<[IdentityId]>>,
 }
 
 impl State {
@@ -211,144 +207,19 @@ impl State {
         usize::try_from(seq).ok().and_then(|i| self.records.get(i))
     }
 
-    /// Folds one record in. Records must come in order; the relay only applies records it
-    /// accepted (or wrote), so parameters have been checked by `policy::authorize`; a body that
-    /// does not parse (or was redacted) changes nothing.
+    /// Folds one record in. Records must come in order; each kind's effect is in its module
+    /// under `acts`.
     pub fn apply(&mut self, cell: &Cell, record: &Record) {
-        let act = &record.act;
-        let body = record.body.as_deref().unwrap_or_default();
-        let role = cell.identity(&act.actor).map(|i| i.role);
-        let audience = match act.kind {
-            ActKind::Post => {
-                let Some(channel) = act.channel.clone() else {
-                    return self.push(act, Audience::Supervisors);
-                };
-                let policy = cell.channel(&channel).map(|c| c.policy);
-                if role == Some(Role::Party) {
-                    if policy == Some(Policy::Moderated) {
-                        self.held.insert(
-                            record.seq,
-                            Held {
-                                actor: act.actor.clone(),
-                                channel: channel.clone(),
-                                digest: sha256(&canonical::act_bytes(act)),
-                            },
-                        );
-                    }
-                    if let Some(Policy::Hotline { ack_seconds }) = policy {
-                        self.awaiting.insert(
-                            record.seq,
-                            Awaiting {
-                                sender: act.actor.clone(),
-                                channel: channel.clone(),
-                                deadline_ms: record
-                                    .ts
-                                    .saturating_add(i64::from(ack_seconds) * 1000),
-                                ack_seconds,
-                            },
-                        );
-                    }
-                }
-                if self.held.contains_key(&record.seq) {
-                    Audience::Held {
-                        actor: act.actor.clone(),
-                    }
-                } else {
-                    self.channel_audience(cell, channel)
-                }
-            }
-            ActKind::Approve => {
-                if let Ok(d) = serde_json::from_str::<DecisionBody>(body)
-                    && let Some(h) = self.held.remove(&d.target)
-                {
-                    self.released.insert(d.target, h.channel);
-                }
-                self.on_channel(cell, act)
-            }
-            ActKind::Reject => {
-                let sender = serde_json::from_str::<DecisionBody>(body)
-                    .ok()
-                    .and_then(|d| self.held.remove(&d.target))
-                    .map(|h| h.actor);
-                Audience::Named(sender.into_iter().collect())
-            }
-            ActKind::Mute | ActKind::Unmute => {
-                if let Ok(m) = serde_json::from_str::<MuteBody>(body) {
-                    let key = (m.identity, m.channel);
-                    if act.kind == ActKind::Mute {
-                        self.muted.insert(key);
-                    } else {
-                        self.muted.remove(&key);
-                    }
-                    self.epoch += 1;
-                }
-                Audience::Everyone
-            }
-            ActKind::Grant | ActKind::Revoke => {
-                if let Ok(g) = serde_json::from_str::<GrantBody>(body) {
-                    let key = (g.channel, g.identity);
-                    if act.kind == ActKind::Grant {
-                        self.revoked.remove(&key);
-                        self.granted.insert(key, g.access);
-                    } else {
-                        self.granted.remove(&key);
-                        self.revoked.insert(key);
-                    }
-                    self.readers.clear();
-                    self.epoch += 1;
-                }
-                Audience::Everyone
-            }
-            ActKind::Redact => {
-                if let Ok(r) = serde_json::from_str::<RedactBody>(body) {
-                    self.redacted.insert(r.target);
-                    self.epoch += 1;
-                }
-                Audience::Everyone
-            }
-            ActKind::Clock => {
-                if let Ok(c) = serde_json::from_str::<ClockBody>(body) {
-                    self.clock.apply(c.action, record.ts, c.speed);
-                    self.epoch += 1;
-                }
-                Audience::Everyone
-            }
-            ActKind::Inject | ActKind::Ack => {
-                if act.kind == ActKind::Ack
-                    && let Ok(a) = serde_json::from_str::<AckBody>(body)
-                {
-                    self.awaiting.remove(&a.target);
-                }
-                self.on_channel(cell, act)
-            }
-            ActKind::Escalate => {
-                if let Ok(e) = serde_json::from_str::<EscalateBody>(body) {
-                    self.awaiting.remove(&e.target);
-                }
-                self.on_channel(cell, act)
-            }
-            ActKind::Observe => Audience::WhiteCell,
-            ActKind::Cosign => {
-                if let Ok(c) = serde_json::from_str::<CosignBody>(body) {
-                    let size = self.witnessed.entry(act.actor.clone()).or_default();
-                    *size = (*size).max(c.size);
-                }
-                Audience::Everyone
-            }
-            ActKind::Receipt => {
-                let target_actor = serde_json::from_str::<ReceiptBody>(body)
-                    .ok()
-                    .and_then(|r| self.meta(r.target))
-                    .map(|m| m.actor.clone());
-                Audience::Named(
-                    std::iter::once(act.actor.clone())
-                        .chain(target_actor)
-                        .collect(),
-                )
-            }
-            _ => Audience::Supervisors,
-        };
-        self.push(act, audience);
+        let audience = crate::acts::apply(self, cell, record);
+        self.push(&record.act, audience);
+    }
+
+    /// The channel whose readers received record `seq`, if it went to a channel.
+    pub fn channel_of(&self, seq: u64) -> Option<&ChannelId> {
+        match self.audience(seq)? {
+            Audience::Channel { channel, .. } => Some(channel),
+            _ => None,
+        }
     }
 
     fn push(&mut self, act: &fusioncell_wire::Act, audience: Audience) {
@@ -368,7 +239,7 @@ impl State {
 impl State {
     /// The audience of an act addressed to a channel (the relay's checks guarantee it has
     /// one; without, only supervisors would see it).
-    fn on_channel(&mut self, cell: &Cell, act: &fusioncell_wire::Act) -> Audience {
+    pub(crate) fn on_channel(&mut self, cell: &Cell, act: &fusioncell_wire::Act) -> Audience {
         match act.channel.clone() {
             Some(channel) => self.channel_audience(cell, channel),
             None => Audience::Supervisors,
@@ -376,7 +247,7 @@ impl State {
     }
 
     /// Who can read `channel` now.
-    fn channel_audience(&mut self, cell: &Cell, channel: ChannelId) -> Audience {
+    pub(crate) fn channel_audience(&mut self, cell: &Cell, channel: ChannelId) -> Audience {
         if let Some(readers) = self.readers.get(&channel) {
             let readers = Arc::clone(readers);
             return Audience::Channel { channel, readers };

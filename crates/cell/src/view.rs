@@ -3,8 +3,7 @@
 //! exactly what the relay delivered to it live and on resume. `audit replay --as` and the
 //! after-action report use it.
 
-use fusioncell_wire::act_body::DecisionBody;
-use fusioncell_wire::{ActKind, IdentityId, Record};
+use fusioncell_wire::{ActBody, IdentityId, Record};
 
 use crate::model::Cell;
 use crate::policy::can_see;
@@ -28,8 +27,8 @@ pub fn seen_by(cell: &Cell, records: &[Record], who: &IdentityId) -> Vec<Seen> {
         if !can_see(cell, &state, who, record.seq) {
             continue;
         }
-        if record.act.kind == ActKind::Approve
-            && let Some(post) = released(records, record)
+        if let Some(ActBody::Approve(d)) = record.params()
+            && let Some(post) = usize::try_from(d.target).ok().and_then(|i| records.get(i))
         {
             seen.push(Seen {
                 record: post.clone(),
@@ -47,10 +46,4 @@ pub fn seen_by(cell: &Cell, records: &[Record], who: &IdentityId) -> Vec<Seen> {
         }
     }
     seen
-}
-
-/// The post an approval releases.
-fn released<'r>(records: &'r [Record], approval: &Record) -> Option<&'r Record> {
-    let body: DecisionBody = serde_json::from_str(approval.body.as_deref()?).ok()?;
-    records.get(usize::try_from(body.target).ok()?)
 }

@@ -1,8 +1,8 @@
 //! How a record is shown on a terminal: one human line, or one JSON object (`--json`). Shared
 //! by `listen` and `audit replay`, so a replay reads like the live session it replays.
 
-use fusioncell_wire::act_body::{ClockAction, ClockBody, DecisionBody, EscalateBody, InjectBody};
-use fusioncell_wire::{ActKind, Record};
+use fusioncell_wire::act_body::ClockAction;
+use fusioncell_wire::{ActBody, ActKind, Record};
 use serde::Serialize;
 
 /// One record as `listen --json` prints it.
@@ -27,7 +27,7 @@ impl<'a> Printed<'a> {
             kind: r.act.kind.as_str(),
             sender: r.act.actor.as_str(),
             channel: r.act.channel.as_ref().map(|c| c.as_str()),
-            body: r.body.as_deref(),
+            body: r.text(),
             actor_seq: r.act.seq,
             sig: r.sig.to_base64(),
             verified,
@@ -38,9 +38,9 @@ impl<'a> Printed<'a> {
 pub(crate) fn human(r: &Record, verified: bool) -> String {
     let mark = if verified { "✓" } else { "✗ UNVERIFIED" };
     let channel = r.act.channel.as_ref().map_or("(cell)", |c| c.as_str());
-    let body = r.body.as_deref().unwrap_or("[redacted]");
+    let text = fusioncell_cell::describe(r.body.as_ref());
     format!(
-        "#{:<5} {} {:<10} {:<13} {mark} {body}",
+        "#{:<5} {} {:<10} {:<13} {mark} {text}",
         r.seq,
         utc_hms(r.ts),
         r.act.actor,
@@ -59,60 +59,27 @@ pub(crate) fn utc_hms(ts_ms: i64) -> String {
 /// for records a transcript leaves out (the relay's own, receipts, cosignatures).
 pub(crate) fn transcript_line(r: &Record, held: bool, released_by: Option<u64>) -> Option<String> {
     let channel = r.act.channel.as_ref().map_or("", |c| c.as_str());
-    let body = r.body.as_deref().unwrap_or("[redacted]");
     let who = r.act.actor.as_str();
+    let text = fusioncell_cell::describe(r.body.as_ref());
     let line = match r.act.kind {
-        ActKind::Post => {
+        ActKind::Post | ActKind::Reply => {
             let note = match released_by {
                 Some(m) => format!("   [released by #{m}]"),
                 None if held => "   [held for the mediator]".to_owned(),
                 None => String::new(),
             };
-            format!("#{channel:<13} {who:>7}: {body}{note}")
+            format!("#{channel:<13} {who:>7}: {text}{note}")
         }
-        ActKind::Inject => {
-            let i: InjectBody = serde_json::from_str(body).ok()?;
-            format!(
-                "#{channel:<13}  INJECT {} \"{}\": {}",
-                i.id, i.title, i.text
-            )
+        ActKind::Inject => format!("#{channel:<13}  {text}"),
+        ActKind::Approve | ActKind::Reject | ActKind::Ack => {
+            format!("#{channel:<13} {who:>7}: {text}")
         }
-        ActKind::Approve | ActKind::Reject => {
-            let d: DecisionBody = serde_json::from_str(body).ok()?;
-            match d.reason {
-                None => format!(
-                    "#{channel:<13} {who:>7}: approved #{} — released to the channel",
-                    d.target
-                ),
-                Some(reason) => {
-                    format!("#{channel:<13} {who:>7}: rejected #{}: {reason}", d.target)
-                }
-            }
+        ActKind::Escalate => format!("#{channel:<13}  !! {text}"),
+        ActKind::Clock if matches!(r.params(), Some(ActBody::Clock(c)) if c.action == ClockAction::Halt) =>
+        {
+            format!("!!! {text} !!!")
         }
-        ActKind::Ack => {
-            let a: fusioncell_wire::act_body::AckBody = serde_json::from_str(body).ok()?;
-            format!("#{channel:<13} {who:>7}: acknowledged #{}", a.target)
-        }
-        ActKind::Escalate => {
-            let e: EscalateBody = serde_json::from_str(body).ok()?;
-            format!(
-                "#{channel:<13}  !! #{} from {} not acknowledged within {} s: escalated to the mediator",
-                e.target, e.sender, e.ack_seconds
-            )
-        }
-        ActKind::Clock => {
-            let c: ClockBody = serde_json::from_str(body).ok()?;
-            match c.action {
-                ClockAction::Start => format!("== STARTEX (×{}) ==", c.speed.unwrap_or(1)),
-                ClockAction::Pause => "== PAUSED ==".to_owned(),
-                ClockAction::Resume => "== RESUMED ==".to_owned(),
-                ClockAction::End => "== ENDEX ==".to_owned(),
-                ClockAction::Halt => format!(
-                    "!!! REAL-WORLD EMERGENCY — PLAY HALTED: {} !!!",
-                    c.reason.unwrap_or_default()
-                ),
-            }
-        }
+        ActKind::Clock => format!("== {text} =="),
         _ => return None,
     };
     Some(format!("{:>5} {line}", format!("#{}", r.seq)))

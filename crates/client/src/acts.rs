@@ -1,37 +1,53 @@
 //! Builders for every act a participant can make, one per power: what to sign and send,
-//! ready for [`crate::Client::send`]. Each builder picks the act's kind and channel; the body
-//! comes from [`crate::body`], so the CLI, the bots and exercise control send identical acts.
+//! ready for [`crate::Client::send`]. Each builder picks the act's channel and its typed body
+//! (whose variant is the act's kind), so the CLI, the bots and exercise control send identical
+//! acts.
 
 use fusioncell_keys::sha256;
-use fusioncell_wire::act_body::{Access, ClockAction, InjectBody, ReceiptKind};
-use fusioncell_wire::{ActKind, ChannelId, Digest, IdentityId, Record, canonical};
+use fusioncell_wire::act_body::{
+    Access, AckBody, ClockAction, ClockBody, CosignBody, DecisionBody, GrantBody, InjectBody,
+    MuteBody, ObserveBody, ReceiptBody, ReceiptKind, RedactBody, ReplyBody,
+};
+use fusioncell_wire::{ActBody, ActKind, Body, ChannelId, Digest, IdentityId, Record, canonical};
 
-use crate::body;
-
-/// An act not yet signed: its kind, channel and body.
+/// An act not yet signed: its channel and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActDraft {
-    /// What kind of act.
-    pub kind: ActKind,
     /// The channel it is on, for the kinds that have one.
     pub channel: Option<ChannelId>,
-    /// The body, as signed.
-    pub body: String,
+    /// The body, as signed; its variant is the act's kind.
+    pub body: Body,
 }
 
 impl ActDraft {
-    fn new(kind: ActKind, channel: Option<ChannelId>, body: String) -> ActDraft {
+    fn new(channel: Option<ChannelId>, body: ActBody) -> ActDraft {
         ActDraft {
-            kind,
             channel,
-            body,
+            body: Body::new(body),
         }
+    }
+
+    /// What kind of act.
+    pub fn kind(&self) -> ActKind {
+        self.body.kind()
     }
 }
 
 /// A message to a channel; the body is the text itself.
 pub fn post(channel: ChannelId, text: impl Into<String>) -> ActDraft {
-    ActDraft::new(ActKind::Post, Some(channel), text.into())
+    ActDraft {
+        channel: Some(channel),
+        body: Body::post(text),
+    }
+}
+
+/// A message answering record `target` (a post, reply or inject), on the target's channel.
+pub fn reply(target: &Record, text: impl Into<String>) -> ActDraft {
+    let body = ReplyBody {
+        target: target.seq,
+        text: text.into(),
+    };
+    ActDraft::new(target.act.channel.clone(), ActBody::Reply(body))
 }
 
 /// Releases a held post (mediator). Bound to that exact act, and to the supervision `epoch`
@@ -47,52 +63,77 @@ pub fn reject(held: &Record, epoch: u64, reason: impl Into<String>) -> ActDraft 
 
 /// [`approve`] without a reason, [`reject`] with one.
 pub fn decide(held: &Record, epoch: u64, reason: Option<String>) -> ActDraft {
-    let kind = if reason.is_some() {
-        ActKind::Reject
-    } else {
-        ActKind::Approve
+    let rejected = reason.is_some();
+    let body = DecisionBody {
+        target: held.seq,
+        target_digest: Digest(sha256(&canonical::act_bytes(&held.act))),
+        epoch,
+        reason,
     };
-    let digest = Digest(sha256(&canonical::act_bytes(&held.act)));
-    ActDraft::new(
-        kind,
-        held.act.channel.clone(),
-        body::decision(held.seq, digest, epoch, reason),
-    )
+    let body = if rejected {
+        ActBody::Reject(body)
+    } else {
+        ActBody::Approve(body)
+    };
+    ActDraft::new(held.act.channel.clone(), body)
 }
 
 /// Silences `identity` on `channel`, or everywhere when `None` (mediator).
 pub fn mute(identity: IdentityId, channel: Option<ChannelId>) -> ActDraft {
-    let body = body::mute(identity, channel.clone());
-    ActDraft::new(ActKind::Mute, channel, body)
+    let body = MuteBody {
+        identity,
+        channel: channel.clone(),
+    };
+    ActDraft::new(channel, ActBody::Mute(body))
 }
 
 /// Lifts a mute (mediator).
 pub fn unmute(identity: IdentityId, channel: Option<ChannelId>) -> ActDraft {
-    let body = body::mute(identity, channel.clone());
-    ActDraft::new(ActKind::Unmute, channel, body)
+    let body = MuteBody {
+        identity,
+        channel: channel.clone(),
+    };
+    ActDraft::new(channel, ActBody::Unmute(body))
 }
 
 /// Gives `identity` member or reader access to `channel` (mediator).
 pub fn grant(identity: IdentityId, channel: ChannelId, access: Access) -> ActDraft {
-    let body = body::grant(identity, channel.clone(), access);
-    ActDraft::new(ActKind::Grant, Some(channel), body)
+    let body = GrantBody {
+        identity,
+        channel: channel.clone(),
+        access,
+    };
+    ActDraft::new(Some(channel), ActBody::Grant(body))
 }
 
 /// Takes that access away (mediator).
 pub fn revoke(identity: IdentityId, channel: ChannelId, access: Access) -> ActDraft {
-    let body = body::grant(identity, channel.clone(), access);
-    ActDraft::new(ActKind::Revoke, Some(channel), body)
+    let body = GrantBody {
+        identity,
+        channel: channel.clone(),
+        access,
+    };
+    ActDraft::new(Some(channel), ActBody::Revoke(body))
 }
 
 /// Removes record `target`'s body from every delivery (mediator).
 pub fn redact(target: u64, reason: impl Into<String>) -> ActDraft {
-    ActDraft::new(ActKind::Redact, None, body::redact(target, reason.into()))
+    let body = RedactBody {
+        target,
+        reason: reason.into(),
+    };
+    ActDraft::new(None, ActBody::Redact(body))
 }
 
 /// Changes the exercise clock (control; the mediator may pause, resume and halt). `speed`
 /// counts for a start only, `reason` is shown with a halt.
 pub fn clock(action: ClockAction, speed: Option<u32>, reason: Option<String>) -> ActDraft {
-    ActDraft::new(ActKind::Clock, None, body::clock(action, speed, reason))
+    let body = ClockBody {
+        action,
+        speed,
+        reason,
+    };
+    ActDraft::new(None, ActBody::Clock(body))
 }
 
 /// STARTEX, at `speed` scenario seconds per real second (default 1).
@@ -122,31 +163,33 @@ pub fn clock_halt(reason: Option<String>) -> ActDraft {
 
 /// A scenario inject delivered to `channel` (control).
 pub fn inject(channel: ChannelId, inject: &InjectBody) -> ActDraft {
-    ActDraft::new(ActKind::Inject, Some(channel), body::inject(inject))
+    ActDraft::new(Some(channel), ActBody::Inject(inject.clone()))
 }
 
 /// A private observation on records `refs` (evaluator).
 pub fn observe(refs: Vec<u64>, text: impl Into<String>, about: Option<String>) -> ActDraft {
-    ActDraft::new(
-        ActKind::Observe,
-        None,
-        body::observe(refs, text.into(), about),
-    )
+    let body = ObserveBody {
+        refs,
+        text: text.into(),
+        about,
+    };
+    ActDraft::new(None, ActBody::Observe(body))
 }
 
 /// Signed proof that record `target` was delivered or read.
 pub fn receipt(target: u64, kind: ReceiptKind) -> ActDraft {
-    ActDraft::new(ActKind::Receipt, None, body::receipt(target, kind))
+    ActDraft::new(None, ActBody::Receipt(ReceiptBody { target, kind }))
 }
 
 /// Acknowledges a hotline post, on the post's own channel (the other party).
 pub fn ack(post: &Record) -> ActDraft {
-    ActDraft::new(ActKind::Ack, post.act.channel.clone(), body::ack(post.seq))
+    let body = AckBody { target: post.seq };
+    ActDraft::new(post.act.channel.clone(), ActBody::Ack(body))
 }
 
 /// Countersigns a relay checkpoint of `size` records and `root` (a party or the mediator).
 pub fn cosign(size: u64, root: Digest) -> ActDraft {
-    ActDraft::new(ActKind::Cosign, None, body::cosign(size, root))
+    ActDraft::new(None, ActBody::Cosign(CosignBody { size, root }))
 }
 
 #[cfg(test)]
@@ -160,14 +203,14 @@ mod tests {
     use serde::de::DeserializeOwned;
 
     fn body<T: DeserializeOwned>(draft: &ActDraft) -> T {
-        serde_json::from_str(&draft.body).unwrap()
+        serde_json::from_str(draft.body.text()).unwrap()
     }
 
     #[test]
     fn a_post_is_its_text() {
         let d = post(ch("diplomacy"), "Talks at 10.");
         assert_eq!(
-            (d.kind, d.channel, d.body.as_str()),
+            (d.kind(), d.channel, d.body.text()),
             (ActKind::Post, Some(ch("diplomacy")), "Talks at 10.")
         );
     }
@@ -178,7 +221,7 @@ mod tests {
         let digest = Digest(sha256(&canonical::act_bytes(&held.act)));
         let a = approve(&held, 3);
         assert_eq!(
-            (a.kind, a.channel.clone()),
+            (a.kind(), a.channel.clone()),
             (ActKind::Approve, Some(ch("security")))
         );
         assert_eq!(
@@ -191,7 +234,7 @@ mod tests {
             }
         );
         let r = reject(&held, 4, "too specific");
-        assert_eq!(r.kind, ActKind::Reject);
+        assert_eq!(r.kind(), ActKind::Reject);
         let d: DecisionBody = body(&r);
         assert_eq!(
             (d.target, d.target_digest, d.epoch, d.reason.as_deref()),
@@ -209,7 +252,7 @@ mod tests {
     fn mutes_are_on_their_channel_or_everywhere() {
         let m = mute(id("syria"), Some(ch("commerce")));
         assert_eq!(
-            (m.kind, m.channel.clone()),
+            (m.kind(), m.channel.clone()),
             (ActKind::Mute, Some(ch("commerce")))
         );
         assert_eq!(
@@ -220,7 +263,7 @@ mod tests {
             }
         );
         let u = unmute(id("syria"), None);
-        assert_eq!((u.kind, u.channel.clone()), (ActKind::Unmute, None));
+        assert_eq!((u.kind(), u.channel.clone()), (ActKind::Unmute, None));
         assert_eq!(body::<MuteBody>(&u).channel, None);
     }
 
@@ -228,7 +271,7 @@ mod tests {
     fn grants_and_revokes_are_on_the_channel_they_change() {
         let g = grant(id("france"), ch("diplomacy"), Access::Reader);
         assert_eq!(
-            (g.kind, g.channel.clone()),
+            (g.kind(), g.channel.clone()),
             (ActKind::Grant, Some(ch("diplomacy")))
         );
         assert_eq!(
@@ -240,14 +283,14 @@ mod tests {
             }
         );
         let r = revoke(id("france"), ch("diplomacy"), Access::Member);
-        assert_eq!(r.kind, ActKind::Revoke);
+        assert_eq!(r.kind(), ActKind::Revoke);
         assert_eq!(body::<GrantBody>(&r).access, Access::Member);
     }
 
     #[test]
     fn redactions_name_the_record_and_why() {
         let r = redact(5, "a spill");
-        assert_eq!((r.kind, r.channel.clone()), (ActKind::Redact, None));
+        assert_eq!((r.kind(), r.channel.clone()), (ActKind::Redact, None));
         assert_eq!(
             body::<RedactBody>(&r),
             RedactBody {
@@ -272,7 +315,10 @@ mod tests {
             ),
         ];
         for (draft, action, speed, reason) in cases {
-            assert_eq!((draft.kind, draft.channel.clone()), (ActKind::Clock, None));
+            assert_eq!(
+                (draft.kind(), draft.channel.clone()),
+                (ActKind::Clock, None)
+            );
             assert_eq!(
                 body::<ClockBody>(&draft),
                 ClockBody {
@@ -297,7 +343,7 @@ mod tests {
         };
         let d = inject(ch("security"), &i);
         assert_eq!(
-            (d.kind, d.channel.clone()),
+            (d.kind(), d.channel.clone()),
             (ActKind::Inject, Some(ch("security")))
         );
         assert_eq!(body::<InjectBody>(&d), i);
@@ -306,7 +352,7 @@ mod tests {
     #[test]
     fn observations_receipts_acks_and_cosignatures() {
         let o = observe(vec![3, 4], "Timely.", Some("M1-02".into()));
-        assert_eq!((o.kind, o.channel.clone()), (ActKind::Observe, None));
+        assert_eq!((o.kind(), o.channel.clone()), (ActKind::Observe, None));
         assert_eq!(
             body::<ObserveBody>(&o),
             ObserveBody {
@@ -316,7 +362,7 @@ mod tests {
             }
         );
         let r = receipt(7, ReceiptKind::Read);
-        assert_eq!((r.kind, r.channel.clone()), (ActKind::Receipt, None));
+        assert_eq!((r.kind(), r.channel.clone()), (ActKind::Receipt, None));
         assert_eq!(
             body::<ReceiptBody>(&r),
             ReceiptBody {
@@ -327,12 +373,12 @@ mod tests {
         let hot = record(4, ActKind::Post, "israel", Some("deescalation"), "Patrol.");
         let a = ack(&hot);
         assert_eq!(
-            (a.kind, a.channel.clone()),
+            (a.kind(), a.channel.clone()),
             (ActKind::Ack, Some(ch("deescalation")))
         );
         assert_eq!(body::<AckBody>(&a), AckBody { target: 4 });
         let c = cosign(12, Digest([7; 32]));
-        assert_eq!((c.kind, c.channel.clone()), (ActKind::Cosign, None));
+        assert_eq!((c.kind(), c.channel.clone()), (ActKind::Cosign, None));
         assert_eq!(
             body::<CosignBody>(&c),
             CosignBody {

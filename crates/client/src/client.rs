@@ -163,7 +163,8 @@ impl Client {
     /// Signs and sends an act made by one of the builders of [`acts`]; returns once it is
     /// durable in the journal.
     pub async fn send(&self, draft: ActDraft) -> Result<Ack, ClientError> {
-        self.act(draft.kind, draft.channel, draft.body).await
+        self.act(draft.kind(), draft.channel, draft.body.into_text())
+            .await
     }
 
     /// Signs and sends an act of any kind a client may make (its body as PROTOCOL.md gives
@@ -629,9 +630,9 @@ impl Actor {
                     // Nobody waits for a cosignature's acknowledgement.
                     let (reply, _) = oneshot::channel();
                     self.outbox.push(Request::Act {
-                        kind: draft.kind,
+                        kind: draft.kind(),
                         channel: draft.channel,
-                        body: draft.body,
+                        body: draft.body.into_text(),
                         reply,
                     });
                 }
@@ -670,7 +671,7 @@ impl Actor {
     /// Checks a record's body hash and signature.
     fn verify(&self, record: &Record) -> bool {
         if let Some(body) = &record.body
-            && sha256(body.as_bytes()) != record.act.body_sha256.0
+            && sha256(body.text().as_bytes()) != record.act.body_sha256.0
         {
             return false;
         }

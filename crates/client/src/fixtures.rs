@@ -1,7 +1,7 @@
 //! Records, identities and a welcome for the unit tests of this crate.
 
 use fusioncell_wire::{
-    Act, ActKind, CellId, ChannelAccess, ChannelId, Digest, IdentityId, IdentityInfo,
+    Act, ActKind, Body, CellId, ChannelAccess, ChannelId, Digest, IdentityId, IdentityInfo,
     PublicKeyBytes, Record, Role, SignatureBytes,
 };
 
@@ -38,7 +38,7 @@ pub(crate) fn record(
             ts: T,
             body_sha256: Digest([0; 32]),
         },
-        body: Some(body.to_owned()),
+        body: Some(Body::decode(kind, body.to_owned()).unwrap()),
         sig: SignatureBytes([0; 64]),
     }
 }

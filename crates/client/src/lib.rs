@@ -7,14 +7,13 @@
 //!   sends acts, waits for their durable acknowledgement, and reconnects and resumes by itself;
 //! - [`subscription`]: [`Subscription`], the records this identity may read, each with its
 //!   signature checked, in order, without gap or duplicate across reconnects;
-//! - [`acts`]: a builder for every act a participant can make ([`ActDraft`]), with their
-//!   bodies made in one place (`body`);
+//! - [`acts`]: a builder for every act a participant can make ([`ActDraft`]), each with its
+//!   typed body;
 //! - [`view`] and [`model`]: who the client is ([`View`]) and what it knows ([`Model`]),
 //!   folded from the events it receives.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod acts;
-mod body;
 pub mod client;
 pub mod connection;
 mod error;

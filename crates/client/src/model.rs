@@ -5,12 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use fusioncell_wire::act_body::{
-    AckBody, ClockAction, ClockBody, DecisionBody, EscalateBody, GrantBody, ReceiptBody,
-    ReceiptKind, RedactBody,
-};
-use fusioncell_wire::{ActKind, Clock, IdentityId, Record, Role};
-use serde::de::DeserializeOwned;
+use fusioncell_wire::act_body::{AckBody, ClockAction, EscalateBody, ReceiptKind};
+use fusioncell_wire::{ActBody, Clock, IdentityId, Record, Role};
 
 use crate::{Event, SupervisionState, View};
 
@@ -174,10 +170,9 @@ impl Model {
         // A released post this client already received while it was held (its sender, the
         // mediator): the approval's own record says enough.
         let repeat = released_by.is_some() && self.records.contains_key(&record.seq);
-        let body = record.body.as_deref().unwrap_or_default();
         let mut change = Change::Nothing;
-        match record.act.kind {
-            ActKind::Post => {
+        match record.params() {
+            Some(ActBody::Post | ActBody::Reply(_)) => {
                 if self.view.role == Role::Mediator && self.view.is_held(record, released_by) {
                     self.held.insert(record.seq, record.clone());
                 }
@@ -189,54 +184,35 @@ impl Model {
                     self.awaiting.insert(record.seq, awaiting);
                 }
             }
-            ActKind::Approve | ActKind::Reject => {
-                if let Some(d) = parsed::<DecisionBody>(body) {
-                    self.held.remove(&d.target);
-                }
+            Some(ActBody::Approve(d) | ActBody::Reject(d)) => {
+                self.held.remove(&d.target);
             }
-            ActKind::Ack => {
-                if let Some(a) = parsed::<AckBody>(body) {
-                    self.awaiting.remove(&a.target);
-                }
+            Some(ActBody::Ack(AckBody { target }))
+            | Some(ActBody::Escalate(EscalateBody { target, .. })) => {
+                self.awaiting.remove(target);
             }
-            ActKind::Escalate => {
-                if let Some(e) = parsed::<EscalateBody>(body) {
-                    self.awaiting.remove(&e.target);
-                }
+            Some(ActBody::Redact(x)) => self.redact(x.target),
+            Some(ActBody::Receipt(x)) => {
+                self.receipts.entry(x.target).or_default().push(Receipt {
+                    by: record.act.actor.clone(),
+                    kind: x.kind,
+                    seq: record.seq,
+                });
             }
-            ActKind::Redact => {
-                if let Some(x) = parsed::<RedactBody>(body) {
-                    self.redact(x.target);
-                }
+            Some(body @ (ActBody::Grant(g) | ActBody::Revoke(g)))
+                if g.identity == self.view.me && !self.view.role.reads_all() =>
+            {
+                self.view
+                    .access_changed(g, matches!(body, ActBody::Grant(_)));
+                change = Change::Channels;
             }
-            ActKind::Receipt => {
-                if let Some(x) = parsed::<ReceiptBody>(body) {
-                    self.receipts.entry(x.target).or_default().push(Receipt {
-                        by: record.act.actor.clone(),
-                        kind: x.kind,
-                        seq: record.seq,
-                    });
+            Some(ActBody::Clock(c)) => {
+                if c.action == ClockAction::Halt {
+                    self.halt_reason = c.reason.clone();
                 }
-            }
-            ActKind::Grant | ActKind::Revoke => {
-                if let Some(g) = parsed::<GrantBody>(body)
-                    && g.identity == self.view.me
-                    && !self.view.role.reads_all()
-                {
-                    self.view
-                        .access_changed(&g, record.act.kind == ActKind::Grant);
-                    change = Change::Channels;
-                }
-            }
-            ActKind::Clock => {
-                if let Some(c) = parsed::<ClockBody>(body) {
-                    if c.action == ClockAction::Halt {
-                        self.halt_reason = c.reason.clone();
-                    }
-                    if self.live {
-                        self.clock.apply(c.action, record.ts, c.speed);
-                        change = Change::Clock;
-                    }
+                if self.live {
+                    self.clock.apply(c.action, record.ts, c.speed);
+                    change = Change::Clock;
                 }
             }
             _ => {}
@@ -287,14 +263,10 @@ impl Model {
     }
 }
 
-/// A JSON body as `T`; `None` when it is not one (the relay refuses such acts, so only a
-/// misbehaving relay sends them, and they are shown as they are).
-fn parsed<T: DeserializeOwned>(body: &str) -> Option<T> {
-    serde_json::from_str(body).ok()
-}
-
 #[cfg(test)]
 mod tests {
+    use fusioncell_wire::ActKind;
+
     use super::*;
     use crate::acts;
     use crate::fixtures::{T, ch, id, record, welcome};
@@ -328,7 +300,13 @@ mod tests {
     /// The record a builder's act becomes once the relay journals it.
     fn journaled(seq: u64, actor: &str, draft: acts::ActDraft) -> Record {
         let channel = draft.channel.as_ref().map(|c| c.as_str().to_owned());
-        record(seq, draft.kind, actor, channel.as_deref(), &draft.body)
+        record(
+            seq,
+            draft.kind(),
+            actor,
+            channel.as_deref(),
+            draft.body.text(),
+        )
     }
 
     fn seqs<'a>(records: impl Iterator<Item = &'a Record>) -> Vec<u64> {

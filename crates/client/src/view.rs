@@ -73,14 +73,14 @@ impl View {
     /// until the mediator decides.
     pub fn is_held(&self, r: &Record, released_by: Option<u64>) -> bool {
         released_by.is_none()
-            && r.act.kind == ActKind::Post
+            && matches!(r.act.kind, ActKind::Post | ActKind::Reply)
             && self.is_party(&r.act.actor)
             && r.act.channel.as_ref().and_then(|c| self.policy(c)) == Some(Policy::Moderated)
     }
 
     /// A party's post to a hotline channel: its acknowledgement deadline in seconds.
     pub fn hotline(&self, r: &Record) -> Option<u32> {
-        if r.act.kind != ActKind::Post || !self.is_party(&r.act.actor) {
+        if !matches!(r.act.kind, ActKind::Post | ActKind::Reply) || !self.is_party(&r.act.actor) {
             return None;
         }
         match self.policy(r.act.channel.as_ref()?)? {

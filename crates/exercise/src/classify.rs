@@ -2,8 +2,7 @@
 
 use fusioncell_cell::{Cell, Policy};
 use fusioncell_scenario::BotEvent;
-use fusioncell_wire::act_body::InjectBody;
-use fusioncell_wire::{ActKind, IdentityId, Record, Role};
+use fusioncell_wire::{ActBody, IdentityId, Record, Role};
 
 /// The bot events a record is, for the bot playing `me`. `released_by` is set when the record
 /// is a held post arriving with its approval (it is then an ordinary post).
@@ -17,48 +16,48 @@ pub fn classify(
         return Vec::new();
     };
     let seq = record.seq;
-    match record.act.kind {
-        ActKind::Inject => record
-            .body
-            .as_deref()
-            .and_then(|b| serde_json::from_str::<InjectBody>(b).ok())
-            .map(|inject| BotEvent::Inject {
-                id: inject.id,
+    // A reply reads, to a bot, as a post: its text is what was said.
+    let text = match record.params() {
+        Some(ActBody::Inject(inject)) => {
+            return vec![BotEvent::Inject {
+                id: inject.id.clone(),
                 channel,
                 seq,
-            })
-            .into_iter()
-            .collect(),
-        ActKind::Post if record.act.actor != *me => {
-            let actor = record.act.actor.clone();
-            let body = record.body.clone().unwrap_or_default();
-            let party = cell.identity(&actor).is_some_and(|i| i.role == Role::Party);
-            let policy = cell.channel(&channel).map(|c| c.policy);
-            if party && policy == Some(Policy::Moderated) && released_by.is_none() {
-                // Only the sender and the mediator receive a held post.
-                return vec![BotEvent::Held {
-                    seq,
-                    actor,
-                    channel,
-                    body,
-                }];
-            }
-            let mut events = Vec::with_capacity(2);
-            if party && matches!(policy, Some(Policy::Hotline { .. })) {
-                events.push(BotEvent::Hotline {
-                    seq,
-                    actor: actor.clone(),
-                    channel: channel.clone(),
-                });
-            }
-            events.push(BotEvent::Post {
-                seq,
-                actor,
-                channel,
-                body,
-            });
-            events
+            }];
         }
-        _ => Vec::new(),
+        Some(ActBody::Post) => record.text().unwrap_or_default(),
+        Some(ActBody::Reply(reply)) => reply.text.as_str(),
+        _ => return Vec::new(),
+    };
+    if record.act.actor == *me {
+        return Vec::new();
     }
+    let actor = record.act.actor.clone();
+    let body = text.to_owned();
+    let party = cell.identity(&actor).is_some_and(|i| i.role == Role::Party);
+    let policy = cell.channel(&channel).map(|c| c.policy);
+    if party && policy == Some(Policy::Moderated) && released_by.is_none() {
+        // Only the sender and the mediator receive a held post.
+        return vec![BotEvent::Held {
+            seq,
+            actor,
+            channel,
+            body,
+        }];
+    }
+    let mut events = Vec::with_capacity(2);
+    if party && matches!(policy, Some(Policy::Hotline { .. })) {
+        events.push(BotEvent::Hotline {
+            seq,
+            actor: actor.clone(),
+            channel: channel.clone(),
+        });
+    }
+    events.push(BotEvent::Post {
+        seq,
+        actor,
+        channel,
+        body,
+    });
+    events
 }

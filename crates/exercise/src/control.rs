@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use fusioncell_client::{Client, ClientError, Event, acts};
 use fusioncell_scenario::{Scenario, Schedule, Status};
-use fusioncell_wire::act_body::{ClockAction, InjectBody};
-use fusioncell_wire::{ActKind, Phase};
+use fusioncell_wire::act_body::ClockAction;
+use fusioncell_wire::{ActBody, Phase};
 use tokio::sync::mpsc;
 
 /// How control runs.
@@ -263,11 +263,9 @@ async fn fired_in_journal(client: &Client) -> Result<Vec<String>, ClientError> {
     let mut fired = Vec::new();
     while let Some(event) = sub.next().await {
         match event {
-            Event::Record { record, .. } if record.act.kind == ActKind::Inject => {
-                if let Some(body) = record.body.as_deref()
-                    && let Ok(inject) = serde_json::from_str::<InjectBody>(body)
-                {
-                    fired.push(inject.id);
+            Event::Record { record, .. } => {
+                if let Some(ActBody::Inject(inject)) = record.params() {
+                    fired.push(inject.id.clone());
                 }
             }
             Event::Live { .. } => break,

@@ -17,7 +17,7 @@ use fusioncell_journal::merkle::{Tree, leaf_hash};
 use fusioncell_journal::{Journal, Options};
 use fusioncell_keys::{SigningKey, sha256};
 use fusioncell_wire::{
-    Act, ActKind, CellId, ChannelId, Digest, IdentityId, OpenBody, OpenChannel, OpenIdentity,
+    Act, ActKind, Body, CellId, ChannelId, Digest, IdentityId, OpenBody, OpenChannel, OpenIdentity,
     PublicKeyBytes, Record, Role, SignatureBytes,
 };
 
@@ -73,7 +73,7 @@ impl Fixture {
             ts: T0,
             sig: SignatureBytes(relay.sign(&fusioncell_wire::canonical::act_bytes(&act))),
             act,
-            body: Some(text),
+            body: Some(Body::decode(ActKind::Open, text).expect("open decodes")),
         };
         let (mut journal, _) =
             Journal::open(&dir.path().join("journal"), Options { fsync }, |_| {}).expect("open");
@@ -109,7 +109,7 @@ impl Fixture {
                     seq: first + i,
                     ts: T0,
                     act,
-                    body: Some(body),
+                    body: Some(Body::post(body)),
                     sig: SignatureBytes([0; 64]),
                 }
             })

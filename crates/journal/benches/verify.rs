@@ -32,7 +32,7 @@ use fusioncell_journal::{Journal, Options, VerifyOptions, verify_with};
 use fusioncell_keys::{PublicKey, SigningKey, sha256};
 use fusioncell_wire::canonical::act_bytes;
 use fusioncell_wire::{
-    Act, ActKind, CellId, ChannelId, Digest, IdentityId, OpenBody, OpenChannel, OpenIdentity,
+    Act, ActKind, Body, CellId, ChannelId, Digest, IdentityId, OpenBody, OpenChannel, OpenIdentity,
     PublicKeyBytes, Record, Role, SignatureBytes,
 };
 
@@ -87,8 +87,8 @@ fn generate(dir: &Path, posts: u64) -> Vec<Sample> {
         seq,
         ts: 1_764_115_200_000 + seq as i64,
         sig: SignatureBytes(key.sign(&act_bytes(&act))),
+        body: Some(Body::decode(act.kind, body).expect("bench bodies decode")),
         act,
-        body: Some(body),
     };
     let open_text = serde_json::to_string(&open).expect("open body");
     let open_act = Act {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use fusioncell_keys::{PublicKey, sha256};
 use fusioncell_wire::canonical::act_bytes;
-use fusioncell_wire::{ActKind, CellId, Checkpoint, IdentityId, OpenBody, Record};
+use fusioncell_wire::{ActBody, ActKind, CellId, Checkpoint, IdentityId, OpenBody, Record};
 
 use crate::error::DefectKind;
 use crate::merkle::Tree;
@@ -68,7 +68,7 @@ impl Keys {
 fn body_matches(r: &Record) -> bool {
     r.body
         .as_ref()
-        .is_none_or(|body| sha256(body.as_bytes()) == r.act.body_sha256.0)
+        .is_none_or(|body| sha256(body.text().as_bytes()) == r.act.body_sha256.0)
 }
 
 /// Checks records in order, remembering what later records are checked against.
@@ -243,12 +243,11 @@ fn open(r: &Record, sig_ok: impl FnOnce(&PublicKey) -> bool) -> Result<Opened, D
             act.actor
         )));
     }
-    let text = r
-        .body
-        .as_deref()
-        .ok_or_else(|| bad("its body is redacted, so no key can be checked".into()))?;
-    let body: OpenBody =
-        serde_json::from_str(text).map_err(|e| bad(format!("body is not an open body: {e}")))?;
+    let body = match r.params() {
+        Some(ActBody::Open(body)) => body.clone(),
+        Some(_) => return Err(bad("its body is not an open body".into())),
+        None => return Err(bad("its body is redacted, so no key can be checked".into())),
+    };
     if body.cell != act.cell {
         return Err(DefectKind::WrongCell {
             expected: body.cell,
@@ -276,10 +275,13 @@ fn open(r: &Record, sig_ok: impl FnOnce(&PublicKey) -> bool) -> Result<Opened, D
 
 #[cfg(test)]
 mod tests {
-    use fusioncell_wire::SignatureBytes;
+    use fusioncell_wire::{Body, SignatureBytes};
 
     use super::*;
     use crate::fixture::Fixture;
+
+    /// A well-formed `security` body.
+    const SECURITY: &str = r#"{"event":"test","reason":"test"}"#;
 
     fn accept_all(c: &mut Checker, records: &[Record]) {
         for r in records {
@@ -343,7 +345,7 @@ mod tests {
             })
         );
         let mut body = f.post(3, "alpha", 9, "x");
-        body.body = Some("y".into());
+        body.body = Some(Body::post("y"));
         assert_eq!(check(&body), Err(DefectKind::BodyHash));
         let mut redacted = f.post(3, "alpha", 9, "x");
         redacted.body = None;
@@ -359,15 +361,16 @@ mod tests {
             Err(DefectKind::BadSignature(IdentityId::new("alpha").unwrap()))
         );
         assert!(matches!(
-            check(&f.signed(3, ActKind::Security, "alpha", 9, "x", &f.alpha)),
+            check(&f.signed(3, ActKind::Security, "alpha", 9, SECURITY, &f.alpha)),
             Err(DefectKind::WrongActor { .. })
         ));
         assert!(matches!(
             check(&f.signed(3, ActKind::Post, "relay", 9, "x", &f.relay)),
             Err(DefectKind::WrongActor { .. })
         ));
+        let open = serde_json::to_string(&f.open_body()).unwrap();
         assert!(matches!(
-            check(&f.signed(3, ActKind::Open, "relay", 9, "x", &f.relay)),
+            check(&f.signed(3, ActKind::Open, "relay", 9, &open, &f.relay)),
             Err(DefectKind::NotOpen(_))
         ));
         // records(2) gave alpha act seq 1: a replay of seq 1 is refused, and seq 0 never works.
@@ -391,7 +394,7 @@ mod tests {
         );
         // The relay's own act seq is free.
         assert_eq!(
-            check(&f.signed(3, ActKind::Security, "relay", 0, "{}", &f.relay)),
+            check(&f.signed(3, ActKind::Security, "relay", 0, SECURITY, &f.relay)),
             Ok(())
         );
         let elsewhere = CellId::new("elsewhere").unwrap();

@@ -7,7 +7,7 @@ use std::path::Path;
 use fusioncell_keys::{SigningKey, sha256};
 use fusioncell_wire::canonical::act_bytes;
 use fusioncell_wire::{
-    Act, ActKind, CellId, ChannelId, Checkpoint, Digest, IdentityId, OpenBody, OpenChannel,
+    Act, ActKind, Body, CellId, ChannelId, Checkpoint, Digest, IdentityId, OpenBody, OpenChannel,
     OpenIdentity, PublicKeyBytes, Record, Role, SignatureBytes,
 };
 
@@ -87,7 +87,7 @@ impl Fixture {
             seq,
             ts: 1_700_000_000_500 + seq as i64,
             act,
-            body: Some(body.to_owned()),
+            body: Some(Body::decode(kind, body.to_owned()).unwrap()),
             sig,
         }
     }

@@ -24,8 +24,7 @@ use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::thread;
 
-use fusioncell_wire::act_body::CosignBody;
-use fusioncell_wire::{ActKind, Checkpoint, OpenBody, Record};
+use fusioncell_wire::{ActBody, Checkpoint, OpenBody, Record};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -308,14 +307,7 @@ impl Walk {
     /// at its size. A body that does not parse, or a size past them, is the authorization
     /// rule's to refuse.
     fn check_cosignature(&self, r: &Record) -> Result<(), DefectKind> {
-        if r.act.kind != ActKind::Cosign {
-            return Ok(());
-        }
-        let Some(body) = r
-            .body
-            .as_deref()
-            .and_then(|b| serde_json::from_str::<CosignBody>(b).ok())
-        else {
+        let Some(ActBody::Cosign(body)) = r.params() else {
             return Ok(());
         };
         match self.tree.root_at(body.size) {
@@ -515,6 +507,8 @@ pub(crate) fn scan(
 mod tests {
     use std::cell::RefCell;
     use std::path::Path;
+
+    use fusioncell_wire::ActKind;
 
     use super::*;
     use crate::fixture::{Fixture, line, read_lines, write_lines};

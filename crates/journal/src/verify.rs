@@ -9,8 +9,7 @@ use std::fmt;
 use std::fs::File;
 use std::path::Path;
 
-use fusioncell_wire::act_body::RedactBody;
-use fusioncell_wire::{ActKind, CellId, Checkpoint, Digest, IdentityId, OpenBody, Record};
+use fusioncell_wire::{ActBody, CellId, Checkpoint, Digest, IdentityId, OpenBody, Record};
 use serde::Serialize;
 
 use crate::error::{Defect, DefectKind, JournalFile, VerifyError};
@@ -182,14 +181,12 @@ pub fn verify_with(dir: &Path, options: &VerifyOptions<'_>) -> Result<Verified, 
             authorize(body, record).map_err(DefectKind::Unauthorized)?;
         }
         *actors.entry(record.act.actor.clone()).or_insert(0) += 1;
-        match record.body.as_deref() {
+        match record.params() {
             None => {
                 bodiless.insert(record.seq);
             }
-            Some(body) if record.act.kind == ActKind::Redact => {
-                if let Ok(redact) = serde_json::from_str::<RedactBody>(body) {
-                    redacted.insert(redact.target);
-                }
+            Some(ActBody::Redact(redact)) => {
+                redacted.insert(redact.target);
             }
             Some(_) => {}
         }
@@ -473,7 +470,7 @@ mod tests {
         let rule = |open: &OpenBody, r: &Record| {
             seen.set(seen.get() + 1);
             assert_eq!(open.cell, f.cell);
-            match r.body.as_deref() {
+            match r.text() {
                 Some("message 5") => Err(format!("`{}` may not say that", r.act.actor)),
                 _ => Ok(()),
             }

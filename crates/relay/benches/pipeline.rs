@@ -99,7 +99,7 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let record = Record::new(7, NOW, signed.clone());
+    let record = Record::from_signed(7, NOW, signed.clone()).expect("a post decodes");
     let mut g = c.benchmark_group("fanout");
     g.throughput(Throughput::Elements(1));
     g.bench_function("encode", |b| {

@@ -14,9 +14,8 @@ use fusioncell_cell::Cell;
 use fusioncell_cell::policy;
 use fusioncell_journal::Journal;
 use fusioncell_keys::SigningKey;
-use fusioncell_wire::act_body::{DecisionBody, RedactBody};
 use fusioncell_wire::{
-    ActKind, ChannelAccess, CloseCode, Digest, ErrorCode, Record, SecurityBody, ServerMsg,
+    ActBody, ActKind, ChannelAccess, CloseCode, Digest, ErrorCode, Record, SecurityBody, ServerMsg,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
@@ -246,11 +245,11 @@ impl Commit<'_> {
                 Command::Submit { session, peer, act } => {
                     if self.poisoned {
                         self.fanout
-                            .send_to(session, unavailable(Some(act.signed().act.seq)));
+                            .send_to(session, unavailable(Some(act.act().seq)));
                         continue;
                     }
-                    let act_seq = act.signed().act.seq;
-                    let actor = act.signed().act.actor.to_string();
+                    let act_seq = act.act().seq;
+                    let actor = act.act().actor.to_string();
                     let roots = |size| journal.tree().root_at(size);
                     match sequencer.decide(act, now, &roots) {
                         Decision::Accept(record) => {
@@ -378,12 +377,10 @@ impl Commit<'_> {
         if self.poisoned {
             return;
         }
-        let body = serde_json::to_string(&event.body).unwrap_or_default();
         records.push(sequencer.relay_record(
             &self.config.relay_key,
-            ActKind::Security,
             None,
-            body,
+            ActBody::Security(event.body),
             now,
         ));
     }
@@ -423,11 +420,11 @@ pub fn state_frame(state: &fusioncell_cell::State) -> Utf8Bytes {
 pub fn released_posts(journal: &Journal, records: &[Record]) -> HashMap<u64, Record> {
     records
         .iter()
-        .filter(|r| r.act.kind == ActKind::Approve)
         .filter_map(|r| {
-            let target = serde_json::from_str::<DecisionBody>(r.body.as_deref()?)
-                .ok()?
-                .target;
+            let Some(ActBody::Approve(d)) = r.params() else {
+                return None;
+            };
+            let target = d.target;
             let post = journal.reader().read(target, target + 1).ok()?.pop()?;
             Some((r.seq, post))
         })
@@ -438,9 +435,10 @@ pub fn released_posts(journal: &Journal, records: &[Record]) -> HashMap<u64, Rec
 fn redaction_targets(records: &[Record]) -> Vec<u64> {
     records
         .iter()
-        .filter(|r| r.act.kind == ActKind::Redact)
-        .filter_map(|r| serde_json::from_str::<RedactBody>(r.body.as_deref()?).ok())
-        .map(|b| b.target)
+        .filter_map(|r| match r.params() {
+            Some(ActBody::Redact(b)) => Some(b.target),
+            _ => None,
+        })
         .collect()
 }
 

@@ -298,7 +298,7 @@ fn json(record: &Record) -> String {
 #[cfg(test)]
 mod tests {
     use fusioncell_journal::{Journal, Options};
-    use fusioncell_wire::ActKind;
+    use fusioncell_wire::ActBody;
 
     use super::*;
     use crate::sequencer::{Decision, Sequencer};
@@ -337,8 +337,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cell = example_cell();
         let mut seq = Sequencer::new(cell.clone());
-        let body = serde_json::to_string(&cell.open_body([0; 32])).unwrap();
-        let open = seq.relay_record(&key("relay"), ActKind::Open, None, body, NOW);
+        let open = seq.relay_record(
+            &key("relay"),
+            None,
+            ActBody::Open(cell.open_body([0; 32])),
+            NOW,
+        );
         let (mut journal, _) = Journal::open(dir.path(), Options::default(), |_| {}).unwrap();
         let _ = journal.append(&[open]).unwrap();
         let records: Vec<Record> = (1..=n)

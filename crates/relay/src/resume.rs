@@ -4,8 +4,7 @@
 //! duplicate between the two.
 
 use fusioncell_cell::policy;
-use fusioncell_wire::act_body::DecisionBody;
-use fusioncell_wire::{ActKind, CloseCode, IdentityId, Record};
+use fusioncell_wire::{ActBody, CloseCode, IdentityId, Record};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -65,12 +64,10 @@ where
 
 /// The post an `approve` record releases, read from the journal.
 async fn released_post(ctx: &Context, record: &Record) -> Option<Record> {
-    if record.act.kind != ActKind::Approve {
+    let Some(ActBody::Approve(d)) = record.params() else {
         return None;
-    }
-    let target = serde_json::from_str::<DecisionBody>(record.body.as_deref()?)
-        .ok()?
-        .target;
+    };
+    let target = d.target;
     let reader = ctx.reader.clone()?;
     let mut post = tokio::task::spawn_blocking(move || reader.read(target, target + 1))
         .await

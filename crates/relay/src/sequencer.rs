@@ -8,11 +8,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
-use fusioncell_cell::{Cell, State, policy};
+use fusioncell_cell::{Cell, State};
 use fusioncell_keys::{SigningKey, sha256};
 use fusioncell_wire::act_body::{CosignBody, EscalateBody};
 use fusioncell_wire::{
-    Act, ActKind, ChannelId, Digest, ErrorCode, IdentityId, Record, SignatureBytes, canonical,
+    Act, ActBody, Body, ChannelId, Digest, ErrorCode, IdentityId, Record, SignatureBytes, canonical,
 };
 
 use crate::verify::{Rejection, VerifiedAct};
@@ -140,7 +140,7 @@ impl Sequencer {
         now: i64,
         roots: &dyn Fn(u64) -> Option<[u8; 32]>,
     ) -> Decision {
-        let a = &act.signed().act;
+        let a = act.act();
         if let Some(marks) = self.actors.get(&a.actor) {
             if let Some(prev) = marks.accepted.get(&a.seq) {
                 if prev.digest == act.digest() {
@@ -182,16 +182,25 @@ impl Sequencer {
                 ),
             ));
         }
-        let body = Some(act.signed().body.as_str());
-        if let Err(denied) = policy::authorize(&self.cell, &self.state.read(), a, body) {
+        let body = match act.body() {
+            Ok(body) => body,
+            Err(e) => return Decision::Reject(Rejection::new(ErrorCode::Malformed, e.to_string())),
+        };
+        let params = Some(body.value());
+        if let Err(denied) = fusioncell_cell::authorize(&self.cell, &self.state.read(), a, params) {
             return Decision::Reject(Rejection::new(denied.code, denied.reason));
         }
-        if let Some(rejection) = cosign_mismatch(act.signed(), roots) {
+        if let ActBody::Cosign(cosign) = body.value()
+            && let Some(rejection) = cosign_mismatch(a, cosign, roots)
+        {
             return Decision::Reject(rejection);
         }
         // The digest was computed when the signature was verified: not again here.
         let digest = act.digest();
-        let record = Record::new(self.next, now, act.into_signed());
+        let record = match act.into_record(self.next, now) {
+            Ok(record) => record,
+            Err(e) => return Decision::Reject(Rejection::new(ErrorCode::Malformed, e.to_string())),
+        };
         self.remember(&record, || digest);
         Decision::Accept(record)
     }
@@ -201,28 +210,22 @@ impl Sequencer {
     pub fn relay_record(
         &mut self,
         key: &SigningKey,
-        kind: ActKind,
         channel: Option<ChannelId>,
-        body: String,
+        body: ActBody,
         now: i64,
     ) -> Record {
+        let body = Body::new(body);
         let act = Act {
-            kind,
+            kind: body.kind(),
             cell: self.cell.id().clone(),
             channel,
             actor: IdentityId::relay(),
             seq: self.next,
             ts: now,
-            body_sha256: Digest(sha256(body.as_bytes())),
+            body_sha256: Digest(sha256(body.text().as_bytes())),
         };
         let sig = SignatureBytes(key.sign(&canonical::act_bytes(&act)));
-        let record = Record {
-            seq: self.next,
-            ts: now,
-            act,
-            body: Some(body),
-            sig,
-        };
+        let record = Record::new(self.next, now, act, body, sig);
         self.observe(&record);
         record
     }
@@ -246,8 +249,7 @@ impl Sequencer {
         overdue
             .into_iter()
             .map(|(_, body, channel)| {
-                let body = serde_json::to_string(&body).unwrap_or_default();
-                self.relay_record(key, ActKind::Escalate, Some(channel), body, now)
+                self.relay_record(key, Some(channel), ActBody::Escalate(body), now)
             })
             .collect()
     }
@@ -256,18 +258,15 @@ impl Sequencer {
 /// A cosignature must name the root of this journal's own tree at that size: anything else
 /// is a witness that saw another history (a fork) or a forgery.
 fn cosign_mismatch(
-    signed: &fusioncell_wire::SignedAct,
+    act: &Act,
+    body: &CosignBody,
     roots: &dyn Fn(u64) -> Option<[u8; 32]>,
 ) -> Option<Rejection> {
-    if signed.act.kind != ActKind::Cosign {
-        return None;
-    }
-    let body: CosignBody = serde_json::from_str(&signed.body).ok()?;
     match roots(body.size) {
         Some(root) if root == body.root.0 => None,
         Some(_) => {
             tracing::error!(
-                witness = %signed.act.actor,
+                witness = %act.actor,
                 size = body.size,
                 "a witness cosigned a root this relay never had: a fork or a forgery"
             );
@@ -304,7 +303,12 @@ mod tests {
     fn accepts_in_order_and_answers_retries() {
         let cell = example_cell();
         let mut s = Sequencer::new(cell.clone());
-        let open = s.relay_record(&key("relay"), ActKind::Open, None, "{}".into(), NOW);
+        let open = s.relay_record(
+            &key("relay"),
+            None,
+            ActBody::Open(cell.open_body([0; 32])),
+            NOW,
+        );
         assert_eq!(open.seq, 0);
         let Decision::Accept(r1) = s.decide(
             verified(&cell, "israel", "diplomacy", 1, NOW, "a"),
@@ -400,8 +404,12 @@ mod tests {
     fn state_is_rebuilt_from_records() {
         let cell = example_cell();
         let mut live = Sequencer::new(cell.clone());
-        let mut records =
-            vec![live.relay_record(&key("relay"), ActKind::Open, None, "{}".into(), NOW)];
+        let mut records = vec![live.relay_record(
+            &key("relay"),
+            None,
+            ActBody::Open(cell.open_body([0; 32])),
+            NOW,
+        )];
         for (actor, seq) in [("israel", 1), ("syria", 3), ("israel", 2)] {
             match live.decide(
                 verified(&cell, actor, "commerce", seq, NOW, "x"),

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use fusioncell_journal::{Journal, Options};
-use fusioncell_wire::{ActKind, Digest, PublicKeyBytes, RecoveredBody};
+use fusioncell_wire::{ActBody, Digest, PublicKeyBytes, RecoveredBody};
 use tokio::sync::mpsc;
 
 use crate::commit::{self, Command, CommitConfig};
@@ -66,16 +66,14 @@ impl Server {
         let now = now_ms();
         let first = if journal.size() == 0 {
             let body = cell.open_body(config_sha256);
-            let body = serde_json::to_string(&body).unwrap_or_default();
-            sequencer.relay_record(&relay_key, ActKind::Open, None, body, now)
+            sequencer.relay_record(&relay_key, None, ActBody::Open(body), now)
         } else {
             let body = RecoveredBody {
                 records: journal.size(),
                 truncated_bytes: recovery.truncated_bytes,
                 config_sha256: Digest(config_sha256),
             };
-            let body = serde_json::to_string(&body).unwrap_or_default();
-            sequencer.relay_record(&relay_key, ActKind::Recovered, None, body, now)
+            sequencer.relay_record(&relay_key, None, ActBody::Recovered(body), now)
         };
         let _opened: fusioncell_journal::Durable = journal.append(std::slice::from_ref(&first))?;
         if recovery.truncated_bytes > 0 {

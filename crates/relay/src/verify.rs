@@ -4,7 +4,9 @@
 
 use fusioncell_cell::Cell;
 use fusioncell_keys::{SignatureValid, sha256};
-use fusioncell_wire::{ErrorCode, SignedAct, canonical};
+use fusioncell_wire::{
+    Act, Body, BodyError, ErrorCode, Record, SignatureBytes, SignedAct, canonical,
+};
 
 /// Why an act or frame was refused: the in-band error code, a reason naming the rule, and the
 /// name of the security event the journal records.
@@ -36,19 +38,29 @@ impl Rejection {
     }
 }
 
-/// An act whose signature verified over its canonical bytes. Only [`verify`] makes one, so the
-/// sequencer cannot be handed an unverified act.
+/// An act whose signature verified over its canonical bytes, with its body decoded for its
+/// kind. Only [`verify`] makes one, so the sequencer cannot be handed an unverified act.
 #[derive(Debug, Clone)]
 pub struct VerifiedAct {
-    signed: SignedAct,
+    act: Act,
+    /// The decoded body, or why it does not parse: a body that does not fit its kind is refused
+    /// (`malformed`) where PROTOCOL.md §3.2 puts it, after the sequence-number checks, so an
+    /// exact retry or a replay is still recognised as such.
+    body: Result<Body, BodyError>,
+    sig: SignatureBytes,
     digest: [u8; 32],
     _proof: SignatureValid,
 }
 
 impl VerifiedAct {
-    /// The act and its body.
-    pub fn signed(&self) -> &SignedAct {
-        &self.signed
+    /// The signed header.
+    pub fn act(&self) -> &Act {
+        &self.act
+    }
+
+    /// The decoded body, or why it does not decode.
+    pub fn body(&self) -> Result<&Body, &BodyError> {
+        self.body.as_ref()
     }
 
     /// SHA-256 of the act's canonical bytes: its identity for retries and equivocation.
@@ -56,9 +68,9 @@ impl VerifiedAct {
         self.digest
     }
 
-    /// Gives up the act.
-    pub fn into_signed(self) -> SignedAct {
-        self.signed
+    /// The act at its place in the cell, once its body decoded.
+    pub fn into_record(self, seq: u64, ts: i64) -> Result<Record, BodyError> {
+        Ok(Record::new(seq, ts, self.act, self.body?, self.sig))
     }
 }
 
@@ -101,8 +113,12 @@ pub fn verify(cell: &Cell, signed: SignedAct) -> Result<VerifiedAct, Rejection> 
             )
         })?;
     let digest = sha256(&bytes);
+    let SignedAct { act, body, sig } = signed;
+    let body = Body::decode(act.kind, body);
     Ok(VerifiedAct {
-        signed,
+        act,
+        body,
+        sig,
         digest,
         _proof: proof,
     })

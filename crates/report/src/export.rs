@@ -56,7 +56,7 @@ impl<'a> Row<'a> {
             actor: e.actor.as_str(),
             channel: e.channel.as_ref().map(|c| c.as_str()),
             redacted: e.redacted(),
-            body: e.body.as_deref(),
+            body: e.body.as_ref().map(|b| b.text()),
         }
     }
 }
@@ -119,7 +119,7 @@ mod tests {
             actor: fusioncell_wire::IdentityId::new("a").unwrap(),
             role: None,
             channel: None,
-            body: Some(body.to_owned()),
+            body: Some(fusioncell_wire::Body::post(body)),
             held: false,
             hotline: false,
         };

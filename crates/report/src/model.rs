@@ -10,7 +10,8 @@ use fusioncell_cell::{Audience, Cell, CellError, Policy, State};
 use fusioncell_scenario::Scenario;
 use fusioncell_wire::act_body::{ClockAction, ClockBody};
 use fusioncell_wire::{
-    ActKind, ChannelId, Checkpoint, Digest, IdentityId, OpenBody, Phase, Record, Role,
+    ActBody, ActKind, Body, ChannelId, Checkpoint, Digest, IdentityId, OpenBody, Params, Phase,
+    Record, Role,
 };
 
 use crate::metrics::{self, Metrics};
@@ -83,7 +84,7 @@ pub struct Entry {
     /// Its channel, if any.
     pub channel: Option<ChannelId>,
     /// The body; `None` when redacted (in the file, or by a later `redact` act).
-    pub body: Option<String>,
+    pub body: Option<Body>,
     /// A post held for the mediator's decision on a moderated channel.
     pub held: bool,
     /// A hotline post that had to be acknowledged by the other side.
@@ -101,9 +102,9 @@ impl Entry {
         self.kind.as_str()
     }
 
-    /// The body parsed as the JSON parameters of its kind, if present and well formed.
-    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
-        serde_json::from_str(self.body.as_deref()?).ok()
+    /// The body's parameters of type `T` (decoded when the record was read), if present.
+    pub fn params<T: Params + Clone>(&self) -> Option<T> {
+        self.body.as_ref()?.value().get::<T>().cloned()
     }
 }
 
@@ -292,11 +293,10 @@ pub fn open_body(records: &[Record]) -> Result<OpenBody, ReportError> {
             first.act.kind.as_str()
         )));
     }
-    let body = first
-        .body
-        .as_deref()
-        .ok_or_else(|| ReportError::NotOpen("its body is missing".into()))?;
-    serde_json::from_str(body).map_err(|e| ReportError::NotOpen(e.to_string()))
+    match first.params() {
+        Some(ActBody::Open(body)) => Ok(body.clone()),
+        _ => Err(ReportError::NotOpen("its body is missing".into())),
+    }
 }
 
 /// Every record placed on the exercise clock, for exports: the cell is rebuilt from the
@@ -353,7 +353,7 @@ fn span(entries: &[Entry]) -> Span {
         if e.kind != ActKind::Clock {
             continue;
         }
-        if let Some(c) = e.parse::<ClockBody>() {
+        if let Some(c) = e.params::<ClockBody>() {
             match c.action {
                 ClockAction::Start if span.startex.is_none() => {
                     span.startex = Some((e.seq, e.ts));

@@ -6,7 +6,7 @@
 use fusioncell_keys::{SigningKey, sha256};
 use fusioncell_scenario::Scenario;
 use fusioncell_wire::{
-    Act, ActKind, CellId, ChannelId, Digest, IdentityId, OpenBody, OpenChannel, OpenIdentity,
+    Act, ActKind, Body, CellId, ChannelId, Digest, IdentityId, OpenBody, OpenChannel, OpenIdentity,
     PublicKeyBytes, Record, Role, SignatureBytes,
 };
 
@@ -160,7 +160,7 @@ impl Journal {
                 ts,
                 body_sha256: Digest(sha256(body.as_bytes())),
             },
-            body: Some(body.to_owned()),
+            body: Some(Body::decode(kind, body.to_owned()).unwrap()),
             sig: SignatureBytes([0; 64]),
         });
     }

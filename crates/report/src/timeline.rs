@@ -1,11 +1,8 @@
 //! The timeline: each channel's records over exercise (scenario) time, as the journaled clock
 //! placed them, plus the clock's own changes; and a one-line description of any record.
 
-use fusioncell_wire::act_body::{
-    AckBody, ClockAction, ClockBody, DecisionBody, EscalateBody, GrantBody, InjectBody, MuteBody,
-    ObserveBody, ReceiptBody, ReceiptKind, RedactBody,
-};
-use fusioncell_wire::{ActKind, ChannelId, IdentityId, OpenBody, RecoveredBody, SecurityBody};
+use fusioncell_wire::act_body::{ClockAction, ClockBody, InjectBody};
+use fusioncell_wire::{ActKind, ChannelId, IdentityId};
 
 use crate::model::{ChannelInfo, Entry};
 
@@ -133,7 +130,7 @@ pub fn build(entries: &[Entry], channels: &[ChannelInfo], span_ms: u64) -> Timel
     for e in entries {
         let at = e.scenario_ms.unwrap_or(0);
         if e.kind == ActKind::Clock {
-            if let Some(c) = e.parse::<ClockBody>() {
+            if let Some(c) = e.params::<ClockBody>() {
                 clock.push(ClockMark {
                     seq: e.seq,
                     scenario_ms: at,
@@ -158,7 +155,7 @@ pub fn build(entries: &[Entry], channels: &[ChannelInfo], span_ms: u64) -> Timel
         let kind = MarkKind::of(e);
         let label = match kind {
             MarkKind::Inject => e
-                .parse::<InjectBody>()
+                .params::<InjectBody>()
                 .map_or_else(|| "inject".to_owned(), |i| i.id),
             _ => e.actor.to_string(),
         };
@@ -177,116 +174,8 @@ pub fn build(entries: &[Entry], channels: &[ChannelInfo], span_ms: u64) -> Timel
     }
 }
 
-/// A one-line description of a record, for transcripts and tables. Post text is the body
-/// itself; a redacted body is `[redacted]`. Unescaped: the caller escapes for its format.
+/// A one-line description of a record, for transcripts and tables: the cell's one describer.
+/// Unescaped: the caller escapes for its format.
 pub fn describe(e: &Entry) -> String {
-    const REDACTED: &str = "[redacted]";
-    let Some(body) = e.body.as_deref() else {
-        return match e.kind {
-            ActKind::Inject => format!("inject {REDACTED}"),
-            ActKind::Observe => format!("observation {REDACTED}"),
-            _ => REDACTED.to_owned(),
-        };
-    };
-    let unparsed = || format!("{} (body not understood)", e.kind_name());
-    match e.kind {
-        ActKind::Post => body.to_owned(),
-        ActKind::Inject => e.parse::<InjectBody>().map_or_else(unparsed, |i| {
-            format!("INJECT {} \"{}\": {}", i.id, i.title, i.text)
-        }),
-        ActKind::Approve => e.parse::<DecisionBody>().map_or_else(unparsed, |d| {
-            format!("approved #{}: released to the channel", d.target)
-        }),
-        ActKind::Reject => e.parse::<DecisionBody>().map_or_else(unparsed, |d| {
-            format!(
-                "rejected #{}: {}",
-                d.target,
-                d.reason.as_deref().unwrap_or("(no reason)")
-            )
-        }),
-        ActKind::Ack => e
-            .parse::<AckBody>()
-            .map_or_else(unparsed, |a| format!("acknowledged #{}", a.target)),
-        ActKind::Escalate => e.parse::<EscalateBody>().map_or_else(unparsed, |x| {
-            format!(
-                "#{} from {} not acknowledged within {} s: escalated to the mediator",
-                x.target, x.sender, x.ack_seconds
-            )
-        }),
-        ActKind::Clock => e.parse::<ClockBody>().map_or_else(unparsed, |c| {
-            let reason = c.reason.map(|r| format!(": {r}")).unwrap_or_default();
-            match c.action {
-                ClockAction::Start => format!("STARTEX (×{}){reason}", c.speed.unwrap_or(1)),
-                ClockAction::Pause => format!("play paused{reason}"),
-                ClockAction::Resume => format!("play resumed{reason}"),
-                ClockAction::End => format!("ENDEX{reason}"),
-                ClockAction::Halt => format!("REAL-WORLD EMERGENCY: play halted{reason}"),
-            }
-        }),
-        ActKind::Observe => e.parse::<ObserveBody>().map_or_else(unparsed, |o| {
-            let refs: Vec<String> = o.refs.iter().map(|r| format!("#{r}")).collect();
-            let about = o.about.map(|a| format!(" about {a}")).unwrap_or_default();
-            format!("observation on {}{about}: {}", refs.join(", "), o.text)
-        }),
-        ActKind::Receipt => e.parse::<ReceiptBody>().map_or_else(unparsed, |r| {
-            let what = match r.kind {
-                ReceiptKind::Delivered => "received",
-                ReceiptKind::Read => "read",
-            };
-            format!("{what} #{}", r.target)
-        }),
-        ActKind::Mute | ActKind::Unmute => e.parse::<MuteBody>().map_or_else(unparsed, |m| {
-            let verb = if e.kind == ActKind::Mute {
-                "muted"
-            } else {
-                "unmuted"
-            };
-            let on = m
-                .channel
-                .map_or_else(|| "everywhere".to_owned(), |c| format!("on {c}"));
-            format!("{verb} {} {on}", m.identity)
-        }),
-        ActKind::Grant | ActKind::Revoke => e.parse::<GrantBody>().map_or_else(unparsed, |g| {
-            let (verb, prep) = if e.kind == ActKind::Grant {
-                ("granted", "to")
-            } else {
-                ("revoked", "from")
-            };
-            let access = match g.access {
-                fusioncell_wire::act_body::Access::Member => "member",
-                fusioncell_wire::act_body::Access::Reader => "reader",
-            };
-            format!(
-                "{verb} {access} access to {} {prep} {}",
-                g.channel, g.identity
-            )
-        }),
-        ActKind::Redact => e.parse::<RedactBody>().map_or_else(unparsed, |r| {
-            format!("redacted the body of #{}: {}", r.target, r.reason)
-        }),
-        ActKind::Open => e.parse::<OpenBody>().map_or_else(unparsed, |o| {
-            format!(
-                "cell {} opened: {} identities, {} channels",
-                o.cell,
-                o.identities.len(),
-                o.channels.len()
-            )
-        }),
-        ActKind::Security => e.parse::<SecurityBody>().map_or_else(unparsed, |s| {
-            let who = s.identity.map(|i| format!(" ({i})")).unwrap_or_default();
-            format!("security: {}{who}: {}", s.event, s.reason)
-        }),
-        ActKind::Recovered => e.parse::<RecoveredBody>().map_or_else(unparsed, |r| {
-            format!(
-                "relay restarted: {} records intact, {} torn bytes cut off",
-                r.records, r.truncated_bytes
-            )
-        }),
-        _ if e.kind_name() == "cosign" => e
-            .parse::<crate::metrics::CosignFields>()
-            .map_or_else(unparsed, |c| {
-                format!("cosigned the checkpoint of size {}", c.size)
-            }),
-        _ => body.to_owned(),
-    }
+    fusioncell_cell::describe(e.body.as_ref())
 }

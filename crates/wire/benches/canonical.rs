@@ -28,7 +28,8 @@ fn benches(c: &mut Criterion) {
         body: "x".repeat(256),
         sig: SignatureBytes([9; 64]),
     };
-    let record = Record::new(99, 1_764_115_200_001, signed.clone());
+    let record =
+        Record::from_signed(99, 1_764_115_200_001, signed.clone()).expect("a post decodes");
     let frame = ClientMsg::Act(signed).to_json();
 
     let mut g = c.benchmark_group("wire");

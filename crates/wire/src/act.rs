@@ -17,6 +17,8 @@ use crate::ids::{CellId, ChannelId, IdentityId};
 pub enum ActKind {
     /// A message to a channel (client act; body is free text).
     Post,
+    /// A message answering an earlier record of the same channel (body: `ReplyBody`).
+    Reply,
     /// The mediator releases a held post of a moderated channel (body: `DecisionBody`).
     Approve,
     /// The mediator refuses a held post, with a reason (body: `DecisionBody`).
@@ -56,8 +58,9 @@ pub enum ActKind {
 
 impl ActKind {
     /// Every kind, for documentation and tests.
-    pub const ALL: [ActKind; 18] = [
+    pub const ALL: [ActKind; 19] = [
         ActKind::Post,
+        ActKind::Reply,
         ActKind::Approve,
         ActKind::Reject,
         ActKind::Mute,
@@ -81,6 +84,7 @@ impl ActKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ActKind::Post => "post",
+            ActKind::Reply => "reply",
             ActKind::Approve => "approve",
             ActKind::Reject => "reject",
             ActKind::Mute => "mute",

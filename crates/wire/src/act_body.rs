@@ -9,6 +9,18 @@ use serde::{Deserialize, Serialize};
 use crate::bytes::Digest;
 use crate::ids::{ChannelId, IdentityId};
 
+/// `reply` (anyone who may post to the channel): a message that answers an earlier record.
+/// Clients show it threaded under the record it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    /// The cell sequence number of the record answered: a post, reply or inject of the same
+    /// channel that the replier received.
+    pub target: u64,
+    /// The message.
+    pub text: String,
+}
+
 /// `approve` and `reject` (mediator): a decision on a held post in a moderated channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@
 //! - [`bytes`]: fixed-size byte values (digests, keys, signatures, nonces) and their text forms;
 //! - [`act`]: an [`Act`] is what an identity signs; a [`SignedAct`] travels with its body;
 //! - [`act_body`]: the typed parameters of every act kind but `post`;
+//! - [`body`]: a [`Body`] is an act's exact text and its parameters ([`ActBody`]), decoded once;
 //! - [`canonical`]: the exact bytes that are signed and hashed (PROTOCOL.md is their spec);
 //! - [`record`]: a journal [`Record`], which is also what subscribers receive;
 //! - [`checkpoint`]: relay-signed tree heads;
@@ -18,6 +19,7 @@
 
 pub mod act;
 pub mod act_body;
+pub mod body;
 pub mod bytes;
 pub mod canonical;
 pub mod checkpoint;
@@ -30,6 +32,7 @@ pub mod relay_body;
 pub mod server_msg;
 
 pub use act::{Act, ActKind, SignedAct};
+pub use body::{ActBody, Body, BodyError, Params};
 pub use bytes::{Digest, Nonce, PublicKeyBytes, SignatureBytes};
 pub use checkpoint::Checkpoint;
 pub use client_msg::ClientMsg;

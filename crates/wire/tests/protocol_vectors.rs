@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use fusioncell_keys::{PublicKey, SigningKey, sha256};
 use fusioncell_wire::canonical;
 use fusioncell_wire::{
-    Act, ActKind, CellId, ChannelId, Checkpoint, ClientMsg, CloseCode, Digest, ErrorCode,
+    Act, ActKind, Body, CellId, ChannelId, Checkpoint, ClientMsg, CloseCode, Digest, ErrorCode,
     IdentityId, Nonce, OpenBody, OpenChannel, OpenIdentity, PublicKeyBytes, Record, RecoveredBody,
     Role, SecurityBody, ServerMsg, SignatureBytes, SignedAct,
 };
@@ -133,7 +133,8 @@ fn computed() -> Vec<(&'static str, String)> {
     v.push(("post.frame", ClientMsg::Act(signed.clone()).to_json()));
 
     // (c) Its journal record and leaf.
-    let post_record = Record::new(POST_RECORD_SEQ, POST_RELAY_TS, signed);
+    let post_record =
+        Record::from_signed(POST_RECORD_SEQ, POST_RELAY_TS, signed).expect("a post decodes");
     let post_leaf = post_record.leaf_bytes();
     let post_leaf_hash = leaf_hash(&post_leaf);
     v.push(("post.leaf", hex::encode(&post_leaf)));
@@ -177,7 +178,7 @@ fn computed() -> Vec<(&'static str, String)> {
         seq: 0,
         ts: OPEN_TS,
         act: open,
-        body: Some(open_text.clone()),
+        body: Some(Body::decode(ActKind::Open, open_text.clone()).expect("open decodes")),
         sig: SignatureBytes(open_sig),
     };
     let open_leaf = open_record.leaf_bytes();

@@ -8,10 +8,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use fusioncell_cell::{Cell, State, policy};
+use fusioncell_cell::{Cell, State};
 use fusioncell_journal::{Progress, Report, Tree, Verified, VerifyError, VerifyOptions, leaf_hash};
-use fusioncell_wire::act_body::CosignBody;
-use fusioncell_wire::{ActKind, IdentityId, OpenBody, Record};
+use fusioncell_wire::{ActBody, IdentityId, OpenBody, Record};
 
 use crate::args::VerifyArgs;
 use crate::load::{self, LoadedCell};
@@ -39,10 +38,10 @@ pub(crate) fn verified_recording(
     refusal: &str,
 ) -> anyhow::Result<(Vec<Record>, Cell)> {
     let (_, records) = verified_records(dir, expected, refusal)?;
-    let open: OpenBody = records
-        .first()
-        .and_then(|r| serde_json::from_str(r.body.as_deref()?).ok())
-        .context("record 0 is not an open record")?;
+    let open = match records.first().and_then(Record::params) {
+        Some(ActBody::Open(open)) => open.clone(),
+        _ => anyhow::bail!("record 0 is not an open record"),
+    };
     let cell = Cell::from_open_body(&open)?;
     Ok((records, cell))
 }
@@ -113,22 +112,18 @@ pub fn audit_journal(
             .map_err(Clone::clone)?;
         let mut state = state.borrow_mut();
         if !record.act.kind.is_relay_kind() {
-            policy::authorize(cell, &state, &record.act, record.body.as_deref())
+            fusioncell_cell::authorize(cell, &state, &record.act, record.params())
                 .map_err(|d| d.to_string())?;
         }
         let mut tree = tree.borrow_mut();
         tree.push(leaf_hash(&record.leaf_bytes()));
-        if record.act.kind == ActKind::Cosign
-            && let Some(body) = record.body.as_deref()
+        if let Some(ActBody::Cosign(c)) = record.params()
+            && tree.root_at(c.size) != Some(c.root.0)
         {
-            let c: CosignBody =
-                serde_json::from_str(body).map_err(|e| format!("cosign body: {e}"))?;
-            if tree.root_at(c.size) != Some(c.root.0) {
-                return Err(format!(
-                    "`{}` cosigned a root at size {} that is not this journal's: another history",
-                    record.act.actor, c.size
-                ));
-            }
+            return Err(format!(
+                "`{}` cosigned a root at size {} that is not this journal's: another history",
+                record.act.actor, c.size
+            ));
         }
         state.apply(cell, record);
         Ok(())

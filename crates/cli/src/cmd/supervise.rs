@@ -82,7 +82,7 @@ pub(super) async fn mute(args: MuteArgs, on: bool) -> anyhow::Result<ExitCode> {
         acts::unmute(who, channel)
     };
     let client = connect(&args.connect).await?;
-    let kind = draft.kind;
+    let kind = draft.kind();
     let ack = client.send(draft).await?;
     done(client, kind.as_str(), ack).await
 }
@@ -101,7 +101,7 @@ pub(super) async fn grant(args: GrantArgs, give: bool) -> anyhow::Result<ExitCod
         acts::revoke(who, on, access)
     };
     let client = connect(&args.connect).await?;
-    let kind = draft.kind;
+    let kind = draft.kind();
     let ack = client.send(draft).await?;
     done(client, kind.as_str(), ack).await
 }

@@ -51,7 +51,7 @@ pub(super) fn clock_events(entries: &[Entry]) -> Vec<ClockEvent> {
         .iter()
         .filter(|e| e.kind == ActKind::Clock)
         .filter_map(|e| {
-            let c = e.parse::<ClockBody>()?;
+            let c = e.params::<ClockBody>()?;
             Some(ClockEvent {
                 seq: e.seq,
                 ts: e.ts,

@@ -66,11 +66,11 @@ pub(super) fn hotline(entries: &[Entry], channels: &[ChannelInfo]) -> Vec<Hotlin
                 });
                 continue;
             }
-            ActKind::Ack => match e.parse::<AckBody>() {
+            ActKind::Ack => match e.params::<AckBody>() {
                 Some(a) => (a.target, None),
                 None => continue,
             },
-            ActKind::Escalate => match e.parse::<EscalateBody>() {
+            ActKind::Escalate => match e.params::<EscalateBody>() {
                 Some(x) => (x.target, Some(x.ack_seconds)),
                 None => continue,
             },

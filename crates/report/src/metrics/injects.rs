@@ -150,7 +150,7 @@ pub(super) fn injects(entries: &[Entry], scenario: Option<&Scenario>) -> Vec<Inj
         let Some(channel) = &e.channel else { continue };
         match e.kind {
             ActKind::Inject => {
-                let body = e.parse::<InjectBody>();
+                let body = e.params::<InjectBody>();
                 let planned = body
                     .as_ref()
                     .and_then(|b| scenario?.inject(&b.id))
@@ -192,7 +192,7 @@ pub(super) fn observations(entries: &[Entry]) -> Vec<Observation> {
         .iter()
         .filter(|e| e.kind == ActKind::Observe)
         .map(|e| {
-            let body = e.parse::<ObserveBody>();
+            let body = e.params::<ObserveBody>();
             Observation {
                 seq: e.seq,
                 ts: e.ts,

@@ -25,7 +25,6 @@ pub use moderation::{Decision, HeldPost, Moderation};
 pub use participation::{CATEGORIES, Participation};
 pub use redactions::Redaction;
 pub use security::{Recovery, SecurityEvent};
-pub(crate) use witnesses::CosignFields;
 pub use witnesses::Witness;
 
 use crate::model::{ChannelInfo, Entry, Participant};
@@ -110,7 +109,7 @@ fn supervision(entries: &[Entry]) -> Vec<u64> {
 fn receipts(entries: &[Entry]) -> (u64, u64) {
     let mut counts = (0, 0);
     for e in entries.iter().filter(|e| e.kind == ActKind::Receipt) {
-        match e.parse::<ReceiptBody>().map(|r| r.kind) {
+        match e.params::<ReceiptBody>().map(|r| r.kind) {
             Some(ReceiptKind::Delivered) => counts.0 += 1,
             Some(ReceiptKind::Read) => counts.1 += 1,
             None => {}

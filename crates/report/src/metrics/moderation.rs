@@ -132,7 +132,7 @@ pub(super) fn moderation(entries: &[Entry]) -> Moderation {
                 });
             }
             ActKind::Approve | ActKind::Reject => {
-                let Some(d) = e.parse::<DecisionBody>() else {
+                let Some(d) = e.params::<DecisionBody>() else {
                     continue;
                 };
                 let Some(post) = held_index.get(&d.target).map(|&i| &mut m.posts[i]) else {

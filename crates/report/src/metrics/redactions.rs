@@ -30,7 +30,7 @@ pub(super) fn redactions(entries: &[Entry]) -> Vec<Redaction> {
         .iter()
         .filter(|e| e.kind == ActKind::Redact)
         .filter_map(|e| {
-            let r = e.parse::<RedactBody>()?;
+            let r = e.params::<RedactBody>()?;
             let target = usize::try_from(r.target).ok().and_then(|i| entries.get(i));
             Some(Redaction {
                 seq: e.seq,

@@ -40,7 +40,7 @@ pub(super) fn security(entries: &[Entry]) -> Vec<SecurityEvent> {
         .iter()
         .filter(|e| e.kind == ActKind::Security)
         .map(|e| {
-            let body = e.parse::<SecurityBody>();
+            let body = e.params::<SecurityBody>();
             SecurityEvent {
                 seq: e.seq,
                 ts: e.ts,
@@ -61,7 +61,7 @@ pub(super) fn recoveries(entries: &[Entry]) -> Vec<Recovery> {
         .iter()
         .filter(|e| e.kind == ActKind::Recovered)
         .filter_map(|e| {
-            let r = e.parse::<RecoveredBody>()?;
+            let r = e.params::<RecoveredBody>()?;
             Some(Recovery {
                 seq: e.seq,
                 ts: e.ts,

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use fusioncell_wire::IdentityId;
-use serde::Deserialize;
+use fusioncell_wire::act_body::CosignBody;
 
 use crate::model::Entry;
 
@@ -20,20 +20,11 @@ pub struct Witness {
     pub seq: u64,
 }
 
-/// The body of a `cosign` act, read leniently: the kind is newer than this crate's wire
-/// version may be.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct CosignFields {
-    pub(crate) size: u64,
-    #[serde(default)]
-    pub(crate) root: String,
-}
-
 /// Per cosigning identity (in id order), its cosignature of the largest checkpoint.
 pub(super) fn witnesses(entries: &[Entry]) -> Vec<Witness> {
     let mut by_identity: BTreeMap<IdentityId, Witness> = BTreeMap::new();
     for e in entries.iter().filter(|e| e.kind_name() == "cosign") {
-        let Some(c) = e.parse::<CosignFields>() else {
+        let Some(c) = e.params::<CosignBody>() else {
             continue;
         };
         let w = by_identity.entry(e.actor.clone()).or_insert(Witness {
@@ -46,7 +37,7 @@ pub(super) fn witnesses(entries: &[Entry]) -> Vec<Witness> {
             *w = Witness {
                 identity: e.actor.clone(),
                 size: c.size,
-                root: c.root,
+                root: c.root.to_hex(),
                 seq: e.seq,
             };
         }

@@ -4,7 +4,7 @@ use fusioncell_cell::Policy;
 use fusioncell_client::{Event, Model, View, Welcome};
 use fusioncell_wire::act_body::DecisionBody;
 use fusioncell_wire::{
-    Act, ActKind, CellId, ChannelId, Clock, Digest, IdentityId, IdentityInfo, PublicKeyBytes,
+    Act, ActKind, Body, CellId, ChannelId, Clock, Digest, IdentityId, IdentityInfo, PublicKeyBytes,
     Record, Role, SignatureBytes,
 };
 
@@ -40,7 +40,7 @@ pub(super) fn record(
             ts: T,
             body_sha256: Digest([0; 32]),
         },
-        body: Some(body.to_owned()),
+        body: Some(Body::decode(kind, body.to_owned()).unwrap()),
         sig: SignatureBytes([0; 64]),
     }
 }

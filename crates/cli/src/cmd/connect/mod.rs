@@ -421,7 +421,7 @@ impl Session {
                 } else {
                     acts::unmute(who, ch)
                 };
-                (format!("{} {id}", draft.kind.as_str()), Job::Act(draft))
+                (format!("{} {id}", draft.kind().as_str()), Job::Act(draft))
             }
             Input::Grant {
                 identity: id,
@@ -442,7 +442,7 @@ impl Session {
                     acts::revoke(who, on, access)
                 };
                 (
-                    format!("{} {id} #{ch}", draft.kind.as_str()),
+                    format!("{} {id} #{ch}", draft.kind().as_str()),
                     Job::Act(draft),
                 )
             }
@@ -487,9 +487,9 @@ impl Session {
     fn pending(&self) -> Vec<String> {
         let show = |r: &Record| {
             let ch = r.act.channel.as_ref().map_or("", |c| c.as_str());
-            let body = r.body.as_deref().unwrap_or("[redacted]");
+            let text = fusioncell_cell::describe(r.body.as_ref());
             format!(
-                "  #{} {} {} → #{ch}: {body}",
+                "  #{} {} {} → #{ch}: {text}",
                 r.seq,
                 crate::show::utc_hms(r.ts),
                 r.act.actor
@@ -543,7 +543,10 @@ mod tests {
             &decision(8, None),
         );
         let lines = us.on_record(approve, true, None, T);
-        assert!(lines[0].ends_with("approved #8"), "{lines:?}");
+        assert!(
+            lines[0].ends_with("approved #8 — released to the channel"),
+            "{lines:?}"
+        );
         assert!(us.model.held().len() == 0);
     }
 

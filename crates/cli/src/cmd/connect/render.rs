@@ -2,13 +2,8 @@
 //! ([`clock_banner`], [`clock_state`]).
 
 use fusioncell_client::View;
-use fusioncell_wire::act_body::{
-    Access, AckBody, ClockBody, DecisionBody, EscalateBody, GrantBody, InjectBody, MuteBody,
-    ObserveBody, ReceiptBody, ReceiptKind, RedactBody,
-};
 use fusioncell_wire::clock::phase_name;
-use fusioncell_wire::{ActKind, Clock, OpenBody, Phase, Record, RecoveredBody, Role, SecurityBody};
-use serde::de::DeserializeOwned;
+use fusioncell_wire::{ActKind, Clock, Phase, Record, Role};
 
 /// A record as one line: `#seq HH:MM:SSZ sender → #channel ✓ text`.
 pub(super) fn record_line(
@@ -33,99 +28,15 @@ pub(super) fn record_line(
     )
 }
 
-fn parsed<T: DeserializeOwned>(body: &str) -> Option<T> {
-    serde_json::from_str(body).ok()
-}
-
-/// The text part of a record's line.
+/// The text part of a record's line: the cell's one description, with a post's markers.
 fn describe(view: &View, r: &Record, released_by: Option<u64>, now: i64) -> String {
-    let Some(body) = r.body.as_deref() else {
-        return "[redacted]".into();
-    };
-    let text = match r.act.kind {
-        ActKind::Post => Some(post_text(view, r, body, released_by, now)),
-        ActKind::Approve => parsed::<DecisionBody>(body).map(|d| format!("approved #{}", d.target)),
-        ActKind::Reject => parsed::<DecisionBody>(body).map(|d| {
-            format!(
-                "rejected #{}: {}",
-                d.target,
-                d.reason.as_deref().unwrap_or("(no reason)")
-            )
-        }),
-        ActKind::Mute | ActKind::Unmute => parsed::<MuteBody>(body).map(|m| {
-            let verb = if r.act.kind == ActKind::Mute {
-                "muted"
-            } else {
-                "unmuted"
-            };
-            match m.channel {
-                Some(c) => format!("{verb} {} on #{c}", m.identity),
-                None => format!("{verb} {} on every channel", m.identity),
-            }
-        }),
-        ActKind::Grant | ActKind::Revoke => parsed::<GrantBody>(body).map(|g| {
-            let access = match g.access {
-                Access::Member => "member",
-                Access::Reader => "reader",
-            };
-            if r.act.kind == ActKind::Grant {
-                format!("granted {} {access} access to #{}", g.identity, g.channel)
-            } else {
-                format!("revoked {}'s access to #{}", g.identity, g.channel)
-            }
-        }),
-        ActKind::Redact => {
-            parsed::<RedactBody>(body).map(|x| format!("[REDACTED #{}: {}]", x.target, x.reason))
+    let text = fusioncell_cell::describe(r.body.as_ref());
+    match r.act.kind {
+        ActKind::Post | ActKind::Reply if r.body.is_some() => {
+            post_text(view, r, &text, released_by, now)
         }
-        ActKind::Clock => parsed::<ClockBody>(body).map(|c| {
-            let mut s = format!("clock {}", c.action.as_str());
-            if let Some(speed) = c.speed {
-                s += &format!(" ×{speed}");
-            }
-            if let Some(reason) = c.reason {
-                s += &format!(": {reason}");
-            }
-            s
-        }),
-        ActKind::Inject => parsed::<InjectBody>(body)
-            .map(|i| format!("INJECT {} \"{}\": {}", i.id, i.title, i.text)),
-        ActKind::Observe => parsed::<ObserveBody>(body).map(|o| {
-            let refs: Vec<String> = o.refs.iter().map(|r| format!("#{r}")).collect();
-            let about = o.about.map_or(String::new(), |a| format!(" (about {a})"));
-            format!("[OBSERVATION on {}] {}{about}", refs.join(","), o.text)
-        }),
-        ActKind::Receipt => parsed::<ReceiptBody>(body).map(|x| match x.kind {
-            ReceiptKind::Read => format!("#{} read by {}", x.target, r.act.actor),
-            ReceiptKind::Delivered => format!("#{} delivered to {}", x.target, r.act.actor),
-        }),
-        ActKind::Ack => parsed::<AckBody>(body).map(|a| format!("acknowledged #{}", a.target)),
-        ActKind::Escalate => parsed::<EscalateBody>(body).map(|e| {
-            format!(
-                "[ESCALATED] #{} from {} not acknowledged within {}s",
-                e.target, e.sender, e.ack_seconds
-            )
-        }),
-        ActKind::Open => parsed::<OpenBody>(body).map(|o| {
-            format!(
-                "cell {} opened: {} identities, {} channels",
-                o.cell,
-                o.identities.len(),
-                o.channels.len()
-            )
-        }),
-        ActKind::Security => parsed::<SecurityBody>(body).map(|s| {
-            let who = s.identity.map_or(String::new(), |i| format!(" ({i})"));
-            format!("security: {}{who}: {}", s.event, s.reason)
-        }),
-        ActKind::Recovered => parsed::<RecoveredBody>(body).map(|x| {
-            format!(
-                "relay restarted: {} records intact, {} torn bytes cut",
-                x.records, x.truncated_bytes
-            )
-        }),
-        _ => None,
-    };
-    text.unwrap_or_else(|| format!("{} {body}", r.act.kind.as_str()))
+        _ => text,
+    }
 }
 
 /// A post's text with its markers: held, released, hotline.
@@ -272,7 +183,7 @@ mod tests {
                 None,
                 r#"{"refs":[3,4],"text":"Timely."}"#
             ),
-            "[OBSERVATION on #3,#4] Timely."
+            "observation on #3, #4: Timely."
         );
         assert_eq!(
             line(
@@ -281,7 +192,7 @@ mod tests {
                 None,
                 r#"{"target":3,"kind":"read"}"#
             ),
-            "#3 read by syria"
+            "read #3"
         );
         assert_eq!(
             line(
@@ -290,7 +201,7 @@ mod tests {
                 Some("deescalation"),
                 r#"{"target":4,"sender":"israel","ack_seconds":120}"#
             ),
-            "[ESCALATED] #4 from israel not acknowledged within 120s"
+            "#4 from israel not acknowledged within 120 s: escalated to the mediator"
         );
         assert_eq!(
             line(
@@ -299,7 +210,7 @@ mod tests {
                 None,
                 r#"{"target":5,"reason":"a spill"}"#
             ),
-            "[REDACTED #5: a spill]"
+            "redacted the body of #5: a spill"
         );
         assert_eq!(
             line(ActKind::Mute, "us", None, r#"{"identity":"syria"}"#),
@@ -313,10 +224,6 @@ mod tests {
                 &decision(8, Some("no coordinates"))
             ),
             "rejected #8: no coordinates"
-        );
-        assert_eq!(
-            line(ActKind::Ack, "syria", Some("deescalation"), "not json"),
-            "ack not json"
         );
     }
 
