@@ -25,6 +25,7 @@ pub mod model;
 pub mod policy;
 pub mod state;
 pub mod toml_location;
+pub mod toml_string;
 pub mod view;
 
 pub use defaults::Limits;
