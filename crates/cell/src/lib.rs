@@ -17,12 +17,16 @@
 //! - `error`: [`CellError`], one line naming the field and why.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod channel;
 pub mod defaults;
 mod error;
 pub mod example;
+mod field;
 pub mod file;
+mod identity;
 pub mod model;
 pub mod policy;
+mod relay_settings;
 pub mod state;
 pub mod toml_location;
 pub mod toml_string;
