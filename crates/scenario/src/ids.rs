@@ -6,8 +6,7 @@
 //! look alike in a report), no control characters, nothing a log line or CSV cell would need
 //! to escape.
 
-/// Longest accepted control number or move id, in bytes.
-pub const MAX_ID_LEN: usize = 64;
+pub use crate::defaults::MAX_ID_LEN;
 
 fn check_id(s: &str) -> Result<(), String> {
     if s.is_empty() || s.len() > MAX_ID_LEN {
