@@ -4,20 +4,16 @@
 //! later, measured on the relay's clock: a bot waits out a pause like a person would, and runs
 //! faster when the exercise does. Acts the relay refuses are reported and dropped.
 
-use std::collections::HashMap;
-use std::time::Duration;
-
 use fusioncell_cell::Cell;
 use fusioncell_client::{Client, ClientError, Event};
 use fusioncell_scenario::{Bot, BotAction, Persona};
 use fusioncell_wire::act_body::AckBody;
 use fusioncell_wire::{ActKind, Phase, Record};
+use std::collections::HashMap;
 use tokio::sync::mpsc;
 
 use crate::classify::classify;
-
-/// How often a bot looks at the clock for due actions.
-const TICK: Duration = Duration::from_millis(100);
+use crate::defaults::BOT_TICK;
 
 /// Plays `persona` until the exercise ends (ENDEX) or the connection is lost for good.
 /// Each act it makes, or that is refused, is reported on `log`.
@@ -32,7 +28,7 @@ pub async fn run_bot(
     let mut sub = client.subscribe(None).await?;
     let mut due = Due::default();
     let mut held: HashMap<u64, Record> = HashMap::new();
-    let mut tick = tokio::time::interval(TICK);
+    let mut tick = tokio::time::interval(BOT_TICK);
     loop {
         tokio::select! {
             event = sub.next() => {

@@ -14,6 +14,8 @@ use fusioncell_wire::act_body::{ClockAction, ClockBody, InjectBody};
 use fusioncell_wire::{ActKind, Phase};
 use tokio::sync::mpsc;
 
+use crate::defaults::{CONTROL_MAX_WAKE, CONTROL_MIN_WAKE};
+
 /// How control runs.
 #[derive(Debug, Clone)]
 pub struct ControlOptions {
@@ -184,7 +186,7 @@ fn next_wake(
     end_ms: u64,
 ) -> Duration {
     if clock.phase != Phase::Running {
-        return Duration::from_secs(1);
+        return CONTROL_MAX_WAKE;
     }
     let next = schedule
         .entries()
@@ -195,7 +197,7 @@ fn next_wake(
         .unwrap_or(end_ms);
     let scenario_wait = next.saturating_sub(now);
     let real = scenario_wait / u64::from(clock.speed.max(1));
-    Duration::from_millis(real.clamp(5, 1000))
+    Duration::from_millis(real).clamp(CONTROL_MIN_WAKE, CONTROL_MAX_WAKE)
 }
 
 async fn fire(
