@@ -8,12 +8,12 @@
 //! never drift from the defaults or from what the parser accepts.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::net::SocketAddr;
 
 use fusioncell_wire::CellId;
 
 use crate::defaults::Limits;
+use crate::toml_string::basic_string;
 
 /// The identity ids of the example cell, in config order: `init` generates one key for each.
 pub const EXAMPLE_IDENTITIES: [&str; 6] =
@@ -176,25 +176,31 @@ pub fn render_example(params: &ExampleParams) -> String {
     line("");
     line("[cell]");
     line("# The cell's id: bound into every signature, so acts cannot move to another cell.");
-    line(&format!("id = {}", quote(params.cell_id.as_str())));
+    line(&format!("id = {}", basic_string(params.cell_id.as_str())));
     line("# Display name (optional; defaults to the id).");
     line(&format!(
         "name = {}",
-        quote("Paris joint communication cell")
+        basic_string("Paris joint communication cell")
     ));
     line("");
     line("[relay]");
     line("# IP address and port the relay binds.");
-    line(&format!("listen = {}", quote(&params.listen.to_string())));
+    line(&format!(
+        "listen = {}",
+        basic_string(&params.listen.to_string())
+    ));
     line("# The URL clients dial (optional; defaults to \"wss://\" + listen).");
     line(&format!(
         "public_url = {}",
-        quote(&format!("wss://{}", params.listen))
+        basic_string(&format!("wss://{}", params.listen))
     ));
     line("# The relay's Ed25519 public key (64 hex): it signs checkpoints and its own records.");
-    line(&format!("public_key = {}", quote(&params.relay_public_key)));
+    line(&format!(
+        "public_key = {}",
+        basic_string(&params.relay_public_key)
+    ));
     line("# The relay's private signing key (PKCS#8 PEM, mode 0600).");
-    let prefixed = |p: &str| quote(&format!("{}{p}", params.path_prefix));
+    let prefixed = |p: &str| basic_string(&format!("{}{p}", params.path_prefix));
     line(&format!("key = {}", prefixed("keys/relay.key")));
     line("# The relay's TLS certificate chain (PEM).");
     line(&format!("tls_cert = {}", prefixed("tls/relay.pem")));
@@ -203,7 +209,7 @@ pub fn render_example(params: &ExampleParams) -> String {
     line("# The CA certificate clients trust for the relay (PEM).");
     line(&format!("ca = {}", prefixed("tls/ca.pem")));
     line("# The journal folder: the tamper-evident record of every act.");
-    line(&format!("journal = {}", quote(&params.journal)));
+    line(&format!("journal = {}", basic_string(&params.journal)));
     line("# Browser Origins allowed, exact match; clients that send no Origin are not browsers.");
     line("allowed_origins = []");
     line("# true acknowledges acts before fsync: faster, but a power failure may lose them.");
@@ -235,10 +241,10 @@ pub fn render_example(params: &ExampleParams) -> String {
         line("");
         line(&format!("# {}", identity.about));
         line("[[identity]]");
-        line(&format!("id = {}", quote(identity.id)));
-        line(&format!("role = {}", quote(identity.role)));
-        line(&format!("name = {}", quote(identity.name)));
-        line(&format!("public_key = {}", quote(key)));
+        line(&format!("id = {}", basic_string(identity.id)));
+        line(&format!("role = {}", basic_string(identity.role)));
+        line(&format!("name = {}", basic_string(identity.name)));
+        line(&format!("public_key = {}", basic_string(key)));
     }
     line("");
     line(
@@ -260,9 +266,9 @@ pub fn render_example(params: &ExampleParams) -> String {
         line("");
         line(&format!("# {}", channel.about));
         line("[[channel]]");
-        line(&format!("id = {}", quote(channel.id)));
-        line(&format!("title = {}", quote(channel.title)));
-        line(&format!("policy = {}", quote(channel.policy)));
+        line(&format!("id = {}", basic_string(channel.id)));
+        line(&format!("title = {}", basic_string(channel.title)));
+        line(&format!("policy = {}", basic_string(channel.policy)));
         line(&format!("members = {}", list(channel.members)));
         if !channel.readers.is_empty() {
             line(&format!("readers = {}", list(channel.readers)));
@@ -380,30 +386,9 @@ fn limit_lines(l: &Limits) -> [(&'static str, &'static str, String); 20] {
     ]
 }
 
-/// A TOML basic string.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A TOML array of strings on one line.
 fn list(items: &[&str]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| quote(s)).collect();
+    let quoted: Vec<String> = items.iter().map(|s| basic_string(s)).collect();
     format!("[{}]", quoted.join(", "))
 }
 
@@ -613,20 +598,5 @@ mod tests {
             matches!(&err, CellError::Invalid { field, .. } if field == "identity[4].public_key"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn quoting_round_trips_through_toml() {
-        for s in [
-            "plain",
-            "a \"quoted\" path",
-            r"C:\certs\",
-            "tab\tnew\nline",
-            "bell\u{7}",
-        ] {
-            let doc = format!("v = {}\n", quote(s));
-            let table: toml::Table = toml::from_str(&doc).unwrap();
-            assert_eq!(table["v"].as_str(), Some(s), "{doc}");
-        }
     }
 }

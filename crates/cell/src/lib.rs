@@ -19,14 +19,19 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod acts;
+mod channel;
 pub mod defaults;
 mod error;
 pub mod example;
+mod field;
 pub mod file;
+mod identity;
 pub mod model;
 pub mod policy;
+mod relay_settings;
 pub mod state;
 pub mod toml_location;
+pub mod toml_string;
 pub mod view;
 
 pub use acts::{Denied, authorize, describe};

@@ -48,11 +48,8 @@ pub(crate) fn human(r: &Record, verified: bool) -> String {
     )
 }
 
-/// `HH:MM:SSZ` of a millisecond timestamp.
-pub(crate) fn utc_hms(ts_ms: i64) -> String {
-    let secs = ts_ms.div_euclid(1000).rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
-}
+/// `HH:MM:SSZ` of a millisecond timestamp, as the report writes relay time.
+pub(crate) use fusioncell_report::format::utc_hms;
 
 /// One transcript line for a record: who did what on which channel, in words. `held`: a
 /// post awaiting the mediator; `released_by`: a held post arriving with its approval. `None`

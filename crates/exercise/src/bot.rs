@@ -4,19 +4,16 @@
 //! later, measured on the relay's clock: a bot waits out a pause like a person would, and runs
 //! faster when the exercise does. Acts the relay refuses are reported and dropped.
 
-use std::collections::HashMap;
-use std::time::Duration;
-
 use fusioncell_cell::Cell;
 use fusioncell_client::{Client, ClientError, Event, acts};
 use fusioncell_scenario::{Bot, BotAction, Persona};
+use std::collections::HashMap;
+
 use fusioncell_wire::{Phase, Record};
 use tokio::sync::mpsc;
 
 use crate::classify::classify;
-
-/// How often a bot looks at the clock for due actions.
-const TICK: Duration = Duration::from_millis(100);
+use crate::defaults::BOT_TICK;
 
 /// Plays `persona` until the exercise ends (ENDEX) or the connection is lost for good.
 /// Each act it makes, or that is refused, is reported on `log`.
@@ -29,9 +26,9 @@ pub async fn run_bot(
     let me = persona.identity().clone();
     let mut bot = Bot::new(persona);
     let mut sub = client.subscribe(None).await?;
-    let mut due: Vec<(u64, BotAction)> = Vec::new();
+    let mut due = Due::default();
     let mut held: HashMap<u64, Record> = HashMap::new();
-    let mut tick = tokio::time::interval(TICK);
+    let mut tick = tokio::time::interval(BOT_TICK);
     loop {
         tokio::select! {
             event = sub.next() => {
@@ -40,7 +37,7 @@ pub async fn run_bot(
                     let now = client.scenario_ms().await?;
                     for e in classify(cell, &me, &record, released_by) {
                         for action in bot.react(&e) {
-                            due.push((now + action.after_s() * 1000, action));
+                            due.schedule(now, action);
                         }
                     }
                     if released_by.is_none() {
@@ -57,14 +54,32 @@ pub async fn run_bot(
                     continue;
                 }
                 let now = client.scenario_ms().await?;
-                let (ready, later): (Vec<_>, Vec<_>) = due.drain(..).partition(|(at, _)| *at <= now);
-                due = later;
-                for (_, action) in ready {
+                for action in due.take_due(now) {
                     let line = act(client, &held, action).await;
                     let _ = log.send(format!("{me}: {line}")).await;
                 }
             }
         }
+    }
+}
+
+/// Reactions decided but not yet carried out, each with the scenario time (ms) it is due at.
+#[derive(Debug, Default)]
+struct Due(Vec<(u64, BotAction)>);
+
+impl Due {
+    /// Queues `action` for `after_s` scenario seconds after `now_ms`, the time it was decided.
+    fn schedule(&mut self, now_ms: u64, action: BotAction) {
+        let at = now_ms.saturating_add(action.after_s().saturating_mul(1000));
+        self.0.push((at, action));
+    }
+
+    /// Removes and returns the actions due at `now_ms`, in the order they were decided, so a
+    /// bot's replies keep the order of what it replies to.
+    fn take_due(&mut self, now_ms: u64) -> Vec<BotAction> {
+        let (ready, later): (Vec<_>, Vec<_>) = self.0.drain(..).partition(|(at, _)| *at <= now_ms);
+        self.0 = later;
+        ready.into_iter().map(|(_, action)| action).collect()
     }
 }
 
@@ -103,5 +118,70 @@ fn describe(action: &BotAction) -> String {
         BotAction::Approve { target, .. } => format!("approval of record {target}"),
         BotAction::Reject { target, .. } => format!("rejection of record {target}"),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fusioncell_wire::ChannelId;
+
+    use super::*;
+
+    fn post(text: &str, after_s: u64) -> BotAction {
+        BotAction::Post {
+            channel: ChannelId::new("security").unwrap(),
+            text: text.into(),
+            after_s,
+        }
+    }
+
+    #[test]
+    fn an_action_is_due_after_its_scenario_seconds_and_not_before() {
+        let mut due = Due::default();
+        due.schedule(10_000, post("reply", 30));
+        assert!(due.take_due(39_999).is_empty());
+        assert_eq!(due.take_due(40_000), [post("reply", 30)]);
+        assert!(
+            due.take_due(100_000).is_empty(),
+            "an action is carried out once"
+        );
+    }
+
+    #[test]
+    fn due_actions_keep_the_order_they_were_decided_in() {
+        let mut due = Due::default();
+        due.schedule(0, post("first", 5));
+        due.schedule(0, post("late", 60));
+        due.schedule(1_000, post("second", 2));
+        due.schedule(2_000, post("third", 0));
+        assert_eq!(
+            due.take_due(5_000),
+            [post("first", 5), post("second", 2), post("third", 0)]
+        );
+        assert_eq!(due.take_due(60_000), [post("late", 60)]);
+    }
+
+    #[test]
+    fn a_far_future_action_does_not_overflow() {
+        let mut due = Due::default();
+        due.schedule(u64::MAX - 1, post("never", u64::MAX));
+        assert!(due.take_due(u64::MAX - 1).is_empty());
+        assert_eq!(due.take_due(u64::MAX), [post("never", u64::MAX)]);
+    }
+
+    #[test]
+    fn describe_names_the_act_and_its_target() {
+        assert_eq!(describe(&post("x", 0)), "post to #security");
+        let ack = BotAction::Ack {
+            target: 7,
+            after_s: 0,
+        };
+        assert_eq!(describe(&ack), "ack of record 7");
+        let reject = BotAction::Reject {
+            target: 9,
+            reason: "no".into(),
+            after_s: 0,
+        };
+        assert_eq!(describe(&reject), "rejection of record 9");
     }
 }

@@ -2,7 +2,7 @@
 
 use fusioncell_cell::{Cell, Policy};
 use fusioncell_scenario::BotEvent;
-use fusioncell_wire::{ActBody, IdentityId, Record, Role};
+use fusioncell_wire::{ActBody, ActKind, IdentityId, Record, Role};
 
 /// The bot events a record is, for the bot playing `me`. `released_by` is set when the record
 /// is a held post arriving with its approval (it is then an ordinary post).
@@ -27,6 +27,8 @@ pub fn classify(
         }
         Some(ActBody::Post) => record.text().unwrap_or_default(),
         Some(ActBody::Reply(reply)) => reply.text.as_str(),
+        // A redacted post is still a post, with nothing left to read.
+        None if matches!(record.act.kind, ActKind::Post | ActKind::Reply) => "",
         _ => return Vec::new(),
     };
     if record.act.actor == *me {

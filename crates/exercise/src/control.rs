@@ -9,10 +9,12 @@
 use std::time::Duration;
 
 use fusioncell_client::{Client, ClientError, Event, acts};
-use fusioncell_scenario::{Scenario, Schedule, Status};
+use fusioncell_scenario::{InjectId, Scenario, Schedule, Status};
 use fusioncell_wire::act_body::ClockAction;
 use fusioncell_wire::{ActBody, Phase};
 use tokio::sync::mpsc;
+
+use crate::defaults::{CONTROL_MAX_WAKE, CONTROL_MIN_WAKE};
 
 /// How control runs.
 #[derive(Debug, Clone)]
@@ -108,13 +110,7 @@ pub async fn run_control(
             })
             .await;
     }
-    let last_at_ms = scenario
-        .timeline()
-        .iter()
-        .filter(|i| !i.contingency)
-        .map(|i| i.at_ms())
-        .max()
-        .unwrap_or(0);
+    let end_ms = end_ms(scenario, options.grace_s);
     let mut commands_open = true;
     loop {
         let state = client.supervision().await?;
@@ -123,27 +119,20 @@ pub async fn run_control(
             return Ok(());
         }
         let now = client.scenario_ms().await?;
-        if state.clock.phase == Phase::Running {
-            for id in schedule.due(now) {
-                fire(client, scenario, id.as_str(), now, &events).await;
-            }
-            let done = schedule
-                .entries()
-                .iter()
-                .all(|e| e.contingency || matches!(e.status, Status::Fired | Status::Skipped));
-            if options.end_when_done && done && now >= last_at_ms + options.grace_s * 1000 {
-                clock(client, ClockAction::End, None, None).await?;
-                let _ = events.send(ControlEvent::Ended).await;
-                return Ok(());
-            }
+        for id in due_now(&mut schedule, &state.clock, now) {
+            fire(client, scenario, id.as_str(), now, &events).await;
+        }
+        if state.clock.phase == Phase::Running
+            && options.end_when_done
+            && timeline_done(&schedule)
+            && now >= end_ms
+        {
+            clock(client, ClockAction::End, None, None).await?;
+            let _ = events.send(ControlEvent::Ended).await;
+            return Ok(());
         }
         // Sleep until the next inject is due (on the relay's clock), a command, or a change.
-        let wake = next_wake(
-            &schedule,
-            &state.clock,
-            now,
-            options.grace_s * 1000 + last_at_ms,
-        );
+        let wake = next_wake(&schedule, &state.clock, now, end_ms);
         tokio::select! {
             () = tokio::time::sleep(wake) => {}
             cmd = commands.recv(), if commands_open => match cmd {
@@ -156,6 +145,38 @@ pub async fn run_control(
     }
 }
 
+/// Scenario time (ms) at which control may send ENDEX by itself: `grace_s` after the last
+/// timed inject (contingencies are fired by hand, if at all, so they do not count).
+fn end_ms(scenario: &Scenario, grace_s: u64) -> u64 {
+    let last_at_ms = scenario
+        .timeline()
+        .iter()
+        .filter(|i| !i.contingency)
+        .map(|i| i.at_ms())
+        .max()
+        .unwrap_or(0);
+    last_at_ms.saturating_add(grace_s.saturating_mul(1000))
+}
+
+/// The injects to fire at scenario time `now`: none unless the clock runs, so nothing fires
+/// while play is paused or not started; after a resume, what came due meanwhile, once each.
+fn due_now(schedule: &mut Schedule, clock: &fusioncell_wire::Clock, now: u64) -> Vec<InjectId> {
+    if clock.phase == Phase::Running {
+        schedule.due(now)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Whether every timed inject has fired or been skipped: a held one still waits for its
+/// release, so the exercise must not end under it.
+fn timeline_done(schedule: &Schedule) -> bool {
+    schedule
+        .entries()
+        .iter()
+        .all(|e| e.contingency || matches!(e.status, Status::Fired | Status::Skipped))
+}
+
 /// Real time until the next timed event, at most a second (the state frame may change
 /// the speed or phase meanwhile).
 fn next_wake(
@@ -165,7 +186,7 @@ fn next_wake(
     end_ms: u64,
 ) -> Duration {
     if clock.phase != Phase::Running {
-        return Duration::from_secs(1);
+        return CONTROL_MAX_WAKE;
     }
     let next = schedule
         .entries()
@@ -176,7 +197,7 @@ fn next_wake(
         .unwrap_or(end_ms);
     let scenario_wait = next.saturating_sub(now);
     let real = scenario_wait / u64::from(clock.speed.max(1));
-    Duration::from_millis(real.clamp(5, 1000))
+    Duration::from_millis(real).clamp(CONTROL_MIN_WAKE, CONTROL_MAX_WAKE)
 }
 
 async fn fire(
@@ -273,4 +294,136 @@ async fn fired_in_journal(client: &Client) -> Result<Vec<String>, ClientError> {
         }
     }
     Ok(fired)
+}
+
+#[cfg(test)]
+mod tests {
+    use fusioncell_wire::Clock;
+
+    use super::*;
+
+    /// Two timed injects (at 30 s and 90 s) and a contingency at 10 s, all on `security`.
+    fn scenario() -> Scenario {
+        let inject = |id: &str, at: u64, contingency: bool| {
+            format!(
+                "[[inject]]\nid = \"{id}\"\nat = {at}\nmove = \"M1\"\nchannel = \"security\"\n\
+                 title = \"t\"\ntext = \"x\"\nexpected = []\ncontingency = {contingency}\n"
+            )
+        };
+        let text = format!(
+            "[scenario]\ntitle = \"s\"\n[[move]]\nid = \"M1\"\ntitle = \"m\"\n{}{}{}",
+            inject("M1-01", 30, false),
+            inject("M1-02", 90, false),
+            inject("C-1", 10, true),
+        );
+        Scenario::from_toml(&text).unwrap()
+    }
+
+    fn clock(phase: Phase, speed: u32) -> Clock {
+        Clock {
+            phase,
+            speed,
+            ..Clock::default()
+        }
+    }
+
+    fn ids(due: Vec<InjectId>) -> Vec<String> {
+        due.into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn injects_fire_when_the_clock_reaches_them_and_only_once() {
+        let scenario = scenario();
+        let mut schedule = Schedule::new(&scenario);
+        let running = clock(Phase::Running, 1);
+        assert!(due_now(&mut schedule, &running, 29_999).is_empty());
+        assert_eq!(ids(due_now(&mut schedule, &running, 30_000)), ["M1-01"]);
+        assert!(due_now(&mut schedule, &running, 30_001).is_empty());
+        assert_eq!(ids(due_now(&mut schedule, &running, 200_000)), ["M1-02"]);
+    }
+
+    #[test]
+    fn nothing_fires_while_paused_and_what_came_due_fires_on_resume_in_order() {
+        let scenario = scenario();
+        let mut schedule = Schedule::new(&scenario);
+        for phase in [Phase::NotStarted, Phase::Paused, Phase::Ended] {
+            assert!(
+                due_now(&mut schedule, &clock(phase, 1), 100_000).is_empty(),
+                "{phase:?}"
+            );
+        }
+        let due = due_now(&mut schedule, &clock(Phase::Running, 1), 100_000);
+        assert_eq!(ids(due), ["M1-01", "M1-02"]);
+    }
+
+    #[test]
+    fn a_contingency_never_fires_on_the_clock() {
+        let scenario = scenario();
+        let mut schedule = Schedule::new(&scenario);
+        let due = due_now(&mut schedule, &clock(Phase::Running, 1), 1_000_000);
+        assert!(!ids(due).contains(&"C-1".to_owned()));
+        assert_eq!(schedule.status("C-1"), Some(Status::Pending));
+    }
+
+    #[test]
+    fn endex_waits_for_the_last_timed_inject_plus_grace() {
+        let scenario = scenario();
+        assert_eq!(end_ms(&scenario, 0), 90_000);
+        assert_eq!(end_ms(&scenario, 60), 150_000);
+    }
+
+    #[test]
+    fn the_timeline_is_done_only_when_every_timed_inject_fired_or_was_skipped() {
+        let scenario = scenario();
+        let mut schedule = Schedule::new(&scenario);
+        assert!(!timeline_done(&schedule));
+        schedule.fire_now("M1-01").unwrap();
+        schedule.hold("M1-02").unwrap();
+        assert!(!timeline_done(&schedule), "a held inject still waits");
+        schedule.release("M1-02").unwrap();
+        schedule.skip("M1-02").unwrap();
+        assert!(
+            timeline_done(&schedule),
+            "the pending contingency does not count"
+        );
+    }
+
+    #[test]
+    fn control_wakes_when_the_next_inject_is_due_in_real_time() {
+        let scenario = scenario();
+        let mut schedule = Schedule::new(&scenario);
+        let end = end_ms(&scenario, 60);
+        // 30 scenario seconds away at 60x: half a real second.
+        assert_eq!(
+            next_wake(&schedule, &clock(Phase::Running, 60), 0, end),
+            Duration::from_millis(500)
+        );
+        // Never longer than a second, so a speed or phase change is seen.
+        assert_eq!(
+            next_wake(&schedule, &clock(Phase::Running, 1), 0, end),
+            Duration::from_secs(1)
+        );
+        // Due now: a short wait, not a busy loop.
+        assert_eq!(
+            next_wake(&schedule, &clock(Phase::Running, 1), 30_000, end),
+            Duration::from_millis(5)
+        );
+        // Speed 0 is read as 1 rather than dividing by zero.
+        assert_eq!(
+            next_wake(&schedule, &clock(Phase::Running, 0), 29_900, end),
+            Duration::from_millis(100)
+        );
+        // Paused: look again in a second.
+        assert_eq!(
+            next_wake(&schedule, &clock(Phase::Paused, 60), 0, end),
+            Duration::from_secs(1)
+        );
+        // With every timed inject fired, the next event is ENDEX.
+        schedule.fire_now("M1-01").unwrap();
+        schedule.fire_now("M1-02").unwrap();
+        assert_eq!(
+            next_wake(&schedule, &clock(Phase::Running, 100), 100_000, end),
+            Duration::from_millis(500)
+        );
+    }
 }

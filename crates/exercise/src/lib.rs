@@ -14,6 +14,7 @@
 pub mod bot;
 pub mod classify;
 pub mod control;
+pub mod defaults;
 
 pub use bot::run_bot;
 pub use control::{ControlCommand, ControlEvent, ControlOptions, run_control};

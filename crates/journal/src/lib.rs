@@ -24,6 +24,7 @@
 // Tests unwrap freely: a panic there is a failed test, not a crashed relay.
 
 mod check;
+mod defaults;
 pub mod error;
 #[cfg(test)]
 mod fixture;

@@ -29,17 +29,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::check::{Checker, Keys, Prechecked, Signatures};
+use crate::defaults::{BATCH_BYTES, LINES_PER_THREAD};
 use crate::error::{Defect, DefectKind, JournalFile};
 use crate::lines::Lines;
 use crate::merkle::{Tree, leaf_hash};
 use crate::verify::Progress;
-
-/// Lines per worker thread in one batch: large enough that spawning is noise (a few
-/// microseconds against milliseconds of signatures), small enough for a lively progress bar.
-const LINES_PER_THREAD: usize = 512;
-
-/// A batch also ends at this many bytes, bounding memory when bodies are large.
-const BATCH_BYTES: usize = 8 << 20;
 
 /// How a scan runs.
 #[derive(Clone, Copy, Default)]

@@ -35,18 +35,28 @@ pub fn scenario_duration(ms: u64) -> String {
     duration(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
+/// Milliseconds in a UTC day (no leap seconds in Unix time).
+const DAY_MS: i64 = 86_400_000;
+
 /// Relay time as RFC 3339 UTC with milliseconds: `2026-11-26T14:55:06.362Z`.
 pub fn rfc3339(ts_ms: i64) -> String {
-    let (days, ms_of_day) = (ts_ms.div_euclid(86_400_000), ts_ms.rem_euclid(86_400_000));
-    let (y, m, d) = civil_from_days(days);
-    let s = ms_of_day / 1000;
+    let (y, m, d) = civil_from_days(ts_ms.div_euclid(DAY_MS));
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        ms_of_day % 1000
+        "{y:04}-{m:02}-{d:02}T{}.{:03}Z",
+        time_of_day(ts_ms),
+        ts_ms.rem_euclid(1000)
     )
+}
+
+/// Relay time of day to the second, marked UTC: `14:55:06Z` (the console's record lines).
+pub fn utc_hms(ts_ms: i64) -> String {
+    format!("{}Z", time_of_day(ts_ms))
+}
+
+/// `HH:MM:SS` of the UTC day a millisecond timestamp falls in.
+fn time_of_day(ts_ms: i64) -> String {
+    let seconds = ts_ms.rem_euclid(DAY_MS) / 1000;
+    format_at(u64::try_from(seconds).unwrap_or_default())
 }
 
 /// Relay time for people: `2026-11-26 14:55:06 UTC`.
@@ -98,6 +108,8 @@ mod tests {
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
         assert_eq!(utc(1_764_115_200_123), "2025-11-26 00:00:00 UTC");
         assert_eq!(clock_time(1_764_115_201_123), "00:00:01.123");
+        assert_eq!(utc_hms(1_764_168_906_362), "14:55:06Z");
+        assert_eq!(utc_hms(-1), "23:59:59Z");
         assert_eq!(duration(850), "850 ms");
         assert_eq!(duration(12_400), "12.4 s");
         assert_eq!(duration(185_000), "3 min 05 s");

@@ -6,12 +6,7 @@
 //! look alike in a report), no control characters, nothing a log line or CSV cell would need
 //! to escape.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
-/// Longest accepted control number or move id, in bytes.
-pub const MAX_ID_LEN: usize = 64;
+pub use crate::defaults::MAX_ID_LEN;
 
 fn check_id(s: &str) -> Result<(), String> {
     if s.is_empty() || s.len() > MAX_ID_LEN {
@@ -29,68 +24,18 @@ fn check_id(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Validates and wraps an id; the error says why it was refused.
-            pub fn new(s: impl Into<String>) -> Result<Self, String> {
-                let s = s.into();
-                check_id(&s)?;
-                Ok(Self(s))
-            }
-
-            /// The id as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(s: String) -> Result<Self, String> {
-                Self::new(s)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.0 == other
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
-            }
-        }
-    };
-}
-
-id_type!(
+fusioncell_wire::validated_name!(
     /// An inject's control number, e.g. `M1-03`: unique within a scenario, carried in the
     /// inject act, and how controllers, bots and the report refer to the inject.
-    InjectId
+    InjectId,
+    check: check_id,
+    error: String
 );
-id_type!(
+fusioncell_wire::validated_name!(
     /// A move's (phase's) id, e.g. `M1`.
-    MoveId
+    MoveId,
+    check: check_id,
+    error: String
 );
 
 #[cfg(test)]

@@ -13,28 +13,34 @@
 //! - [`schedule`]: control's inject scheduler ([`Schedule`]): what is due at a scenario time,
 //!   fire now, skip, hold, release, never twice;
 //! - [`persona`]: scripted bot personas ([`Persona`]) and their pure reactions to events;
-//!   [`Bot`] adds the memory that keeps a redelivered event from being answered twice;
+//! - [`bot`]: what a bot is shown and does ([`BotEvent`], [`BotAction`]); [`Bot`] adds the
+//!   memory that keeps a redelivered event from being answered twice;
+//! - [`defaults`]: the limits on what a scenario or persona may ask for, and why;
 //! - `error`: every error names its line and field (TOML, located by the cell crate's
 //!   `toml_location`) or line and column header (CSV).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod bot;
+pub mod defaults;
 mod error;
 pub mod export;
 pub mod ids;
 pub mod import;
 pub mod msel;
 pub mod persona;
+mod persona_file;
 #[cfg(test)]
 mod round_trip;
 pub mod schedule;
 pub mod time;
 mod write;
 
+pub use bot::{Bot, BotAction, BotEvent};
 pub use error::{ImportError, PersonaError, ScenarioError, ScheduleError};
 pub use export::export_csv;
 pub use fusioncell_wire::clock::{Clock, Phase};
 pub use ids::{InjectId, MoveId};
 pub use import::{Import, import_csv, import_csv_report};
 pub use msel::{Inject, Move, Scenario};
-pub use persona::{Bot, BotAction, BotEvent, Persona};
+pub use persona::Persona;
 pub use schedule::{Entry, Schedule, Status};

@@ -26,9 +26,7 @@ use crate::ids::{InjectId, MoveId};
 use crate::time::{check_at, parse_at};
 use fusioncell_cell::toml_location::{self as location, line_of};
 
-/// The largest default speed accepted: a scenario day per real second. Anything faster is a
-/// typo, and the bound keeps clock arithmetic far from overflow.
-pub const MAX_SPEED: u32 = 86_400;
+pub use crate::defaults::MAX_SPEED;
 
 /// A validated scenario. It serializes (as JSON for the browser console's control panel,
 /// `fusioncell scenario export`) with every field, controller notes included: an export is for

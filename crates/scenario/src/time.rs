@@ -5,9 +5,7 @@
 //! forms (`05:00`) are refused: spreadsheets use them for both `HH:MM` and `MM:SS`, and
 //! guessing wrong shifts an inject by a factor of sixty.
 
-/// The latest scenario time accepted: one year. Later is a typo, and the bound keeps every
-/// millisecond computation far from overflow.
-pub const MAX_AT_S: u64 = 366 * 24 * 3600;
+pub use crate::defaults::MAX_AT_S;
 
 /// Parses `HH:MM:SS` or a whole number of seconds (surrounding spaces allowed).
 pub fn parse_at(text: &str) -> Result<u64, String> {

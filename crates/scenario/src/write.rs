@@ -7,6 +7,8 @@
 
 use std::fmt::Write as _;
 
+use fusioncell_cell::toml_string::{basic_string, multiline_string};
+
 use crate::msel::Scenario;
 use crate::time::format_at;
 
@@ -70,57 +72,4 @@ fn key(out: &mut String, name: &str, value: &str) {
     } else {
         writeln!(out, "{name} = {}", basic_string(value))
     };
-}
-
-/// A TOML basic string: `"` and `\` escaped, control characters as `\uXXXX` (or their short
-/// escapes).
-fn basic_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        escape(&mut out, c, false);
-    }
-    out.push('"');
-    out
-}
-
-/// A TOML multi-line basic string. Its first line break is dropped by TOML, so the value
-/// starts on the next line; every `"` is escaped so no run of quotes can close it early.
-fn multiline_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    out.push_str("\"\"\"\n");
-    for c in s.chars() {
-        escape(&mut out, c, true);
-    }
-    out.push_str("\"\"\"");
-    out
-}
-
-fn escape(out: &mut String, c: char, multiline: bool) {
-    match c {
-        '"' => out.push_str("\\\""),
-        '\\' => out.push_str("\\\\"),
-        '\n' if multiline => out.push('\n'),
-        '\n' => out.push_str("\\n"),
-        '\t' => out.push_str("\\t"),
-        '\r' => out.push_str("\\r"),
-        c if c.is_control() => {
-            let _ = write!(out, "\\u{:04X}", u32::from(c));
-        }
-        c => out.push(c),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strings_escape() {
-        assert_eq!(basic_string(r#"a "b" \c"#), r#""a \"b\" \\c""#);
-        assert_eq!(basic_string("x\ny\u{7}"), r#""x\ny\u0007""#);
-        let m = multiline_string("line one\nends with \"\"\"");
-        let v: toml::Value = toml::from_str(&format!("k = {m}")).unwrap();
-        assert_eq!(v["k"].as_str(), Some("line one\nends with \"\"\""));
-    }
 }

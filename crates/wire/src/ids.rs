@@ -37,18 +37,26 @@ fn check_name(s: &str) -> Result<(), IdError> {
     Ok(())
 }
 
-macro_rules! name_type {
-    ($(#[$doc:meta])* $name:ident) => {
+/// Declares a validated string newtype: `new` runs `check` (a `fn(&str) -> Result<(), error>`)
+/// so every value of the type passed it, and serde, `FromStr` and `TryFrom<String>` all go
+/// through `new`. Exported so that other crates' ids (a scenario's control numbers) get the
+/// same conversions with their own alphabet, without a second copy of this code.
+#[macro_export]
+macro_rules! validated_name {
+    ($(#[$doc:meta])* $name:ident, check: $check:path, error: $err:ty) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
         impl $name {
-            /// Validates and wraps a name.
-            pub fn new(s: impl Into<String>) -> Result<Self, IdError> {
+            /// Validates and wraps a name; the error says why it was refused.
+            pub fn new(s: impl Into<String>) -> Result<Self, $err> {
                 let s = s.into();
-                check_name(&s)?;
+                $check(&s)?;
                 Ok(Self(s))
             }
 
@@ -59,15 +67,15 @@ macro_rules! name_type {
         }
 
         impl TryFrom<String> for $name {
-            type Error = IdError;
-            fn try_from(s: String) -> Result<Self, IdError> {
+            type Error = $err;
+            fn try_from(s: String) -> Result<Self, $err> {
                 Self::new(s)
             }
         }
 
-        impl std::str::FromStr for $name {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, IdError> {
+        impl ::std::str::FromStr for $name {
+            type Err = $err;
+            fn from_str(s: &str) -> Result<Self, $err> {
                 Self::new(s)
             }
         }
@@ -78,8 +86,8 @@ macro_rules! name_type {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 // `pad`, not `write_str`, so that width and alignment flags apply.
                 f.pad(&self.0)
             }
@@ -90,22 +98,34 @@ macro_rules! name_type {
                 self.0 == other
             }
         }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
     };
 }
 
-name_type!(
+validated_name!(
     /// The id of one cell (one exercise's communication space). Bound into every signature, so
     /// an act cannot be replayed into another cell.
-    CellId
+    CellId,
+    check: check_name,
+    error: IdError
 );
-name_type!(
+validated_name!(
     /// The id of a channel within a cell.
-    ChannelId
+    ChannelId,
+    check: check_name,
+    error: IdError
 );
-name_type!(
+validated_name!(
     /// The id of an identity (a delegation, the mediator, exercise control, ...). The name
     /// [`IdentityId::RELAY`] is reserved for the relay's own records.
-    IdentityId
+    IdentityId,
+    check: check_name,
+    error: IdError
 );
 
 impl IdentityId {
