@@ -15,16 +15,15 @@ use fusioncell_cell::policy;
 use fusioncell_journal::Journal;
 use fusioncell_keys::SigningKey;
 use fusioncell_wire::act_body::{DecisionBody, RedactBody};
-use fusioncell_wire::{
-    ActKind, ChannelAccess, CloseCode, Digest, ErrorCode, Record, SecurityBody, ServerMsg,
-};
+use fusioncell_wire::{ActKind, ChannelAccess, Digest, ErrorCode, Record, SecurityBody, ServerMsg};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use crate::error::Close;
+use crate::defaults::STATE_EVERY;
 use crate::fanout::{Fanout, SessionHandle};
 use crate::now_ms;
 use crate::sequencer::{Decision, Sequencer};
+use crate::session_end::SessionEnd;
 use crate::verify::{Rejection, VerifiedAct};
 
 /// What a session learns when it registers.
@@ -175,9 +174,6 @@ pub fn run(
     commit.checkpoint(&mut journal);
     Ok(journal.size())
 }
-
-/// Every client hears the clock at least this often (and on every change).
-const STATE_EVERY: Duration = Duration::from_secs(5);
 
 struct Commit<'a> {
     config: &'a CommitConfig,
@@ -336,10 +332,7 @@ impl Commit<'_> {
                 for o in owed {
                     self.fanout.send_to(o.session, unavailable(None));
                 }
-                self.fanout.kill_all(&Close::new(
-                    CloseCode::TryLater,
-                    "the journal cannot make acts durable; the relay must be restarted",
-                ));
+                self.fanout.kill_all(&SessionEnd::JournalFailed);
             }
         }
     }

@@ -28,10 +28,7 @@ use std::task::{Context as TaskContext, Poll};
 use fusioncell_cell::{Cell, Policy};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 
-/// Largest request head accepted (request line and headers). Browsers send 1–3 KiB.
-pub const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// Most header lines accepted.
-pub const MAX_HEADERS: usize = 64;
+use crate::defaults::{HEAD_READ_BYTES, MAX_HEAD_BYTES, MAX_HEADERS};
 
 /// The Content-Security-Policy of every response. `'self'` in `connect-src` also admits
 /// `wss://` to this page's host and port (CSP Level 3).
@@ -89,8 +86,8 @@ pub enum Route {
 pub async fn read_head<S: AsyncRead + Unpin + ?Sized>(
     stream: &mut S,
 ) -> io::Result<Option<Vec<u8>>> {
-    let mut buf = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 2048];
+    let mut buf = Vec::with_capacity(HEAD_READ_BYTES);
+    let mut chunk = [0u8; HEAD_READ_BYTES];
     loop {
         match head_len(&buf) {
             Some(len) if len <= MAX_HEAD_BYTES => return Ok(Some(buf)),

@@ -16,13 +16,15 @@
 //!
 //! [`playback`] serves a recorded journal read-only, at a chosen speed, to ordinary clients.
 //! [`server`] wires these together and owns every task; [`shutdown`] drains them in pipeline
-//! order; [`error`] is the only place close codes are chosen.
+//! order; [`session_end`] says how a connection ends and is the only place close codes and
+//! their reasons are chosen; [`defaults`] holds the relay's fixed tuning constants.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod commit;
 pub mod config;
 pub mod console;
 pub mod context;
+pub mod defaults;
 pub mod error;
 pub mod fanout;
 pub mod handshake;
@@ -33,6 +35,7 @@ pub mod resume;
 pub mod sequencer;
 pub mod server;
 pub mod session;
+pub mod session_end;
 pub mod shutdown;
 #[cfg(test)]
 mod testing;
