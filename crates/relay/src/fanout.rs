@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
+use crate::acknowledgement::Acknowledgement;
 use crate::session_end::SessionEnd;
 
 /// A way to close one session from another task, with a code and reason.
@@ -168,7 +169,14 @@ impl Fanout {
         self.sessions.is_empty()
     }
 
-    /// Queues a frame to one session (an acknowledgement or error).
+    /// Queues an acknowledgement to the session that submitted the act. The only way an
+    /// `ack` reaches a session: it takes an [`Acknowledgement`], which only the journal's
+    /// `Durable` proof can make.
+    pub fn acknowledge(&mut self, id: u64, ack: &Acknowledgement) {
+        self.send_to(id, ack.frame());
+    }
+
+    /// Queues a frame to one session (an error, a proof, presence).
     pub fn send_to(&mut self, id: u64, frame: Utf8Bytes) {
         if let Some(e) = self.sessions.get(&id)
             && !self.push(&e.handle, frame)

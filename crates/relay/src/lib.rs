@@ -9,7 +9,8 @@
 //! 4. [`session`] reads frames, rate-limits, verifies each act's signature, and submits it;
 //! 5. [`sequencer`] decides: authorization, per-actor sequence, retry or equivocation, skew;
 //! 6. [`commit`] is the one thread that owns the journal: it batches decisions, writes and
-//!    fsyncs them (group commit), then acknowledges and hands them to
+//!    fsyncs them (group commit), then acknowledges them (an [`acknowledgement`] can only be
+//!    made from the journal's proof that the record is durable) and hands them to
 //! 7. [`fanout`], which encodes each record once and queues it to every session allowed to
 //!    see it; a session whose bounded queue is full is closed as "too slow";
 //! 8. [`resume`] replays the journal to a session that subscribes from an earlier point.
@@ -20,6 +21,7 @@
 //! their reasons are chosen; [`defaults`] holds the relay's fixed tuning constants.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod acknowledgement;
 pub mod commit;
 pub mod config;
 pub mod console;
