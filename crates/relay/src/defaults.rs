@@ -11,6 +11,18 @@ use std::time::Duration;
 /// answers (the usual reason for closing it) does not hold the task.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
+/// 1 KiB: the WebSocket read buffer of a connection. Tungstenite's default 128 KiB is held,
+/// zero-filled, per connection. It only receives plaintext that rustls already holds, so a
+/// small one costs a few more memory copies, not more system calls; it grows for a larger
+/// frame.
+pub const WS_READ_BUFFER_BYTES: usize = 1024;
+
+/// 16 KiB, one full TLS record: frames of one batch (session.rs `write_batch`) accumulate up
+/// to this before they are written; the flush at the end of the batch writes the rest. With 0,
+/// every frame was its own TLS record and socket write: `fusioncell bench --scenario fanout`
+/// measured 5 µs of relay CPU per delivery against the floor's 0.3 µs (BENCHMARKS.md).
+pub const WS_WRITE_BUFFER_BYTES: usize = 16 * 1024;
+
 /// 4096 commands: capacity of the queue into the commit thread. Bounded, so a flood backs up
 /// into the sessions that cause it; large enough that one full group commit of every session
 /// fits without a session waiting.
