@@ -1,5 +1,5 @@
 //! The browser console: a few static files served on the relay's own TLS port, next to the
-//! WebSocket endpoint (issue 5, DESIGN §8).
+//! WebSocket endpoint, so that a browser needs nothing but the relay's address.
 //!
 //! [`crate::upgrade`] reads each connection's request head with [`read_head`] (bounded in size,
 //! under the upgrade deadline) and asks [`route`] what it is: a WebSocket upgrade goes on to

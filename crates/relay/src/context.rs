@@ -32,7 +32,7 @@ pub struct Context {
     pub state: SharedState,
     /// Per-identity rate limits.
     pub rate: RateLimits,
-    /// Connections not yet logged in (SECURITY-NOTES P5: a cap on half-open handshakes).
+    /// Connections not yet logged in (SECURITY.md, P5: a cap on half-open handshakes).
     pub pending: Arc<Semaphore>,
     /// All connections.
     pub connections: Arc<Semaphore>,
@@ -71,7 +71,7 @@ impl Context {
         self.next_session.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// The WebSocket limits of SECURITY-NOTES §6 as configured.
+    /// The WebSocket limits of the cell (`fusioncell_cell::defaults`) as configured.
     pub fn ws_config(&self) -> WebSocketConfig {
         let l = self.cell.limits();
         WebSocketConfig::default()

@@ -1,7 +1,7 @@
 //! Delivery to sessions. Each record is serialized once; every recipient's bounded queue gets
 //! a cheap clone of the same frame. A session whose queue is full (in frames or bytes) is
 //! closed as "too slow" rather than buffered without bound or silently skipped
-//! (SECURITY-NOTES P2, P16): it reconnects and resumes from the journal, so it misses nothing.
+//! (SECURITY.md, P2 and P16): it reconnects and resumes from the journal, so it misses nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;

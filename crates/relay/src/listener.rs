@@ -2,7 +2,7 @@
 //! fetching the console, up to its one HTTP response).
 //!
 //! Every connection gets its own task *before* TLS starts, so a slow handshake never blocks
-//! the loop (SECURITY-NOTES P5); it holds a permit of the connection cap for its whole life and
+//! the loop (SECURITY.md, P5); it holds a permit of the connection cap for its whole life and
 //! a permit of the pending-login cap until it has logged in. Over a cap, the socket is dropped
 //! at once.
 
