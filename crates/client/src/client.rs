@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
 
 use fusioncell_keys::{PublicKey, SigningKey, sha256};
 use fusioncell_wire::{
@@ -26,6 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::ClientError;
 use crate::acts::{self, ActDraft};
 use crate::connection::{self, Expect, Target, Ws};
+use crate::defaults::{EVENT_QUEUE, RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY, REQUEST_QUEUE};
 use crate::subscription::{Event, Subscription, SupervisionState};
 
 /// How to reach the relay and as whom.
@@ -120,7 +120,7 @@ impl Client {
         let (facts, welcome) =
             connection::login(&mut ws, &config.identity, &config.key, &config.expect).await?;
         let facts_relay_key = facts.relay_key;
-        let (requests, rx) = mpsc::channel(64);
+        let (requests, rx) = mpsc::channel(REQUEST_QUEUE);
         let (state_tx, state) = watch::channel(None);
         let mut actor = Actor {
             state: state_tx,
@@ -280,7 +280,7 @@ impl Client {
 
     /// Starts receiving records: from cell sequence number `from` (a resume), or from now.
     pub async fn subscribe(&self, from: Option<u64>) -> Result<Subscription, ClientError> {
-        let (events, rx) = mpsc::channel(256);
+        let (events, rx) = mpsc::channel(EVENT_QUEUE);
         self.requests
             .send(Request::Subscribe { from, events })
             .await
@@ -361,10 +361,10 @@ impl Actor {
 
     /// Reconnects with exponential backoff, resubscribes and resends unacknowledged acts.
     async fn reconnect(&mut self) -> Result<Ws, ClientError> {
-        let mut delay = Duration::from_millis(100);
+        let mut delay = RECONNECT_FIRST_DELAY;
         loop {
             tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
+            delay = (delay * 2).min(RECONNECT_MAX_DELAY);
             let mut ws = match connection::dial(&self.target).await {
                 Ok(ws) => ws,
                 Err(e) => {

@@ -4,7 +4,6 @@
 //! protocol (and misbehave on purpose); [`Client`](crate::Client) builds on them.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use fusioncell_keys::SigningKey;
 use fusioncell_wire::{
@@ -20,11 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::ClientError;
 use crate::client::Welcome;
-
-/// How long dialing plus TLS plus the upgrade may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long to wait for the challenge and for the welcome.
-const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::defaults::{CONNECT_TIMEOUT, LOGIN_TIMEOUT, MAX_MESSAGE_BYTES, READ_BUFFER_BYTES};
 
 /// A byte stream under the WebSocket: TLS, or plain TCP for `ws://`.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -111,8 +106,8 @@ pub async fn dial(target: &Target) -> Result<Ws, ClientError> {
             None => Box::new(tcp),
         };
         let config = WebSocketConfig::default()
-            .max_message_size(Some(16 << 20))
-            .read_buffer_size(16 << 10);
+            .max_message_size(Some(MAX_MESSAGE_BYTES))
+            .read_buffer_size(READ_BUFFER_BYTES);
         let (ws, _) =
             tokio_tungstenite::client_async_with_config(target.url.as_str(), stream, Some(config))
                 .await

@@ -1,6 +1,7 @@
 //! The fusioncell client library: what the CLI, the bots, the tests and the load tool use.
 //!
 //! Files in flow order:
+//! - [`defaults`]: the client's timeouts, backoff and buffer sizes, each with its reason;
 //! - [`tls`]: trust the cell's CA (TLS 1.3, ring);
 //! - [`connection`]: dial `wss://` (or loopback `ws://`) and log in: answer the challenge;
 //! - [`client`]: [`Client`], a handle to a background task that owns the connection, signs and
@@ -16,6 +17,7 @@
 pub mod acts;
 pub mod client;
 pub mod connection;
+pub mod defaults;
 mod error;
 #[cfg(test)]
 mod fixtures;

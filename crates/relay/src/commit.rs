@@ -12,18 +12,20 @@ use std::time::{Duration, Instant};
 
 use fusioncell_cell::Cell;
 use fusioncell_cell::policy;
-use fusioncell_journal::Journal;
+use fusioncell_journal::{Durable, Journal};
 use fusioncell_keys::SigningKey;
 use fusioncell_wire::{
-    ActBody, ActKind, ChannelAccess, CloseCode, Digest, ErrorCode, Record, SecurityBody, ServerMsg,
+    ActBody, ActKind, ChannelAccess, Digest, ErrorCode, Record, SecurityBody, ServerMsg,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use crate::error::Close;
+use crate::acknowledgement::Acknowledgement;
+use crate::defaults::STATE_EVERY;
 use crate::fanout::{Fanout, SessionHandle};
 use crate::now_ms;
 use crate::sequencer::{Decision, Sequencer};
+use crate::session_end::SessionEnd;
 use crate::verify::{Rejection, VerifiedAct};
 
 /// What a session learns when it registers.
@@ -175,9 +177,6 @@ pub fn run(
     Ok(journal.size())
 }
 
-/// Every client hears the clock at least this often (and on every change).
-const STATE_EVERY: Duration = Duration::from_secs(5);
-
 struct Commit<'a> {
     config: &'a CommitConfig,
     fanout: Fanout,
@@ -191,7 +190,23 @@ struct Commit<'a> {
 /// An answer owed to a session once its batch is durable.
 struct Owed {
     session: u64,
-    frame: Utf8Bytes,
+    answer: Answer,
+}
+
+/// What a session is owed.
+enum Answer {
+    /// An acknowledgement, built once the journal proves the record durable.
+    Ack {
+        /// The actor's sequence number of the act.
+        seq: u64,
+        /// The record that holds it.
+        cell_seq: u64,
+        /// The record's relay time.
+        ts: i64,
+    },
+    /// An error frame (a refusal), sent after the batch so that it never overtakes the
+    /// acknowledgement of an earlier act.
+    Error(Utf8Bytes),
 }
 
 impl Commit<'_> {
@@ -255,14 +270,22 @@ impl Commit<'_> {
                         Decision::Accept(record) => {
                             owed.push(Owed {
                                 session,
-                                frame: ack_frame(act_seq, record.seq, record.ts),
+                                answer: Answer::Ack {
+                                    seq: act_seq,
+                                    cell_seq: record.seq,
+                                    ts: record.ts,
+                                },
                             });
                             records.push(record);
                         }
                         // Owed like a new ack: the original may sit in this very batch.
                         Decision::Retry(prev) => owed.push(Owed {
                             session,
-                            frame: ack_frame(act_seq, prev.cell_seq, prev.ts),
+                            answer: Answer::Ack {
+                                seq: act_seq,
+                                cell_seq: prev.cell_seq,
+                                ts: prev.ts,
+                            },
                         }),
                         Decision::Reject(rejection) => {
                             let event = SecurityEvent {
@@ -289,6 +312,9 @@ impl Commit<'_> {
 
     /// Makes `records` durable, then answers what is owed and delivers them; then scrubs
     /// redacted bodies and announces a changed supervision state.
+    ///
+    /// A batch of only retries still goes through [`Journal::append`] (which writes nothing
+    /// for no records): its `Durable` is the proof their acknowledgements need.
     fn commit(
         &mut self,
         journal: &mut Journal,
@@ -296,11 +322,7 @@ impl Commit<'_> {
         records: Vec<Record>,
         owed: Vec<Owed>,
     ) {
-        if records.is_empty() {
-            // Only answers about acts already durable (retries) or refusals of nothing.
-            for o in owed {
-                self.fanout.send_to(o.session, o.frame);
-            }
+        if records.is_empty() && owed.is_empty() {
             return;
         }
         match journal.append(&records) {
@@ -310,7 +332,10 @@ impl Commit<'_> {
                     .filter(|r| r.act.kind != ActKind::Cosign)
                     .count() as u64;
                 for o in owed {
-                    self.fanout.send_to(o.session, o.frame);
+                    self.answer(&durable, o);
+                }
+                if records.is_empty() {
+                    return;
                 }
                 let released = released_posts(journal, &records);
                 let state = sequencer.state().read();
@@ -335,11 +360,26 @@ impl Commit<'_> {
                 for o in owed {
                     self.fanout.send_to(o.session, unavailable(None));
                 }
-                self.fanout.kill_all(&Close::new(
-                    CloseCode::TryLater,
-                    "the journal cannot make acts durable; the relay must be restarted",
-                ));
+                self.fanout.kill_all(&SessionEnd::JournalFailed);
             }
+        }
+    }
+
+    /// Sends what `owed` is owed, now that `durable` is on disk.
+    fn answer(&mut self, durable: &Durable, owed: Owed) {
+        match owed.answer {
+            Answer::Ack { seq, cell_seq, ts } => {
+                match Acknowledgement::new(durable, seq, cell_seq, ts) {
+                    Some(ack) => self.fanout.acknowledge(owed.session, &ack),
+                    None => {
+                        // The sequencer named a record past the journal's end: never
+                        // acknowledge it; the client retries.
+                        tracing::error!(cell_seq, "no durable record to acknowledge");
+                        self.fanout.send_to(owed.session, unavailable(Some(seq)));
+                    }
+                }
+            }
+            Answer::Error(frame) => self.fanout.send_to(owed.session, frame),
         }
     }
 
@@ -371,7 +411,10 @@ impl Commit<'_> {
             if self.poisoned {
                 self.fanout.send_to(session, frame);
             } else {
-                owed.push(Owed { session, frame });
+                owed.push(Owed {
+                    session,
+                    answer: Answer::Error(frame),
+                });
             }
         }
         if self.poisoned {
@@ -440,10 +483,6 @@ fn redaction_targets(records: &[Record]) -> Vec<u64> {
             _ => None,
         })
         .collect()
-}
-
-fn ack_frame(seq: u64, cell_seq: u64, ts: i64) -> Utf8Bytes {
-    Utf8Bytes::from(ServerMsg::Ack { seq, cell_seq, ts }.to_json())
 }
 
 /// The in-band error frame for a rejection.

@@ -1,5 +1,5 @@
 //! The browser console: a few static files served on the relay's own TLS port, next to the
-//! WebSocket endpoint (issue 5, DESIGN §8).
+//! WebSocket endpoint, so that a browser needs nothing but the relay's address.
 //!
 //! [`crate::upgrade`] reads each connection's request head with [`read_head`] (bounded in size,
 //! under the upgrade deadline) and asks [`route`] what it is: a WebSocket upgrade goes on to
@@ -18,8 +18,9 @@
 //!
 //! Every response carries a strict Content-Security-Policy (scripts, styles and connections
 //! from this origin only, no inline code, no frames, no forms), `nosniff`, no caching and
-//! `Connection: close`. The request parser is deliberately narrow: `HTTP/1.1` only, no
-//! bodies, no folded headers, a cap on the head's size and on the number of headers.
+//! `Connection: close`. Requests are parsed by `httparse`, and the console accepts a narrow
+//! subset: `HTTP/1.1` only, CRLF line ends only, no bodies, no folded headers, a cap on the
+//! head's size and on the number of headers.
 
 use std::io;
 use std::pin::Pin;
@@ -28,10 +29,7 @@ use std::task::{Context as TaskContext, Poll};
 use fusioncell_cell::{Cell, Policy};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 
-/// Largest request head accepted (request line and headers). Browsers send 1–3 KiB.
-pub const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// Most header lines accepted.
-pub const MAX_HEADERS: usize = 64;
+use crate::defaults::{HEAD_READ_BYTES, MAX_HEAD_BYTES, MAX_HEADERS};
 
 /// The Content-Security-Policy of every response. `'self'` in `connect-src` also admits
 /// `wss://` to this page's host and port (CSP Level 3).
@@ -89,8 +87,8 @@ pub enum Route {
 pub async fn read_head<S: AsyncRead + Unpin + ?Sized>(
     stream: &mut S,
 ) -> io::Result<Option<Vec<u8>>> {
-    let mut buf = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 2048];
+    let mut buf = Vec::with_capacity(HEAD_READ_BYTES);
+    let mut chunk = [0u8; HEAD_READ_BYTES];
     loop {
         match head_len(&buf) {
             Some(len) if len <= MAX_HEAD_BYTES => return Ok(Some(buf)),
@@ -131,46 +129,47 @@ impl Head<'_> {
     }
 }
 
-fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-/// Parses a complete head strictly; `Err` is the status to answer.
+/// Parses a complete head with `httparse`, then applies the console's own narrower rules;
+/// `Err` is the status to answer.
 fn parse(head: &[u8]) -> Result<Head<'_>, u16> {
-    let text = std::str::from_utf8(head).map_err(|_| 400u16)?;
-    let text = text.strip_suffix("\r\n\r\n").ok_or(400u16)?;
-    let mut lines = text.split("\r\n");
-    let request_line = lines.next().ok_or(400u16)?;
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    // httparse also takes a bare LF as a line end; the console does not, so that a proxy in
+    // front of it can never read a different request out of the same bytes.
+    let bare_lf = head
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\n' && (i == 0 || head[i - 1] != b'\r'));
+    if bare_lf {
+        return Err(400);
+    }
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut slots);
+    match request.parse(head) {
+        Ok(httparse::Status::Complete(len)) if len == head.len() => {}
+        Ok(_) => return Err(400),
+        Err(httparse::Error::TooManyHeaders) => return Err(431),
+        Err(httparse::Error::Version) => return Err(505),
+        Err(_) => return Err(400),
+    }
+    let (Some(method), Some(target), Some(version)) =
+        (request.method, request.path, request.version)
     else {
         return Err(400);
     };
-    if method.is_empty() || !method.bytes().all(is_token_char) {
-        return Err(400);
-    }
+    // Origin-form only: no absolute URLs (a proxy's form) and nothing but visible ASCII.
     if !target.starts_with('/') || !target.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(400);
     }
-    if version != "HTTP/1.1" {
+    if version != 1 {
         return Err(505);
     }
-    let mut headers = Vec::new();
-    for line in lines {
-        if headers.len() == MAX_HEADERS {
-            return Err(431);
-        }
-        // No obsolete line folding, no bare CR or LF, no control characters.
-        let (name, value) = line.split_once(':').ok_or(400u16)?;
-        if name.is_empty() || !name.bytes().all(is_token_char) {
-            return Err(400);
-        }
-        if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
-            return Err(400);
-        }
-        headers.push((name, value.trim_matches([' ', '\t'])));
-    }
+    let headers = request
+        .headers
+        .iter()
+        .map(|h| {
+            let value = std::str::from_utf8(h.value).map_err(|_| 400u16)?;
+            Ok((h.name, value.trim_matches([' ', '\t'])))
+        })
+        .collect::<Result<Vec<_>, u16>>()?;
     let head = Head {
         method,
         target,
@@ -518,6 +517,75 @@ mod tests {
             String::from_utf8(too_large())
                 .expect("utf-8")
                 .starts_with("HTTP/1.1 431 ")
+        );
+    }
+
+    #[test]
+    fn malformed_requests_are_answered_with_their_status() {
+        let cell = example_cell();
+        let s = |req: &[u8]| status(route_(req, &cell));
+        let bad_request = "HTTP/1.1 400 Bad Request";
+        // Request lines that are not `method SP target SP version`.
+        for bad in [
+            &b"GET\r\nHost: x\r\n\r\n"[..],
+            b"/ HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"G(T / HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n",
+            b"\r\n\r\n",
+        ] {
+            assert_eq!(s(bad), bad_request, "{bad:?}");
+        }
+        for version in ["HTTP/2.0", "HTTP/1.2", "FTP/1.1"] {
+            let req = format!("GET / {version}\r\nHost: x\r\n\r\n");
+            assert_eq!(
+                s(req.as_bytes()),
+                "HTTP/1.1 505 HTTP Version Not Supported",
+                "{version}"
+            );
+        }
+        // Headers without a colon, with a bare LF, DEL or bytes that are not UTF-8.
+        for bad in [
+            &b"GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nHost x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\nX-Smuggled: y\r\n\r\n",
+            b"GET / HTTP/1.1\nHost: x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\x7f\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: x\r\nX-Bytes: \xff\xfe\r\n\r\n",
+        ] {
+            assert_eq!(s(bad), bad_request, "{bad:?}");
+        }
+        // Exactly the cap of header lines is served; one more is refused.
+        let at_cap: String = (1..MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
+        assert_eq!(s(&get("/", &at_cap)), "HTTP/1.1 200 OK");
+        let over_cap: String = (0..MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
+        assert_eq!(
+            s(&get("/", &over_cap)),
+            "HTTP/1.1 431 Request Header Fields Too Large"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_oversized_head_is_answered_431() {
+        let request = |len: usize| {
+            let mut req = get("/", "X-Pad: ").into_iter().collect::<Vec<u8>>();
+            // `get` ends the head; insert the padding before the final blank line.
+            let end = req.len() - 2;
+            let pad = len.saturating_sub(req.len() + 2);
+            req.splice(end..end, std::iter::repeat_n(b'a', pad).chain(*b"\r\n"));
+            req
+        };
+        let fits = request(MAX_HEAD_BYTES);
+        assert_eq!(fits.len(), MAX_HEAD_BYTES);
+        let mut fits_: &[u8] = &fits;
+        let head = read_head(&mut fits_).await.expect("read").expect("fits");
+        assert_eq!(status(route_(&head, &example_cell())), "HTTP/1.1 200 OK");
+        let over = request(MAX_HEAD_BYTES + 1);
+        assert_eq!(over.len(), MAX_HEAD_BYTES + 1);
+        let mut over: &[u8] = &over;
+        assert!(read_head(&mut over).await.expect("read").is_none());
+        assert_eq!(
+            status(Route::Http(too_large())),
+            "HTTP/1.1 431 Request Header Fields Too Large"
         );
     }
 

@@ -12,6 +12,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::commit::{Command, SecurityEvent};
+use crate::defaults::{WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES};
 use crate::rate::RateLimits;
 use crate::sequencer::SharedState;
 use crate::shutdown::Shutdown;
@@ -31,7 +32,7 @@ pub struct Context {
     pub state: SharedState,
     /// Per-identity rate limits.
     pub rate: RateLimits,
-    /// Connections not yet logged in (SECURITY-NOTES P5: a cap on half-open handshakes).
+    /// Connections not yet logged in (SECURITY.md, P5: a cap on half-open handshakes).
     pub pending: Arc<Semaphore>,
     /// All connections.
     pub connections: Arc<Semaphore>,
@@ -70,23 +71,15 @@ impl Context {
         self.next_session.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// The WebSocket limits of SECURITY-NOTES §6 as configured.
+    /// The WebSocket limits of the cell (`fusioncell_cell::defaults`) as configured.
     pub fn ws_config(&self) -> WebSocketConfig {
         let l = self.cell.limits();
         WebSocketConfig::default()
             .max_message_size(Some(l.max_message_bytes))
             .max_frame_size(Some(l.max_frame_bytes))
             .max_write_buffer_size(l.max_write_buffer_bytes)
-            // A small read buffer: the default 128 KiB is held, zero-filled, per connection.
-            // It only receives plaintext that rustls already holds, so a small one costs a
-            // few more memory copies, not more system calls; it grows for a larger frame.
-            .read_buffer_size(1024)
-            // Frames of one batch (session.rs `write_batch`) accumulate up to 16 KiB (one full
-            // TLS record) before they are written; the flush at the end of the batch writes the
-            // rest. With 0, every frame was its own TLS record and socket write: `fusioncell
-            // bench --scenario fanout` measured 5 µs of relay CPU per delivery against the
-            // floor's 0.3 µs (BENCHMARKS.md).
-            .write_buffer_size(16 * 1024)
+            .read_buffer_size(WS_READ_BUFFER_BYTES)
+            .write_buffer_size(WS_WRITE_BUFFER_BYTES)
             .accept_unmasked_frames(false)
     }
 }

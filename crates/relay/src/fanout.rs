@@ -1,7 +1,7 @@
 //! Delivery to sessions. Each record is serialized once; every recipient's bounded queue gets
 //! a cheap clone of the same frame. A session whose queue is full (in frames or bytes) is
 //! closed as "too slow" rather than buffered without bound or silently skipped
-//! (SECURITY-NOTES P2, P16): it reconnects and resumes from the journal, so it misses nothing.
+//! (SECURITY.md, P2 and P16): it reconnects and resumes from the journal, so it misses nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -9,34 +9,32 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fusioncell_cell::{Cell, State};
 use fusioncell_journal::Durable;
-use fusioncell_wire::{CloseCode, IdentityId, Record, Role, ServerMsg};
+use fusioncell_wire::{IdentityId, Record, Role, ServerMsg};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::Close;
+use crate::acknowledgement::Acknowledgement;
+use crate::session_end::SessionEnd;
 
 /// A way to close one session from another task, with a code and reason.
 #[derive(Clone, Default)]
 pub struct Killer {
     token: CancellationToken,
-    why: Arc<std::sync::OnceLock<Close>>,
+    why: Arc<std::sync::OnceLock<SessionEnd>>,
 }
 
 impl Killer {
-    /// Asks the session to close with `close` (the first request wins).
-    pub fn kill(&self, close: Close) {
-        let _ = self.why.set(close);
+    /// Asks the session to end with `end` (the first request wins).
+    pub fn kill(&self, end: SessionEnd) {
+        let _ = self.why.set(end);
         self.token.cancel();
     }
 
-    /// Resolves with the close once [`Self::kill`] was called.
-    pub async fn killed(&self) -> Close {
+    /// Resolves with the end once [`Self::kill`] was called.
+    pub async fn killed(&self) -> SessionEnd {
         self.token.cancelled().await;
-        self.why
-            .get()
-            .cloned()
-            .unwrap_or_else(|| Close::new(CloseCode::Internal, "closed"))
+        self.why.get().cloned().unwrap_or(SessionEnd::Unexplained)
     }
 }
 
@@ -99,13 +97,10 @@ impl Fanout {
         let excess = (same.len() + 1).saturating_sub(self.max_per_identity);
         for id in same.into_iter().take(excess) {
             if let Some(old) = self.sessions.remove(&id) {
-                old.handle.killer.kill(Close::new(
-                    CloseCode::Superseded,
-                    format!(
-                        "a newer session of `{}` replaced this one (limit {})",
-                        handle.identity, self.max_per_identity
-                    ),
-                ));
+                old.handle.killer.kill(SessionEnd::Superseded {
+                    identity: handle.identity.clone(),
+                    limit: self.max_per_identity,
+                });
             }
         }
         self.presence_dirty = true;
@@ -174,7 +169,14 @@ impl Fanout {
         self.sessions.is_empty()
     }
 
-    /// Queues a frame to one session (an acknowledgement or error).
+    /// Queues an acknowledgement to the session that submitted the act. The only way an
+    /// `ack` reaches a session: it takes an [`Acknowledgement`], which only the journal's
+    /// `Durable` proof can make.
+    pub fn acknowledge(&mut self, id: u64, ack: &Acknowledgement) {
+        self.send_to(id, ack.frame());
+    }
+
+    /// Queues a frame to one session (an error, a proof, presence).
     pub fn send_to(&mut self, id: u64, frame: Utf8Bytes) {
         if let Some(e) = self.sessions.get(&id)
             && !self.push(&e.handle, frame)
@@ -239,10 +241,10 @@ impl Fanout {
         }
     }
 
-    /// Closes every session with `close`.
-    pub fn kill_all(&mut self, close: &Close) {
+    /// Ends every session with `end`.
+    pub fn kill_all(&mut self, end: &SessionEnd) {
         for e in self.sessions.values() {
-            e.handle.killer.kill(close.clone());
+            e.handle.killer.kill(end.clone());
         }
     }
 
@@ -251,7 +253,7 @@ impl Fanout {
     fn push(&self, h: &SessionHandle, frame: Utf8Bytes) -> bool {
         let len = frame.len();
         if h.queued_bytes.load(Ordering::Relaxed) + len > self.max_queue_bytes {
-            h.killer.kill(too_slow("bytes"));
+            h.killer.kill(SessionEnd::QueueFull("bytes"));
             return false;
         }
         match h.tx.try_send(frame) {
@@ -260,19 +262,12 @@ impl Fanout {
                 true
             }
             Err(mpsc::error::TrySendError::Full(_)) => {
-                h.killer.kill(too_slow("frames"));
+                h.killer.kill(SessionEnd::QueueFull("frames"));
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
-}
-
-fn too_slow(what: &str) -> Close {
-    Close::new(
-        CloseCode::TooSlow,
-        format!("outbound queue full ({what}); reconnect and resume"),
-    )
 }
 
 /// The `deliver` frame of a record (and the post it releases), built once for all recipients.
@@ -298,7 +293,7 @@ fn json(record: &Record) -> String {
 #[cfg(test)]
 mod tests {
     use fusioncell_journal::{Journal, Options};
-    use fusioncell_wire::ActBody;
+    use fusioncell_wire::{ActBody, CloseCode};
 
     use super::*;
     use crate::sequencer::{Decision, Sequencer};
@@ -399,7 +394,7 @@ mod tests {
         let (_dir, durable, records, seq) = durable_posts(3, "diplomacy");
         f.deliver(&durable, &records, &seq.state().read(), &HashMap::new());
         let close = slow.killer.killed().await;
-        assert_eq!(close.code, CloseCode::TooSlow);
+        assert_eq!(close.close_code(), CloseCode::TooSlow);
         assert_eq!(f.len(), 1, "the slow session is gone from the registry");
         for _ in 0..3 {
             assert!(fast.rx.try_recv().is_ok(), "others get everything");
@@ -445,7 +440,10 @@ mod tests {
         let probes: Vec<Probe> = (0..=limit as u64)
             .map(|i| session(&mut f, i, "syria", 4))
             .collect();
-        assert_eq!(probes[0].killer.killed().await.code, CloseCode::Superseded);
+        assert_eq!(
+            probes[0].killer.killed().await.close_code(),
+            CloseCode::Superseded
+        );
         assert_eq!(f.len(), limit);
     }
 }

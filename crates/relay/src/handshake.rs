@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fusioncell_keys::{SignatureValid, random_nonce};
 use fusioncell_wire::{
-    ClientMsg, CloseCode, IdentityId, Nonce, PROTOCOL, Role, SecurityBody, ServerMsg, canonical,
+    ClientMsg, IdentityId, Nonce, PROTOCOL, Role, SecurityBody, ServerMsg, canonical,
 };
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -16,7 +16,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::context::{Context, event};
-use crate::error::Close;
+use crate::session_end::SessionEnd;
 
 /// Proof that a connection's peer holds the key of `identity`.
 #[derive(Debug, Clone)]
@@ -33,23 +33,24 @@ pub struct Authenticated {
 /// A failed login: what the peer is told, and what the journal records (if anything: a peer
 /// that hangs up before answering is not an attack).
 pub struct LoginFailure {
-    /// The close to send.
-    pub close: Close,
+    /// How the connection ends (the close to send).
+    pub end: SessionEnd,
     /// The security event.
     pub event: Option<SecurityBody>,
 }
 
 impl LoginFailure {
-    fn new(
-        code: CloseCode,
-        reason: &str,
-        event_name: &str,
-        peer: SocketAddr,
-        who: Option<&str>,
-    ) -> Self {
+    /// A failure that is not an attack: nothing is journaled.
+    fn quiet(end: SessionEnd) -> Self {
+        LoginFailure { end, event: None }
+    }
+
+    /// A failure journaled as security event `event_name`, with the close reason.
+    fn journaled(end: SessionEnd, event_name: &str, peer: SocketAddr, who: Option<&str>) -> Self {
+        let reason = end.to_string();
         LoginFailure {
-            close: Close::new(code, reason),
             event: Some(event(event_name, peer, who, reason)),
+            end,
         }
     }
 }
@@ -63,10 +64,7 @@ pub async fn login<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let nonce = Nonce(random_nonce().map_err(|_| LoginFailure {
-        close: Close::new(CloseCode::Internal, "no randomness for a challenge"),
-        event: None,
-    })?);
+    let nonce = Nonce(random_nonce().map_err(|_| LoginFailure::quiet(SessionEnd::NoRandomness))?);
     let challenge = ServerMsg::Challenge {
         protocol: PROTOCOL.to_owned(),
         cell: ctx.cell.id().clone(),
@@ -74,71 +72,42 @@ where
         relay_key: ctx.relay_key,
     };
     if ws.send(Message::text(challenge.to_json())).await.is_err() {
-        return Err(LoginFailure {
-            close: Close::new(CloseCode::ProtocolError, "could not send the challenge"),
-            event: None,
-        });
+        return Err(LoginFailure::quiet(SessionEnd::ChallengeNotSent));
     }
     let deadline = Duration::from_millis(ctx.cell.limits().login_timeout_ms);
     let text = loop {
         match tokio::time::timeout(deadline, ws.next()).await {
             Err(_) => {
-                let reason = format!("no login within {} ms", deadline.as_millis());
-                return Err(LoginFailure::new(
-                    CloseCode::Unauthenticated,
-                    &reason,
+                return Err(LoginFailure::journaled(
+                    SessionEnd::LoginTimeout(deadline),
                     "login_timeout",
                     peer,
                     None,
                 ));
             }
-            Ok(None) => {
-                return Err(LoginFailure {
-                    close: Close::new(CloseCode::Normal, "closed before login"),
-                    event: None,
-                });
-            }
-            Ok(Some(Err(e))) => {
-                return Err(LoginFailure {
-                    close: Close::for_ws_error(&e),
-                    event: None,
-                });
-            }
+            Ok(None) => return Err(LoginFailure::quiet(SessionEnd::ClosedBeforeLogin)),
+            Ok(Some(Err(e))) => return Err(LoginFailure::quiet(SessionEnd::from_ws_error(&e))),
             Ok(Some(Ok(Message::Text(t)))) => break t,
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
             Ok(Some(Ok(Message::Binary(_)))) => {
-                return Err(LoginFailure {
-                    close: Close::new(
-                        CloseCode::Unsupported,
-                        "binary frames are not part of the protocol",
-                    ),
-                    event: None,
-                });
+                return Err(LoginFailure::quiet(SessionEnd::BinaryFrame));
             }
-            Ok(Some(Ok(_))) => {
-                return Err(LoginFailure {
-                    close: Close::new(CloseCode::Normal, "closed before login"),
-                    event: None,
-                });
-            }
+            Ok(Some(Ok(_))) => return Err(LoginFailure::quiet(SessionEnd::ClosedBeforeLogin)),
         }
     };
     let (identity, sig) = match ClientMsg::from_json(&text) {
         Ok(ClientMsg::Login { identity, sig }) => (identity, sig),
         Ok(_) => {
-            return Err(LoginFailure::new(
-                CloseCode::BadLogin,
-                "the first frame must be a login",
+            return Err(LoginFailure::journaled(
+                SessionEnd::NotALogin,
                 "bad_login",
                 peer,
                 None,
             ));
         }
         Err(e) => {
-            let reason = format!("malformed login: {e}");
-            return Err(LoginFailure::new(
-                CloseCode::BadLogin,
-                &reason,
+            return Err(LoginFailure::journaled(
+                SessionEnd::MalformedLogin(e.to_string()),
                 "bad_login",
                 peer,
                 None,
@@ -146,10 +115,8 @@ where
         }
     };
     let Some(registered) = ctx.cell.identity(&identity) else {
-        let reason = format!("unknown identity `{identity}`");
-        return Err(LoginFailure::new(
-            CloseCode::Unauthenticated,
-            &reason,
+        return Err(LoginFailure::journaled(
+            SessionEnd::UnknownIdentity(identity.clone()),
             "bad_login",
             peer,
             Some(identity.as_str()),
@@ -163,16 +130,11 @@ where
             peer,
             _proof: proof,
         }),
-        Err(_) => {
-            let reason =
-                format!("login signature of `{identity}` does not verify for this challenge");
-            Err(LoginFailure::new(
-                CloseCode::Unauthenticated,
-                &reason,
-                "bad_login",
-                peer,
-                Some(identity.as_str()),
-            ))
-        }
+        Err(_) => Err(LoginFailure::journaled(
+            SessionEnd::BadLoginSignature(identity.clone()),
+            "bad_login",
+            peer,
+            Some(identity.as_str()),
+        )),
     }
 }

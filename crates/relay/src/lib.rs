@@ -9,20 +9,24 @@
 //! 4. [`session`] reads frames, rate-limits, verifies each act's signature, and submits it;
 //! 5. [`sequencer`] decides: authorization, per-actor sequence, retry or equivocation, skew;
 //! 6. [`commit`] is the one thread that owns the journal: it batches decisions, writes and
-//!    fsyncs them (group commit), then acknowledges and hands them to
+//!    fsyncs them (group commit), then acknowledges them (an [`acknowledgement`] can only be
+//!    made from the journal's proof that the record is durable) and hands them to
 //! 7. [`fanout`], which encodes each record once and queues it to every session allowed to
 //!    see it; a session whose bounded queue is full is closed as "too slow";
 //! 8. [`resume`] replays the journal to a session that subscribes from an earlier point.
 //!
 //! [`playback`] serves a recorded journal read-only, at a chosen speed, to ordinary clients.
 //! [`server`] wires these together and owns every task; [`shutdown`] drains them in pipeline
-//! order; [`error`] is the only place close codes are chosen.
+//! order; [`session_end`] says how a connection ends and is the only place close codes and
+//! their reasons are chosen; [`defaults`] holds the relay's fixed tuning constants.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod acknowledgement;
 pub mod commit;
 pub mod config;
 pub mod console;
 pub mod context;
+pub mod defaults;
 pub mod error;
 pub mod fanout;
 pub mod handshake;
@@ -33,6 +37,7 @@ pub mod resume;
 pub mod sequencer;
 pub mod server;
 pub mod session;
+pub mod session_end;
 pub mod shutdown;
 #[cfg(test)]
 mod testing;

@@ -2,13 +2,13 @@
 //! fetching the console, up to its one HTTP response).
 //!
 //! Every connection gets its own task *before* TLS starts, so a slow handshake never blocks
-//! the loop (SECURITY-NOTES P5); it holds a permit of the connection cap for its whole life and
+//! the loop (SECURITY.md, P5); it holds a permit of the connection cap for its whole life and
 //! a permit of the pending-login cap until it has logged in. Over a cap, the socket is dropped
 //! at once.
 
+use crate::defaults::ACCEPT_BACKOFF;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -52,7 +52,7 @@ pub async fn run(listener: TcpListener, ctx: Arc<Context>, commands: mpsc::Sende
             Err(e) => {
                 // Out of file descriptors and the like: back off instead of spinning.
                 tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }
         };
@@ -114,12 +114,12 @@ async fn serve(
     match login {
         Ok(auth) => session::run(ws, auth, ctx, commands).await,
         Err(failure) => {
-            tracing::warn!(%peer, code = failure.close.code.code(), "login refused: {}", failure.close.reason);
+            tracing::warn!(%peer, code = failure.end.close_code().code(), "login refused: {}", failure.end);
             if let Some(body) = failure.event {
                 report(&commands, body, None).await;
             }
             let (mut sink, mut stream) = ws.split();
-            failure.close.send(&mut sink, &mut stream).await;
+            failure.end.send(&mut sink, &mut stream).await;
         }
     }
 }

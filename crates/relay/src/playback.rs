@@ -7,25 +7,23 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use fusioncell_cell::{Cell, Seen, State, policy, seen_by};
-use fusioncell_wire::{ClientMsg, CloseCode, ErrorCode, PublicKeyBytes, Record, ServerMsg};
+use fusioncell_wire::{ClientMsg, ErrorCode, PublicKeyBytes, Record, ServerMsg};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::RelayError;
 use crate::context::Context;
-use crate::error::Close;
+use crate::defaults::{ACCEPT_BACKOFF, PLAYBACK_STATE_EVERY, PLAYBACK_TICK};
 use crate::fanout::deliver_frame;
 use crate::handshake::{self, Authenticated};
 use crate::sequencer::SharedState;
+use crate::session_end::SessionEnd;
 use crate::shutdown::Shutdown;
 use crate::upgrade::{self, Transport};
-
-/// How often a playback session looks at the playhead.
-const TICK: Duration = Duration::from_millis(50);
 
 /// A recorded exercise and where its playhead is.
 struct Recording {
@@ -136,7 +134,7 @@ async fn accept(tcp: TcpListener, local: SocketAddr, ctx: Arc<Context>, rec: Arc
             accepted = tcp.accept() => match accepted {
                 Ok(a) => a,
                 Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
                     continue;
                 }
             },
@@ -163,7 +161,7 @@ async fn accept(tcp: TcpListener, local: SocketAddr, ctx: Arc<Context>, rec: Arc
                 Ok(auth) => session(ws, auth, &ctx, &rec).await,
                 Err(failure) => {
                     let (mut sink, mut stream) = ws.split();
-                    failure.close.send(&mut sink, &mut stream).await;
+                    failure.end.send(&mut sink, &mut stream).await;
                 }
             }
         });
@@ -203,17 +201,17 @@ async fn session(
     // `live` goes out once what was already played is sent: everything after it is new.
     let mut live_due = false;
     let mut last_state = Instant::now();
-    let mut tick = tokio::time::interval(TICK);
+    let mut tick = tokio::time::interval(PLAYBACK_TICK);
     let close = loop {
         tokio::select! {
             biased;
-            () = ctx.shutdown.triggered() => break Close::new(CloseCode::GoingAway, "playback stopped"),
+            () = ctx.shutdown.triggered() => break SessionEnd::PlaybackStopped,
             msg = stream.next() => {
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Close(_))) | None => return,
                     Some(Ok(_)) => continue,
-                    Some(Err(e)) => break Close::for_ws_error(&e),
+                    Some(Err(e)) => break SessionEnd::from_ws_error(&e),
                 };
                 let reply = match ClientMsg::from_json(&text) {
                     Ok(ClientMsg::Subscribe { from }) if cursor.is_none() => {
@@ -253,7 +251,7 @@ async fn session(
             }
             _ = tick.tick() => {
                 let playhead = rec.playhead();
-                if last_state.elapsed() >= Duration::from_secs(1) {
+                if last_state.elapsed() >= PLAYBACK_STATE_EVERY {
                     last_state = Instant::now();
                     if sink.send(Message::Text(rec.state_frame(playhead))).await.is_err() {
                         return;

@@ -4,16 +4,14 @@
 //! duplicate between the two.
 
 use fusioncell_cell::policy;
-use fusioncell_wire::{ActBody, CloseCode, IdentityId, Record};
+use fusioncell_wire::{ActBody, IdentityId, Record};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::context::Context;
-use crate::error::Close;
+use crate::defaults::RESUME_CHUNK;
 use crate::fanout::deliver_frame;
-
-/// Records read from disk at a time.
-const CHUNK: u64 = 256;
+use crate::session_end::SessionEnd;
 
 /// Sends records `from..to` that `who` may see.
 pub async fn send_backlog<S>(
@@ -22,21 +20,21 @@ pub async fn send_backlog<S>(
     who: &IdentityId,
     from: u64,
     to: u64,
-) -> Result<(), Close>
+) -> Result<(), SessionEnd>
 where
     S: futures_util::Sink<Message, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
 {
     let Some(reader) = ctx.reader.clone() else {
-        return Err(Close::new(CloseCode::Internal, "no journal to resume from"));
+        return Err(SessionEnd::NoJournal);
     };
     let mut next = from;
     while next < to {
-        let end = to.min(next + CHUNK);
+        let end = to.min(next + RESUME_CHUNK);
         let reader = reader.clone();
         let records = tokio::task::spawn_blocking(move || reader.read(next, end))
             .await
-            .map_err(|e| Close::new(CloseCode::Internal, format!("journal read: {e}")))?
-            .map_err(|e| Close::new(CloseCode::Internal, format!("journal read: {e}")))?;
+            .map_err(|e| SessionEnd::JournalRead(e.to_string()))?
+            .map_err(|e| SessionEnd::JournalRead(e.to_string()))?;
         let frames: Vec<_> = {
             let state = ctx.state.read();
             records
@@ -54,9 +52,11 @@ where
             let released = released_post(ctx, &record).await;
             sink.feed(Message::Text(deliver_frame(&record, released.as_ref())))
                 .await
-                .map_err(|e| Close::for_ws_error(&e))?;
+                .map_err(|e| SessionEnd::from_ws_error(&e))?;
         }
-        sink.flush().await.map_err(|e| Close::for_ws_error(&e))?;
+        sink.flush()
+            .await
+            .map_err(|e| SessionEnd::from_ws_error(&e))?;
         next = end;
     }
     Ok(())

@@ -11,13 +11,10 @@ use tokio::sync::mpsc;
 
 use crate::commit::{self, Command, CommitConfig};
 use crate::context::Context;
+use crate::defaults::COMMAND_QUEUE;
 use crate::sequencer::Sequencer;
 use crate::shutdown::Shutdown;
 use crate::{RelayConfig, RelayError, listener, now_ms};
-
-/// Capacity of the queue into the commit thread: bounded, so a flood backs up into the
-/// sessions that cause it.
-const COMMAND_QUEUE: usize = 4096;
 
 /// A running relay.
 pub struct Server {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use fusioncell_wire::{ClientMsg, CloseCode, ErrorCode, ServerMsg};
+use fusioncell_wire::{ClientMsg, ErrorCode, ServerMsg};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
@@ -19,22 +19,16 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::commit::{Command, Registered};
 use crate::context::{Context, event, report};
-use crate::error::Close;
+use crate::defaults::{DRAIN_TIMEOUT, RATE_STRIKES, WRITE_BATCH};
 use crate::fanout::{Killer, SessionHandle};
 use crate::handshake::Authenticated;
 use crate::resume;
+use crate::session_end::SessionEnd;
 use crate::upgrade::Transport;
 use crate::verify::{self, Rejection};
 
 type Sink = SplitSink<WebSocketStream<Box<dyn Transport>>, Message>;
 type Stream = SplitStream<WebSocketStream<Box<dyn Transport>>>;
-
-/// Consecutive frames over the rate limit before the session is closed with 4008.
-const RATE_STRIKES: u32 = 10;
-/// Most frames written before one flush.
-const WRITE_BATCH: usize = 64;
-/// How long a shut-down session keeps writing what the commit thread still owes it.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 struct Session {
     id: u64,
@@ -78,9 +72,7 @@ pub async fn run(
         state,
     }) = registered
     else {
-        Close::new(CloseCode::GoingAway, "relay shutting down")
-            .send(&mut sink, &mut stream)
-            .await;
+        SessionEnd::ShuttingDown.send(&mut sink, &mut stream).await;
         return;
     };
     tracing::info!(session = id, identity = %auth.identity, peer = %auth.peer, "logged in");
@@ -112,7 +104,7 @@ pub async fn run(
         sink.send(welcome).await?;
         sink.send(Message::Text(state)).await
     };
-    let close = match greeted.await {
+    let end = match greeted.await {
         Ok(()) => {
             session
                 .serve(&mut sink, &mut stream, &mut rx, &queued, &killer)
@@ -127,8 +119,8 @@ pub async fn run(
         commands,
         ..
     } = session;
-    let close = match close {
-        Some(c) if c.code == CloseCode::GoingAway => {
+    let end = match end {
+        Some(end) if end.is_shutdown() => {
             // Shutdown: let the commit thread finish what this session submitted, and write
             // the acknowledgements it owes, before saying goodbye.
             drop(commands);
@@ -140,16 +132,16 @@ pub async fn run(
                 }
             })
             .await;
-            Some(c)
+            Some(end)
         }
         other => {
             let _ = commands.send(Command::Unregister { session: id }).await;
             other
         }
     };
-    if let Some(close) = close {
-        tracing::info!(session = id, identity = %auth.identity, code = close.code.code(), "closing: {}", close.reason);
-        close.send(&mut sink, &mut stream).await;
+    if let Some(end) = end {
+        tracing::info!(session = id, identity = %auth.identity, code = end.close_code().code(), "closing: {end}");
+        end.send(&mut sink, &mut stream).await;
     } else {
         tracing::info!(session = id, identity = %auth.identity, "peer went away");
     }
@@ -157,7 +149,7 @@ pub async fn run(
 }
 
 impl Session {
-    /// The main loop; returns the close to send (`None` when the peer is already gone).
+    /// The main loop; returns how the session ends (`None` when the peer is already gone).
     async fn serve(
         &mut self,
         sink: &mut Sink,
@@ -165,7 +157,7 @@ impl Session {
         rx: &mut mpsc::Receiver<Utf8Bytes>,
         queued: &AtomicUsize,
         killer: &Killer,
-    ) -> Option<Close> {
+    ) -> Option<SessionEnd> {
         let limits = self.ctx.cell.limits();
         let idle = Duration::from_millis(limits.idle_timeout_ms);
         let mut ping = tokio::time::interval(Duration::from_millis(limits.ping_interval_ms));
@@ -175,28 +167,23 @@ impl Session {
         loop {
             tokio::select! {
                 biased;
-                close = killer.killed() => return Some(close),
-                () = self.ctx.shutdown.triggered() => {
-                    return Some(Close::new(CloseCode::GoingAway, "relay shutting down; reconnect and resume"));
-                }
+                end = killer.killed() => return Some(end),
+                () = self.ctx.shutdown.triggered() => return Some(SessionEnd::ShuttingDownResume),
                 frame = rx.recv() => {
                     let Some(frame) = frame else {
-                        return Some(Close::new(CloseCode::GoingAway, "relay shutting down"));
+                        return Some(SessionEnd::ShuttingDown);
                     };
                     let written = tokio::select! {
                         r = write_batch(sink, rx, queued, frame) => r,
-                        close = killer.killed() => return Some(close),
+                        end = killer.killed() => return Some(end),
                     };
                     if let Err(e) = written {
-                        return Some(Close::for_ws_error(&e));
+                        return Some(SessionEnd::from_ws_error(&e));
                     }
                 }
                 _ = ping.tick() => {
                     if last_seen.elapsed() > idle {
-                        return Some(Close::new(
-                            CloseCode::Policy,
-                            format!("nothing received for {} ms", idle.as_millis()),
-                        ));
+                        return Some(SessionEnd::Idle(idle));
                     }
                     if sink.send(Message::Ping(Default::default())).await.is_err() {
                         return None;
@@ -205,7 +192,7 @@ impl Session {
                 msg = stream.next() => {
                     let msg = match msg {
                         None => return None,
-                        Some(Err(e)) => return Some(Close::for_ws_error(&e)),
+                        Some(Err(e)) => return Some(SessionEnd::from_ws_error(&e)),
                         Some(Ok(m)) => m,
                     };
                     last_seen = Instant::now();
@@ -214,14 +201,12 @@ impl Session {
                             // Boxed: the handler's state (parsed act, command, resume) is
                             // large and only lives while a frame is handled; inline, every
                             // idle session would reserve room for it.
-                            if let Some(close) = Box::pin(self.on_text(sink, &text)).await {
-                                return Some(close);
+                            if let Some(end) = Box::pin(self.on_text(sink, &text)).await {
+                                return Some(end);
                             }
                         }
-                        Message::Binary(_) => {
-                            return Some(Close::new(CloseCode::Unsupported, "binary frames are not part of the protocol"));
-                        }
-                        Message::Close(_) => return Some(Close::new(CloseCode::Normal, "closed by the client")),
+                        Message::Binary(_) => return Some(SessionEnd::BinaryFrame),
+                        Message::Close(_) => return Some(SessionEnd::ClosedByClient),
                         Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
                     }
                 }
@@ -229,8 +214,8 @@ impl Session {
         }
     }
 
-    /// Handles one text frame; returns a close when the session must end.
-    async fn on_text(&mut self, sink: &mut Sink, text: &str) -> Option<Close> {
+    /// Handles one text frame; returns how the session ends when it must.
+    async fn on_text(&mut self, sink: &mut Sink, text: &str) -> Option<SessionEnd> {
         let limits = self.ctx.cell.limits();
         let who = &self.auth.identity;
         // Parsed before the rate check so that a refused act's error names its sequence
@@ -247,10 +232,15 @@ impl Session {
         {
             self.strikes += 1;
             if self.strikes >= RATE_STRIKES {
-                let reason = format!("{RATE_STRIKES} frames in a row over the rate limit");
-                let body = event("rate_limited", self.auth.peer, Some(who.as_str()), &reason);
+                let end = SessionEnd::RateLimited(RATE_STRIKES);
+                let body = event(
+                    "rate_limited",
+                    self.auth.peer,
+                    Some(who.as_str()),
+                    end.to_string(),
+                );
                 report(&self.commands, body, None).await;
-                return Some(Close::new(CloseCode::RateLimited, reason));
+                return Some(end);
             }
             let err = ServerMsg::Error {
                 code: ErrorCode::RateLimited,
@@ -263,7 +253,7 @@ impl Session {
             };
             return match sink.send(Message::text(err.to_json())).await {
                 Ok(()) => None,
-                Err(e) => Some(Close::for_ws_error(&e)),
+                Err(e) => Some(SessionEnd::from_ws_error(&e)),
             };
         }
         self.strikes = 0;
@@ -282,13 +272,19 @@ impl Session {
             ClientMsg::Act(signed) => {
                 let act_seq = signed.act.seq;
                 if signed.act.actor != *who {
-                    let reason =
-                        format!("session of `{who}` sent an act as `{}`", signed.act.actor);
-                    let mut body =
-                        event("wrong_actor", self.auth.peer, Some(who.as_str()), &reason);
+                    let end = SessionEnd::WrongActor {
+                        session: who.clone(),
+                        actor: signed.act.actor.clone(),
+                    };
+                    let mut body = event(
+                        "wrong_actor",
+                        self.auth.peer,
+                        Some(who.as_str()),
+                        end.to_string(),
+                    );
                     body.act_seq = Some(act_seq);
                     report(&self.commands, body, None).await;
-                    return Some(Close::new(CloseCode::Forbidden, reason));
+                    return Some(end);
                 }
                 match verify::verify(&self.ctx.cell, signed) {
                     Ok(act) => {
@@ -298,7 +294,7 @@ impl Session {
                             act,
                         };
                         if self.commands.send(submit).await.is_err() {
-                            return Some(Close::new(CloseCode::GoingAway, "relay shutting down"));
+                            return Some(SessionEnd::ShuttingDown);
                         }
                     }
                     Err(rejection) => self.refuse(rejection, Some(act_seq)).await,
@@ -324,7 +320,7 @@ impl Session {
                     size,
                 };
                 if self.commands.send(prove).await.is_err() {
-                    return Some(Close::new(CloseCode::GoingAway, "relay shutting down"));
+                    return Some(SessionEnd::ShuttingDown);
                 }
                 None
             }
@@ -361,7 +357,7 @@ impl Session {
     }
 
     /// Goes live, then sends the backlog from `from` (if asked), then `live`.
-    async fn subscribe(&mut self, sink: &mut Sink, from: Option<u64>) -> Option<Close> {
+    async fn subscribe(&mut self, sink: &mut Sink, from: Option<u64>) -> Option<SessionEnd> {
         let (reply, size) = oneshot::channel();
         let cmd = Command::Subscribe {
             session: self.id,
@@ -371,20 +367,20 @@ impl Session {
             Ok(()) => size.await.ok(),
             Err(_) => None,
         }) else {
-            return Some(Close::new(CloseCode::GoingAway, "relay shutting down"));
+            return Some(SessionEnd::ShuttingDown);
         };
         if let Some(from) = from
-            && let Err(close) =
+            && let Err(end) =
                 resume::send_backlog(sink, &self.ctx, &self.auth.identity, from, size).await
         {
-            return Some(close);
+            return Some(end);
         }
         match sink
             .send(Message::text(ServerMsg::Live { size }.to_json()))
             .await
         {
             Ok(()) => None,
-            Err(e) => Some(Close::for_ws_error(&e)),
+            Err(e) => Some(SessionEnd::from_ws_error(&e)),
         }
     }
 }

@@ -1,0 +1,72 @@
+//! Every tuning constant of the relay that is not a cell limit, with the reason for its value.
+//!
+//! The limits a cell may set (login deadline, ping interval, idle timeout, pending-login cap,
+//! queue depths, frame sizes, ...) live in `fusioncell_cell::defaults` and are read from
+//! `Cell::limits()`; what is here is fixed by the relay's design.
+
+use std::time::Duration;
+
+/// 1 s: how long the relay waits for its close frame to be written and for the peer's reply.
+/// Long enough for a healthy peer across the internet; short enough that a peer that never
+/// answers (the usual reason for closing it) does not hold the task.
+pub const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// 1 KiB: the WebSocket read buffer of a connection. Tungstenite's default 128 KiB is held,
+/// zero-filled, per connection. It only receives plaintext that rustls already holds, so a
+/// small one costs a few more memory copies, not more system calls; it grows for a larger
+/// frame.
+pub const WS_READ_BUFFER_BYTES: usize = 1024;
+
+/// 16 KiB, one full TLS record: frames of one batch (session.rs `write_batch`) accumulate up
+/// to this before they are written; the flush at the end of the batch writes the rest. With 0,
+/// every frame was its own TLS record and socket write: `fusioncell bench --scenario fanout`
+/// measured 5 µs of relay CPU per delivery against the floor's 0.3 µs (BENCHMARKS.md).
+pub const WS_WRITE_BUFFER_BYTES: usize = 16 * 1024;
+
+/// 4096 commands: capacity of the queue into the commit thread. Bounded, so a flood backs up
+/// into the sessions that cause it; large enough that one full group commit of every session
+/// fits without a session waiting.
+pub const COMMAND_QUEUE: usize = 4096;
+
+/// 5 s: every client hears the clock at least this often (and on every change), so a page
+/// that missed a change corrects itself within seconds.
+pub const STATE_EVERY: Duration = Duration::from_secs(5);
+
+/// 10 frames: consecutive frames over the rate limit before the session is closed with 4008.
+/// A client that ignores ten `rate_limited` errors in a row is not going to slow down.
+pub const RATE_STRIKES: u32 = 10;
+
+/// 64 frames: most frames written before one flush, so a busy session costs one socket write
+/// per batch while a long backlog still reaches the socket in steady steps.
+pub const WRITE_BATCH: usize = 64;
+
+/// 5 s: how long a shut-down session keeps writing what the commit thread still owes it (the
+/// acknowledgements of acts it submitted), so a clean shutdown loses no answer.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// 256 records: records read from disk at a time when resuming a session; bounds the memory
+/// one resume holds while keeping the number of blocking reads small.
+pub const RESUME_CHUNK: u64 = 256;
+
+/// 100 ms: back-off after a failed `accept` (out of file descriptors and the like), instead of
+/// spinning on an error that will not clear at once.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// 16 KiB: largest HTTP request head accepted (request line and headers). Browsers send
+/// 1–3 KiB; the head is read before anyone is authenticated, so it is kept small.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// 64: most header lines accepted in a request head; browsers send about 20.
+pub const MAX_HEADERS: usize = 64;
+
+/// 2 KiB: read size (and first allocation) for a request head, the size of a typical
+/// browser request, so most heads take one read.
+pub const HEAD_READ_BYTES: usize = 2048;
+
+/// 50 ms: how often a playback session looks at the playhead; fine enough that records
+/// appear on time to the eye.
+pub const PLAYBACK_TICK: Duration = Duration::from_millis(50);
+
+/// 1 s: how often a playback session sends the clock at the playhead, so the displayed
+/// scenario time moves every second.
+pub const PLAYBACK_STATE_EVERY: Duration = Duration::from_secs(1);
