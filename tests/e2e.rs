@@ -12,6 +12,7 @@ mod durability;
 mod limits;
 mod pipeline;
 mod replay;
+mod replies;
 mod supervision;
 mod tamper;
 mod witness;

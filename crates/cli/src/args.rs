@@ -507,6 +507,9 @@ pub struct PostArgs {
     /// The channel.
     #[arg(long)]
     pub channel: String,
+    /// Send a reply to record N of that channel instead of a plain post.
+    #[arg(long, value_name = "N")]
+    pub reply_to: Option<u64>,
     /// The message text.
     pub body: String,
 }

@@ -40,7 +40,8 @@ pub(crate) fn human(r: &Record, verified: bool) -> String {
     let channel = r.act.channel.as_ref().map_or("(cell)", |c| c.as_str());
     let text = fusioncell_cell::describe(r.body.as_ref());
     format!(
-        "#{:<5} {} {:<10} {:<13} {mark} {text}",
+        "{}#{:<5} {} {:<10} {:<13} {mark} {text}",
+        thread_mark(r),
         r.seq,
         utc_hms(r.ts),
         r.act.actor,
@@ -50,6 +51,16 @@ pub(crate) fn human(r: &Record, verified: bool) -> String {
 
 /// `HH:MM:SSZ` of a millisecond timestamp, as the report writes relay time.
 pub(crate) use fusioncell_report::format::utc_hms;
+
+/// How a reply is threaded in a stream of lines: indented under the record it answers, which
+/// came earlier (its description names it: `re #N`).
+pub(crate) fn thread_mark(r: &Record) -> &'static str {
+    if r.act.kind == ActKind::Reply {
+        "  ↳ "
+    } else {
+        ""
+    }
+}
 
 /// One transcript line for a record: who did what on which channel, in words. `held`: a
 /// post awaiting the mediator; `released_by`: a held post arriving with its approval. `None`
@@ -65,7 +76,8 @@ pub(crate) fn transcript_line(r: &Record, held: bool, released_by: Option<u64>) 
                 None if held => "   [held for the mediator]".to_owned(),
                 None => String::new(),
             };
-            format!("#{channel:<13} {who:>7}: {text}{note}")
+            let mark = thread_mark(r);
+            format!("#{channel:<13} {mark}{who:>7}: {text}{note}")
         }
         ActKind::Inject => format!("#{channel:<13}  {text}"),
         ActKind::Approve | ActKind::Reject | ActKind::Ack => {

@@ -43,11 +43,16 @@ pub fn post(channel: ChannelId, text: impl Into<String>) -> ActDraft {
 
 /// A message answering record `target` (a post, reply or inject), on the target's channel.
 pub fn reply(target: &Record, text: impl Into<String>) -> ActDraft {
-    let body = ReplyBody {
-        target: target.seq,
-        text: text.into(),
-    };
-    ActDraft::new(target.act.channel.clone(), ActBody::Reply(body))
+    reply_on(target.act.channel.clone(), target.seq, text.into())
+}
+
+/// A message answering record number `target`, which is on `channel`.
+pub fn reply_to(channel: ChannelId, target: u64, text: impl Into<String>) -> ActDraft {
+    reply_on(Some(channel), target, text.into())
+}
+
+fn reply_on(channel: Option<ChannelId>, target: u64, text: String) -> ActDraft {
+    ActDraft::new(channel, ActBody::Reply(ReplyBody { target, text }))
 }
 
 /// Releases a held post (mediator). Bound to that exact act, and to the supervision `epoch`

@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use fusioncell_keys::{PublicKey, SigningKey, sha256};
+use fusioncell_wire::act_body::ReplyBody;
 use fusioncell_wire::canonical;
 use fusioncell_wire::{
-    Act, ActKind, Body, CellId, ChannelId, Checkpoint, ClientMsg, CloseCode, Digest, ErrorCode,
-    IdentityId, Nonce, OpenBody, OpenChannel, OpenIdentity, PublicKeyBytes, Record, RecoveredBody,
-    Role, SecurityBody, ServerMsg, SignatureBytes, SignedAct,
+    Act, ActBody, ActKind, Body, CellId, ChannelId, Checkpoint, ClientMsg, CloseCode, Digest,
+    ErrorCode, IdentityId, Nonce, OpenBody, OpenChannel, OpenIdentity, PublicKeyBytes, Record,
+    RecoveredBody, Role, SecurityBody, ServerMsg, SignatureBytes, SignedAct,
 };
 
 #[allow(dead_code)]
@@ -26,7 +27,7 @@ mod protocol_doc;
 use protocol_doc::{DOC, blocks, mismatches};
 
 /// How many vectors PROTOCOL.md holds. Changing the set of vectors means changing this too.
-const EXPECTED_VECTORS: usize = 35;
+const EXPECTED_VECTORS: usize = 40;
 
 // The fixed inputs of the vectors (PROTOCOL.md §10).
 const CELL: &str = "paris-joint-cell";
@@ -40,6 +41,9 @@ const POST_TS: i64 = 1_764_115_200_000;
 const POST_BODY: &str = "Proposal: reactivate the 1974 disengagement agreement.";
 const POST_RECORD_SEQ: u64 = 1;
 const POST_RELAY_TS: i64 = 1_764_115_200_123;
+const REPLY_SEQ: u64 = 2;
+const REPLY_TS: i64 = 1_764_115_260_000;
+const REPLY_TEXT: &str = "Agreed in principle; the details go to the working group.";
 const OPEN_TS: i64 = 1_764_115_100_000;
 const CONFIG_SHA256: [u8; 32] = [0; 32];
 const CHECKPOINT_TS: i64 = 1_764_115_205_000;
@@ -142,6 +146,36 @@ fn computed() -> Vec<(&'static str, String)> {
     v.push((
         "post.record",
         serde_json::to_string(&post_record).expect("records serialize"),
+    ));
+
+    // (e) A reply to that post: a body with parameters, signed like any act.
+    let reply_body = Body::new(ActBody::Reply(ReplyBody {
+        target: POST_RECORD_SEQ,
+        text: REPLY_TEXT.to_owned(),
+    }));
+    let reply = Act {
+        kind: ActKind::Reply,
+        cell: cell.clone(),
+        channel: Some(name(CHANNEL)),
+        actor: israel_id.clone(),
+        seq: REPLY_SEQ,
+        ts: REPLY_TS,
+        body_sha256: Digest(sha256(reply_body.text().as_bytes())),
+    };
+    let reply_bytes = canonical::act_bytes(&reply);
+    let reply_sig = israel.sign(&reply_bytes);
+    v.push(("reply.body", reply_body.text().to_owned()));
+    v.push(("reply.body_sha256", reply.body_sha256.to_hex()));
+    v.push(("reply.bytes", hex::encode(&reply_bytes)));
+    v.push(("reply.sig", hex::encode(reply_sig)));
+    v.push((
+        "reply.frame",
+        ClientMsg::Act(SignedAct {
+            act: reply,
+            body: reply_body.into_text(),
+            sig: SignatureBytes(reply_sig),
+        })
+        .to_json(),
     ));
 
     // Record 0: the `open` record of a one-identity, one-channel cell.

@@ -1,9 +1,9 @@
-//! `fusioncell post --channel CH BODY`: prints the cell sequence number alone on stdout once
+//! `fusioncell post --channel CH [--reply-to N] BODY`: prints the cell sequence number alone on stdout once
 //! the act is durable; details go to stderr.
 
 use std::process::ExitCode;
 
-use fusioncell_client::Client;
+use fusioncell_client::{Client, acts};
 use fusioncell_wire::ChannelId;
 
 use crate::args::PostArgs;
@@ -17,7 +17,11 @@ pub(super) async fn run(args: PostArgs) -> anyhow::Result<ExitCode> {
     // A one-shot post: fail fast rather than wait for a relay that is down.
     config.reconnect = false;
     let client = Client::connect(config).await?;
-    let ack = client.post(&channel, &args.body).await?;
+    let draft = match args.reply_to {
+        Some(target) => acts::reply_to(channel, target, args.body.clone()),
+        None => acts::post(channel, args.body.clone()),
+    };
+    let ack = client.send(draft).await?;
     eprintln!(
         "durable: record {} (act {} of {}), relay time {}",
         ack.cell_seq, ack.seq, args.connect.identity, ack.ts

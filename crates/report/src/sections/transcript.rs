@@ -2,6 +2,7 @@
 //! per channel and cell-wide.
 
 use fusioncell_wire::ActKind;
+use fusioncell_wire::act_body::ReplyBody;
 
 use super::{Block, Chart, Inline, Line, Table, time};
 use crate::format::{clock_time, opt_scenario_time};
@@ -20,11 +21,14 @@ pub(super) fn blocks(aar: &AfterAction) -> Vec<Block> {
         Block::Chart(Chart::Timeline),
     ];
     for lane in &aar.timeline.lanes {
-        let rows: Vec<Vec<Line>> = aar
+        let on_lane: Vec<&Entry> = aar
             .entries
             .iter()
             .filter(|e| e.channel.as_ref() == Some(&lane.channel) && e.kind != ActKind::Clock)
-            .map(row)
+            .collect();
+        let rows: Vec<Vec<Line>> = threaded(&on_lane)
+            .into_iter()
+            .map(|(e, depth)| row_at(e, depth))
             .collect();
         let summary = format!(
             "#{} ({}): {} records",
@@ -56,14 +60,57 @@ pub(super) fn blocks(aar: &AfterAction) -> Vec<Block> {
 }
 
 fn row(e: &Entry) -> Vec<Line> {
+    row_at(e, 0)
+}
+
+/// A table row; a reply (`depth` > 0) is marked and indented under the record it answers.
+fn row_at(e: &Entry, depth: usize) -> Vec<Line> {
+    let text = if depth == 0 {
+        record_text(e)
+    } else {
+        let mark = format!("{}↳ ", "  ".repeat(depth - 1));
+        let described = describe(e);
+        if e.redacted() {
+            Inline::Redacted(mark + &described).into()
+        } else {
+            (mark + &described).into()
+        }
+    };
     vec![
         Inline::Anchor(e.seq).into(),
         time(opt_scenario_time(e.scenario_ms)),
         time(clock_time(e.ts)),
         e.actor.as_str().into(),
         format!("{}{}", e.kind_name(), if e.held { " (held)" } else { "" }).into(),
-        record_text(e),
+        text,
     ]
+}
+
+/// The entries in thread order: each reply right after the record it answers (and that
+/// record's earlier replies), with its depth; everything else in journal order.
+fn threaded<'a>(entries: &[&'a Entry]) -> Vec<(&'a Entry, usize)> {
+    use std::collections::BTreeMap;
+    let here: std::collections::BTreeSet<u64> = entries.iter().map(|e| e.seq).collect();
+    let mut replies: BTreeMap<u64, Vec<&'a Entry>> = BTreeMap::new();
+    let mut roots = Vec::new();
+    for e in entries {
+        match e.params::<ReplyBody>() {
+            Some(r) if here.contains(&r.target) && r.target < e.seq => {
+                replies.entry(r.target).or_default().push(e)
+            }
+            _ => roots.push(*e),
+        }
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    // Depth-first without recursion: a reply's target always comes earlier in the journal.
+    let mut stack: Vec<(&'a Entry, usize)> = roots.into_iter().rev().map(|e| (e, 0)).collect();
+    while let Some((e, depth)) = stack.pop() {
+        out.push((e, depth));
+        if let Some(children) = replies.get(&e.seq) {
+            stack.extend(children.iter().rev().map(|c| (*c, depth + 1)));
+        }
+    }
+    out
 }
 
 /// A record's one-line description, marked as redacted when its body is gone.

@@ -11,6 +11,8 @@ pub(super) enum Input {
     Nothing,
     /// Post this text to the current channel.
     Post(String),
+    /// Answer record N with this text, on its channel.
+    Reply(u64, String),
     Help,
     Channels,
     Join(String),
@@ -71,6 +73,13 @@ pub(super) fn parse_input(line: &str) -> Result<Input, String> {
         "approve" => Ok(Input::Approve(only_seq(&words, "/approve N")?)),
         "ack" => Ok(Input::Ack(only_seq(&words, "/ack N")?)),
         "read" => Ok(Input::Read(only_seq(&words, "/read N")?)),
+        "reply" | "re" => {
+            let (n, text) = first_word(rest);
+            if n.is_empty() || text.is_empty() {
+                return usage("/reply N TEXT");
+            }
+            Ok(Input::Reply(seq(n)?, text.to_owned()))
+        }
         "reject" | "redact" => {
             let (n, reason) = first_word(rest);
             if n.is_empty() || reason.is_empty() {
@@ -203,6 +212,7 @@ pub(super) fn help(role: Role, can_post: bool) -> Vec<String> {
             "post TEXT to the current channel (//TEXT posts /TEXT)",
         );
         add("/join CHANNEL", "post to CHANNEL from now on");
+        add("/reply N TEXT", "answer record #N on its channel");
     }
     add(
         "/channels",
@@ -281,6 +291,8 @@ mod tests {
         );
         assert_eq!(ok("/redact #3 a spill"), I::Redact(3, "a spill".into()));
         assert_eq!(ok("/ack 7"), I::Ack(7));
+        assert_eq!(ok("/reply 7 Agreed."), I::Reply(7, "Agreed.".into()));
+        assert!(parse_input("/reply 7").is_err());
         assert_eq!(ok("/read 7"), I::Read(7));
         assert_eq!(ok("/join #diplomacy"), I::Join("diplomacy".into()));
         assert_eq!(ok("/clock"), I::ShowClock);

@@ -377,6 +377,17 @@ impl Session {
                 };
                 (format!("post to #{ch}"), Job::Act(acts::post(ch, text)))
             }
+            Input::Reply(n, text) => {
+                let Some(target) = self.model.find(n).filter(|r| r.act.channel.is_some()) else {
+                    return Err(err(format!(
+                        "#{n} is not a channel record this session received"
+                    )));
+                };
+                (
+                    format!("reply to #{n}"),
+                    Job::Act(acts::reply(target, text)),
+                )
+            }
             Input::Approve(n) | Input::Reject(n, _) => {
                 let reason = match &input {
                     Input::Reject(_, r) => Some(r.clone()),

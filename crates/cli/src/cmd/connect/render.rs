@@ -20,7 +20,8 @@ pub(super) fn record_line(
         .as_ref()
         .map_or(String::new(), |c| format!(" → #{c}"));
     format!(
-        "#{} {} {}{place} {mark} {}",
+        "{}#{} {} {}{place} {mark} {}",
+        crate::show::thread_mark(r),
         r.seq,
         crate::show::utc_hms(r.ts),
         r.act.actor,
