@@ -1,6 +1,7 @@
 // The fusioncell browser console: login with a key file, then the views of each role.
 // Protocol: PROTOCOL.md (fusioncell/v1). Every act is signed here with canonical.js.
 import * as C from "./canonical.js";
+import { describe } from "./describe.js";
 
 const PROTOCOL = "fusioncell/v1";
 const $ = (id) => document.getElementById(id);
@@ -473,51 +474,6 @@ async function ingest(record, releasedBy) {
   return entry;
 }
 
-function describe(entry) {
-  const r = entry.record;
-  const a = r.act;
-  if (r.body === null) return "[redacted]";
-  const b = parse(r.body);
-  switch (a.kind) {
-    case "post":
-      return r.body;
-    case "approve":
-      return `approved #${b?.target}`;
-    case "reject":
-      return `rejected #${b?.target}: ${b?.reason ?? ""}`;
-    case "ack":
-      return `acknowledged #${b?.target}`;
-    case "escalate":
-      return `ESCALATED: #${b?.target} from ${b?.sender} not acknowledged within ${b?.ack_seconds}s`;
-    case "clock":
-      return `clock ${b?.action}${b?.speed ? ` ×${b.speed}` : ""}${b?.reason ? `: ${b.reason}` : ""}`;
-    case "inject":
-      return `INJECT ${b?.id} “${b?.title}”: ${b?.text}`;
-    case "observe":
-      return `[OBSERVATION on ${(b?.refs ?? []).map((x) => `#${x}`).join(", ")}] ${b?.text}${b?.about ? ` (about ${b.about})` : ""}`;
-    case "receipt":
-      return `#${b?.target} ${b?.kind} by ${a.actor}`;
-    case "cosign":
-      return `cosigned the journal at size ${b?.size}`;
-    case "mute":
-    case "unmute":
-      return `${a.kind}d ${b?.identity} ${b?.channel ? `on #${b.channel}` : "everywhere"}`;
-    case "grant":
-    case "revoke":
-      return `${a.kind} ${b?.identity} ${b?.access} access to #${b?.channel}`;
-    case "redact":
-      return `[REDACTED #${b?.target}: ${b?.reason}]`;
-    case "open":
-      return `cell ${b?.cell} opened: ${b?.identities?.length} identities, ${b?.channels?.length} channels`;
-    case "security":
-      return `security: ${b?.event}${b?.identity ? ` (${b.identity})` : ""}: ${b?.reason}`;
-    case "recovered":
-      return `relay restarted: ${b?.records} records intact`;
-    default:
-      return `${a.kind} ${r.body}`;
-  }
-}
-
 // ------------------------------------------------------------------------------------------
 // Checkpoints: verify, keep, cosign (witnesses).
 
@@ -677,7 +633,7 @@ function item(entry) {
       mark,
       statusBadge(entry.status),
       entry.hot ? el("span", { class: `badge ${hotlineState(entry).cls}`, "data-hot": r.seq }, hotlineState(entry).text) : null),
-    el("div", { class: "body" }, describe(entry)),
+    el("div", { class: "body" }, describe(entry.record)),
     entry.receipts.length ? el("div", { class: "receipts" }, entry.receipts.join(" · ")) : null,
     actions.length ? el("div", { class: "actions" }, actions) : null);
 }
@@ -734,7 +690,7 @@ function renderPanels() {
       reason.value = S.reasons.get(seq) ?? "";
       return el("li", { "data-seq": e.record.seq },
         el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", { class: "sender" }, e.record.act.actor), el("span", {}, `→ #${e.record.act.channel}`)),
-        el("div", { class: "body" }, describe(e)),
+        el("div", { class: "body" }, describe(e.record)),
         el("div", { class: "actions" },
           el("button", { type: "button", class: "primary", "data-approve": e.record.seq, onclick: () => decide(e) }, "Approve"),
           reason,
@@ -752,7 +708,7 @@ function renderPanels() {
     $("awaiting-list").replaceChildren(...(mine.length ? mine.map((e) =>
       el("li", { "data-seq": e.record.seq },
         el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", {}, `#${e.record.act.channel}`), el("span", { class: "badge wait" }, "awaiting approval")),
-        el("div", { class: "body" }, describe(e)))) : [el("li", { class: "muted" }, "none")]));
+        el("div", { class: "body" }, describe(e.record)))) : [el("li", { class: "muted" }, "none")]));
   }
   const hot = [...S.hotline.values()];
   $("hotline-count").textContent = hot.length;
@@ -760,7 +716,7 @@ function renderPanels() {
     const left = Math.ceil((e.deadline - relayNow()) / 1000);
     return el("li", { "data-seq": e.record.seq },
       el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", { class: "sender" }, e.record.act.actor), el("span", {}, `#${e.record.act.channel}`)),
-      el("div", { class: "body" }, describe(e)),
+      el("div", { class: "body" }, describe(e.record)),
       el("div", { class: "actions" },
         el("span", { class: "countdown", "data-deadline": e.deadline }, left > 0 ? `${left}s left` : "deadline passed"),
         canAck(e) ? el("button", { type: "button", class: "primary", "data-ack": e.record.seq, onclick: () => ackHotline(e) }, "Acknowledge") : null));
