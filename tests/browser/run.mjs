@@ -3,8 +3,8 @@
 // Starts a real relay on a fresh cell (`fusioncell init DIR --listen 127.0.0.1:0`, then
 // `fusioncell relay`), drives Debian's /usr/bin/chromium with playwright-core, and checks:
 // the canonical-bytes vectors of PROTOCOL.md §10 in the browser; login with key files; a
-// moderated post held, approved, delivered; a hotline acknowledged; the clock paused from the
-// CLI; a forged key refused at login. Screenshots of every page go to artifacts/ when a test
+// moderated post held, approved, delivered; a hotline acknowledged; a reply threaded under its
+// post; the clock paused from the CLI; a forged key refused at login. Screenshots of every page go to artifacts/ when a test
 // fails, and screenshots of each role's view to artifacts/roles/ at the end.
 //
 // Usage: node run.mjs   (env: FUSIONCELL_BIN, CHROMIUM, KEEP=1 keeps the cell folder)
@@ -426,6 +426,66 @@ async function main() {
       await syria.locator("#hotline-list li", { hasText: hot }).waitFor({ state: "detached" });
       await selectChannel(israel, "deescalation");
       await itemOf(israel, hot).locator(".badge", { hasText: "acknowledged by syria" }).waitFor();
+    });
+
+    await test("a reply is threaded under the post it answers on the other party's page", async () => {
+      const question = "Israel proposes a meeting of the liaison officers at 10:00 in Geneva.";
+      const later = "Israel adds: the agenda follows by noon.";
+      const answer = "Syria agrees to 10:00; two officers will attend.";
+      const followUp = "Israel confirms the two names by 09:00.";
+      const second = "Syria asks whether observers may attend.";
+      await selectChannel(syria, "diplomacy");
+      await post(israel, "diplomacy", question);
+      const target = itemOf(syria, question);
+      await target.locator(".verified").waitFor();
+      const seq = Number(await target.getAttribute("data-seq"));
+      await post(israel, "diplomacy", later);
+      await itemOf(syria, later).waitFor();
+      // Reply mode names the target and can be cancelled.
+      await target.locator("button[data-reply]").click();
+      await syria.locator("#compose-reply:not([hidden])").waitFor();
+      const bar = await syria.textContent("#compose-reply");
+      assert(bar.includes(`Replying to #${seq}`) && bar.includes("israel"), `reply bar: ${bar}`);
+      await syria.click("#compose-reply-cancel");
+      await syria.locator("#compose-reply").waitFor({ state: "hidden" });
+      await target.locator("button[data-reply]").click();
+      await syria.fill("#compose-text", answer);
+      const shots = join(artifacts, "roles");
+      mkdirSync(shots, { recursive: true });
+      await syria.screenshot({ path: join(shots, "syria-replying.png") });
+      await syria.press("#compose-text", "Enter");
+      await syria.locator("#compose-reply").waitFor({ state: "hidden" });
+      // On Israel's page: the reply, verified, right under the post it answers (not after the
+      // later post), indented, and described as the CLI describes it.
+      const reply = itemOf(israel, answer);
+      await reply.locator(".verified").waitFor();
+      const replySeq = Number(await reply.getAttribute("data-seq"));
+      assert((await reply.getAttribute("data-reply-to")) === String(seq), "data-reply-to names the target");
+      assert(/\bdepth-1\b/.test(await reply.getAttribute("class")), "the reply is indented one level");
+      assert((await reply.locator(".body").textContent()) === `re #${seq}: ${answer}`, "the reply's description");
+      const sent = await israel.evaluate((s) => window.fusioncell.state.records.get(s).record, replySeq);
+      assert(sent.act.kind === "reply" && sent.act.actor === "syria", `a reply act: ${JSON.stringify(sent.act)}`);
+      assert(sent.body === JSON.stringify({ target: seq, text: answer }), `reply body: ${sent.body}`);
+      // Israel answers the reply (two levels deep); Syria answers the first post again.
+      await reply.locator("button[data-reply]").click();
+      await israel.fill("#compose-text", followUp);
+      await israel.press("#compose-text", "Enter");
+      await itemOf(syria, followUp).locator(".verified").waitFor();
+      await target.locator("button[data-reply]").click();
+      await syria.fill("#compose-text", second);
+      await syria.press("#compose-text", "Enter");
+      await itemOf(israel, second).locator(".verified").waitFor();
+      const order = (page) => page.evaluate(() => [...document.querySelectorAll("#timeline li")]
+        .map((li) => `${li.querySelector(".body").textContent}|${li.className.match(/depth-\d/)?.[0] ?? "top"}`));
+      for (const page of [israel, syria]) {
+        const lines = await order(page);
+        const at = lines.findIndex((l) => l.startsWith(question));
+        const expected = [`${question}|top`, `re #${seq}: ${answer}|depth-1`, `re #${replySeq}: ${followUp}|depth-2`,
+          `re #${seq}: ${second}|depth-1`, `${later}|top`];
+        const got = lines.slice(at, at + expected.length);
+        assert(JSON.stringify(got) === JSON.stringify(expected), `thread order:\n  ${got.join("\n  ")}`);
+      }
+      await israel.screenshot({ path: join(shots, "israel-threaded-replies.png") });
     });
 
     await test("the clock started and paused from the CLI shows on every page", async () => {

@@ -8,8 +8,8 @@
 //!
 //! What is served, all embedded in the binary (no file is read at run time, no other host is
 //! ever named):
-//! - `/` (the page), `/app.js`, `/canonical.js`, `/style.css`: the console itself, plain ES
-//!   modules with no build step;
+//! - `/` (the page), `/app.js`, `/canonical.js`, `/describe.js`, `/style.css`: the console
+//!   itself, plain ES modules with no build step;
 //! - `/cell.json`: the cell id and each channel's id, title and policy (with the hotline
 //!   acknowledgement deadline). A party's `welcome` names its channels but not their
 //!   policies, and a party never sees record 0, yet the page must mark its held posts
@@ -63,6 +63,11 @@ const ASSETS: &[Asset] = &[
         path: "/canonical.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../web/canonical.js"),
+    },
+    Asset {
+        path: "/describe.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../web/describe.js"),
     },
     Asset {
         path: "/style.css",
@@ -396,6 +401,7 @@ mod tests {
             ("/", "text/html"),
             ("/app.js", "text/javascript"),
             ("/canonical.js", "text/javascript"),
+            ("/describe.js", "text/javascript"),
             ("/style.css", "text/css"),
             ("/cell.json", "application/json"),
         ] {

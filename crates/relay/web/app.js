@@ -1,6 +1,7 @@
 // The fusioncell browser console: login with a key file, then the views of each role.
 // Protocol: PROTOCOL.md (fusioncell/v1). Every act is signed here with canonical.js.
 import * as C from "./canonical.js";
+import { describe } from "./describe.js";
 
 const PROTOCOL = "fusioncell/v1";
 const $ = (id) => document.getElementById(id);
@@ -9,6 +10,9 @@ const FINAL_CLOSES = new Set([1000, 1002, 1003, 1007, 1009, 4000, 4001, 4003, 40
 const WITNESS_ROLES = new Set(["party", "mediator"]);
 const READS_ALL = new Set(["mediator", "control", "evaluator"]);
 const CELL_EVENTS = ""; // the pseudo-channel of records without a channel
+// Kinds that are messages on a channel, and may be answered with a `reply` (PROTOCOL.md §5.1).
+const REPLIABLE = new Set(["post", "reply", "inject"]);
+const MAX_INDENT = 4; // deeper replies are indented no further
 
 const S = {
   key: null, // CryptoKey (Ed25519, sign only, not extractable)
@@ -46,6 +50,7 @@ const S = {
   live: false,
   everLive: false, // backlog before the first live is history, not unread
   reasons: new Map(), // held seq → reject reason being typed
+  replyTo: null, // the cell seq the compose box answers (a `reply`), or null for a post
   attempt: 0,
   queue: Promise.resolve(),
 };
@@ -404,8 +409,12 @@ async function ingest(record, releasedBy) {
   }
   if (!verified) activity(`record #${record.seq} does NOT verify`, true);
   const body = record.body === null ? null : parse(record.body);
+  // A reply keeps its place in its thread even if its body is later redacted.
+  if (a.kind === "reply" && Number.isInteger(body?.target)) entry.replyTo = body.target;
   switch (a.kind) {
-    case "post": {
+    // Moderated and hotline channels treat a reply as a post (PROTOCOL.md §5.1).
+    case "post":
+    case "reply": {
       if (releasedBy !== null) {
         entry.status = { text: `approved by #${releasedBy}`, cls: "ok" };
       } else if (policyOf(a.channel) === "moderated" && isParty(a.actor)) {
@@ -471,51 +480,6 @@ async function ingest(record, releasedBy) {
       break;
   }
   return entry;
-}
-
-function describe(entry) {
-  const r = entry.record;
-  const a = r.act;
-  if (r.body === null) return "[redacted]";
-  const b = parse(r.body);
-  switch (a.kind) {
-    case "post":
-      return r.body;
-    case "approve":
-      return `approved #${b?.target}`;
-    case "reject":
-      return `rejected #${b?.target}: ${b?.reason ?? ""}`;
-    case "ack":
-      return `acknowledged #${b?.target}`;
-    case "escalate":
-      return `ESCALATED: #${b?.target} from ${b?.sender} not acknowledged within ${b?.ack_seconds}s`;
-    case "clock":
-      return `clock ${b?.action}${b?.speed ? ` ×${b.speed}` : ""}${b?.reason ? `: ${b.reason}` : ""}`;
-    case "inject":
-      return `INJECT ${b?.id} “${b?.title}”: ${b?.text}`;
-    case "observe":
-      return `[OBSERVATION on ${(b?.refs ?? []).map((x) => `#${x}`).join(", ")}] ${b?.text}${b?.about ? ` (about ${b.about})` : ""}`;
-    case "receipt":
-      return `#${b?.target} ${b?.kind} by ${a.actor}`;
-    case "cosign":
-      return `cosigned the journal at size ${b?.size}`;
-    case "mute":
-    case "unmute":
-      return `${a.kind}d ${b?.identity} ${b?.channel ? `on #${b.channel}` : "everywhere"}`;
-    case "grant":
-    case "revoke":
-      return `${a.kind} ${b?.identity} ${b?.access} access to #${b?.channel}`;
-    case "redact":
-      return `[REDACTED #${b?.target}: ${b?.reason}]`;
-    case "open":
-      return `cell ${b?.cell} opened: ${b?.identities?.length} identities, ${b?.channels?.length} channels`;
-    case "security":
-      return `security: ${b?.event}${b?.identity ? ` (${b.identity})` : ""}: ${b?.reason}`;
-    case "recovered":
-      return `relay restarted: ${b?.records} records intact`;
-    default:
-      return `${a.kind} ${r.body}`;
-  }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -585,6 +549,7 @@ function buildConsole(w) {
 }
 
 function select(channel) {
+  if (S.replyTo !== null && S.records.get(S.replyTo)?.record.act.channel !== channel) setReplyTo(null);
   S.selected = channel;
   S.unread.set(channel, 0);
   renderChannels();
@@ -647,7 +612,15 @@ function canAck(entry) {
   return S.role === "party" && a.actor !== S.identity && writes(a.channel) && !entry.acked;
 }
 
-function item(entry) {
+/** Whether this page may answer `entry` with a `reply`: a post, reply or inject of a channel it
+ * writes, once the others can see it (not while held). The relay decides again. */
+function canReply(entry) {
+  const a = entry.record.act;
+  return REPLIABLE.has(a.kind) && a.channel && writes(a.channel) && !S.held.has(entry.record.seq);
+}
+
+/** `depth`: how many replies deep this record sits in its thread (0: not a threaded reply). */
+function item(entry, depth = 0) {
   const r = entry.record;
   const a = r.act;
   const mark = entry.verified
@@ -657,7 +630,9 @@ function item(entry) {
   if (S.held.has(r.seq)) classes.push("held");
   if (entry.status?.cls === "bad") classes.push("rejected");
   if (entry.hot && !entry.acked) classes.push("hot");
-  if (a.kind !== "post" && a.kind !== "inject") classes.push("system");
+  if (!REPLIABLE.has(a.kind)) classes.push("system");
+  if (depth > 0) classes.push("reply", `depth-${Math.min(depth, MAX_INDENT)}`);
+  if (S.replyTo === r.seq) classes.push("replying-to");
   const actions = [];
   if (S.role === "mediator" && S.held.has(r.seq)) {
     actions.push(el("button", { type: "button", class: "primary", onclick: () => decide(entry) }, "Approve"));
@@ -665,10 +640,20 @@ function item(entry) {
   if (entry.hot && S.hotline.has(r.seq) && canAck(entry)) {
     actions.push(el("button", { type: "button", class: "primary", "data-ack": r.seq, onclick: () => ackHotline(entry) }, "Acknowledge"));
   }
-  if (a.kind === "post" && a.actor !== S.identity && S.role === "party" && !entry.readSent) {
+  if ((a.kind === "post" || a.kind === "reply") && a.actor !== S.identity && S.role === "party" && !entry.readSent) {
     actions.push(el("button", { type: "button", onclick: () => readReceipt(entry) }, "Mark read"));
   }
-  return el("li", { class: classes.join(" "), "data-seq": r.seq },
+  const reply = canReply(entry)
+    ? el("button", {
+      type: "button",
+      class: "reply-button",
+      "data-reply": r.seq,
+      title: `Reply to #${r.seq}`,
+      "aria-label": `Reply to #${r.seq}`,
+      onclick: () => setReplyTo(r.seq),
+    }, "↩ Reply")
+    : null;
+  return el("li", { class: classes.join(" "), "data-seq": r.seq, "data-reply-to": depth > 0 ? entry.replyTo : null },
     el("div", { class: "meta" },
       el("span", {}, `#${r.seq}`),
       el("span", {}, hms(r.ts)),
@@ -676,8 +661,9 @@ function item(entry) {
       a.kind !== "post" ? el("span", { class: "badge" }, a.kind) : null,
       mark,
       statusBadge(entry.status),
-      entry.hot ? el("span", { class: `badge ${hotlineState(entry).cls}`, "data-hot": r.seq }, hotlineState(entry).text) : null),
-    el("div", { class: "body" }, describe(entry)),
+      entry.hot ? el("span", { class: `badge ${hotlineState(entry).cls}`, "data-hot": r.seq }, hotlineState(entry).text) : null,
+      reply),
+    el("div", { class: "body" }, describe(entry.record)),
     entry.receipts.length ? el("div", { class: "receipts" }, entry.receipts.join(" · ")) : null,
     actions.length ? el("div", { class: "actions" }, actions) : null);
 }
@@ -704,13 +690,42 @@ function restoreFocus(k) {
   }
 }
 
+/**
+ * The records of one timeline in thread order: each reply right under the record it answers
+ * (after that record's earlier replies), with its depth; a record that answers nothing shown
+ * here (a post, or a reply whose target is not in this view) starts a thread of its own.
+ * `seqs` are in cell order, and a reply always comes after its target, so this is a forest.
+ */
+function threaded(seqs) {
+  const shown = new Set(seqs);
+  const replies = new Map(); // target seq → [reply seq], in cell order
+  const roots = [];
+  for (const s of seqs) {
+    const target = S.records.get(s).replyTo;
+    if (target !== undefined && target < s && shown.has(target)) {
+      if (!replies.has(target)) replies.set(target, []);
+      replies.get(target).push(s);
+    } else {
+      roots.push(s);
+    }
+  }
+  const out = [];
+  const stack = roots.reverse().map((s) => [s, 0]);
+  while (stack.length) {
+    const [s, depth] = stack.pop();
+    out.push([s, depth]);
+    for (const r of [...(replies.get(s) ?? [])].reverse()) stack.push([r, depth + 1]);
+  }
+  return out;
+}
+
 function render() {
   if (S.selected === null) return;
   const focus = focusKey();
   const tl = $("timeline");
   const atBottom = tl.scrollHeight - tl.scrollTop - tl.clientHeight < 40;
   const seqs = (S.timelines.get(S.selected) ?? []).slice(-500);
-  tl.replaceChildren(...seqs.map((s) => item(S.records.get(s))));
+  tl.replaceChildren(...threaded(seqs).map(([s, depth]) => item(S.records.get(s), depth)));
   if (atBottom) tl.scrollTop = tl.scrollHeight;
   S.unread.set(S.selected, 0);
   renderChannels();
@@ -734,7 +749,7 @@ function renderPanels() {
       reason.value = S.reasons.get(seq) ?? "";
       return el("li", { "data-seq": e.record.seq },
         el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", { class: "sender" }, e.record.act.actor), el("span", {}, `→ #${e.record.act.channel}`)),
-        el("div", { class: "body" }, describe(e)),
+        el("div", { class: "body" }, describe(e.record)),
         el("div", { class: "actions" },
           el("button", { type: "button", class: "primary", "data-approve": e.record.seq, onclick: () => decide(e) }, "Approve"),
           reason,
@@ -752,7 +767,7 @@ function renderPanels() {
     $("awaiting-list").replaceChildren(...(mine.length ? mine.map((e) =>
       el("li", { "data-seq": e.record.seq },
         el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", {}, `#${e.record.act.channel}`), el("span", { class: "badge wait" }, "awaiting approval")),
-        el("div", { class: "body" }, describe(e)))) : [el("li", { class: "muted" }, "none")]));
+        el("div", { class: "body" }, describe(e.record)))) : [el("li", { class: "muted" }, "none")]));
   }
   const hot = [...S.hotline.values()];
   $("hotline-count").textContent = hot.length;
@@ -760,7 +775,7 @@ function renderPanels() {
     const left = Math.ceil((e.deadline - relayNow()) / 1000);
     return el("li", { "data-seq": e.record.seq },
       el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", { class: "sender" }, e.record.act.actor), el("span", {}, `#${e.record.act.channel}`)),
-      el("div", { class: "body" }, describe(e)),
+      el("div", { class: "body" }, describe(e.record)),
       el("div", { class: "actions" },
         el("span", { class: "countdown", "data-deadline": e.deadline }, left > 0 ? `${left}s left` : "deadline passed"),
         canAck(e) ? el("button", { type: "button", class: "primary", "data-ack": e.record.seq, onclick: () => ackHotline(e) }, "Acknowledge") : null));
@@ -977,17 +992,49 @@ async function readReceipt(entry) {
   await act("receipt", null, JSON.stringify({ target: entry.record.seq, kind: "read" }), `read receipt #${entry.record.seq}`);
 }
 
+/** Puts the compose box in reply mode for record `seq` (null: back to a plain post). */
+function setReplyTo(seq) {
+  S.replyTo = seq;
+  const bar = $("compose-reply");
+  const entry = seq === null ? null : S.records.get(seq);
+  if (!entry) {
+    S.replyTo = null;
+    bar.hidden = true;
+  } else {
+    const line = describe(entry.record);
+    const short = line.length > 90 ? `${line.slice(0, 89)}…` : line;
+    $("compose-reply-to").replaceChildren(
+      `↩ Replying to #${seq} `,
+      el("span", { class: "sender" }, entry.record.act.actor),
+      `: ${short}`,
+    );
+    bar.hidden = false;
+    $("compose-text").focus();
+  }
+  render();
+}
+
 async function onCompose(ev) {
   ev.preventDefault();
   const text = $("compose-text").value;
   if (!text.trim() || !S.selected) return;
   const channel = S.selected;
+  const target = S.replyTo;
   $("compose-text").value = "";
-  await act("post", channel, text, `post to #${channel}`, (err) => {
+  const refused = (err) => {
     if (err.code === "paused") activity("the exercise is paused: parties cannot post now", true);
     // The refused text is not lost: back into the box if the user has not typed since.
-    if (!$("compose-text").value && S.selected === channel) $("compose-text").value = text;
-  });
+    if (!$("compose-text").value && S.selected === channel) {
+      $("compose-text").value = text;
+      if (target !== null && S.replyTo === null) setReplyTo(target);
+    }
+  };
+  if (target === null) {
+    await act("post", channel, text, `post to #${channel}`, refused);
+    return;
+  }
+  setReplyTo(null);
+  await act("reply", channel, JSON.stringify({ target, text }), `reply to #${target} on #${channel}`, refused);
 }
 
 function wire() {
@@ -998,7 +1045,14 @@ function wire() {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       $("compose").requestSubmit();
+    } else if (e.key === "Escape" && S.replyTo !== null) {
+      e.preventDefault();
+      setReplyTo(null);
     }
+  });
+  $("compose-reply-cancel").addEventListener("click", () => {
+    setReplyTo(null);
+    $("compose-text").focus();
   });
   $("clock-start").addEventListener("click", () => {
     const speed = Math.max(1, Math.floor(Number($("clock-speed").value) || 1));
