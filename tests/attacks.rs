@@ -1,4 +1,4 @@
-//! Hostile clients (SECURITY-NOTES §4): each attack is refused with its code, journaled as a
+//! Hostile clients (SECURITY.md, §4): each attack is refused with its code, journaled as a
 //! security event, and leaves the other participants undisturbed.
 
 use fusioncell_client::connection::{self, Expect};

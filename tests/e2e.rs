@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, one module per subject (as ripgrep's `tests/tests.rs`).
-//! Every test starts real relays on `127.0.0.1:0` with real TLS and real clients, over a cell
-//! folder written by the same code as `fusioncell init`.
+//! Every test but `docs` starts real relays on `127.0.0.1:0` with real TLS and real clients,
+//! over a cell folder written by the same code as `fusioncell init`; `docs` checks the
+//! repository's comments and documents.
 
 // Test helpers are `pub` for the sibling modules; nothing is exported from a test binary.
 #![allow(unreachable_pub)]
@@ -8,6 +9,7 @@
 mod harness;
 
 mod attacks;
+mod docs;
 mod durability;
 mod limits;
 mod pipeline;

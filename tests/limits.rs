@@ -1,5 +1,5 @@
-//! Every limit of SECURITY-NOTES §6 crossed on purpose: the relay closes or refuses with the
-//! right code, and the others carry on.
+//! Every limit of the cell's `[limits]` (SECURITY.md, §6) crossed on purpose: the relay closes
+//! or refuses with the right code, and the others carry on.
 
 use std::time::{Duration, Instant};
 

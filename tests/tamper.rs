@@ -1,4 +1,4 @@
-//! The tamper harness (issue 4; SECURITY-NOTES §4 items 35 and 36): a journal from a real run —
+//! The tamper harness (SECURITY.md, §3.3: a log rewritten or cut): a journal from a real run —
 //! a relay with real TLS, four identities posting on five channels, a held post approved by
 //! the mediator, a redaction, the clock started, paused and resumed, witnesses cosigning, a
 //! clean shutdown that checkpoints everything — then more than 1,000 seeded random mutations,

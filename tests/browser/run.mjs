@@ -1,4 +1,4 @@
-// End-to-end tests of the relay's browser console in headless Chromium (issue 5).
+// End-to-end tests of the relay's browser console in headless Chromium.
 //
 // Starts a real relay on a fresh cell (`fusioncell init DIR --listen 127.0.0.1:0`, then
 // `fusioncell relay`), drives Debian's /usr/bin/chromium with playwright-core, and checks:

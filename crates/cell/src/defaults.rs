@@ -1,6 +1,7 @@
 //! Every limit of a cell and its default, with the reason for the default.
 //!
-//! The values are the starting points of SECURITY-NOTES §6 (measure before tightening). Each
+//! The values are conservative starting points, to be measured before tightening. A label in
+//! brackets (P1, P5, ...) names the row of SECURITY.md's protection table the limit serves. Each
 //! key may be set in the config's `[limits]` table; a key left out keeps its default. The
 //! rules that tie limits together (a frame fits in a message, ...) are checked here too, so a
 //! value and the reason it is bounded sit side by side.
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::CellError;
 
 /// 64 KiB: OWASP's starting point; a post is text, far below it, and it bounds what one
-/// connection can make the relay buffer (SECURITY-NOTES P1; tungstenite allows 64 MiB).
+/// connection can make the relay buffer (SECURITY.md, P1; tungstenite allows 64 MiB).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// 64 KiB, the message limit: browsers and tungstenite send each message as one frame, so a
 /// smaller frame limit would silently lower the message limit. A larger frame header is still
@@ -51,7 +52,7 @@ pub const OUTBOUND_QUEUE_MESSAGES: usize = 256;
 /// 1 MiB per session: the same bound in bytes (P2).
 pub const OUTBOUND_QUEUE_BYTES: usize = 1024 * 1024;
 /// ±120 s: tolerates unsynchronised laptop clocks while keeping old acts from being replayed
-/// as new (SECURITY-NOTES §3).
+/// as new (SECURITY.md, §3.2).
 pub const CLOCK_SKEW_MS: u64 = 120_000;
 /// 100 records: bounds how much of the journal a party holds no relay signature over.
 pub const CHECKPOINT_EVERY_RECORDS: u64 = 100;

@@ -1,7 +1,7 @@
 //! The config file as written: raw serde structs, parsed strictly.
 //!
 //! Every struct denies unknown fields, so a misspelt key (`max_mesage_bytes`) is an error
-//! rather than a silently ignored setting that leaves a limit at its default (SECURITY-NOTES
+//! rather than a silently ignored setting that leaves a limit at its default (SECURITY.md,
 //! P15). Names, roles and policies are typed here, so they are checked while parsing; rules that
 //! span several values (unique ids, members that exist, valid keys) are checked by
 //! [`crate::model`]. A serde error carries only a byte span, so [`CellFile::parse`] maps it back

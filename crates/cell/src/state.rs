@@ -2,8 +2,8 @@
 //!
 //! The relay decides every act against this state and then applies the act's record; an
 //! offline verifier replays the journal through the same [`State::apply`] and re-derives every
-//! decision. One deterministic fold serves both, so they cannot disagree (DESIGN §5,
-//! SECURITY-NOTES §3.3).
+//! decision. One deterministic fold serves both, so they cannot disagree (SECURITY.md, §3.3:
+//! offline verification re-derives every decision).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The audit journal of a fusioncell cell: every act, in order, in a form anyone holding a
-//! relay-signed checkpoint can check was neither rewritten nor cut short (DESIGN §5,
-//! SECURITY-NOTES §3.3).
+//! relay-signed checkpoint can check was neither rewritten nor cut short (SECURITY.md, §3.3;
+//! the Merkle tree and checkpoints are PROTOCOL.md §5.4–5.5).
 //!
 //! A journal is a folder with two JSON Lines files: `records.jsonl` (line `i` is the
 //! [`Record`](fusioncell_wire::Record) with seq `i`; record 0 opens the cell and names every

@@ -5,7 +5,7 @@
 //! - [`signing`]: a private key: generate, load and write PKCS#8 **v1** PEM (the form OpenSSL
 //!   writes and WebCrypto imports), sign;
 //! - [`public`]: a validated public key: small-order, mixed-order and non-canonical encodings
-//!   are refused (ring would accept a forged signature from the identity point, SECURITY-NOTES
+//!   are refused (ring would accept a forged signature from the identity point, SECURITY.md,
 //!   P14), and [`PublicKey::verify`] returns a [`SignatureValid`] proof;
 //! - [`digest`]: SHA-256 and fresh random nonces.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]

@@ -141,7 +141,7 @@ mod tests {
         let raw = UnparsedPublicKey::new(&ED25519, identity);
         assert!(
             raw.verify(b"any message at all", &forged).is_ok(),
-            "ring's behaviour changed; revisit SECURITY-NOTES P14"
+            "ring's behaviour changed; revisit SECURITY.md, P14"
         );
         assert_eq!(PublicKey::from_bytes(identity), Err(KeyError::SmallOrder));
     }

@@ -2,7 +2,7 @@
 //!
 //! Keys are written as PKCS#8 **v1** (RFC 8410), exactly what `openssl genpkey -algorithm
 //! ed25519` writes, because Chromium's WebCrypto rejects the v2 documents ring generates and
-//! ring's strict loader rejects v1 (SECURITY-NOTES P13). On input, v1 and v2 are accepted; a v2
+//! ring's strict loader rejects v1 (SECURITY.md, P13). On input, v1 and v2 are accepted; a v2
 //! document's embedded public key must match the private key.
 
 use std::fmt;

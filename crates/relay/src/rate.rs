@@ -1,5 +1,5 @@
 //! Per-identity rate limits: a token bucket for acts and one for bytes, shared by all of an
-//! identity's sessions so that opening more sessions buys no more rate (SECURITY-NOTES P8).
+//! identity's sessions so that opening more sessions buys no more rate (SECURITY.md, P8).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

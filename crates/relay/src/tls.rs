@@ -1,5 +1,5 @@
 //! TLS server settings: TLS 1.3 only, the ring provider only, HTTP/1.1 ALPN (the WebSocket
-//! upgrade), no 0-RTT (SECURITY-NOTES P10–P12).
+//! upgrade), no 0-RTT (SECURITY.md, P10–P12).
 
 use std::sync::Arc;
 

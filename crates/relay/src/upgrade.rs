@@ -1,5 +1,5 @@
 //! From a TCP socket to a WebSocket: TLS, then the HTTP upgrade with the Origin check, each
-//! under its own deadline (SECURITY-NOTES P5, P6). A plain HTTP request on the same port is a
+//! under its own deadline (SECURITY.md, P5, P6). A plain HTTP request on the same port is a
 //! browser fetching the console ([`crate::console`]): it is answered and the connection closed. A failure here happens before anyone is
 //! authenticated, so it is logged but not journaled (an unauthenticated peer must not be able
 //! to fill the audit log).

@@ -1,5 +1,5 @@
 //! The checks a session makes on an act before it may reach the sequencer, in the order of
-//! SECURITY-NOTES §3.2: cell, kind, body hash, signature. They need no shared state, so they
+//! PROTOCOL.md §3.2: cell, kind, body hash, signature. They need no shared state, so they
 //! run in parallel, one task per connection; only their result crosses to the sequencer.
 
 use fusioncell_cell::Cell;

@@ -9,7 +9,7 @@
 //! - integers are big-endian, fixed width; fixed-size values (digests, keys, nonces) are raw.
 //!
 //! JSON text is never signed: the relay and every verifier rebuild these bytes from typed
-//! fields (SECURITY-NOTES §3.1).
+//! fields (SECURITY.md, P15 and §3.1).
 
 use crate::act::Act;
 use crate::bytes::{Digest, Nonce, PublicKeyBytes};

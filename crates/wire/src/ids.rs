@@ -144,7 +144,7 @@ impl IdentityId {
     }
 }
 
-/// What an identity may do in a cell (DESIGN §2).
+/// What an identity may do in a cell (what it may post: PROTOCOL.md §3.2; read: §3.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

@@ -14,7 +14,7 @@
 //! - [`close`]: every close code and error code, in one table.
 //!
 //! Everything that parses untrusted JSON here is strict: unknown fields, duplicate keys and
-//! values of the wrong type are errors (SECURITY-NOTES P15).
+//! values of the wrong type are errors (SECURITY.md, P15).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod act;
