@@ -152,6 +152,16 @@ async function checkVectors(page, v) {
     eq("post.sig", hex(C.fromBase64(post.frame.sig)));
     eq("post.sig_b64", post.frame.sig);
     eq("post.frame", JSON.stringify(post.frame));
+    // A reply to it, its body made as the console makes it.
+    const reply = await C.signedAct(israel, {
+      kind: "reply", cell: ch.cell, channel: "diplomacy", actor: "israel", seq: 2, ts: 1764115260000,
+      body: JSON.stringify({ target: 1, text: JSON.parse(v["reply.body"]).text }),
+    });
+    eq("reply.body", reply.frame.body);
+    eq("reply.body_sha256", reply.frame.act.body_sha256);
+    eq("reply.bytes", hex(reply.bytes));
+    eq("reply.sig", hex(C.fromBase64(reply.frame.sig)));
+    eq("reply.frame", JSON.stringify(reply.frame));
     // (c) Its record, and record 0.
     const postRecord = JSON.parse(v["post.record"]);
     eq("post.record", JSON.stringify({ seq: 1, ts: 1764115200123, act: post.frame.act, body: post.frame.body, sig: post.frame.sig }));
