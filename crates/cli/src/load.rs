@@ -61,6 +61,13 @@ pub struct LoadedCell {
     pub path: PathBuf,
 }
 
+/// The cell a journal is expected to belong to, when `--config` names one.
+pub fn expected_cell(
+    expected: &crate::args::ExpectedCell,
+) -> Result<Option<LoadedCell>, LoadError> {
+    expected.config.as_deref().map(cell).transpose()
+}
+
 /// Reads and validates a cell config; relative paths in it are resolved against its folder.
 pub fn cell(path: &Path) -> Result<LoadedCell, LoadError> {
     let text = read_text(path)?;

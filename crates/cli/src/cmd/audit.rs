@@ -163,12 +163,7 @@ pub(super) fn with_progress<T>(f: impl FnOnce(Option<&dyn Fn(Progress)>) -> T) -
 }
 
 pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let expected = args
-        .expected
-        .config
-        .as_deref()
-        .map(load::cell)
-        .transpose()?;
+    let expected = load::expected_cell(&args.expected)?;
     let audited =
         with_progress(|progress| audit_journal(&args.journal, expected.as_ref(), progress));
     match audited.map(|a| (a.verified.report, a.witnessed)) {

@@ -11,12 +11,7 @@ use crate::args::{ExportArgs, ExportFormat};
 use crate::load;
 
 pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let expected = args
-        .expected
-        .config
-        .as_deref()
-        .map(load::cell)
-        .transpose()?;
+    let expected = load::expected_cell(&args.expected)?;
     let refusal = format!(
         "{}: the journal does not verify, nothing written",
         args.journal.display()
