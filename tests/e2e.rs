@@ -11,6 +11,7 @@ mod attacks;
 mod durability;
 mod limits;
 mod pipeline;
+mod records;
 mod replay;
 mod supervision;
 mod tamper;
