@@ -13,6 +13,7 @@ mod docs;
 mod durability;
 mod limits;
 mod pipeline;
+mod records;
 mod replay;
 mod replies;
 mod supervision;

@@ -40,6 +40,33 @@ impl Reader {
         offsets.len().saturating_sub(1) as u64
     }
 
+    /// The durable records from `from`, before `to`, whose lines take at most `max_bytes` of
+    /// the file together (at least one record, whatever its size, if any is in range): a
+    /// page bounded in memory, not in records.
+    pub fn read_bytes(
+        &self,
+        from: u64,
+        to: u64,
+        max_bytes: u64,
+    ) -> Result<Vec<Record>, JournalError> {
+        let end = {
+            let offsets = self.offsets.read().unwrap_or_else(PoisonError::into_inner);
+            let size = offsets.len().saturating_sub(1) as u64;
+            let to = to.min(size);
+            let (Ok(first), Ok(last)) = (usize::try_from(from), usize::try_from(to)) else {
+                return Ok(Vec::new());
+            };
+            if first >= last {
+                return Ok(Vec::new());
+            }
+            // Ends of the lines `from..to`, in increasing order: those within the budget.
+            let ends = offsets.get(first + 1..=last).unwrap_or_default();
+            let limit = offsets[first].saturating_add(max_bytes);
+            from + ends.partition_point(|&e| e <= limit).max(1) as u64
+        };
+        self.read(from, end)
+    }
+
     /// The durable records with seq in `from..to` (fewer if `to` is past the durable size,
     /// none if `from` is). All of them are held in memory: callers page through long ranges.
     pub fn read(&self, from: u64, to: u64) -> Result<Vec<Record>, JournalError> {
@@ -157,6 +184,32 @@ mod tests {
     use super::*;
     use crate::fixture::{Fixture, line};
     use crate::writer::{Journal, Options};
+
+    #[test]
+    fn pages_are_bounded_in_bytes() {
+        let f = Fixture::new();
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, _) =
+            crate::Journal::open(dir.path(), crate::Options::default(), |_| {}).unwrap();
+        let _ = j.append(&f.records(20)).unwrap();
+        let r = j.reader();
+        let all = r.read(0, 21).unwrap();
+        let line = |x: &Record| serde_json::to_string(x).unwrap().len() as u64 + 1;
+        let budget = line(&all[1]) * 3 + line(&all[2]);
+        let page = r.read_bytes(1, 21, budget).unwrap();
+        assert!(!page.is_empty());
+        assert!(page.iter().map(line).sum::<u64>() <= budget);
+        assert_eq!(page[..], all[1..1 + page.len()]);
+        let next = r.read_bytes(1 + page.len() as u64, 21, budget).unwrap();
+        assert_eq!(next[0], all[1 + page.len()], "the next page follows");
+        assert_eq!(
+            r.read_bytes(5, 21, 1).unwrap().len(),
+            1,
+            "one record at least"
+        );
+        assert!(r.read_bytes(21, 30, 1 << 20).unwrap().is_empty());
+        assert_eq!(r.read_bytes(0, 30, 1 << 30).unwrap().len(), 21);
+    }
 
     #[test]
     fn reads_durable_ranges_from_another_thread() {

@@ -100,6 +100,41 @@ fn parse<T: DeserializeOwned>(
     }
 }
 
+/// A record whose body was scrubbed, as [`Journal::redact`](crate::Journal::redact) writes
+/// it: the record's members in order without `body` (PROTOCOL.md §6). Reading it back gives
+/// a record with no body, like `"body":null`; unlike `"body":null` it is shorter than the line
+/// of every record with a body, even an empty one, so it always fits in place.
+#[derive(Serialize)]
+pub(crate) struct Scrubbed<'a> {
+    seq: u64,
+    ts: i64,
+    act: &'a fusioncell_wire::Act,
+    sig: &'a fusioncell_wire::SignatureBytes,
+}
+
+impl<'a> Scrubbed<'a> {
+    pub(crate) fn of(r: &'a Record) -> Self {
+        Scrubbed {
+            seq: r.seq,
+            ts: r.ts,
+            act: &r.act,
+            sig: &r.sig,
+        }
+    }
+}
+
+/// Whether `text` is a line the journal may hold for `record`: its canonical line
+/// ([`is_canonical`]) or, for a record without a body, one of the two scrubbed forms, each
+/// padded with spaces before its final `}`: [`Scrubbed`] (written since short bodies are
+/// scrubbed too) or `"body":null` (written before; it cannot replace a body under two bytes).
+fn is_record_line(record: &Record, text: &[u8], scratch: &mut Vec<u8>) -> bool {
+    if record.body.is_some() {
+        return is_canonical(record, text, false, scratch);
+    }
+    is_canonical(&Scrubbed::of(record), text, true, scratch)
+        || is_canonical(record, text, true, scratch)
+}
+
 /// Whether `text` is exactly the line the journal writes for `value`: its compact
 /// `serde_json` encoding (fields in declaration order, lowercase hex, no whitespace, the
 /// minimal escapes). With `padded`, also that line with spaces inserted before its final `}`,
@@ -210,7 +245,7 @@ fn prepare(keys: Option<&Keys>, text: &[u8], terminated: bool, scratch: &mut Vec
         Ok(r) => r,
         Err(e) => return Prepared::Unparsed(e.to_string()),
     };
-    let canonical = is_canonical(&record, text, record.body.is_none(), scratch);
+    let canonical = is_record_line(&record, text, scratch);
     let pre = keys.map(|k| k.precheck(&record));
     let leaf = leaf_hash(&record.leaf_bytes());
     Prepared::Record(Box::new(Ready {
@@ -727,6 +762,27 @@ mod tests {
             write_lines(dir, JournalFile::Records, &lines);
             let got = outcome(dir, 2, 1);
             assert_eq!(got.is_ok(), ok, "{padding:?}: {got:?}");
+        }
+        // So may the form without a `body` member, and nothing else in its place.
+        let omitted = serde_json::to_string(&Scrubbed::of(&r)).unwrap();
+        assert!(!omitted.contains("\"body\""));
+        let head = &omitted[..omitted.len() - 1];
+        for (line, ok) in [
+            (format!("{head}      }}\n"), true),
+            (format!("{head}}}\n"), true),
+            (format!("{head}   x}}\n"), false),
+            (format!("{head},\"body\":\"\"}}\n"), false),
+            (format!("{head} \t}}\n"), false),
+            (
+                format!("{} }}\n", head.replacen("\"ts\"", " \"ts\"", 1)),
+                false,
+            ),
+        ] {
+            let mut lines = good.clone();
+            lines[4] = line.clone();
+            write_lines(dir, JournalFile::Records, &lines);
+            let got = outcome(dir, 2, 1);
+            assert_eq!(got.is_ok(), ok, "{line}: {got:?}");
         }
         // Padding an unredacted line is an edit.
         let mut lines = good.clone();

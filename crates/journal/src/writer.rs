@@ -20,7 +20,7 @@ use crate::check::{Checker, Signatures};
 use crate::error::{JournalError, JournalFile};
 use crate::merkle::{Tree, leaf_hash};
 use crate::reader::{Offsets, Reader};
-use crate::scan::{ScanError, ScanOptions, scan};
+use crate::scan::{ScanError, ScanOptions, Scrubbed, scan};
 
 mod durable;
 
@@ -255,10 +255,11 @@ impl Journal {
     }
 
     /// Scrubs the body of durable record `seq` from the file, in place: the line is rewritten
-    /// with `"body":null`, padded with spaces to its old length so that every offset stays
-    /// valid, and synced. The leaf covers the body's hash, not the body, so the tree and every
-    /// proof are unchanged. Returns false (and changes nothing) when the record has no body or
-    /// its body is too short for the shorter line to fit; the relay still withholds it.
+    /// as the record without its `body` member, padded with spaces before its final `}` to its
+    /// old length so that every offset stays valid, and synced (PROTOCOL.md §6). That form is
+    /// shorter than the line with any body, even `""`, so no byte of a body of any length
+    /// remains. The leaf covers the body's hash, not the body, so the tree and every proof are
+    /// unchanged. Returns false (and changes nothing) when the record has no body.
     pub fn redact(&mut self, seq: u64) -> Result<bool, JournalError> {
         use std::os::unix::fs::FileExt as _;
         if self.poisoned {
@@ -298,8 +299,10 @@ impl Journal {
         if record.seq != seq || record.body.take().is_none() {
             return Ok(false);
         }
-        let mut scrubbed = serde_json::to_vec(&record).map_err(JournalError::Encode)?;
+        let mut scrubbed =
+            serde_json::to_vec(&Scrubbed::of(&record)).map_err(JournalError::Encode)?;
         if scrubbed.len() > text.len() {
+            // Cannot happen: the line lost at least `,"body":""`. Refused rather than cut.
             return Ok(false);
         }
         let close = scrubbed.pop();

@@ -21,12 +21,17 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::acknowledgement::Acknowledgement;
-use crate::defaults::STATE_EVERY;
+use crate::defaults::{SECURITY_REASON_BYTES, STATE_EVERY};
 use crate::fanout::{Fanout, SessionHandle};
+use crate::handshake;
 use crate::now_ms;
 use crate::sequencer::{Decision, Sequencer};
 use crate::session_end::SessionEnd;
 use crate::verify::{Rejection, VerifiedAct};
+
+mod throttle;
+
+use throttle::Throttle;
 
 /// What a session learns when it registers.
 #[derive(Debug, Clone)]
@@ -131,6 +136,7 @@ pub fn run(
         poisoned: false,
         epoch: sequencer.state().read().epoch(),
         uncheckpointed: 0,
+        throttle: Throttle::new(Instant::now()),
     };
     let mut last_checkpoint = Instant::now();
     let mut last_state = Instant::now();
@@ -153,6 +159,11 @@ pub fn run(
             }
             Err(_elapsed) => {}
         }
+        // The summary of a throttled flood follows it within a window, even if nothing else
+        // comes.
+        if let Some(summary) = commit.throttle.roll(Instant::now()) {
+            commit.journal_summary(&mut journal, &mut sequencer, summary);
+        }
         if !commit.poisoned {
             let escalations = sequencer.escalations(&config.relay_key, now_ms());
             if !escalations.is_empty() {
@@ -173,6 +184,9 @@ pub fn run(
             last_checkpoint = Instant::now();
         }
     }
+    if let Some(summary) = commit.throttle.summary() {
+        commit.journal_summary(&mut journal, &mut sequencer, summary);
+    }
     commit.checkpoint(&mut journal);
     Ok(journal.size())
 }
@@ -185,6 +199,8 @@ struct Commit<'a> {
     epoch: u64,
     /// Records other than cosignatures since the last checkpoint.
     uncheckpointed: u64,
+    /// Limits what peers that have not logged in can make the journal hold.
+    throttle: Throttle,
 }
 
 /// An answer owed to a session once its batch is durable.
@@ -390,16 +406,63 @@ impl Commit<'_> {
         self.fanout.broadcast_all(state_frame(&state));
     }
 
+    /// Journals the summary of a throttle window on its own.
+    fn journal_summary(
+        &mut self,
+        journal: &mut Journal,
+        sequencer: &mut Sequencer,
+        summary: SecurityBody,
+    ) {
+        if self.poisoned {
+            return;
+        }
+        tracing::warn!("{}", summary.reason);
+        let record = sequencer.relay_record(
+            &self.config.relay_key,
+            None,
+            ActBody::Security(summary),
+            now_ms(),
+        );
+        self.commit(journal, sequencer, vec![record], Vec::new());
+    }
+
     /// Journals a refusal and owes the session its error (sent after the batch is durable, so
     /// that an error never overtakes the acknowledgement of an earlier act).
+    ///
+    /// Every security record is bounded ([`bound_reason`]); those of peers that have not
+    /// logged in are throttled per source address ([`throttle`]), with one summary record for
+    /// what a window suppressed.
     fn security(
         &mut self,
         sequencer: &mut Sequencer,
-        event: SecurityEvent,
+        mut event: SecurityEvent,
         now: i64,
         records: &mut Vec<Record>,
         owed: &mut Vec<Owed>,
     ) {
+        bound_reason(&mut event.body.reason);
+        if event.reply.is_none() && handshake::is_login_event(&event.body.event) {
+            let verdict = self.throttle.admit(&event.body, Instant::now());
+            if let Some(summary) = verdict.summary
+                && !self.poisoned
+            {
+                tracing::warn!("{}", summary.reason);
+                records.push(sequencer.relay_record(
+                    &self.config.relay_key,
+                    None,
+                    ActBody::Security(summary),
+                    now,
+                ));
+            }
+            if !verdict.admit {
+                tracing::debug!(
+                    event = %event.body.event,
+                    peer = event.body.peer.as_deref().unwrap_or("-"),
+                    "not journaled (throttled): {}", event.body.reason
+                );
+                return;
+            }
+        }
         tracing::warn!(
             event = %event.body.event,
             identity = event.body.identity.as_deref().unwrap_or("-"),
@@ -444,6 +507,21 @@ impl Commit<'_> {
             }
         }
     }
+}
+
+/// Cuts a security record's reason to [`SECURITY_REASON_BYTES`] on a character boundary,
+/// saying how long it was: whatever a peer sends, its record stays small.
+fn bound_reason(reason: &mut String) {
+    if reason.len() <= SECURITY_REASON_BYTES {
+        return;
+    }
+    let total = reason.len();
+    let mut cut = SECURITY_REASON_BYTES - 40;
+    while !reason.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    reason.truncate(cut);
+    reason.push_str(&format!("… (cut from {total} bytes)"));
 }
 
 /// The `state` frame: epoch, clock, and the relay's time to compute scenario time with.

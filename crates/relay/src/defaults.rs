@@ -44,9 +44,12 @@ pub const WRITE_BATCH: usize = 64;
 /// acknowledgements of acts it submitted), so a clean shutdown loses no answer.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// 256 records: records read from disk at a time when resuming a session; bounds the memory
-/// one resume holds while keeping the number of blocking reads small.
-pub const RESUME_CHUNK: u64 = 256;
+/// 256 KiB: journal read at a time when resuming a session (resume.rs). Bounded in bytes,
+/// not records, because one record can be as large as a message: a session resuming from 0
+/// holds one page and its frames, not 256 records of up to a megabyte. Large enough that a
+/// page of ordinary posts (a few hundred bytes each) is one blocking read of about a thousand
+/// records.
+pub const RESUME_PAGE_BYTES: u64 = 256 * 1024;
 
 /// 100 ms: back-off after a failed `accept` (out of file descriptors and the like), instead of
 /// spinning on an error that will not clear at once.
@@ -70,3 +73,33 @@ pub const PLAYBACK_TICK: Duration = Duration::from_millis(50);
 /// 1 s: how often a playback session sends the clock at the playhead, so the displayed
 /// scenario time moves every second.
 pub const PLAYBACK_STATE_EVERY: Duration = Duration::from_secs(1);
+
+/// 10 s: the window of the throttle on security events from peers that have not logged in
+/// (commit/throttle.rs): short, so the summary of a flood follows it within seconds.
+pub const LOGIN_EVENT_WINDOW: Duration = Duration::from_secs(10);
+
+/// 5 per window: security records one source address may cause before it logs in. A person
+/// who mistypes a key or a path a few times is recorded in full; a flood is summarised.
+pub const LOGIN_EVENTS_PER_SOURCE: u32 = 5;
+
+/// 50 per window: security records all sources together may cause before logging in. With
+/// each record under [`SECURITY_RECORD_BYTES`], an unauthenticated flood from any number of
+/// addresses adds at most 5 records (about 4 KB) per second to the journal.
+pub const LOGIN_EVENTS_PER_WINDOW: u32 = 50;
+
+/// 8: suppressed sources a summary names (with their counts); the rest are counted together.
+pub const SUPPRESSED_SOURCES_NAMED: usize = 8;
+
+/// 400 bytes: the longest reason a security record keeps (cut on a character boundary and
+/// marked). The reason describes the offending frame (its length, SHA-256 and a short escaped
+/// prefix), never repeats it; the other fields are names and an address. So a security
+/// record stays under [`SECURITY_RECORD_BYTES`] whatever the peer sent.
+pub const SECURITY_REASON_BYTES: usize = 400;
+
+/// 1 KiB: the size a security record's journal line stays under (the act header, signature
+/// and body with a reason of at most [`SECURITY_REASON_BYTES`]); tested.
+pub const SECURITY_RECORD_BYTES: usize = 1024;
+
+/// 24 characters: how much of an offending login frame its security record quotes (escaped),
+/// enough to tell a typo from a scanner's probe.
+pub const LOGIN_FRAME_PREFIX_CHARS: usize = 24;

@@ -16,7 +16,20 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::context::{Context, event};
+use crate::defaults::{LOGIN_FRAME_PREFIX_CHARS, SECURITY_REASON_BYTES};
 use crate::session_end::SessionEnd;
+
+/// The security event of a login that is refused (malformed, unknown identity, bad signature).
+pub const BAD_LOGIN: &str = "bad_login";
+
+/// The security event of a connection that does not log in in time.
+pub const LOGIN_TIMEOUT: &str = "login_timeout";
+
+/// Whether `event` is one a peer causes before it has logged in: the commit thread throttles
+/// those per source address (SECURITY.md, P17).
+pub fn is_login_event(event: &str) -> bool {
+    event == BAD_LOGIN || event == LOGIN_TIMEOUT
+}
 
 /// Proof that a connection's peer holds the key of `identity`.
 #[derive(Debug, Clone)]
@@ -45,9 +58,19 @@ impl LoginFailure {
         LoginFailure { end, event: None }
     }
 
-    /// A failure journaled as security event `event_name`, with the close reason.
-    fn journaled(end: SessionEnd, event_name: &str, peer: SocketAddr, who: Option<&str>) -> Self {
-        let reason = end.to_string();
+    /// A failure journaled as security event `event_name`, with the close reason and, when
+    /// the peer sent one, a description of the offending frame ([`describe_frame`]).
+    fn journaled(
+        end: SessionEnd,
+        event_name: &str,
+        peer: SocketAddr,
+        who: Option<&str>,
+        frame: Option<&str>,
+    ) -> Self {
+        let reason = match frame {
+            Some(frame) => format!("{end}; {}", describe_frame(frame)),
+            None => end.to_string(),
+        };
         LoginFailure {
             event: Some(event(event_name, peer, who, reason)),
             end,
@@ -80,8 +103,9 @@ where
             Err(_) => {
                 return Err(LoginFailure::journaled(
                     SessionEnd::LoginTimeout(deadline),
-                    "login_timeout",
+                    LOGIN_TIMEOUT,
                     peer,
+                    None,
                     None,
                 ));
             }
@@ -100,26 +124,31 @@ where
         Ok(_) => {
             return Err(LoginFailure::journaled(
                 SessionEnd::NotALogin,
-                "bad_login",
+                BAD_LOGIN,
                 peer,
                 None,
+                Some(&text),
             ));
         }
         Err(e) => {
+            // The parser's message can quote the frame (an unknown variant, a bad identity):
+            // only its start is kept; the frame itself is described, not repeated.
             return Err(LoginFailure::journaled(
-                SessionEnd::MalformedLogin(e.to_string()),
-                "bad_login",
+                SessionEnd::MalformedLogin(cut(e.to_string(), SECURITY_REASON_BYTES / 4)),
+                BAD_LOGIN,
                 peer,
                 None,
+                Some(&text),
             ));
         }
     };
     let Some(registered) = ctx.cell.identity(&identity) else {
         return Err(LoginFailure::journaled(
             SessionEnd::UnknownIdentity(identity.clone()),
-            "bad_login",
+            BAD_LOGIN,
             peer,
             Some(identity.as_str()),
+            None,
         ));
     };
     let bytes = canonical::login_bytes(ctx.cell.id(), &nonce, &ctx.relay_key, &identity);
@@ -132,9 +161,54 @@ where
         }),
         Err(_) => Err(LoginFailure::journaled(
             SessionEnd::BadLoginSignature(identity.clone()),
-            "bad_login",
+            BAD_LOGIN,
             peer,
             Some(identity.as_str()),
+            None,
         )),
+    }
+}
+
+/// An offending frame as its security record keeps it: its length, its SHA-256 and its first
+/// [`LOGIN_FRAME_PREFIX_CHARS`] characters, escaped. Bounded whatever the frame's size, and
+/// enough to match it against a capture.
+pub fn describe_frame(frame: &str) -> String {
+    let digest = fusioncell_wire::Digest(fusioncell_keys::sha256(frame.as_bytes()));
+    let prefix: String = frame.chars().take(LOGIN_FRAME_PREFIX_CHARS).collect();
+    format!(
+        "frame of {} bytes, sha256 {}, begins {prefix:?}",
+        frame.len(),
+        digest.to_hex()
+    )
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, marked when cut.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut at = max;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_is_described_in_bounded_space() {
+        let frame = format!("\u{1b}[31m{}", "é\n".repeat(30_000));
+        let d = describe_frame(&frame);
+        assert!(d.len() < 200, "{d}");
+        assert!(
+            d.contains(&format!("frame of {} bytes", frame.len())),
+            "{d}"
+        );
+        assert!(d.contains(r#"begins "\u{1b}[31mé\né\n"#), "escaped: {d}");
+        assert_eq!(cut("é".repeat(100), 5), "éé…");
     }
 }

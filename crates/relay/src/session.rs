@@ -5,6 +5,12 @@
 //! superseded), relay shutdown, its outbound queue, the ping/idle timer, and inbound frames.
 //! Queued frames are written in batches with one flush, so a busy session costs one socket
 //! write per batch rather than per frame.
+//!
+//! A resume's backlog is one more source in the same loop, read a page at a time
+//! ([`resume::Backlog`]); live frames wait in the queue until it is sent, so records arrive in
+//! order. Every write (live batch, backlog page) races the kill signal and the idle deadline:
+//! a peer that stops reading is closed (4009 when its queue fills, 4010 when superseded, 1008
+//! when it has sent nothing for the idle timeout) instead of holding the task for ever.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +28,7 @@ use crate::context::{Context, event, report};
 use crate::defaults::{DRAIN_TIMEOUT, RATE_STRIKES, WRITE_BATCH};
 use crate::fanout::{Killer, SessionHandle};
 use crate::handshake::Authenticated;
-use crate::resume;
+use crate::resume::Backlog;
 use crate::session_end::SessionEnd;
 use crate::upgrade::Transport;
 use crate::verify::{self, Rejection};
@@ -37,6 +43,8 @@ struct Session {
     commands: mpsc::Sender<Command>,
     subscribed: bool,
     strikes: u32,
+    /// What a resume still has to send; live frames wait until it is done.
+    backlog: Option<Backlog>,
 }
 
 /// Runs a session until it closes. Registers it with the commit thread first.
@@ -99,6 +107,7 @@ pub async fn run(
         commands,
         subscribed: false,
         strikes: 0,
+        backlog: None,
     };
     let greeted = async {
         sink.send(welcome).await?;
@@ -164,18 +173,25 @@ impl Session {
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.tick().await;
         let mut last_seen = Instant::now();
+        let ctx = self.ctx.clone();
+        let who = self.auth.identity.clone();
         loop {
+            let backlog = self.backlog;
+            // A write that does not finish by then means the peer neither reads nor speaks.
+            let stuck = tokio::time::Instant::from_std(last_seen + idle);
             tokio::select! {
                 biased;
                 end = killer.killed() => return Some(end),
                 () = self.ctx.shutdown.triggered() => return Some(SessionEnd::ShuttingDownResume),
-                frame = rx.recv() => {
+                frame = rx.recv(), if backlog.is_none() => {
                     let Some(frame) = frame else {
                         return Some(SessionEnd::ShuttingDown);
                     };
                     let written = tokio::select! {
-                        r = write_batch(sink, rx, queued, frame) => r,
+                        biased;
                         end = killer.killed() => return Some(end),
+                        () = tokio::time::sleep_until(stuck) => return Some(SessionEnd::Idle(idle)),
+                        r = write_batch(sink, rx, queued, frame) => r,
                     };
                     if let Err(e) = written {
                         return Some(SessionEnd::from_ws_error(&e));
@@ -187,6 +203,32 @@ impl Session {
                     }
                     if sink.send(Message::Ping(Default::default())).await.is_err() {
                         return None;
+                    }
+                }
+                page = next_page(backlog, &ctx, &who), if backlog.is_some() => {
+                    let (frames, next) = match page {
+                        Ok(page) => page,
+                        Err(end) => return Some(end),
+                    };
+                    let written = tokio::select! {
+                        biased;
+                        end = killer.killed() => return Some(end),
+                        () = tokio::time::sleep_until(stuck) => return Some(SessionEnd::Idle(idle)),
+                        r = write_page(sink, frames) => r,
+                    };
+                    if let Err(e) = written {
+                        return Some(SessionEnd::from_ws_error(&e));
+                    }
+                    let Some(b) = self.backlog.as_mut() else {
+                        continue;
+                    };
+                    b.next = next;
+                    if b.done() {
+                        let size = b.to;
+                        self.backlog = None;
+                        if let Err(e) = sink.send(live_frame(size)).await {
+                            return Some(SessionEnd::from_ws_error(&e));
+                        }
                     }
                 }
                 msg = stream.next() => {
@@ -356,7 +398,8 @@ impl Session {
         report(&self.commands, body, Some((self.id, rejection))).await;
     }
 
-    /// Goes live, then sends the backlog from `from` (if asked), then `live`.
+    /// Goes live; with `from`, leaves the backlog to the main loop, which sends `live` after
+    /// it; without, sends `live` at once.
     async fn subscribe(&mut self, sink: &mut Sink, from: Option<u64>) -> Option<SessionEnd> {
         let (reply, size) = oneshot::channel();
         let cmd = Command::Subscribe {
@@ -369,20 +412,49 @@ impl Session {
         }) else {
             return Some(SessionEnd::ShuttingDown);
         };
-        if let Some(from) = from
-            && let Err(end) =
-                resume::send_backlog(sink, &self.ctx, &self.auth.identity, from, size).await
-        {
-            return Some(end);
+        if let Some(from) = from {
+            let backlog = Backlog {
+                next: from,
+                to: size,
+            };
+            if !backlog.done() {
+                self.backlog = Some(backlog);
+                return None;
+            }
         }
-        match sink
-            .send(Message::text(ServerMsg::Live { size }.to_json()))
-            .await
-        {
+        match sink.send(live_frame(size)).await {
             Ok(()) => None,
             Err(e) => Some(SessionEnd::from_ws_error(&e)),
         }
     }
+}
+
+/// The `live` frame: the backlog is sent; `size` records existed when the session went live.
+fn live_frame(size: u64) -> Message {
+    Message::text(ServerMsg::Live { size }.to_json())
+}
+
+/// The next page of a backlog (never resolves without one: its branch is disabled then).
+async fn next_page(
+    backlog: Option<Backlog>,
+    ctx: &Context,
+    who: &fusioncell_wire::IdentityId,
+) -> Result<(Vec<Utf8Bytes>, u64), SessionEnd> {
+    match backlog {
+        Some(b) => b.next_page(ctx, who).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes a page of backlog frames with one flush.
+async fn write_page(
+    sink: &mut Sink,
+    frames: Vec<Utf8Bytes>,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    for frame in frames {
+        sink.feed(Message::Text(frame)).await?;
+    }
+    sink.flush().await
 }
 
 /// Writes `first` and whatever else is queued (up to a batch), then flushes once.

