@@ -240,3 +240,25 @@ fn the_citation_scan_finds_what_it_should() {
         ["relay/src/a.rs", "crates/x", "crates/b.rs"]
     );
 }
+
+/// A source file is one concept: past this many lines it is doing the work of two, and the
+/// next reader pays for it. Tests beside the code count too, so they move to a sibling file.
+const MAX_SOURCE_LINES: usize = 800;
+
+#[test]
+fn no_source_file_is_over_the_size_of_one_concept() {
+    let root = root();
+    let long: Vec<String> = files(&root)
+        .into_iter()
+        .filter(|f| f.starts_with("crates/") && f.contains("/src/") && f.ends_with(".rs"))
+        .filter_map(|f| {
+            let lines = text(&root, &f)?.lines().count();
+            (lines > MAX_SOURCE_LINES).then(|| format!("{f}: {lines} lines"))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these along their concepts (at most {MAX_SOURCE_LINES} lines):\n{}",
+        long.join("\n")
+    );
+}
