@@ -8,6 +8,7 @@
 mod harness;
 
 mod attacks;
+mod audience;
 mod durability;
 mod limits;
 mod pipeline;
