@@ -13,6 +13,7 @@ mod durability;
 mod limits;
 mod pipeline;
 mod replay;
+mod sessions;
 mod supervision;
 mod tamper;
 mod witness;

@@ -287,6 +287,12 @@ impl Commit<'_> {
                                 ts: prev.ts,
                             },
                         }),
+                        // A routine refusal (PROTOCOL.md §3.2) is answered in order, not
+                        // journaled.
+                        Decision::Reject(rejection) if !rejection.security => owed.push(Owed {
+                            session,
+                            answer: Answer::Error(error_frame(&rejection, Some(act_seq))),
+                        }),
                         Decision::Reject(rejection) => {
                             let event = SecurityEvent {
                                 body: SecurityBody {

@@ -286,7 +286,7 @@ impl Session {
                     report(&self.commands, body, None).await;
                     return Some(end);
                 }
-                match verify::verify(&self.ctx.cell, signed) {
+                match verify::verify(&self.ctx.cell, signed).map(|a| a.sent_by(self.id)) {
                     Ok(act) => {
                         let submit = Command::Submit {
                             session: self.id,
