@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod answers;
 mod attacks;
 mod audience;
 mod durability;

@@ -75,6 +75,16 @@ pub enum Command {
     },
     /// A refusal to journal.
     Security(SecurityEvent),
+    /// A refusal that is not a security event (`rate_limited`): answered in order after the
+    /// session's earlier frames, not journaled.
+    Refuse {
+        /// The session to answer.
+        session: u64,
+        /// Why.
+        rejection: Rejection,
+        /// The refused act's sequence number, if the frame was an act.
+        act_seq: Option<u64>,
+    },
     /// A session asks for an inclusion proof.
     Prove {
         /// The session.
@@ -219,6 +229,8 @@ impl Commit<'_> {
         let now = now_ms();
         let mut records: Vec<Record> = Vec::new();
         let mut owed: Vec<Owed> = Vec::new();
+        // Sessions that closed leave after the batch, once they got what it owes them.
+        let mut gone: Vec<u64> = Vec::new();
         for cmd in batch {
             match cmd {
                 Command::Register { handle, reply } => {
@@ -241,10 +253,7 @@ impl Commit<'_> {
                     self.fanout.announce_presence(Some(id));
                     let _ = reply.send(registered);
                 }
-                Command::Unregister { session } => {
-                    self.fanout.unregister(session);
-                    self.fanout.announce_presence(None);
-                }
+                Command::Unregister { session } => gone.push(session),
                 Command::Prove { session, seq, size } => {
                     let path = journal
                         .tree()
@@ -311,9 +320,30 @@ impl Commit<'_> {
                 Command::Security(event) => {
                     self.security(sequencer, event, now, &mut records, &mut owed)
                 }
+                Command::Refuse {
+                    session,
+                    rejection,
+                    act_seq,
+                } => {
+                    let frame = error_frame(&rejection, act_seq);
+                    if self.poisoned {
+                        self.fanout.send_to(session, frame);
+                    } else {
+                        owed.push(Owed {
+                            session,
+                            answer: Answer::Error(frame),
+                        });
+                    }
+                }
             }
         }
         self.commit(journal, sequencer, records, owed);
+        if !gone.is_empty() {
+            for session in gone {
+                self.fanout.unregister(session);
+            }
+            self.fanout.announce_presence(None);
+        }
     }
 
     /// Makes `records` durable, then answers what is owed and delivers them; then scrubs
