@@ -8,7 +8,9 @@
 
 mod harness;
 
+mod answers;
 mod attacks;
+mod audience;
 mod docs;
 mod durability;
 mod limits;
@@ -16,6 +18,7 @@ mod pipeline;
 mod records;
 mod replay;
 mod replies;
+mod sessions;
 mod supervision;
 mod tamper;
 mod witness;

@@ -140,7 +140,7 @@ async fn a_decision_is_bound_to_its_act_and_epoch() {
             us.act_json(ActKind::Approve, Some(ch("security")), &moved)
                 .await
         ),
-        ErrorCode::Forbidden
+        ErrorCode::TargetMismatch
     );
     // A state change in between makes an older decision stale.
     us.act_json(
@@ -212,7 +212,7 @@ async fn an_unacknowledged_hotline_message_escalates() {
                 .act_json(ActKind::Ack, Some(ch("deescalation")), &ack)
                 .await
         ),
-        ErrorCode::Forbidden
+        ErrorCode::OwnPost
     );
     assert_eq!(
         refused(

@@ -35,7 +35,8 @@ pub enum Audience {
     },
     /// These identities, plus the roles that read everything.
     Named(Vec<IdentityId>),
-    /// Every identity of the cell (supervisory notices: clock, mutes, membership, redactions).
+    /// Every identity of the cell (what names no channel: the clock, a mute everywhere,
+    /// cosignatures).
     Everyone,
     /// The roles that read everything (the relay's own records).
     Supervisors,

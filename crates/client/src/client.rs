@@ -556,12 +556,10 @@ impl Actor {
                 last_seq,
             } => match seq.and_then(|s| self.pending.remove(&s)) {
                 // Another session of this identity used the number: the act was not accepted,
-                // so it is signed again above the relay's mark and resent.
-                Some((act, reply))
-                    if matches!(code, ErrorCode::StaleSeq | ErrorCode::Equivocation)
-                        && last_seq.is_some() =>
-                {
-                    self.next_seq = self.next_seq.max(last_seq.unwrap_or(0) + 1);
+                // so it is signed again above the relay's mark and resent (PROTOCOL.md §3.2).
+                Some((act, reply)) if code == ErrorCode::Renumber => {
+                    let last = last_seq.unwrap_or(act.act.seq);
+                    self.next_seq = self.next_seq.max(last + 1);
                     tracing::debug!("sequence number {} taken; resending", act.act.seq);
                     self.outbox.push(Request::Act {
                         kind: act.act.kind,

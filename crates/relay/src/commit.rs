@@ -80,6 +80,16 @@ pub enum Command {
     },
     /// A refusal to journal.
     Security(SecurityEvent),
+    /// A refusal that is not a security event (`rate_limited`): answered in order after the
+    /// session's earlier frames, not journaled.
+    Refuse {
+        /// The session to answer.
+        session: u64,
+        /// Why.
+        rejection: Rejection,
+        /// The refused act's sequence number, if the frame was an act.
+        act_seq: Option<u64>,
+    },
     /// A session asks for an inclusion proof.
     Prove {
         /// The session.
@@ -235,6 +245,8 @@ impl Commit<'_> {
         let now = now_ms();
         let mut records: Vec<Record> = Vec::new();
         let mut owed: Vec<Owed> = Vec::new();
+        // Sessions that closed leave after the batch, once they got what it owes them.
+        let mut gone: Vec<u64> = Vec::new();
         for cmd in batch {
             match cmd {
                 Command::Register { handle, reply } => {
@@ -257,10 +269,7 @@ impl Commit<'_> {
                     self.fanout.announce_presence(Some(id));
                     let _ = reply.send(registered);
                 }
-                Command::Unregister { session } => {
-                    self.fanout.unregister(session);
-                    self.fanout.announce_presence(None);
-                }
+                Command::Unregister { session } => gone.push(session),
                 Command::Prove { session, seq, size } => {
                     let path = journal
                         .tree()
@@ -303,6 +312,12 @@ impl Commit<'_> {
                                 ts: prev.ts,
                             },
                         }),
+                        // A routine refusal (PROTOCOL.md §3.2) is answered in order, not
+                        // journaled.
+                        Decision::Reject(rejection) if !rejection.security => owed.push(Owed {
+                            session,
+                            answer: Answer::Error(error_frame(&rejection, Some(act_seq))),
+                        }),
                         Decision::Reject(rejection) => {
                             let event = SecurityEvent {
                                 body: SecurityBody {
@@ -321,13 +336,34 @@ impl Commit<'_> {
                 Command::Security(event) => {
                     self.security(sequencer, event, now, &mut records, &mut owed)
                 }
+                Command::Refuse {
+                    session,
+                    rejection,
+                    act_seq,
+                } => {
+                    let frame = error_frame(&rejection, act_seq);
+                    if self.poisoned {
+                        self.fanout.send_to(session, frame);
+                    } else {
+                        owed.push(Owed {
+                            session,
+                            answer: Answer::Error(frame),
+                        });
+                    }
+                }
             }
         }
         self.commit(journal, sequencer, records, owed);
+        if !gone.is_empty() {
+            for session in gone {
+                self.fanout.unregister(session);
+            }
+            self.fanout.announce_presence(None);
+        }
     }
 
-    /// Makes `records` durable, then answers what is owed and delivers them; then scrubs
-    /// redacted bodies and announces a changed supervision state.
+    /// Makes `records` durable and scrubs the bodies they redact, then answers what is owed
+    /// and delivers them, and announces a changed supervision state.
     ///
     /// A batch of only retries still goes through [`Journal::append`] (which writes nothing
     /// for no records): its `Durable` is the proof their acknowledgements need.
@@ -343,6 +379,14 @@ impl Commit<'_> {
         }
         match journal.append(&records) {
             Ok(durable) => {
+                // Scrub before answering: once a `redact` is acknowledged, no byte of the
+                // body it names is left in the file.
+                for target in redaction_targets(&records) {
+                    if let Err(e) = journal.redact(target) {
+                        tracing::error!("scrubbing record {target} failed: {e}");
+                        self.poisoned = true;
+                    }
+                }
                 self.uncheckpointed += records
                     .iter()
                     .filter(|r| r.act.kind != ActKind::Cosign)
@@ -359,12 +403,6 @@ impl Commit<'_> {
                 drop(state);
                 // Sessions too slow for the delivery left.
                 self.fanout.announce_presence(None);
-                for target in redaction_targets(&records) {
-                    if let Err(e) = journal.redact(target) {
-                        tracing::error!("scrubbing record {target} failed: {e}");
-                        self.poisoned = true;
-                    }
-                }
                 if sequencer.state().read().epoch() != self.epoch {
                     self.broadcast_state(sequencer);
                 }

@@ -27,13 +27,18 @@ pub struct Accepted {
     pub ts: i64,
     /// SHA-256 of the act's canonical bytes.
     pub digest: [u8; 32],
+    /// The session that sent it (`None` for a record read back from the journal).
+    pub session: Option<u64>,
 }
 
-/// Per-actor memory: the highest sequence number used and every accepted act by number.
+/// Per-actor memory: the highest sequence number used, every accepted act by number, and the
+/// highest number each session had accepted (to tell a session that goes back on its own
+/// numbers from two sessions of one identity that race, PROTOCOL.md §3.2).
 #[derive(Debug, Default)]
 struct Marks {
     last: u64,
     accepted: HashMap<u64, Accepted>,
+    by_session: HashMap<Option<u64>, u64>,
 }
 
 /// The outcome of [`Sequencer::decide`].
@@ -98,12 +103,18 @@ impl Sequencer {
     /// Takes a journaled record into account (recovery on restart, and after each decision).
     pub fn observe(&mut self, record: &Record) {
         let digest = || sha256(&canonical::act_bytes(&record.act));
-        self.remember(record, digest);
+        self.remember(record, digest, None);
     }
 
     /// [`Self::observe`] with the act's digest computed only if it is needed (a record of the
-    /// relay's own needs none; a just-verified act already has it).
-    fn remember(&mut self, record: &Record, digest: impl FnOnce() -> [u8; 32]) {
+    /// relay's own needs none; a just-verified act already has it), and the session that sent
+    /// it.
+    fn remember(
+        &mut self,
+        record: &Record,
+        digest: impl FnOnce() -> [u8; 32],
+        session: Option<u64>,
+    ) {
         self.next = self.next.max(record.seq + 1);
         self.state.apply(&self.cell, record);
         if record.act.actor.is_relay() {
@@ -111,12 +122,15 @@ impl Sequencer {
         }
         let marks = self.actors.entry(record.act.actor.clone()).or_default();
         marks.last = marks.last.max(record.act.seq);
+        let own = marks.by_session.entry(session).or_default();
+        *own = (*own).max(record.act.seq);
         marks.accepted.insert(
             record.act.seq,
             Accepted {
                 cell_seq: record.seq,
                 ts: record.ts,
                 digest: digest(),
+                session,
             },
         );
     }
@@ -141,10 +155,20 @@ impl Sequencer {
         roots: &dyn Fn(u64) -> Option<[u8; 32]>,
     ) -> Decision {
         let a = act.act();
-        if let Some(marks) = self.actors.get(&a.actor) {
+        let session = act.session();
+        if let Some(marks) = self.actors.get(&a.actor)
+            && a.seq > 0
+        {
             if let Some(prev) = marks.accepted.get(&a.seq) {
                 if prev.digest == act.digest() {
                     return Decision::Retry(*prev);
+                }
+                // Two sessions of one identity that both numbered from the same `last_seq`
+                // (a listener's cosignature beside a one-shot command): the act was not
+                // accepted, the client signs it again above the mark. The same session reusing
+                // a number of its own is equivocation.
+                if prev.session != session {
+                    return Decision::Reject(renumber(a.seq, marks.last));
                 }
                 return Decision::Reject(
                     Rejection::new(
@@ -158,6 +182,11 @@ impl Sequencer {
                 );
             }
             if a.seq <= marks.last {
+                let own = marks.by_session.get(&session).copied().unwrap_or(0);
+                if own < a.seq {
+                    // Only other sessions used numbers at or above this one.
+                    return Decision::Reject(renumber(a.seq, marks.last));
+                }
                 return Decision::Reject(
                     Rejection::new(
                         ErrorCode::StaleSeq,
@@ -187,6 +216,11 @@ impl Sequencer {
             Err(e) => return Decision::Reject(Rejection::new(ErrorCode::Malformed, e.to_string())),
         };
         let params = Some(body.value());
+        if let ActBody::Cosign(cosign) = body.value()
+            && let Some(rejection) = self.already_cosigned(a, cosign, roots)
+        {
+            return Decision::Reject(rejection);
+        }
         if let Err(denied) = fusioncell_cell::authorize(&self.cell, &self.state.read(), a, params) {
             return Decision::Reject(Rejection::new(denied.code, denied.reason));
         }
@@ -201,8 +235,34 @@ impl Sequencer {
             Ok(record) => record,
             Err(e) => return Decision::Reject(Rejection::new(ErrorCode::Malformed, e.to_string())),
         };
-        self.remember(&record, || digest);
+        self.remember(&record, || digest, session);
         Decision::Accept(record)
+    }
+
+    /// A cosignature of a checkpoint that the witness (in another session, usually) already
+    /// covered with one of the same or a larger size, naming the journal's own root: nothing
+    /// to record, and nothing suspicious. Refused as `conflict`, not journaled.
+    fn already_cosigned(
+        &self,
+        act: &Act,
+        body: &CosignBody,
+        roots: &dyn Fn(u64) -> Option<[u8; 32]>,
+    ) -> Option<Rejection> {
+        let before = self
+            .state
+            .read()
+            .witnessed()
+            .get(&act.actor)
+            .copied()
+            .unwrap_or(0);
+        let covered = body.size > 0 && body.size <= before;
+        (covered && roots(body.size) == Some(body.root.0)).then(|| {
+            Rejection::new(
+                ErrorCode::Conflict,
+                format!("`{}` already cosigned size {before}", act.actor),
+            )
+            .routine()
+        })
     }
 
     /// Numbers and signs a record of the relay's own (its actor sequence number is its cell
@@ -253,6 +313,18 @@ impl Sequencer {
             })
             .collect()
     }
+}
+
+/// The answer to an act whose sequence number another session of the same identity used.
+fn renumber(seq: u64, last: u64) -> Rejection {
+    Rejection::new(
+        ErrorCode::Renumber,
+        format!(
+            "sequence number {seq} was used by another session of this identity: sign the act again above {last}"
+        ),
+    )
+    .with_last_seq(last)
+    .routine()
 }
 
 /// A cosignature must name the root of this journal's own tree at that size: anything else
@@ -396,6 +468,52 @@ mod tests {
         assert_eq!(rejected(d), ErrorCode::Forbidden);
         // Refusals consume no sequence number.
         assert_eq!(s.next_seq(), 1);
+    }
+
+    /// Two sessions of one identity: a number only the other session used is `renumber`
+    /// (answered, not a security event); a session's own number reused is still equivocation.
+    #[test]
+    fn another_session_s_numbers_are_renumbered_own_numbers_are_not() {
+        let cell = example_cell();
+        let mut s = Sequencer::new(cell.clone());
+        let post = |seq, body, session| {
+            verified(&cell, "israel", "diplomacy", seq, NOW, body).sent_by(session)
+        };
+        assert!(matches!(
+            s.decide(post(1, "a", 1), NOW, &|_| None),
+            Decision::Accept(_)
+        ));
+        for seq in [1, 0] {
+            let d = s.decide(post(seq, "b", 2), NOW, &|_| None);
+            let Decision::Reject(r) = d else { panic!() };
+            let expected = if seq == 0 {
+                ErrorCode::StaleSeq
+            } else {
+                ErrorCode::Renumber
+            };
+            assert_eq!(r.code, expected);
+            assert_eq!(r.security, seq == 0);
+        }
+        assert!(matches!(
+            s.decide(post(2, "b", 2), NOW, &|_| None),
+            Decision::Accept(_)
+        ));
+        let d = s.decide(post(1, "c", 1), NOW, &|_| None);
+        let Decision::Reject(r) = d else { panic!() };
+        assert_eq!(
+            (r.code, r.security, r.last_seq),
+            (ErrorCode::Equivocation, true, Some(2))
+        );
+        // Session 1 goes below 2 but not below its own 1: renumber; session 2 below its own 2:
+        // stale.
+        let d = s.decide(post(2, "d", 1), NOW, &|_| None);
+        assert_eq!(rejected(d), ErrorCode::Renumber);
+        assert!(matches!(
+            s.decide(post(5, "e", 1), NOW, &|_| None),
+            Decision::Accept(_)
+        ));
+        let d = s.decide(post(4, "f", 1), NOW, &|_| None);
+        assert_eq!(rejected(d), ErrorCode::StaleSeq);
     }
 
     /// A sequencer rebuilt from the journal's records makes the same decisions: the

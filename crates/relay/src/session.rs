@@ -145,6 +145,19 @@ pub async fn run(
         }
         other => {
             let _ = commands.send(Command::Unregister { session: id }).await;
+            if let Some(SessionEnd::RateLimited(_)) = &other {
+                // The answers owed for earlier frames (the last one the refusal that ended the
+                // session) come before the close: the commit thread queued them before it
+                // took the session out, which ends the queue (PROTOCOL.md §3.2).
+                let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
+                    while let Some(frame) = rx.recv().await {
+                        if sink.send(Message::Text(frame)).await.is_err() {
+                            break;
+                        }
+                    }
+                })
+                .await;
+            }
             other
         }
     };
@@ -273,30 +286,36 @@ impl Session {
             .allow(who, text.len(), limits.max_message_bytes)
         {
             self.strikes += 1;
+            let rejection = Rejection::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "over {} acts per minute (burst {}) or {} bytes per second",
+                    limits.acts_per_minute, limits.act_burst, limits.bytes_per_second
+                ),
+            );
+            // Answered through the commit thread, so that the error never overtakes the
+            // acknowledgement of an earlier act (PROTOCOL.md §3.2).
             if self.strikes >= RATE_STRIKES {
                 let end = SessionEnd::RateLimited(RATE_STRIKES);
-                let body = event(
+                let mut body = event(
                     "rate_limited",
                     self.auth.peer,
                     Some(who.as_str()),
                     end.to_string(),
                 );
-                report(&self.commands, body, None).await;
+                body.act_seq = act_seq;
+                report(&self.commands, body, Some((self.id, rejection))).await;
                 return Some(end);
             }
-            let err = ServerMsg::Error {
-                code: ErrorCode::RateLimited,
-                reason: format!(
-                    "over {} acts per minute (burst {}) or {} bytes per second",
-                    limits.acts_per_minute, limits.act_burst, limits.bytes_per_second
-                ),
-                seq: act_seq,
-                last_seq: None,
+            let refuse = Command::Refuse {
+                session: self.id,
+                rejection,
+                act_seq,
             };
-            return match sink.send(Message::text(err.to_json())).await {
-                Ok(()) => None,
-                Err(e) => Some(SessionEnd::from_ws_error(&e)),
-            };
+            if self.commands.send(refuse).await.is_err() {
+                return Some(SessionEnd::ShuttingDown);
+            }
+            return None;
         }
         self.strikes = 0;
         let msg = match parsed {
@@ -328,7 +347,7 @@ impl Session {
                     report(&self.commands, body, None).await;
                     return Some(end);
                 }
-                match verify::verify(&self.ctx.cell, signed) {
+                match verify::verify(&self.ctx.cell, signed).map(|a| a.sent_by(self.id)) {
                     Ok(act) => {
                         let submit = Command::Submit {
                             session: self.id,

@@ -16,12 +16,22 @@ pub struct Rejection {
     pub code: ErrorCode,
     /// A reason naming the field or rule.
     pub reason: String,
-    /// With `stale_seq` and `equivocation`: the actor's highest accepted sequence number, so
-    /// that a client whose other session used the number can re-sign above it.
+    /// With `renumber`, `stale_seq` and `equivocation`: the actor's highest accepted sequence
+    /// number, so that a client whose other session used the number can re-sign above it.
     pub last_seq: Option<u64>,
+    /// Whether the refusal is journaled as a `security` record. Routine refusals that an
+    /// honest client meets (another session of its identity took the sequence number, or
+    /// cosigned the checkpoint first) are only answered (PROTOCOL.md §3.2).
+    pub security: bool,
 }
 
 impl Rejection {
+    /// The same rejection, answered but not journaled as a security event.
+    pub fn routine(mut self) -> Self {
+        self.security = false;
+        self
+    }
+
     /// The same rejection, naming the actor's last accepted sequence number.
     pub fn with_last_seq(mut self, last: u64) -> Self {
         self.last_seq = Some(last);
@@ -34,6 +44,7 @@ impl Rejection {
             code,
             reason: reason.into(),
             last_seq: None,
+            security: true,
         }
     }
 }
@@ -49,6 +60,9 @@ pub struct VerifiedAct {
     body: Result<Body, BodyError>,
     sig: SignatureBytes,
     digest: [u8; 32],
+    /// The session that sent it (`None` in tests): the sequencer tells a client that reuses
+    /// its own numbers from two sessions of one identity that race (PROTOCOL.md §3.2).
+    session: Option<u64>,
     _proof: SignatureValid,
 }
 
@@ -61,6 +75,17 @@ impl VerifiedAct {
     /// The decoded body, or why it does not decode.
     pub fn body(&self) -> Result<&Body, &BodyError> {
         self.body.as_ref()
+    }
+
+    /// The same act, as sent by session `session`.
+    pub fn sent_by(mut self, session: u64) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// The session that sent it.
+    pub fn session(&self) -> Option<u64> {
+        self.session
     }
 
     /// SHA-256 of the act's canonical bytes: its identity for retries and equivocation.
@@ -120,6 +145,7 @@ pub fn verify(cell: &Cell, signed: SignedAct) -> Result<VerifiedAct, Rejection> 
         body,
         sig,
         digest,
+        session: None,
         _proof: proof,
     })
 }

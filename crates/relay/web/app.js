@@ -330,10 +330,10 @@ async function onError(f) {
     return;
   }
   if (pending) S.unacked.delete(f.seq);
-  if (pending && (f.code === "stale_seq" || f.code === "equivocation") && Number.isInteger(f.last_seq)) {
+  if (pending && f.code === "renumber") {
     // Another session of this identity used the number; the act was not accepted: sign it
-    // again above the relay's mark.
-    S.nextSeq = Math.max(S.nextSeq, f.last_seq + 1);
+    // again above the relay's mark (PROTOCOL.md §3.2).
+    S.nextSeq = Math.max(S.nextSeq, (Number.isInteger(f.last_seq) ? f.last_seq : f.seq) + 1);
     const p = pending.params;
     await act(p.kind, p.channel, p.body, p.what, p.onError);
     return;

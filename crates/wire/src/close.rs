@@ -116,12 +116,21 @@ pub enum ErrorCode {
     WrongKind,
     /// The channel does not exist in this cell.
     UnknownChannel,
-    /// The actor's role or membership does not allow this act.
+    /// The actor's role or membership does not allow this act (or the actor, or an identity
+    /// the body names, is unknown, or a receipt names a record the actor did not receive).
     Forbidden,
+    /// A moderation decision whose `target_digest` is not the digest of the held act it
+    /// names, or that is addressed to another channel than the held post's.
+    TargetMismatch,
+    /// A party acknowledges its own hotline post: only the other side acknowledges.
+    OwnPost,
     /// The actor's sequence number is not above its last one (and is not an exact retry).
     StaleSeq,
     /// The same sequence number was already used for a different act.
     Equivocation,
+    /// Another session of the same identity used this sequence number (or a higher one): the
+    /// act was not accepted; sign it again above `last_seq`. Not a security event.
+    Renumber,
     /// The act's timestamp is outside the relay's skew window.
     ClockSkew,
     /// The identity is over its rate limit; retry later.
@@ -140,7 +149,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::Malformed,
         ErrorCode::BadSignature,
         ErrorCode::BodyHashMismatch,
@@ -148,8 +157,11 @@ impl ErrorCode {
         ErrorCode::WrongKind,
         ErrorCode::UnknownChannel,
         ErrorCode::Forbidden,
+        ErrorCode::TargetMismatch,
+        ErrorCode::OwnPost,
         ErrorCode::StaleSeq,
         ErrorCode::Equivocation,
+        ErrorCode::Renumber,
         ErrorCode::ClockSkew,
         ErrorCode::RateLimited,
         ErrorCode::Unavailable,
@@ -169,8 +181,11 @@ impl ErrorCode {
             ErrorCode::WrongKind => "wrong_kind",
             ErrorCode::UnknownChannel => "unknown_channel",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::TargetMismatch => "target_mismatch",
+            ErrorCode::OwnPost => "own_post",
             ErrorCode::StaleSeq => "stale_seq",
             ErrorCode::Equivocation => "equivocation",
+            ErrorCode::Renumber => "renumber",
             ErrorCode::ClockSkew => "clock_skew",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",

@@ -27,11 +27,20 @@ pub(super) fn authorize(ctx: &Context<'_>, a: &AckBody) -> Result<(), Denied> {
         ));
     }
     let actor = ctx.actor;
+    if actor.id == awaiting.sender {
+        return Err(Denied::new(
+            ErrorCode::OwnPost,
+            format!(
+                "`{}` cannot acknowledge its own hotline message: the other side does",
+                actor.id
+            ),
+        ));
+    }
     let member = ctx
         .cell
         .channel(&awaiting.channel)
         .is_some_and(|c| writes(ctx.state, actor, c));
-    if actor.role != Role::Party || !member || actor.id == awaiting.sender {
+    if actor.role != Role::Party || !member {
         return Err(Denied::new(
             ErrorCode::Forbidden,
             format!(

@@ -20,13 +20,13 @@ pub(super) fn authorize(ctx: &Context<'_>, d: &DecisionBody, reject: bool) -> Re
     })?;
     if held.digest != d.target_digest.0 {
         return Err(Denied::new(
-            ErrorCode::Forbidden,
+            ErrorCode::TargetMismatch,
             format!("the decision names another act than record {}", d.target),
         ));
     }
     if ctx.act.channel.as_ref() != Some(&held.channel) {
         return Err(Denied::new(
-            ErrorCode::Forbidden,
+            ErrorCode::TargetMismatch,
             format!("record {} is on channel `{}`", d.target, held.channel),
         ));
     }

@@ -1,10 +1,13 @@
 //! `grant` and `revoke`: the mediator changes a channel's membership at run time. Members are
 //! parties; readers are parties or observers. Records keep the audience they had when applied.
+//! A grant or revoke reaches the channel's readers after the change, the identity whose access
+//! changed (so that its client learns it), and the supervisors (PROTOCOL.md §3.3).
 
 use fusioncell_wire::act_body::{Access, GrantBody};
-use fusioncell_wire::{ErrorCode, Role};
+use fusioncell_wire::{ErrorCode, IdentityId, Role};
 
 use super::rules::{Context, Denied};
+use crate::model::Cell;
 use crate::state::{Audience, State};
 
 pub(super) fn authorize(ctx: &Context<'_>, g: &GrantBody, grant: bool) -> Result<(), Denied> {
@@ -29,7 +32,7 @@ pub(super) fn authorize(ctx: &Context<'_>, g: &GrantBody, grant: bool) -> Result
     Ok(())
 }
 
-pub(super) fn apply(state: &mut State, g: &GrantBody, grant: bool) -> Audience {
+pub(super) fn apply(state: &mut State, cell: &Cell, g: &GrantBody, grant: bool) -> Audience {
     let key = (g.channel.clone(), g.identity.clone());
     if grant {
         state.revoked.remove(&key);
@@ -40,7 +43,14 @@ pub(super) fn apply(state: &mut State, g: &GrantBody, grant: bool) -> Audience {
     }
     state.readers.clear();
     state.epoch += 1;
-    Audience::Everyone
+    let mut named: Vec<IdentityId> = match state.channel_audience(cell, g.channel.clone()) {
+        Audience::Channel { readers, .. } => readers.to_vec(),
+        _ => Vec::new(),
+    };
+    if !named.contains(&g.identity) {
+        named.push(g.identity.clone());
+    }
+    Audience::Named(named)
 }
 
 pub(super) fn describe(g: &GrantBody, grant: bool) -> String {

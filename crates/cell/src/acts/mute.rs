@@ -1,10 +1,12 @@
 //! `mute` and `unmute`: the mediator silences an identity on one channel or everywhere, and
-//! lifts it. Every identity receives both, so everyone knows who may speak.
+//! lifts it. A mute on one channel reaches that channel's readers (and the supervisors); a mute
+//! everywhere names no channel and reaches every identity (PROTOCOL.md §3.3).
 
 use fusioncell_wire::act_body::MuteBody;
 use fusioncell_wire::{ErrorCode, Role};
 
 use super::rules::{Context, Denied};
+use crate::model::Cell;
 use crate::state::{Audience, State};
 
 pub(super) fn authorize(ctx: &Context<'_>, m: &MuteBody, mute: bool) -> Result<(), Denied> {
@@ -25,7 +27,7 @@ pub(super) fn authorize(ctx: &Context<'_>, m: &MuteBody, mute: bool) -> Result<(
     Ok(())
 }
 
-pub(super) fn apply(state: &mut State, m: &MuteBody, mute: bool) -> Audience {
+pub(super) fn apply(state: &mut State, cell: &Cell, m: &MuteBody, mute: bool) -> Audience {
     let key = (m.identity.clone(), m.channel.clone());
     if mute {
         state.muted.insert(key);
@@ -33,7 +35,10 @@ pub(super) fn apply(state: &mut State, m: &MuteBody, mute: bool) -> Audience {
         state.muted.remove(&key);
     }
     state.epoch += 1;
-    Audience::Everyone
+    match &m.channel {
+        Some(channel) => state.channel_audience(cell, channel.clone()),
+        None => Audience::Everyone,
+    }
 }
 
 pub(super) fn describe(m: &MuteBody, mute: bool) -> String {
