@@ -38,7 +38,13 @@ pub fn console(data: &[u8]) -> bool {
         .any(|(i, &b)| b == b'\n' && (i == 0 || head[i - 1] != b'\r'));
     let reply = match route(data, cell, origins) {
         Route::WebSocket => {
-            assert!(data.starts_with(b"GET "), "only a GET upgrades");
+            // httparse skips empty lines before the request line, as RFC 9112 §2.2 lets a
+            // server do (so does tungstenite, which reads the same head next).
+            let mut line = data;
+            while let Some(rest) = line.strip_prefix(b"\r\n") {
+                line = rest;
+            }
+            assert!(line.starts_with(b"GET "), "only a GET upgrades");
             assert!(!bare_lf, "a head with a bare LF upgraded");
             return true;
         }

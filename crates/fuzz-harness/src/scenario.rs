@@ -3,7 +3,8 @@
 use fusioncell_scenario::{Scenario, export_csv, import_csv};
 
 /// Whatever parses as a scenario is written back as TOML (`to_toml`) that parses to the same
-/// scenario; and its CSV export imports to a scenario whose own export is the same CSV.
+/// scenario, and as CSV (`export_csv`) that imports to the same scenario (but for what the CSV
+/// form cannot hold: see `round_trips`).
 pub fn msel_toml(data: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(data) else {
         return false;
@@ -39,5 +40,19 @@ fn round_trips(scenario: &Scenario) {
     let csv = export_csv(scenario);
     let imported = import_csv(&csv)
         .unwrap_or_else(|e| panic!("a scenario exports CSV it refuses: {e}\n{csv}"));
-    assert_eq!(export_csv(&imported), csv);
+    // The CSV form splits expected actions on `;` and line breaks (its separators, see
+    // `export_csv`): without them it keeps the scenario whole; with them, what it keeps is
+    // kept by the next round trip.
+    let separated = scenario
+        .injects()
+        .iter()
+        .any(|i| i.expected.iter().any(|e| e.contains([';', '\n', '\r'])));
+    if separated {
+        let csv = export_csv(&imported);
+        let again = import_csv(&csv)
+            .unwrap_or_else(|e| panic!("an imported MSEL exports CSV it refuses: {e}\n{csv}"));
+        assert_eq!(again, imported);
+    } else {
+        assert_eq!(&imported, scenario);
+    }
 }
