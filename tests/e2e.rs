@@ -9,8 +9,10 @@
 mod harness;
 
 mod attacks;
+mod chaos;
 mod docs;
 mod durability;
+mod faults;
 mod limits;
 mod pipeline;
 mod records;
