@@ -26,6 +26,10 @@ async fn main() -> std::process::ExitCode {
         .init();
     match fusioncell::cmd::run(cli.command).await {
         Ok(code) => code,
+        // Its reader went away (`| head`): stop quietly.
+        Err(e) if fusioncell::out::is_closed(&e) => {
+            std::process::ExitCode::from(fusioncell::out::CLOSED_STATUS)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE

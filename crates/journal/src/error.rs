@@ -218,6 +218,9 @@ pub enum JournalError {
         /// The locked file.
         path: PathBuf,
     },
+    /// Opening was cancelled before it finished; nothing on disk was changed.
+    #[error("opening the journal was cancelled")]
+    Cancelled,
     /// A checkpoint was asked of a journal with no records.
     #[error("the journal has no records to checkpoint")]
     Empty,

@@ -10,6 +10,7 @@
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use fusioncell_keys::SigningKey;
@@ -17,14 +18,16 @@ use fusioncell_wire::canonical::checkpoint_bytes;
 use fusioncell_wire::{CellId, Checkpoint, Digest, Record, SignatureBytes};
 
 use crate::check::{Checker, Signatures};
-use crate::error::{JournalError, JournalFile};
+use crate::error::{DefectKind, JournalError, JournalFile};
 use crate::merkle::{Tree, leaf_hash};
 use crate::reader::{Offsets, Reader};
 use crate::scan::{ScanError, ScanOptions, Scrubbed, scan};
 
 mod durable;
+pub mod fault;
 
 pub use durable::Durable;
+use fault::{Faults, Point};
 
 /// How the journal writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +75,13 @@ pub struct Journal {
     offsets: Offsets,
     /// Length of `records.jsonl`.
     end: u64,
+    /// Length of `checkpoints.jsonl`.
+    checkpoints_end: u64,
     last_checkpoint: Option<Checkpoint>,
     /// Set by a failed write or sync; nothing is written after it.
     poisoned: bool,
+    /// Failures and pauses on purpose (`dangerous_*`, [`fault`]); none unless configured.
+    faults: Faults,
 }
 
 impl Journal {
@@ -91,8 +98,22 @@ impl Journal {
     pub fn open(
         dir: &Path,
         options: Options,
+        on_record: impl FnMut(&Record),
+    ) -> Result<(Journal, Recovery), JournalError> {
+        Journal::open_cancellable(dir, options, &AtomicBool::new(false), on_record)
+    }
+
+    /// [`open`](Self::open), abandoned with [`JournalError::Cancelled`] as soon as it sees
+    /// `cancel` set (between records, and before it cuts anything): a relay asked to stop while
+    /// it recovers a long journal stops at once and changes nothing on disk.
+    pub fn open_cancellable(
+        dir: &Path,
+        options: Options,
+        cancel: &AtomicBool,
         mut on_record: impl FnMut(&Record),
     ) -> Result<(Journal, Recovery), JournalError> {
+        let cancelled = || cancel.load(Ordering::Relaxed);
+        let mut faults = Faults::from_env();
         if !dir.is_dir() {
             fs::create_dir_all(dir).map_err(io_error(dir))?;
             // The new folder's own entry must be durable too.
@@ -123,17 +144,32 @@ impl Journal {
         }
 
         // The same parallel scan as the audit: recovery of a long journal is as fast.
+        let mut stopped = false;
         let found = scan(&records, &checkpoints, ScanOptions::default(), |_, r| {
+            if cancelled() {
+                // Any error stops the scan; `stopped` says it was not a defect.
+                stopped = true;
+                return Err(DefectKind::Unauthorized("recovery cancelled".into()));
+            }
             on_record(r);
             Ok(())
-        })
-        .map_err(|e| match e {
+        });
+        if stopped {
+            return Err(JournalError::Cancelled);
+        }
+        let found = found.map_err(|e| match e {
             ScanError::Io(file, source) => JournalError::Io {
                 path: dir.join(file.name()),
                 source,
             },
             ScanError::Defect(d) => JournalError::Corrupt(d),
         })?;
+        faults
+            .hit(Point::Recovery, &cancelled)
+            .map_err(io_error(dir))?;
+        if cancelled() {
+            return Err(JournalError::Cancelled);
+        }
 
         let end = found.offsets.last().copied().unwrap_or(0);
         if found.records_torn > 0 {
@@ -157,8 +193,10 @@ impl Journal {
             tree: found.tree,
             offsets: Arc::new(RwLock::new(found.offsets)),
             end,
+            checkpoints_end: found.checkpoints_end,
             last_checkpoint: found.checkpoints.last().cloned(),
             poisoned: false,
+            faults,
         };
         Ok((journal, recovery))
     }
@@ -250,6 +288,7 @@ impl Journal {
         let mut line = serde_json::to_vec(&cp).map_err(JournalError::Encode)?;
         line.push(b'\n');
         self.write(JournalFile::Checkpoints, &line)?;
+        self.checkpoints_end += line.len() as u64;
         self.last_checkpoint = Some(cp.clone());
         Ok(cp)
     }
@@ -308,11 +347,22 @@ impl Journal {
         let close = scrubbed.pop();
         scrubbed.resize(text.len() - 1, b' ');
         scrubbed.extend(close);
-        if let Err(e) = file
-            .write_all_at(&scrubbed, start)
-            .and_then(|()| file.sync_data())
-        {
+        let never = || false;
+        let faults = &mut self.faults;
+        let written = faults
+            .hit(Point::RedactWrite, &never)
+            .and_then(|()| file.write_all_at(&scrubbed, start));
+        let synced = written.and_then(|()| {
+            faults.hit(Point::RedactSync, &never)?;
+            file.sync_data()
+        });
+        if let Err(e) = synced {
             self.poisoned = true;
+            // A line half rewritten in the middle of the file would not reopen: put the
+            // original back (best effort; the record was durable before the scrub began).
+            let _ = file
+                .write_all_at(&line, start)
+                .and_then(|()| file.sync_data());
             return Err(io_err(e));
         }
         Ok(true)
@@ -351,26 +401,54 @@ impl Journal {
         )
     }
 
-    /// Writes `bytes` to the end of `file` and syncs it; any failure poisons the journal.
+    /// Writes `bytes` to the end of `file` and syncs it. Any failure poisons the journal and
+    /// cuts the file back to where the write began (and syncs that), so that a disk that filled
+    /// up or failed mid-write leaves no partial line behind; if even that fails, the next
+    /// [`open`](Self::open) cuts the torn tail.
     fn write(&mut self, file: JournalFile, bytes: &[u8]) -> Result<(), JournalError> {
-        let mut handle = match file {
-            JournalFile::Records => &self.records,
-            JournalFile::Checkpoints => &self.checkpoints,
+        let (mut handle, start, write_point, sync_point) = match file {
+            JournalFile::Records => (
+                &self.records,
+                self.end,
+                Point::RecordsWrite,
+                Point::RecordsSync,
+            ),
+            JournalFile::Checkpoints => (
+                &self.checkpoints,
+                self.checkpoints_end,
+                Point::CheckpointWrite,
+                Point::CheckpointSync,
+            ),
         };
-        let result = handle.write_all(bytes).and_then(|()| {
-            if self.options.fsync {
-                handle.sync_data()
+        let never = || false;
+        let faults = &mut self.faults;
+        let fsync = self.options.fsync;
+        let result = (|| {
+            if faults.is_empty() {
+                handle.write_all(bytes)?;
             } else {
-                Ok(())
+                let (first, second) = bytes.split_at(bytes.len() / 2);
+                handle.write_all(first)?;
+                faults.hit(write_point, &never)?;
+                handle.write_all(second)?;
             }
-        });
+            faults.hit(sync_point, &never)?;
+            if fsync { handle.sync_data() } else { Ok(()) }
+        })();
         result.map_err(|source| {
             self.poisoned = true;
+            let _ = handle.set_len(start).and_then(|()| handle.sync_all());
             JournalError::Io {
                 path: self.dir.join(file.name()),
                 source,
             }
         })
+    }
+
+    /// Replaces the journal's configured faults (`dangerous_*`: see [`fault`]). For tests.
+    #[doc(hidden)]
+    pub fn dangerous_set_faults(&mut self, faults: Faults) {
+        self.faults = faults;
     }
 }
 

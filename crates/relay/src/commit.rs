@@ -144,6 +144,7 @@ pub fn run(
         config: &config,
         fanout: Fanout::new(&config.cell),
         poisoned: false,
+        failure: None,
         epoch: sequencer.state().read().epoch(),
         uncheckpointed: 0,
         throttle: Throttle::new(Instant::now()),
@@ -198,13 +199,19 @@ pub fn run(
         commit.journal_summary(&mut journal, &mut sequencer, summary);
     }
     commit.checkpoint(&mut journal);
-    Ok(journal.size())
+    match commit.failure {
+        // Said truthfully: the final checkpoint was not written.
+        Some(e) => Err(e),
+        None => Ok(journal.size()),
+    }
 }
 
 struct Commit<'a> {
     config: &'a CommitConfig,
     fanout: Fanout,
     poisoned: bool,
+    /// The journal error that poisoned the thread, returned when it ends.
+    failure: Option<fusioncell_journal::JournalError>,
     /// The epoch last broadcast: a change means a state frame is due.
     epoch: u64,
     /// Records other than cosignatures since the last checkpoint.
@@ -264,6 +271,10 @@ impl Commit<'_> {
                     drop(state);
                     let id = handle.id;
                     self.fanout.register(handle);
+                    if self.poisoned {
+                        // A session that logs in after the failure learns it at once.
+                        self.fanout.kill_all(&SessionEnd::JournalFailed);
+                    }
                     // Queued now, written after the welcome and state (the session drains
                     // its queue only once greeted).
                     self.fanout.announce_presence(Some(id));
@@ -383,8 +394,12 @@ impl Commit<'_> {
                 // body it names is left in the file.
                 for target in redaction_targets(&records) {
                     if let Err(e) = journal.redact(target) {
-                        tracing::error!("scrubbing record {target} failed: {e}");
-                        self.poisoned = true;
+                        tracing::error!(
+                            "scrubbing record {target} failed, no further acts will be \
+                             acknowledged: {e}"
+                        );
+                        self.fail(e);
+                        return;
                     }
                 }
                 self.uncheckpointed += records
@@ -410,11 +425,10 @@ impl Commit<'_> {
             Err(e) => {
                 // Never acknowledge what is not durable, and never retry an fsync: stop.
                 tracing::error!("journal write failed, no further acts will be acknowledged: {e}");
-                self.poisoned = true;
                 for o in owed {
                     self.fanout.send_to(o.session, unavailable(None));
                 }
-                self.fanout.kill_all(&SessionEnd::JournalFailed);
+                self.fail(e);
             }
         }
     }
@@ -541,9 +555,17 @@ impl Commit<'_> {
             }
             Err(e) => {
                 tracing::error!("checkpoint failed, no further acts will be acknowledged: {e}");
-                self.poisoned = true;
+                self.fail(e);
             }
         }
+    }
+
+    /// The journal failed: acknowledge nothing more, close every session with `1013`
+    /// (PROTOCOL.md §7) and remember the first error to report when the thread ends.
+    fn fail(&mut self, e: fusioncell_journal::JournalError) {
+        self.poisoned = true;
+        self.failure.get_or_insert(e);
+        self.fanout.kill_all(&SessionEnd::JournalFailed);
     }
 }
 

@@ -18,6 +18,16 @@ pub enum RelayError {
     /// The journal could not be opened, recovered or written.
     #[error("journal: {0}")]
     Journal(#[from] fusioncell_journal::JournalError),
+    /// The journal failed while the relay ran (a write, sync, checkpoint or scrub): nothing
+    /// after the failure was acknowledged and no final checkpoint was written.
+    #[error(
+        "the journal failed while running ({0}); nothing after it was acknowledged and no final \
+         checkpoint was written: restart the relay to recover the journal"
+    )]
+    JournalFailed(fusioncell_journal::JournalError),
+    /// Asked to stop while opening (recovering) the journal: nothing was written.
+    #[error("stopped while recovering the journal; nothing was written")]
+    StoppedDuringRecovery,
     /// The relay key is not the one the cell registers.
     #[error("the relay key does not match relay.public_key in the cell config")]
     WrongRelayKey,

@@ -74,7 +74,8 @@ pub async fn run(listener: TcpListener, ctx: Arc<Context>, commands: mpsc::Sende
             connection,
             pending,
         );
-        ctx.shutdown.spawn(task);
+        ctx.shutdown
+            .spawn(session::guarded(task, peer, commands.clone()));
     }
     tracing::info!("listener stopped");
 }

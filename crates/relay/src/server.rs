@@ -3,7 +3,9 @@
 //! order. Dropping the handle triggers shutdown too, so no task outlives its owner.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use fusioncell_journal::{Journal, Options};
 use fusioncell_wire::{ActBody, Digest, PublicKeyBytes, RecoveredBody};
@@ -35,6 +37,17 @@ pub struct ShutdownReport {
 impl Server {
     /// Opens the journal (recovering it if needed), binds the listener and starts serving.
     pub async fn spawn(config: RelayConfig) -> Result<Server, RelayError> {
+        Server::spawn_until(config, std::future::pending()).await
+    }
+
+    /// [`spawn`](Self::spawn), abandoned if `stop` resolves while the journal is being opened
+    /// (recovery of a long journal takes a while): recovery is cancelled before it changes
+    /// anything and the result is [`RelayError::StoppedDuringRecovery`]. Recovery runs on a
+    /// blocking thread, so it never stalls the async runtime.
+    pub async fn spawn_until(
+        config: RelayConfig,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<Server, RelayError> {
         let RelayConfig {
             cell,
             relay_key,
@@ -46,40 +59,24 @@ impl Server {
         if relay_key.public_key().bytes() != cell.relay().public_key.bytes() {
             return Err(RelayError::WrongRelayKey);
         }
-        let mut sequencer = Sequencer::new(cell.clone());
-        let options = Options {
-            fsync: !cell.relay().dangerous_no_fsync,
+        let cancel = Arc::new(AtomicBool::new(false));
+        let open = {
+            let (cell, relay_key, cancel) = (cell.clone(), relay_key.clone(), cancel.clone());
+            tokio::task::spawn_blocking(move || {
+                open_journal(&cell, &relay_key, config_sha256, &journal_dir, &cancel)
+            })
         };
-        let (mut journal, recovery) =
-            Journal::open(&journal_dir, options, |r| sequencer.observe(r))?;
-        if let Some(found) = journal.cell()
-            && found != cell.id()
-        {
-            return Err(RelayError::OtherCell {
-                expected: cell.id().to_string(),
-                found: found.to_string(),
-            });
-        }
-        let now = now_ms();
-        let first = if journal.size() == 0 {
-            let body = cell.open_body(config_sha256);
-            sequencer.relay_record(&relay_key, None, ActBody::Open(body), now)
-        } else {
-            let body = RecoveredBody {
-                records: journal.size(),
-                truncated_bytes: recovery.truncated_bytes,
-                config_sha256: Digest(config_sha256),
-            };
-            sequencer.relay_record(&relay_key, None, ActBody::Recovered(body), now)
+        tokio::pin!(open);
+        let opened = tokio::select! {
+            opened = &mut open => opened,
+            () = stop => {
+                cancel.store(true, Ordering::Relaxed);
+                tracing::info!("asked to stop while recovering the journal");
+                open.await
+            }
         };
-        let _opened: fusioncell_journal::Durable = journal.append(std::slice::from_ref(&first))?;
-        if recovery.truncated_bytes > 0 {
-            tracing::warn!(
-                "journal recovered: cut a torn final line of {} bytes; {} records intact",
-                recovery.truncated_bytes,
-                recovery.records
-            );
-        }
+        let (journal, sequencer, recovery) =
+            opened.map_err(|e| RelayError::Thread(e.to_string()))??;
 
         let (tcp, addr) = crate::listener::bind(listen).await?;
 
@@ -136,7 +133,11 @@ impl Server {
         let records = tokio::task::spawn_blocking(move || commit.join())
             .await
             .map_err(|e| RelayError::Thread(e.to_string()))?
-            .map_err(|_| RelayError::Thread("the commit thread panicked".into()))??;
+            .map_err(|_| RelayError::Thread("the commit thread panicked".into()))?
+            .map_err(|e| {
+                tracing::error!("relay stopped; the journal had failed: no final checkpoint");
+                RelayError::JournalFailed(e)
+            })?;
         tracing::info!(records, "relay stopped; final checkpoint written");
         Ok(ShutdownReport { records })
     }
@@ -146,4 +147,55 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.shutdown.trigger();
     }
+}
+
+/// Opens (recovering) the journal, rebuilding the sequencer's state from it, and journals the
+/// relay's `open` or `recovered` record. Runs on a blocking thread; `cancel` abandons it.
+fn open_journal(
+    cell: &Arc<fusioncell_cell::Cell>,
+    relay_key: &Arc<fusioncell_keys::SigningKey>,
+    config_sha256: [u8; 32],
+    journal_dir: &Path,
+    cancel: &AtomicBool,
+) -> Result<(Journal, Sequencer, fusioncell_journal::Recovery), RelayError> {
+    let mut sequencer = Sequencer::new(cell.clone());
+    let options = Options {
+        fsync: !cell.relay().dangerous_no_fsync,
+    };
+    let (mut journal, recovery) =
+        Journal::open_cancellable(journal_dir, options, cancel, |r| sequencer.observe(r)).map_err(
+            |e| match e {
+                fusioncell_journal::JournalError::Cancelled => RelayError::StoppedDuringRecovery,
+                e => RelayError::Journal(e),
+            },
+        )?;
+    if let Some(found) = journal.cell()
+        && found != cell.id()
+    {
+        return Err(RelayError::OtherCell {
+            expected: cell.id().to_string(),
+            found: found.to_string(),
+        });
+    }
+    let now = now_ms();
+    let first = if journal.size() == 0 {
+        let body = cell.open_body(config_sha256);
+        sequencer.relay_record(relay_key, None, ActBody::Open(body), now)
+    } else {
+        let body = RecoveredBody {
+            records: journal.size(),
+            truncated_bytes: recovery.truncated_bytes,
+            config_sha256: Digest(config_sha256),
+        };
+        sequencer.relay_record(relay_key, None, ActBody::Recovered(body), now)
+    };
+    let _opened: fusioncell_journal::Durable = journal.append(std::slice::from_ref(&first))?;
+    if recovery.truncated_bytes > 0 {
+        tracing::warn!(
+            "journal recovered: cut a torn final line of {} bytes; {} records intact",
+            recovery.truncated_bytes,
+            recovery.records
+        );
+    }
+    Ok((journal, sequencer, recovery))
 }

@@ -449,6 +449,33 @@ impl Session {
 }
 
 /// The `live` frame: the backlog is sent; `size` records existed when the session went live.
+/// Runs one connection's task so that a panic in it is not lost silently: it is logged and
+/// journaled as a `security` record with event `session_panicked` (PROTOCOL.md §5.6). The
+/// connection itself is gone (its socket was dropped with the task); the relay serves on.
+pub async fn guarded(
+    task: impl std::future::Future<Output = ()>,
+    peer: std::net::SocketAddr,
+    commands: mpsc::Sender<Command>,
+) {
+    use futures_util::FutureExt as _;
+    let Err(panic) = std::panic::AssertUnwindSafe(task).catch_unwind().await else {
+        return;
+    };
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    tracing::error!(%peer, "session task panicked: {what}");
+    let reason = format!("the relay's task for this connection panicked: {what}");
+    report(
+        &commands,
+        event("session_panicked", peer, None, reason),
+        None,
+    )
+    .await;
+}
+
 fn live_frame(size: u64) -> Message {
     Message::text(ServerMsg::Live { size }.to_json())
 }
@@ -495,4 +522,35 @@ async fn write_batch(
     queued.fetch_sub(frame.len(), Ordering::Relaxed);
     sink.feed(Message::Text(frame)).await?;
     sink.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panicking connection task is reported to the commit thread as a `session_panicked`
+    /// security record, with its peer and message; a task that ends normally reports nothing.
+    #[tokio::test]
+    async fn a_panicking_session_is_journaled_not_lost() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let peer: std::net::SocketAddr = "192.0.2.7:4000".parse().unwrap();
+        guarded(async {}, peer, tx.clone()).await;
+        assert!(rx.try_recv().is_err(), "a normal end reports nothing");
+        let message = String::from("index out of bounds");
+        let task = async move { panic!("{message}") };
+        guarded(task, peer, tx).await;
+        match rx.recv().await {
+            Some(Command::Security(e)) => {
+                assert_eq!(e.body.event, "session_panicked");
+                assert_eq!(e.body.peer.as_deref(), Some("192.0.2.7:4000"));
+                assert!(
+                    e.body.reason.contains("index out of bounds"),
+                    "{}",
+                    e.body.reason
+                );
+                assert!(e.reply.is_none());
+            }
+            _ => panic!("no security event"),
+        }
+    }
 }

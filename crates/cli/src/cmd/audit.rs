@@ -176,31 +176,34 @@ pub(super) fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 value["tail_signed"] = warning.is_none().into();
                 value["warnings"] = warning.into_iter().collect::<Vec<_>>().into();
                 value["witnessed"] = serde_json::to_value(&witnessed).context("witnesses")?;
-                println!("{value}");
+                crate::outln!("{value}");
             } else {
-                println!(
+                crate::outln!(
                     "OK: {} records, {} checkpoints, {} identities; root {}",
-                    report.records, report.checkpoints, report.identities, report.root
+                    report.records,
+                    report.checkpoints,
+                    report.identities,
+                    report.root
                 );
                 match &report.last_checkpoint {
-                    Some(cp) => println!("last checkpoint covers records 0..{}", cp.size),
-                    None => println!("no checkpoint yet"),
+                    Some(cp) => crate::outln!("last checkpoint covers records 0..{}", cp.size),
+                    None => crate::outln!("no checkpoint yet"),
                 }
                 if witnessed.is_empty() {
-                    println!("no witness cosigned any checkpoint");
+                    crate::outln!("no witness cosigned any checkpoint");
                 }
                 for (who, size) in &witnessed {
-                    println!("witness {who} cosigned records 0..{size}");
+                    crate::outln!("witness {who} cosigned records 0..{size}");
                 }
                 if let Some(warning) = warning {
-                    println!("warning: {warning}");
+                    crate::outln!("warning: {warning}");
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             if args.json {
-                println!(
+                crate::outln!(
                     "{}",
                     serde_json::json!({ "ok": false, "error": e.to_string() })
                 );

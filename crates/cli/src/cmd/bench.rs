@@ -176,9 +176,9 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| path.display().to_string())?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print_human(&out);
+        print_human(&out)?;
     }
     if let Some((folder, _)) = &_folder
         && args.keep.is_some()
@@ -516,19 +516,22 @@ fn rate_text(rate: f64) -> String {
     }
 }
 
-fn print_human(out: &Output) {
+fn print_human(out: &Output) -> std::io::Result<()> {
     let mut rows: Vec<&Measured> = vec![&out.relay];
     if let Some(f) = &out.floor {
         rows.push(f);
     }
     for m in rows {
         let r = &m.report;
-        println!("{}:", m.system);
-        println!(
+        crate::outln!("{}:", m.system);
+        crate::outln!(
             "  deliveries     {:>12.0}/s   ({} delivered to {} connections in {:.2} s)",
-            r.deliveries_per_s, r.totals.delivered, r.connections, r.elapsed_s
+            r.deliveries_per_s,
+            r.totals.delivered,
+            r.connections,
+            r.elapsed_s
         );
-        println!(
+        crate::outln!(
             "  acked          {:>12.0}/s   ({} sent, {} acked{})",
             r.acked_per_s,
             r.sent,
@@ -539,17 +542,21 @@ fn print_human(out: &Output) {
                 " (floor: sent)"
             }
         );
-        println!(
+        crate::outln!(
             "  latency        p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, max {:.0} µs (publish → delivery)",
-            r.latency.p50_us, r.latency.p90_us, r.latency.p99_us, r.latency.max_us
+            r.latency.p50_us,
+            r.latency.p90_us,
+            r.latency.p99_us,
+            r.latency.max_us
         );
         if r.ack_latency.count > 0 {
-            println!(
+            crate::outln!(
                 "  ack latency    p50 {:.0} µs, p99 {:.0} µs (publish → durable ack)",
-                r.ack_latency.p50_us, r.ack_latency.p99_us
+                r.ack_latency.p50_us,
+                r.ack_latency.p99_us
             );
         }
-        println!(
+        crate::outln!(
             "  accounting     {} lost, {} duplicates, {} gaps, {} refused, {} unanswered{}",
             r.totals.lost,
             r.totals.duplicates,
@@ -559,11 +566,11 @@ fn print_human(out: &Output) {
             if r.clean() { "" } else { "  ← NOT CLEAN" }
         );
         for f in r.failures.iter().take(5) {
-            println!("  failure        {f}");
+            crate::outln!("  failure        {f}");
         }
         let mb = |b: u64| b as f64 / 1_048_576.0;
         match (m.cpu_cores, m.rss_end_bytes) {
-            (Some(cpu), Some(rss)) => println!(
+            (Some(cpu), Some(rss)) => crate::outln!(
                 "  server         CPU {:.2} cores ({} µs/msg; load generator {:.2} cores), RSS {:.1} MiB idle, {:.1} MiB connected, {:.1} MiB at end{}",
                 cpu,
                 m.cpu_us_per_message
@@ -578,17 +585,20 @@ fn print_human(out: &Output) {
                         b / 1000.0
                     ))
             ),
-            _ => println!("  server         CPU and RSS unknown (give --relay-pid)"),
+            _ => crate::outln!("  server         CPU and RSS unknown (give --relay-pid)"),
         }
     }
     if let Some(f) = &out.fdatasync {
-        println!(
+        crate::outln!(
             "disk:            fdatasync of a 700 B append: p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} samples)",
-            f.p50_us, f.p99_us, f.max_us, f.count
+            f.p50_us,
+            f.p99_us,
+            f.max_us,
+            f.count
         );
     }
     if let Some(x) = &out.ratios {
-        println!(
+        crate::outln!(
             "relay / floor:   deliveries/s ×{:.3}, acked/s ×{:.3}, p50 ×{:.2}, p99 ×{:.2}{}{}",
             x.deliveries_per_s,
             x.acked_per_s,
@@ -600,7 +610,7 @@ fn print_human(out: &Output) {
                 .map_or(String::new(), |v| format!(", CPU/msg ×{v:.2}"))
         );
     }
-    println!(
+    crate::outln!(
         "{}",
         if out.clean {
             "accounting: clean (nothing lost, duplicated, reordered or refused)"
@@ -608,6 +618,7 @@ fn print_human(out: &Output) {
             "accounting: NOT CLEAN"
         }
     );
+    Ok(())
 }
 
 /// A temporary folder, removed when dropped.

@@ -24,12 +24,21 @@ pub(super) async fn run(args: BotArgs) -> anyhow::Result<ExitCode> {
     let (log, mut lines) = mpsc::channel(64);
     let printer = tokio::spawn(async move {
         while let Some(line) = lines.recv().await {
-            println!("{line}");
+            // Nobody reads any more: stop printing (the bot plays on).
+            if crate::out::line(format_args!("{line}")).is_err() {
+                break;
+            }
         }
     });
-    let result = fusioncell_exercise::run_bot(&client, &loaded.cell, persona, log).await;
+    let (result, code) = tokio::select! {
+        r = fusioncell_exercise::run_bot(&client, &loaded.cell, persona, log) => (r, ExitCode::SUCCESS),
+        () = crate::stop::signal() => {
+            eprintln!("interrupted: bot stopped");
+            (Ok(()), ExitCode::from(crate::stop::INTERRUPTED))
+        }
+    };
     let _ = printer.await;
     client.close().await;
     result?;
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

@@ -10,7 +10,7 @@ pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = load::cell(&args.config)?;
     load::relay_config(&loaded, None, false)?;
     let cell = &loaded.cell;
-    println!(
+    crate::outln!(
         "OK: {}: cell `{}`, {} identities, {} channels, relay {}",
         args.config.display(),
         cell.id(),

@@ -44,12 +44,12 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::from_toml(embedded::SCENARIO).context("built-in scenario")?;
     let server = Server::spawn(load::relay_config(&loaded, None, false)?).await?;
     let url = format!("wss://127.0.0.1:{}", server.local_addr().port());
-    println!(
+    crate::outln!(
         "fusioncell demo: \"{}\" at ×{speed} — relay {url}, cell folder {}",
         scenario.title(),
         folder.display()
     );
-    println!("(fictional training scenario; bots play israel, syria and the U.S. mediator)\n");
+    crate::outln!("(fictional training scenario; bots play israel, syria and the U.S. mediator)\n");
 
     let connect = |id: &str| {
         let config = load::client_config(&ConnectArgs {
@@ -96,7 +96,9 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                         let at = fusioncell_scenario::time::format_at(
                             clock.scenario_ms_at(record.ts) / 1000,
                         );
-                        println!("[{at}] {line}");
+                        if crate::out::line(format_args!("[{at}] {line}")).is_err() {
+                            break;
+                        }
                     }
                 }
                 Event::State(state) => {
@@ -115,7 +117,7 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     tokio::spawn(async move {
         while let Some(line) = bot_lines.recv().await {
             if line.contains("refused") {
-                println!("   ({line})");
+                let _ = crate::out::line(format_args!("   ({line})"));
             }
         }
     });
@@ -143,13 +145,39 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             if let ControlEvent::Refused(why) = event {
-                println!("   (control: {why})");
+                let _ = crate::out::line(format_args!("   (control: {why})"));
             }
         }
     });
-    run_control(&control, &scenario, &options, command_rx, events_tx).await?;
-    for bot in bots {
-        let _ = bot.await;
+    // Ctrl-C or SIGTERM stops the demo in order: the bots and clients stop, then the relay
+    // shuts down as on any stop (final checkpoint), so the journal is left whole and verifies.
+    let played = async {
+        run_control(&control, &scenario, &options, command_rx, events_tx).await?;
+        for bot in bots.iter_mut() {
+            let _ = bot.await;
+        }
+        anyhow::Ok(())
+    };
+    let interrupted = tokio::select! {
+        played = played => {
+            played?;
+            false
+        }
+        () = crate::stop::signal() => true,
+    };
+    if interrupted {
+        for bot in &bots {
+            bot.abort();
+        }
+        printer.abort();
+        control.close().await;
+        watcher.close().await;
+        let records = server.shutdown().await?.records;
+        eprintln!(
+            "interrupted: relay stopped, {records} records in {} (`fusioncell audit verify` it)",
+            loaded.cell.relay().journal.display()
+        );
+        return Ok(ExitCode::from(crate::stop::INTERRUPTED));
     }
     let stats = printer.await.unwrap_or_default();
     control.close().await;
@@ -157,12 +185,13 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let records = server.shutdown().await?.records;
 
     let journal: PathBuf = loaded.cell.relay().journal.clone();
-    println!();
+    crate::outln!();
     match super::audit::verify_journal(&journal, Some(&loaded)) {
         Ok(report) => {
-            println!(
+            crate::outln!(
                 "journal verified: {records} records, {} checkpoints, root {}; every signature, the Merkle tree and every authorization decision check out",
-                report.checkpoints, report.root
+                report.checkpoints,
+                report.root
             );
         }
         Err(e) => {
@@ -170,7 +199,7 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     }
-    println!(
+    crate::outln!(
         "{} injects, {} posts, {} held for moderation ({} approved, {} rejected), {} hotline acknowledgements, {} escalations",
         stats.injects,
         stats.posts,
@@ -180,13 +209,13 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         stats.acks,
         stats.escalations
     );
-    println!("journal: {}", journal.display());
-    println!(
+    crate::outln!("journal: {}", journal.display());
+    crate::outln!(
         "cell: {} (keys, certificates, journal; `fusioncell audit verify {}`)",
         config.display(),
         journal.display()
     );
-    println!("finished in {:.0} s", started.elapsed().as_secs_f64());
+    crate::outln!("finished in {:.0} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 

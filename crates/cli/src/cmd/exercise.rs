@@ -43,7 +43,7 @@ pub(super) fn check(args: ScenarioCheckArgs) -> anyhow::Result<ExitCode> {
         check_channels(&scenario, &args.file, &loaded.cell)?;
     }
     let contingency = scenario.injects().iter().filter(|i| i.contingency).count();
-    println!(
+    crate::outln!(
         "OK: {}: \"{}\", {} moves, {} injects ({} contingency), {}",
         args.file.display(),
         scenario.title(),
@@ -75,7 +75,7 @@ pub(super) fn import(args: ScenarioImportArgs) -> anyhow::Result<ExitCode> {
                 import.scenario.injects().len()
             );
         }
-        None => print!("{toml}"),
+        None => crate::out::text(&toml)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -98,7 +98,7 @@ pub(super) fn export(args: ScenarioExportArgs) -> anyhow::Result<ExitCode> {
                 scenario.injects().len()
             );
         }
-        None => print!("{text}"),
+        None => crate::out::text(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -137,35 +137,47 @@ pub(super) async fn run(args: ExerciseRunArgs) -> anyhow::Result<ExitCode> {
     tokio::spawn(read_commands(commands, scenario_for_input));
     let printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
-            print_event(&event);
+            if print_event(&event).is_err() {
+                break;
+            }
         }
     });
-    let result = run_control(&client, &scenario, &options, command_rx, events_tx).await;
+    // A signal stops control between acts (an act is sent whole or not at all) and closes the
+    // connection; the relay journals nothing half.
+    let (result, code) = tokio::select! {
+        r = run_control(&client, &scenario, &options, command_rx, events_tx) => (r, ExitCode::SUCCESS),
+        () = crate::stop::signal() => {
+            eprintln!("interrupted: exercise control stopped (resume it with the same command)");
+            (Ok(()), ExitCode::from(crate::stop::INTERRUPTED))
+        }
+    };
     let _ = printer.await;
     client.close().await;
     result?;
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 /// One line per control event, for the controller's terminal.
-pub(crate) fn print_event(event: &ControlEvent) {
+pub(crate) fn print_event(event: &ControlEvent) -> std::io::Result<()> {
     match event {
-        ControlEvent::Started { speed } => println!("== STARTEX (×{speed}) =="),
+        ControlEvent::Started { speed } => {
+            crate::out::line(format_args!("== STARTEX (×{speed}) =="))
+        }
         ControlEvent::Resumed { fired } => {
-            println!("resuming: already fired {}", fired.join(", "))
+            crate::out::line(format_args!("resuming: already fired {}", fired.join(", ")))
         }
         ControlEvent::Fired {
             id,
             seq,
             scenario_ms,
-        } => println!(
+        } => crate::out::line(format_args!(
             "[{}] fired {id} (record {seq})",
             fusioncell_scenario::time::format_at(scenario_ms / 1000)
-        ),
-        ControlEvent::Done(what) => println!("ok: {what}"),
-        ControlEvent::Refused(why) => println!("refused: {why}"),
-        ControlEvent::Ended => println!("== ENDEX =="),
-        other => println!("{other:?}"),
+        )),
+        ControlEvent::Done(what) => crate::out::line(format_args!("ok: {what}")),
+        ControlEvent::Refused(why) => crate::out::line(format_args!("refused: {why}")),
+        ControlEvent::Ended => crate::out::line(format_args!("== ENDEX ==")),
+        other => crate::out::line(format_args!("{other:?}")),
     }
 }
 
@@ -192,14 +204,17 @@ async fn read_commands(commands: mpsc::Sender<ControlCommand>, scenario: Scenari
             "end" => ControlCommand::End,
             "status" => {
                 for i in scenario.timeline() {
-                    println!(
+                    let printed = crate::out::line(format_args!(
                         "{} {} #{} {}{}",
                         fusioncell_scenario::time::format_at(i.at_s),
                         i.id,
                         i.channel,
                         i.title,
                         if i.contingency { " (contingency)" } else { "" }
-                    );
+                    ));
+                    if printed.is_err() {
+                        return;
+                    }
                 }
                 continue;
             }

@@ -2,7 +2,6 @@
 //! machines and spreadsheets; a redacted body is absent, its row stays. The journal is
 //! verified first, as for the report.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -31,9 +30,7 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
             eprintln!("wrote {} ({} records)", out.display(), entries.len());
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes()).context("stdout")?;
-            stdout.flush().context("stdout")?;
+            crate::out::text(&text).context("stdout")?;
         }
     }
     Ok(ExitCode::SUCCESS)

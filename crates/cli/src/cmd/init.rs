@@ -29,6 +29,6 @@ pub(super) fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         args.dir.display()
     );
     eprintln!("next: fusioncell relay --config {}", config.display());
-    println!("{}", config.display());
+    crate::outln!("{}", config.display());
     Ok(ExitCode::SUCCESS)
 }

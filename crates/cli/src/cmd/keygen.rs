@@ -18,6 +18,6 @@ pub(super) fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
         "wrote {0}/{id}.key (private, mode 0600) and {0}/{id}.pub; public_key for the cell config:",
         args.out.display()
     );
-    println!("{}", hex::encode(key.public_key().bytes()));
+    crate::outln!("{}", hex::encode(key.public_key().bytes()));
     Ok(ExitCode::SUCCESS)
 }

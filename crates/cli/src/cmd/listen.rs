@@ -1,6 +1,5 @@
 //! `fusioncell listen`: prints what an identity receives, human-readable or as JSON lines.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use fusioncell_client::{Client, Event};
@@ -39,9 +38,18 @@ pub(super) async fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
     );
     let mut sub = client.subscribe(args.from).await?;
     let mut printed = 0u64;
-    let mut out = std::io::stdout();
+    let stop = crate::stop::signal();
+    tokio::pin!(stop);
     while args.count.is_none_or(|n| printed < n) {
-        let Some(event) = sub.next().await else {
+        // A signal is taken between records, so no line is left half-printed.
+        let next = tokio::select! {
+            next = sub.next() => next,
+            () = &mut stop => {
+                client.close().await;
+                return Ok(ExitCode::from(crate::stop::INTERRUPTED));
+            }
+        };
+        let Some(event) = next else {
             anyhow::bail!("the connection ended");
         };
         match event {
@@ -57,11 +65,10 @@ pub(super) async fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
                 if args.output.json {
                     let line =
                         serde_json::to_string(&crate::show::Printed::new(&record, verified))?;
-                    writeln!(out, "{line}")?;
+                    crate::outln!("{line}");
                 } else {
-                    writeln!(out, "{}", crate::show::human(&record, verified))?;
+                    crate::outln!("{}", crate::show::human(&record, verified));
                 }
-                out.flush()?;
                 printed += 1;
             }
             Event::Live { size } => eprintln!("live (journal has {size} records)"),

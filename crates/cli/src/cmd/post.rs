@@ -26,7 +26,7 @@ pub(super) async fn run(args: PostArgs) -> anyhow::Result<ExitCode> {
         "durable: record {} (act {} of {}), relay time {}",
         ack.cell_seq, ack.seq, args.connect.identity, ack.ts
     );
-    println!("{}", ack.cell_seq);
+    crate::outln!("{}", ack.cell_seq);
     client.close().await;
     Ok(ExitCode::SUCCESS)
 }

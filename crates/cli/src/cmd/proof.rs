@@ -54,7 +54,7 @@ pub(super) fn prove(args: ProveArgs) -> anyhow::Result<ExitCode> {
             proof.tree_size
         );
     }
-    println!("{}", serde_json::to_string(&proof).context("proof")?);
+    crate::outln!("{}", serde_json::to_string(&proof).context("proof")?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -62,7 +62,7 @@ pub(super) fn consistency(args: ConsistencyArgs) -> anyhow::Result<ExitCode> {
     let old = read_checkpoint(&args.checkpoint)?;
     let fail = |why: String| {
         if args.json {
-            println!("{}", serde_json::json!({ "ok": false, "error": why }));
+            crate::outln!("{}", serde_json::json!({ "ok": false, "error": why }));
         } else {
             eprintln!("FAILED: {why}");
         }
@@ -77,15 +77,18 @@ pub(super) fn consistency(args: ConsistencyArgs) -> anyhow::Result<ExitCode> {
         Err(mismatch) => return fail(mismatch.to_string()),
     };
     if args.json {
-        println!("{}", serde_json::json!({ "ok": true, "proof": proof }));
+        crate::outln!("{}", serde_json::json!({ "ok": true, "proof": proof }));
     } else {
-        println!(
+        crate::outln!(
             "OK: the journal ({} records, root {}) extends the checkpoint of size {} (root {}), \
              signed by the journal's relay key",
-            proof.new_size, proof.new_root, proof.old_size, proof.old_root
+            proof.new_size,
+            proof.new_root,
+            proof.old_size,
+            proof.old_root
         );
         if let Some(warning) = verified.report.unsigned_tail_warning() {
-            println!("warning: {warning}");
+            crate::outln!("warning: {warning}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use fusioncell_relay::Server;
+use fusioncell_relay::{RelayError, Server};
 
 use crate::args::RelayArgs;
 use crate::load;
@@ -11,12 +11,24 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let loaded = load::cell(&args.config)?;
     let config = load::relay_config(&loaded, args.listen, args.plain.insecure_loopback)?;
     let scheme = if config.tls.is_some() { "wss" } else { "ws" };
-    let server = Server::spawn(config).await?;
-    println!(
+    // Listening for signals starts before recovery, which can take a while on a long journal:
+    // a SIGTERM then stops recovery (changing nothing) instead of killing the process.
+    let stop = crate::stop::signal();
+    tokio::pin!(stop);
+    let server = match Server::spawn_until(config, &mut stop).await {
+        Ok(server) => server,
+        Err(RelayError::StoppedDuringRecovery) => {
+            eprintln!("stopped while recovering the journal; nothing was written");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // The relay keeps serving if no one reads its standard output.
+    let _ = crate::out::line(format_args!(
         "fusioncell relay for cell `{}` listening on {scheme}://{}",
         loaded.cell.id(),
         server.local_addr()
-    );
+    ));
     if scheme == "wss" {
         eprintln!(
             "browser console: https://{} (trust the cell's CA: {})",
@@ -24,30 +36,17 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
             loaded.cell.relay().ca.display()
         );
     }
-    stop_signal().await;
+    stop.await;
     eprintln!("shutting down: draining sessions and writing the final checkpoint");
-    let report = server.shutdown().await?;
-    eprintln!("stopped: {} records in the journal", report.records);
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C, or SIGTERM (what `docker stop` sends).
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    match server.shutdown().await {
+        Ok(report) => {
+            eprintln!("stopped: {} records in the journal", report.records);
+            Ok(ExitCode::SUCCESS)
         }
+        Err(e @ RelayError::JournalFailed(_)) => {
+            eprintln!("stopped: JOURNAL FAILED: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.into()),
     }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }

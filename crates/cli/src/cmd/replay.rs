@@ -1,7 +1,6 @@
 //! `fusioncell audit replay JOURNAL`: the exercise again, from a journal that verifies, at
 //! its original pace (scaled), filtered, and — with `--as` — exactly as one identity saw it.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -95,7 +94,6 @@ pub(super) async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             .is_none_or(|c| s.record.act.channel.as_ref() == Some(c));
         after && before && on_channel
     };
-    let mut out = std::io::stdout();
     let mut previous_ts: Option<i64> = None;
     let mut stdin = std::io::stdin().lines();
     for seen in shown.iter().filter(|s| within(s)) {
@@ -128,7 +126,7 @@ pub(super) async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| show::human(r, true));
             format!("[{clock}] {text}")
         };
-        writeln!(out, "{line}")?;
+        crate::outln!("{line}");
     }
     Ok(ExitCode::SUCCESS)
 }

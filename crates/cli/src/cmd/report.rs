@@ -51,6 +51,6 @@ pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Md => fusioncell_report::markdown::render(&aar),
     };
     std::fs::write(&args.out, text).with_context(|| format!("{}", args.out.display()))?;
-    println!("{}", args.out.display());
+    crate::outln!("{}", args.out.display());
     Ok(ExitCode::SUCCESS)
 }

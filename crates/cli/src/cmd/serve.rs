@@ -29,7 +29,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         args.speed,
     )
     .await?;
-    println!(
+    crate::outln!(
         "replaying {} records of cell `{}` at ×{} on {scheme}://{} (read-only)",
         records.len(),
         cell_id,

@@ -25,7 +25,7 @@ async fn connect(opts: &ConnectOpts) -> anyhow::Result<Client> {
 /// Prints the result the way every one-shot command does, and closes.
 async fn done(client: Client, what: &str, ack: Ack) -> anyhow::Result<ExitCode> {
     eprintln!("durable: {what} is record {}", ack.cell_seq);
-    println!("{}", ack.cell_seq);
+    crate::outln!("{}", ack.cell_seq);
     client.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -559,6 +559,113 @@ fn a_failed_write_poisons_the_journal() {
     assert_eq!(open(dir).unwrap().0.size(), 3);
 }
 
+/// A disk that fills up or fails mid-write (half the batch written, then `ENOSPC` or `EIO`),
+/// or whose sync fails, leaves no partial line: the journal is poisoned, the file is cut back
+/// to its last durable record, and it reopens and verifies with nothing lost.
+#[test]
+fn a_failing_disk_leaves_no_partial_line() {
+    for spec in [
+        "records-write=enospc",
+        "records-write=eio",
+        "records-sync=eio",
+        "records-sync=enospc",
+    ] {
+        let f = Fixture::new();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let mut j = build(&f, dir, 5);
+        let (size, root, len) = (j.size(), j.root(), records_len(dir));
+        j.dangerous_set_faults(fault::Faults::parse(spec).unwrap());
+        let err = j.append(&[f.nth_post(6), f.nth_post(7)]).unwrap_err();
+        assert!(matches!(err, JournalError::Io { .. }), "{spec}: {err}");
+        assert_eq!(records_len(dir), len, "{spec}: the partial batch is cut");
+        assert_eq!((j.size(), j.reader().size()), (size, size), "{spec}");
+        assert!(matches!(
+            j.checkpoint(&f.relay, 1),
+            Err(JournalError::Poisoned)
+        ));
+        drop(j);
+        crate::verify(dir, None).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        let (j, recovery) = open(dir).unwrap();
+        assert_eq!(
+            (j.size(), j.root(), recovery.truncated_bytes),
+            (size, root, 0)
+        );
+    }
+}
+
+/// The same for a checkpoint: a failed checkpoint write leaves no partial checkpoint line.
+#[test]
+fn a_failing_checkpoint_write_leaves_no_partial_line() {
+    for spec in ["checkpoint-write=enospc", "checkpoint-sync=eio"] {
+        let f = Fixture::new();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let mut j = build(&f, dir, 5);
+        let path = dir.join(JournalFile::Checkpoints.name());
+        let before = fs::read(&path).unwrap();
+        j.dangerous_set_faults(fault::Faults::parse(spec).unwrap());
+        assert!(matches!(
+            j.checkpoint(&f.relay, 20),
+            Err(JournalError::Io { .. })
+        ));
+        assert_eq!(fs::read(&path).unwrap(), before, "{spec}");
+        drop(j);
+        crate::verify(dir, None).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        let (_, recovery) = open(dir).unwrap();
+        assert_eq!(recovery.truncated_checkpoint_bytes, 0);
+    }
+}
+
+/// A scrub whose write or sync fails puts the original line back, so the journal still
+/// reopens (a half-rewritten line in the middle would be corruption).
+#[test]
+fn a_failing_redaction_restores_the_line() {
+    let f = Fixture::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut j = build(&f, dir, 6);
+    let act = r#"{"target":4,"reason":"spill"}"#;
+    let redact = f.signed(
+        7,
+        fusioncell_wire::ActKind::Redact,
+        "alpha",
+        4,
+        act,
+        &f.alpha,
+    );
+    let _ = j.append(&[redact]).unwrap();
+    let before = fs::read(dir.join(JournalFile::Records.name())).unwrap();
+    j.dangerous_set_faults(fault::Faults::parse("redact-sync=eio").unwrap());
+    assert!(matches!(j.redact(4), Err(JournalError::Io { .. })));
+    assert_eq!(
+        fs::read(dir.join(JournalFile::Records.name())).unwrap(),
+        before
+    );
+    drop(j);
+    crate::verify(dir, None).unwrap();
+}
+
+/// Opening stops at once, cutting nothing, when it is cancelled.
+#[test]
+fn a_cancelled_open_changes_nothing() {
+    let f = Fixture::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    drop(build(&f, dir, 5));
+    let path = dir.join(JournalFile::Records.name());
+    let mut file = fs::OpenOptions::new().append(true).open(&path).unwrap();
+    file.write_all(br#"{"seq":7,"ts""#).unwrap();
+    let before = fs::read(&path).unwrap();
+    let mut seen = 0;
+    let cancel = AtomicBool::new(true);
+    let err = Journal::open_cancellable(dir, Options::default(), &cancel, |_| seen += 1);
+    assert!(matches!(err, Err(JournalError::Cancelled)));
+    assert_eq!((fs::read(&path).unwrap(), seen), (before, 0));
+    let (_, recovery) = open(dir).unwrap();
+    assert!(recovery.truncated_bytes > 0);
+}
+
 #[test]
 fn a_second_writer_is_locked_out() {
     let tmp = tempfile::tempdir().unwrap();
