@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod admission;
 mod attacks;
 mod durability;
 mod limits;
