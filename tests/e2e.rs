@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod admission;
 mod answers;
 mod attacks;
 mod audience;

@@ -387,3 +387,158 @@ pub fn fusioncell_bin() -> std::path::PathBuf {
     );
     bin
 }
+
+/// An attacker's connections, each re-opened as soon as the relay drops it: what a client
+/// that wants to hold the pending-login cap does. Dropping the value stops them.
+pub struct Flood {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Connections opened so far, re-openings included.
+    pub opened: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Flood {
+    /// `n` TCP sockets from `from` (an address of this host; `None`: the system's choice)
+    /// that never send a byte.
+    pub fn silent(relay: std::net::SocketAddr, n: usize, from: Option<std::net::IpAddr>) -> Flood {
+        Flood::spawn(n, move || async move {
+            use tokio::io::AsyncReadExt;
+            let Ok(mut s) = tcp_from(relay, from).await else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return;
+            };
+            let mut buf = [0u8; 64];
+            while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+        })
+    }
+
+    /// `n` connections that complete TLS and the upgrade, never log in, and send a WebSocket
+    /// ping every 100 ms.
+    pub fn pinging(cell: &TestCell, url: &str, n: usize) -> Flood {
+        let ca = std::fs::read(cell.folder().join("tls/ca.pem")).expect("ca");
+        let target = Target::new(url, Some(&ca)).expect("target");
+        Flood::spawn(n, move || {
+            let target = target.clone();
+            async move {
+                use futures_util::SinkExt;
+                let Ok(mut ws) = connection::dial(&target).await else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    return;
+                };
+                let mut tick = tokio::time::interval(Duration::from_millis(100));
+                loop {
+                    tokio::select! {
+                        msg = ws.next() => match msg {
+                            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                            Some(Ok(_)) => {}
+                        },
+                        _ = tick.tick() => {
+                            if ws.send(Message::Ping(Default::default())).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    fn spawn<F, Fut>(n: usize, connection: F) -> Flood
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let opened = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let connection = std::sync::Arc::new(connection);
+        // `FC_REOPEN=0`: open each connection once and keep it as long as the relay does.
+        let reopen = std::env::var("FC_REOPEN").map_or(true, |v| v != "0");
+        let tasks = (0..n)
+            .map(|_| {
+                let (opened, connection) = (opened.clone(), connection.clone());
+                tokio::spawn(async move {
+                    loop {
+                        opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        connection().await;
+                        if !reopen {
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        Flood { tasks, opened }
+    }
+
+    /// Connections opened so far.
+    pub fn opened(&self) -> u64 {
+        self.opened.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for Flood {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// A TCP connection to `to` from the local address `from` (any port).
+pub async fn tcp_from(
+    to: std::net::SocketAddr,
+    from: Option<std::net::IpAddr>,
+) -> std::io::Result<tokio::net::TcpStream> {
+    match from {
+        None => tokio::net::TcpStream::connect(to).await,
+        Some(ip) => {
+            let socket = match ip {
+                std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+                std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+            };
+            socket.bind(std::net::SocketAddr::new(ip, 0))?;
+            socket.connect(to).await
+        }
+    }
+}
+
+/// Sends `head` (an HTTP request head) over TLS and returns the relay's whole answer as text
+/// (empty when it answered nothing before closing).
+pub async fn http_exchange(cell: &TestCell, addr: std::net::SocketAddr, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ca = std::fs::read(cell.folder().join("tls/ca.pem")).expect("ca");
+    let tls = fusioncell_client::tls::client_config(&ca).expect("tls");
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let mut stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await
+        .expect("tls");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => {
+                out.extend_from_slice(&buf[..n]);
+                // An upgrade answered 101 stays open: its head is all there is to read.
+                if out.starts_with(b"HTTP/1.1 101") && out.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One `post` the way the CLI's one-shot command makes it: connect (with the library's
+/// retries), post, close. The time it took, or the error.
+pub async fn one_shot_post(config: ClientConfig, body: &str) -> Result<Duration, String> {
+    let started = std::time::Instant::now();
+    let ch = fusioncell_wire::ChannelId::new("diplomacy").expect("channel");
+    let mut config = config;
+    config.reconnect = false;
+    let client = Client::connect(config).await.map_err(|e| e.to_string())?;
+    client.post(&ch, body).await.map_err(|e| e.to_string())?;
+    client.close().await;
+    Ok(started.elapsed())
+}

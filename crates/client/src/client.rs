@@ -24,8 +24,11 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::ClientError;
 use crate::acts::{self, ActDraft};
+use crate::connection::Backoff;
 use crate::connection::{self, Expect, Target, Ws};
-use crate::defaults::{EVENT_QUEUE, RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY, REQUEST_QUEUE};
+use crate::defaults::{
+    CONNECT_RETRY_BUDGET, EVENT_QUEUE, RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY, REQUEST_QUEUE,
+};
 use crate::subscription::{Event, Subscription, SupervisionState};
 
 /// How to reach the relay and as whom.
@@ -113,12 +116,27 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects and logs in; fails if the first attempt fails.
+    /// Connects and logs in. A failure worth retrying (the relay unreachable, a dropped
+    /// connection, a close that says "later") is retried with jittered backoff for up to
+    /// [`CONNECT_RETRY_BUDGET`]; then the last error.
     pub async fn connect(config: ClientConfig) -> Result<Client, ClientError> {
+        Client::connect_within(config, CONNECT_RETRY_BUDGET).await
+    }
+
+    /// [`Client::connect`], retrying for up to `budget` (zero: one attempt).
+    pub async fn connect_within(
+        config: ClientConfig,
+        budget: std::time::Duration,
+    ) -> Result<Client, ClientError> {
         let target = Target::new(&config.url, config.ca_pem.as_deref())?;
-        let mut ws = connection::dial(&target).await?;
-        let (facts, welcome) =
-            connection::login(&mut ws, &config.identity, &config.key, &config.expect).await?;
+        let (ws, facts, welcome) = connection::connect_retrying(
+            &target,
+            &config.identity,
+            &config.key,
+            &config.expect,
+            budget,
+        )
+        .await?;
         let facts_relay_key = facts.relay_key;
         let (requests, rx) = mpsc::channel(REQUEST_QUEUE);
         let (state_tx, state) = watch::channel(None);
@@ -359,12 +377,12 @@ impl Actor {
         }
     }
 
-    /// Reconnects with exponential backoff, resubscribes and resends unacknowledged acts.
+    /// Reconnects with jittered exponential backoff, resubscribes and resends unacknowledged
+    /// acts.
     async fn reconnect(&mut self) -> Result<Ws, ClientError> {
-        let mut delay = RECONNECT_FIRST_DELAY;
+        let mut backoff = Backoff::new(RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY);
         loop {
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(RECONNECT_MAX_DELAY);
+            tokio::time::sleep(backoff.delay()).await;
             let mut ws = match connection::dial(&self.target).await {
                 Ok(ws) => ws,
                 Err(e) => {
@@ -744,47 +762,4 @@ fn now_ms() -> i64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn checkpoint(key: &SigningKey, size: u64, root: u8) -> Checkpoint {
-        let cell = fusioncell_wire::CellId::new("c").unwrap();
-        let root = Digest([root; 32]);
-        let sig = SignatureBytes(key.sign(&canonical::checkpoint_bytes(&cell, size, &root, 0)));
-        Checkpoint {
-            cell,
-            size,
-            root,
-            ts: 0,
-            sig,
-        }
-    }
-
-    #[test]
-    fn forks_rollbacks_and_forged_checkpoints_are_caught() {
-        let relay = SigningKey::from_seed([1; 32]);
-        let key = PublicKeyBytes(*relay.public_key().bytes());
-        let first = checkpoint(&relay, 10, 1);
-        assert_eq!(checkpoint_problem(&key, None, &first), None);
-        assert_eq!(
-            checkpoint_problem(&key, Some(&first), &checkpoint(&relay, 12, 2)),
-            None
-        );
-        let fork = checkpoint_problem(&key, Some(&first), &checkpoint(&relay, 10, 9)).unwrap();
-        assert!(fork.starts_with("fork"), "{fork}");
-        let back = checkpoint_problem(&key, Some(&first), &checkpoint(&relay, 9, 1)).unwrap();
-        assert!(back.starts_with("rollback"), "{back}");
-        let forged = checkpoint(&SigningKey::from_seed([2; 32]), 11, 1);
-        assert!(checkpoint_problem(&key, Some(&first), &forged).is_some());
-    }
-
-    #[test]
-    fn which_closes_are_retried() {
-        for code in [1001, 1006, 1011, 1013, 4009, 1008] {
-            assert!(super::retryable(code), "{code}");
-        }
-        for code in [1000, 4000, 4001, 4003, 4008, 4010, 1009, 1002] {
-            assert!(!super::retryable(code), "{code}");
-        }
-    }
-}
+mod tests;

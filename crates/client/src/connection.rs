@@ -3,7 +3,9 @@
 //! [`dial`] and [`login`] are public on their own so that tests and tools can speak the raw
 //! protocol (and misbehave on purpose); [`Client`](crate::Client) builds on them.
 
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
+use std::time::Duration;
 
 use fusioncell_keys::SigningKey;
 use fusioncell_wire::{
@@ -19,7 +21,10 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::ClientError;
 use crate::client::Welcome;
-use crate::defaults::{CONNECT_TIMEOUT, LOGIN_TIMEOUT, MAX_MESSAGE_BYTES, READ_BUFFER_BYTES};
+use crate::defaults::{
+    CONNECT_RETRY_FIRST_DELAY, CONNECT_RETRY_MAX_DELAY, CONNECT_TIMEOUT, LOGIN_TIMEOUT,
+    MAX_MESSAGE_BYTES, READ_BUFFER_BYTES,
+};
 
 /// A byte stream under the WebSocket: TLS, or plain TCP for `ws://`.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -233,9 +238,141 @@ pub async fn next_msg(ws: &mut Ws) -> Result<ServerMsg, ClientError> {
     }
 }
 
+/// Delays between attempts: doubling from `first` up to `max`, each drawn at random from its
+/// upper half ("equal jitter"), so that clients refused together do not come back together.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    /// Starts at `first`, doubles up to `max`.
+    pub fn new(first: Duration, max: Duration) -> Backoff {
+        Backoff { next: first, max }
+    }
+
+    /// The delay before the next attempt.
+    pub fn delay(&mut self) -> Duration {
+        let ceiling = self.next;
+        self.next = (self.next * 2).min(self.max);
+        let half = ceiling / 2;
+        half + half.mul_f64(jitter())
+    }
+}
+
+/// A number in `[0, 1)`, different on every call: not for secrets, only to spread retries.
+fn jitter() -> f64 {
+    // A fresh `RandomState` is seeded from the OS (then varied per instance).
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Whether a failed first connection is worth another attempt: the relay could not be
+/// reached, dropped the connection, or closed it with a code that says "later" (such as
+/// `1013` for a connection evicted from a full pending-login cap). A refused identity or key,
+/// a wrong relay, a bad URL or CA are final.
+pub fn worth_retrying(e: &ClientError) -> bool {
+    match e {
+        ClientError::Connect { .. } | ClientError::Protocol(_) => true,
+        ClientError::Closed { code, .. } => {
+            fusioncell_wire::CloseCode::from_code(*code).is_none_or(|c| c.is_retryable())
+                && *code != 1000
+        }
+        _ => false,
+    }
+}
+
+/// Dials and logs in, retrying what [`worth_retrying`] with [`Backoff`] until `budget` has
+/// passed, attempts included (the first attempt always runs to its own deadlines, so a zero
+/// budget is one attempt). The last error when it gives up.
+pub async fn connect_retrying(
+    target: &Target,
+    identity: &IdentityId,
+    key: &SigningKey,
+    expect: &Expect,
+    budget: Duration,
+) -> Result<(Ws, RelayFacts, Welcome), ClientError> {
+    let give_up = tokio::time::Instant::now() + budget;
+    let mut backoff = Backoff::new(CONNECT_RETRY_FIRST_DELAY, CONNECT_RETRY_MAX_DELAY);
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let attempt = async {
+            let mut ws = dial(target).await?;
+            let (facts, welcome) = login(&mut ws, identity, key, expect).await?;
+            Ok((ws, facts, welcome))
+        };
+        // The first attempt has its own deadlines only; a later one also ends with the budget.
+        let outcome = if attempts == 1 {
+            Ok(attempt.await)
+        } else {
+            tokio::time::timeout_at(give_up, attempt).await
+        };
+        let error = match outcome {
+            Ok(Ok(done)) => return Ok(done),
+            Ok(Err(e)) => e,
+            Err(_) => ClientError::Connect {
+                url: target.url.clone(),
+                reason: format!("no connection within {budget:?} ({attempts} attempts)"),
+            },
+        };
+        let delay = backoff.delay();
+        if !worth_retrying(&error) || tokio::time::Instant::now() + delay >= give_up {
+            return Err(error);
+        }
+        tracing::debug!("connection attempt {attempts} failed ({error}); retrying in {delay:?}");
+        tokio::time::sleep(delay).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_doubles_to_its_cap_with_jitter_in_the_upper_half() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(400));
+        let delays: Vec<Duration> = (0..5).map(|_| b.delay()).collect();
+        for (d, ceiling) in delays.iter().zip([100, 200, 400, 400, 400]) {
+            let ceiling = Duration::from_millis(ceiling);
+            assert!(*d >= ceiling / 2 && *d <= ceiling, "{d:?} for {ceiling:?}");
+        }
+        // Jitter: a hundred draws are not all the same.
+        let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(1));
+        let first = b.delay();
+        assert!((0..100).any(|_| b.delay() != first));
+    }
+
+    #[test]
+    fn what_is_retried() {
+        let closed = |code| ClientError::Closed {
+            code,
+            reason: String::new(),
+        };
+        let connect = ClientError::Connect {
+            url: "wss://x:1".into(),
+            reason: "refused".into(),
+        };
+        for e in [connect, closed(1013), closed(1006), closed(1001)] {
+            assert!(worth_retrying(&e), "{e}");
+        }
+        for e in [
+            closed(4001),
+            closed(4000),
+            closed(1000),
+            ClientError::WrongRelay("other".into()),
+            ClientError::Ca("bad".into()),
+        ] {
+            assert!(!worth_retrying(&e), "{e}");
+        }
+    }
 
     #[test]
     fn relay_urls() {

@@ -36,3 +36,16 @@ pub const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(100);
 /// 5 s: longest wait between reconnect attempts (the delay doubles up to it), so a client is
 /// back within seconds of the relay's return without hammering a relay that is down.
 pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// 50 ms: wait before the second attempt of a first connection. A relay whose pending-login
+/// cap is under attack evicts the longest-waiting connection, so a fresh attempt soon after
+/// usually gets in (SECURITY.md, "Admission").
+pub const CONNECT_RETRY_FIRST_DELAY: Duration = Duration::from_millis(50);
+
+/// 2 s: longest wait between attempts of a first connection (the delay doubles up to it).
+pub const CONNECT_RETRY_MAX_DELAY: Duration = Duration::from_secs(2);
+
+/// 30 s: how long [`Client::connect`](crate::Client::connect) keeps trying, attempts
+/// included. A one-shot command run by hand or by a script then outlasts a relay restart or
+/// an attack on its admission, and still fails in bounded time when the relay is gone.
+pub const CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(30);

@@ -117,16 +117,17 @@ fn head_len(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
 }
 
-/// A parsed request head: only what routing needs.
+/// A parsed request head: only what routing and the upgrade checks need.
 #[derive(Debug)]
-struct Head<'a> {
+pub(crate) struct Head<'a> {
     method: &'a str,
     target: &'a str,
     headers: Vec<(&'a str, &'a str)>,
 }
 
 impl Head<'_> {
-    fn header(&self, name: &str) -> impl Iterator<Item = &str> {
+    /// Every value of header `name` (case-insensitive), trimmed, in order.
+    pub(crate) fn header(&self, name: &str) -> impl Iterator<Item = &str> {
         self.headers
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
@@ -208,7 +209,10 @@ pub fn route(buf: &[u8], cell: &Cell, origins: &[String]) -> Route {
             .any(|t| t.trim().eq_ignore_ascii_case("websocket"))
     });
     if upgrade && parsed.method == "GET" {
-        return Route::WebSocket;
+        return match crate::upgrade::check(&parsed, origins) {
+            Ok(()) => Route::WebSocket,
+            Err(refusal) => Route::Http(refusal),
+        };
     }
     let host = parsed.header("host").next().unwrap_or_default();
     let admitted = origins.iter().any(|o| {
@@ -272,23 +276,37 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         400 => "Bad Request",
+        403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         421 => "Misdirected Request",
+        426 => "Upgrade Required",
         431 => "Request Header Fields Too Large",
         505 => "HTTP Version Not Supported",
         _ => "Error",
     }
 }
 
-fn error_response(status: u16) -> Vec<u8> {
+pub(crate) fn error_response(status: u16) -> Vec<u8> {
     let body = format!("{status} {}\n", reason(status));
     response(status, "text/plain; charset=utf-8", body.as_bytes())
+}
+
+/// A plain-text refusal with `status`, one extra header line (`Name: value\r\n`, or empty),
+/// and `detail` after the status in the body.
+pub(crate) fn refusal(status: u16, header: &str, detail: &str) -> Vec<u8> {
+    let body = format!("{status} {}\n{detail}\n", reason(status));
+    with_header(status, "text/plain; charset=utf-8", header, body.as_bytes())
 }
 
 /// A complete HTTP/1.1 response with the console's security headers.
 fn response(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> {
     let allow = if status == 405 { "Allow: GET\r\n" } else { "" };
+    with_header(status, content_type, allow, body)
+}
+
+/// [`response`] with one more header line (`Name: value\r\n`, or empty).
+fn with_header(status: u16, content_type: &str, extra: &str, body: &[u8]) -> Vec<u8> {
     let head = format!(
         "HTTP/1.1 {status} {}\r\n\
          Content-Type: {content_type}\r\n\
@@ -300,7 +318,7 @@ fn response(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> {
          Cross-Origin-Opener-Policy: same-origin\r\n\
          Cross-Origin-Resource-Policy: same-origin\r\n\
          Cache-Control: no-store\r\n\
-         {allow}Connection: close\r\n\r\n",
+         {extra}Connection: close\r\n\r\n",
         reason(status),
         body.len()
     );
@@ -598,10 +616,32 @@ mod tests {
     #[test]
     fn upgrades_go_to_the_websocket() {
         let cell = example_cell();
-        let up = get("/", "Upgrade: websocket\r\nConnection: Upgrade\r\n");
+        const KEY: &str =
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+        let up = get(
+            "/",
+            &format!("Upgrade: websocket\r\nConnection: Upgrade\r\n{KEY}"),
+        );
         assert_eq!(route_(&up, &cell), Route::WebSocket);
-        let up = get("/", "upgrade: h2c, WebSocket\r\n");
+        let up = get(
+            "/",
+            &format!("upgrade: h2c, WebSocket\r\nConnection: keep-alive, upgrade\r\n{KEY}"),
+        );
         assert_eq!(route_(&up, &cell), Route::WebSocket);
+        // An upgrade the WebSocket handshake cannot complete is answered, not dropped.
+        for (extra, answer) in [
+            ("Upgrade: websocket\r\n", "HTTP/1.1 400 Bad Request"),
+            (
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n",
+                "HTTP/1.1 400 Bad Request",
+            ),
+            (
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                "HTTP/1.1 426 Upgrade Required",
+            ),
+        ] {
+            assert_eq!(status(route_(&get("/", extra), &cell)), answer, "{extra}");
+        }
         // Not a GET: not an upgrade.
         let post = b"POST / HTTP/1.1\r\nHost: 127.0.0.1:8443\r\nUpgrade: websocket\r\n\r\n";
         assert_eq!(

@@ -11,6 +11,7 @@ use fusioncell_wire::{PublicKeyBytes, SecurityBody};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::admission::Admission;
 use crate::commit::{Command, SecurityEvent};
 use crate::defaults::{WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES};
 use crate::rate::RateLimits;
@@ -32,8 +33,9 @@ pub struct Context {
     pub state: SharedState,
     /// Per-identity rate limits.
     pub rate: RateLimits,
-    /// Connections not yet logged in (SECURITY.md, P5: a cap on half-open handshakes).
-    pub pending: Arc<Semaphore>,
+    /// Connections not yet logged in (SECURITY.md, P5 and "Admission": a cap on half-open
+    /// handshakes that evicts the longest-waiting rather than refusing the newest).
+    pub admission: Arc<Admission>,
     /// All connections.
     pub connections: Arc<Semaphore>,
     /// The relay's shutdown.
@@ -54,7 +56,7 @@ impl Context {
         let l = cell.limits();
         Context {
             rate: RateLimits::new(l.acts_per_minute, l.act_burst, l.bytes_per_second),
-            pending: Arc::new(Semaphore::new(l.max_pending_connections)),
+            admission: Admission::new(l.max_pending_connections),
             connections: Arc::new(Semaphore::new(l.max_connections)),
             cell,
             relay_key,

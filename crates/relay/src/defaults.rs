@@ -55,6 +55,12 @@ pub const RESUME_PAGE_BYTES: u64 = 256 * 1024;
 /// spinning on an error that will not clear at once.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// 200 ms: how long an accepted connection may say nothing before it counts as silent, the
+/// first kind evicted at the pending-login cap (SECURITY.md, "Admission"). A client sends its
+/// TLS ClientHello as soon as it is connected; 200 ms covers the relay not having read it yet
+/// while it accepts a flood.
+pub const SILENT_GRACE: Duration = Duration::from_millis(200);
+
 /// 16 KiB: largest HTTP request head accepted (request line and headers). Browsers send
 /// 1–3 KiB; the head is read before anyone is authenticated, so it is kept small.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;

@@ -1,5 +1,7 @@
 //! Login: the relay sends a challenge (cell, fresh nonce, its own key); the client answers with
-//! its identity and a signature over the canonical login bytes, before the login deadline.
+//! its identity and a signature over the canonical login bytes, before the login deadline,
+//! which runs from accept ([`crate::listener`]): nothing the peer sends meanwhile (a ping, a
+//! pong) extends it.
 //! Success yields [`Authenticated`], which a session requires to start; failure yields the
 //! close to send and the security event to journal.
 
@@ -78,11 +80,13 @@ impl LoginFailure {
     }
 }
 
-/// Runs the login exchange on a fresh WebSocket.
+/// Runs the login exchange on a fresh WebSocket; `deadline` is the connection's accept time
+/// plus the cell's login deadline.
 pub async fn login<S>(
     ws: &mut WebSocketStream<S>,
     ctx: &Context,
     peer: SocketAddr,
+    deadline: tokio::time::Instant,
 ) -> Result<Authenticated, LoginFailure>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -94,15 +98,16 @@ where
         nonce,
         relay_key: ctx.relay_key,
     };
-    if ws.send(Message::text(challenge.to_json())).await.is_err() {
+    let sent = tokio::time::timeout_at(deadline, ws.send(Message::text(challenge.to_json())));
+    if !matches!(sent.await, Ok(Ok(()))) {
         return Err(LoginFailure::quiet(SessionEnd::ChallengeNotSent));
     }
-    let deadline = Duration::from_millis(ctx.cell.limits().login_timeout_ms);
+    let limit = Duration::from_millis(ctx.cell.limits().login_timeout_ms);
     let text = loop {
-        match tokio::time::timeout(deadline, ws.next()).await {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
             Err(_) => {
                 return Err(LoginFailure::journaled(
-                    SessionEnd::LoginTimeout(deadline),
+                    SessionEnd::LoginTimeout(limit),
                     LOGIN_TIMEOUT,
                     peer,
                     None,

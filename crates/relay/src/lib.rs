@@ -1,7 +1,8 @@
 //! The fusioncell relay: one cell, served over TLS WebSockets.
 //!
 //! The pipeline of one act, in file order:
-//! 1. [`listener`] accepts a TCP connection under the connection caps;
+//! 1. [`listener`] accepts a TCP connection under the connection cap, and [`admission`] gives
+//!    it a place among those waiting to log in (evicting the longest-waiting at the cap);
 //! 2. [`upgrade`] completes TLS and the WebSocket upgrade (Origin check, frame limits) within
 //!    their deadlines; a plain HTTP GET on the same port gets the browser [`console`];
 //! 3. [`handshake`] challenges the client and yields an [`handshake::Authenticated`] proof, or
@@ -15,13 +16,15 @@
 //!    see it; a session whose bounded queue is full is closed as "too slow";
 //! 8. [`resume`] replays the journal to a session that subscribes from an earlier point.
 //!
-//! [`playback`] serves a recorded journal read-only, at a chosen speed, to ordinary clients.
+//! [`playback`] serves a recorded journal read-only, at a chosen speed, to ordinary clients,
+//! admitted by the same [`listener`].
 //! [`server`] wires these together and owns every task; [`shutdown`] drains them in pipeline
 //! order; [`session_end`] says how a connection ends and is the only place close codes and
 //! their reasons are chosen; [`defaults`] holds the relay's fixed tuning constants.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod acknowledgement;
+pub mod admission;
 pub mod commit;
 pub mod config;
 pub mod console;

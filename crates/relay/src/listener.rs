@@ -1,24 +1,47 @@
 //! The accept loop and the life of one connection up to its session (or, for a browser
-//! fetching the console, up to its one HTTP response).
+//! fetching the console, up to its one HTTP response). The live relay and the playback relay
+//! both admit connections here; each says with a [`Service`] what a logged-in connection gets.
 //!
 //! Every connection gets its own task *before* TLS starts, so a slow handshake never blocks
-//! the loop (SECURITY.md, P5); it holds a permit of the connection cap for its whole life and
-//! a permit of the pending-login cap until it has logged in. Over a cap, the socket is dropped
-//! at once.
+//! the loop (SECURITY.md, P5); it holds a permit of the connection cap for its whole life
+//! (over that cap the socket is dropped at once) and an [`admission`](crate::admission) ticket
+//! until it has logged in. At the pending-login cap a new connection is admitted and another
+//! is evicted: a silent one first, the one that waited longest of the source with the most
+//! waiting. The login deadline
+//! runs from accept: TLS, the upgrade and the login all fit in it, and nothing the peer sends
+//! (pings included) extends it.
 
-use crate::defaults::ACCEPT_BACKOFF;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use fusioncell_wire::SecurityBody;
 use futures_util::StreamExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio_tungstenite::WebSocketStream;
 
-use crate::commit::Command;
-use crate::context::{Context, report};
-use crate::handshake;
-use crate::session;
-use crate::upgrade;
+use crate::admission::{Admitted, Waiting};
+use crate::context::Context;
+use crate::defaults::ACCEPT_BACKOFF;
+use crate::handshake::{self, Authenticated, LoginFailure};
+use crate::session_end::SessionEnd;
+use crate::upgrade::{self, Transport};
+
+/// What a listener does with a connection once it has logged in.
+pub trait Service: Send + Sync + 'static {
+    /// Serves a logged-in connection until it ends.
+    fn session(
+        &self,
+        ws: WebSocketStream<Box<dyn Transport>>,
+        auth: Authenticated,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Records a security event — a refused login, a panicked connection task (the live relay
+    /// journals it; a playback has no journal).
+    fn security(&self, event: SecurityBody) -> impl Future<Output = ()> + Send;
+}
 
 /// Binds the listening socket; returns it with the address actually bound (port 0 picks one).
 pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, SocketAddr), crate::RelayError> {
@@ -32,7 +55,7 @@ pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, SocketAddr), crate
 }
 
 /// Accepts connections until shutdown.
-pub async fn run(listener: TcpListener, ctx: Arc<Context>, commands: mpsc::Sender<Command>) {
+pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: Arc<S>) {
     // The address actually bound (port 0 picks one): its Origin is admitted too.
     let local = match listener.local_addr() {
         Ok(a) => a,
@@ -56,47 +79,85 @@ pub async fn run(listener: TcpListener, ctx: Arc<Context>, commands: mpsc::Sende
                 continue;
             }
         };
+        // The login deadline runs from here.
+        let deadline =
+            tokio::time::Instant::now() + Duration::from_millis(ctx.cell.limits().login_timeout_ms);
         let Ok(connection) = ctx.connections.clone().try_acquire_owned() else {
             tracing::warn!(%peer, "refused: connection limit reached");
             continue;
         };
-        let Ok(pending) = ctx.pending.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, "refused: too many connections waiting to log in");
-            continue;
-        };
+        let Admitted { ticket, evicted } = ctx.admission.admit(peer);
+        if let Some(source) = evicted {
+            tracing::debug!(%peer, ?source, "pending-login cap reached: evicted the longest-waiting connection");
+        }
         let _ = tcp.set_nodelay(true);
         let task = serve(
-            tcp,
-            peer,
-            local,
+            Connection {
+                tcp,
+                peer,
+                local,
+                deadline,
+                _connection: connection,
+                waiting: ticket,
+            },
             ctx.clone(),
-            commands.clone(),
-            connection,
-            pending,
+            service.clone(),
         );
-        ctx.shutdown
-            .spawn(session::guarded(task, peer, commands.clone()));
+        let journal = service.clone();
+        ctx.shutdown.spawn(async move {
+            if let Some(panicked) = crate::session::guarded(task, peer).await {
+                journal.security(panicked).await;
+            }
+        });
+        // Let the new task read its socket before the next accept, so that a flood of
+        // accepts does not count a connection as silent that has already spoken.
+        tokio::task::yield_now().await;
     }
     tracing::info!("listener stopped");
 }
 
-/// TLS, upgrade, login, then the session.
-async fn serve(
+/// An accepted connection and what it holds.
+struct Connection {
     tcp: TcpStream,
     peer: SocketAddr,
     local: SocketAddr,
-    ctx: Arc<Context>,
-    commands: mpsc::Sender<Command>,
+    /// Accept time plus the login deadline.
+    deadline: tokio::time::Instant,
     _connection: OwnedSemaphorePermit,
-    pending: OwnedSemaphorePermit,
-) {
+    waiting: Waiting,
+}
+
+/// TLS, upgrade, login, then the session.
+async fn serve<S: Service>(conn: Connection, ctx: Arc<Context>, service: Arc<S>) {
+    let Connection {
+        tcp,
+        peer,
+        local,
+        deadline,
+        _connection,
+        mut waiting,
+    } = conn;
+    let first_words = waiting.first_words();
     let before_login = async {
+        // A client speaks first (its TLS ClientHello) at once; until then the connection is
+        // the first to be evicted at the pending-login cap.
+        let _ = tcp.peek(&mut [0u8; 1]).await;
+        first_words.said();
         let stream = upgrade::tls(tcp, &ctx).await?;
         upgrade::websocket(stream, &ctx, local).await
     };
+    // Before the WebSocket there is no way to say why: the socket is dropped.
     let mut ws = tokio::select! {
         biased;
         () = ctx.shutdown.triggered() => return,
+        () = waiting.evicted() => {
+            tracing::debug!(%peer, "dropped before the upgrade: {}", SessionEnd::Evicted);
+            return;
+        }
+        () = tokio::time::sleep_until(deadline) => {
+            tracing::debug!(%peer, "dropped before the upgrade: login deadline");
+            return;
+        }
         ws = before_login => match ws {
             Ok(upgrade::Routed::WebSocket(ws)) => *ws,
             Ok(upgrade::Routed::Served) => return,
@@ -109,15 +170,16 @@ async fn serve(
     let login = tokio::select! {
         biased;
         () = ctx.shutdown.triggered() => return,
-        login = handshake::login(&mut ws, &ctx, peer) => login,
+        () = waiting.evicted() => Err(LoginFailure { end: SessionEnd::Evicted, event: None }),
+        login = handshake::login(&mut ws, &ctx, peer, deadline) => login,
     };
-    drop(pending);
+    drop(waiting);
     match login {
-        Ok(auth) => session::run(ws, auth, ctx, commands).await,
+        Ok(auth) => service.session(ws, auth).await,
         Err(failure) => {
             tracing::warn!(%peer, code = failure.end.close_code().code(), "login refused: {}", failure.end);
             if let Some(body) = failure.event {
-                report(&commands, body, None).await;
+                service.security(body).await;
             }
             let (mut sink, mut stream) = ws.split();
             failure.end.send(&mut sink, &mut stream).await;

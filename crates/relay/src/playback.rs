@@ -3,27 +3,29 @@
 //! together. Clients log in as usual, with the keys of the recording's `open` record; each
 //! receives exactly what its identity received live (`fusioncell_cell::seen_by`), paced by
 //! the records' own relay times scaled by the speed. Every act is refused: a recording does
-//! not change.
+//! not change. Connections are admitted as by the live relay ([`crate::listener`]: connection
+//! and pending-login caps, deadlines), and a session has the live one's idle timeout and
+//! per-identity rate limits.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use fusioncell_cell::{Cell, Seen, State, policy, seen_by};
 use fusioncell_wire::{ClientMsg, ErrorCode, PublicKeyBytes, Record, ServerMsg};
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::RelayError;
 use crate::context::Context;
-use crate::defaults::{ACCEPT_BACKOFF, PLAYBACK_STATE_EVERY, PLAYBACK_TICK};
+use crate::defaults::{PLAYBACK_STATE_EVERY, PLAYBACK_TICK, RATE_STRIKES};
 use crate::fanout::deliver_frame;
-use crate::handshake::{self, Authenticated};
+use crate::handshake::Authenticated;
+use crate::listener;
 use crate::sequencer::SharedState;
 use crate::session_end::SessionEnd;
 use crate::shutdown::Shutdown;
-use crate::upgrade::{self, Transport};
+use crate::upgrade::Transport;
 
 /// A recorded exercise and where its playhead is.
 struct Recording {
@@ -103,7 +105,11 @@ impl Playback {
             SharedState::default(),
             shutdown.clone(),
         ));
-        shutdown.spawn(accept(tcp, addr, ctx, recording));
+        let viewers = Arc::new(Viewers {
+            ctx: ctx.clone(),
+            rec: recording,
+        });
+        shutdown.spawn(listener::run(tcp, ctx, viewers));
         tracing::info!(%addr, "playback listening");
         Ok(Playback { addr, shutdown })
     }
@@ -126,45 +132,24 @@ impl Drop for Playback {
     }
 }
 
-async fn accept(tcp: TcpListener, local: SocketAddr, ctx: Arc<Context>, rec: Arc<Recording>) {
-    loop {
-        let (stream, peer) = tokio::select! {
-            biased;
-            () = ctx.shutdown.triggered() => break,
-            accepted = tcp.accept() => match accepted {
-                Ok(a) => a,
-                Err(_) => {
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                    continue;
-                }
-            },
-        };
-        let Ok(permit) = ctx.connections.clone().try_acquire_owned() else {
-            continue;
-        };
-        let (ctx, rec) = (ctx.clone(), rec.clone());
-        ctx.shutdown.clone().spawn(async move {
-            let _permit = permit;
-            let routed = async {
-                let stream = upgrade::tls(stream, &ctx).await?;
-                upgrade::websocket(stream, &ctx, local).await
-            };
-            let mut ws = tokio::select! {
-                biased;
-                () = ctx.shutdown.triggered() => return,
-                routed = routed => match routed {
-                    Ok(upgrade::Routed::WebSocket(ws)) => *ws,
-                    _ => return,
-                },
-            };
-            match handshake::login(&mut ws, &ctx, peer).await {
-                Ok(auth) => session(ws, auth, &ctx, &rec).await,
-                Err(failure) => {
-                    let (mut sink, mut stream) = ws.split();
-                    failure.end.send(&mut sink, &mut stream).await;
-                }
-            }
-        });
+/// A recording's viewers: each logged-in connection is a [`session`]; refused logins are
+/// logged only (a recording has no journal to add to).
+struct Viewers {
+    ctx: Arc<Context>,
+    rec: Arc<Recording>,
+}
+
+impl listener::Service for Viewers {
+    async fn session(
+        &self,
+        ws: tokio_tungstenite::WebSocketStream<Box<dyn Transport>>,
+        auth: Authenticated,
+    ) {
+        session(ws, auth, &self.ctx, &self.rec).await;
+    }
+
+    async fn security(&self, event: fusioncell_wire::SecurityBody) {
+        tracing::info!(peer = ?event.peer, "playback login refused: {}", event.reason);
     }
 }
 
@@ -202,46 +187,55 @@ async fn session(
     let mut live_due = false;
     let mut last_state = Instant::now();
     let mut tick = tokio::time::interval(PLAYBACK_TICK);
+    let limits = cell.limits();
+    let idle = Duration::from_millis(limits.idle_timeout_ms);
+    let mut ping = tokio::time::interval(Duration::from_millis(limits.ping_interval_ms));
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    let mut last_seen = Instant::now();
+    // Frames in a row over the rate limit.
+    let mut strikes = 0;
     let close = loop {
         tokio::select! {
             biased;
             () = ctx.shutdown.triggered() => break SessionEnd::PlaybackStopped,
+            _ = ping.tick() => {
+                if last_seen.elapsed() > idle {
+                    break SessionEnd::Idle(idle);
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            }
             msg = stream.next() => {
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Close(_))) | None => return,
-                    Some(Ok(_)) => continue,
+                    Some(Ok(Message::Binary(_))) => break SessionEnd::BinaryFrame,
+                    Some(Ok(_)) => {
+                        last_seen = Instant::now();
+                        continue;
+                    }
                     Some(Err(e)) => break SessionEnd::from_ws_error(&e),
                 };
-                let reply = match ClientMsg::from_json(&text) {
-                    Ok(ClientMsg::Subscribe { from }) if cursor.is_none() => {
-                        let start = match from {
-                            Some(from) => seen.iter().position(|s| position(s) >= from),
-                            None => seen.iter().position(|s| ts(rec, s) > rec.playhead()),
-                        };
-                        cursor = Some(start.unwrap_or(seen.len()));
-                        live_due = true;
-                        None
+                last_seen = Instant::now();
+                let reply = if !ctx.rate.allow(&auth.identity, text.len(), limits.max_message_bytes) {
+                    strikes += 1;
+                    if strikes >= RATE_STRIKES {
+                        break SessionEnd::RateLimited(RATE_STRIKES);
                     }
-                    Ok(ClientMsg::Act(signed)) => Some(ServerMsg::Error {
-                        code: ErrorCode::Forbidden,
-                        reason: "this is a recorded exercise: it is read-only".into(),
-                        seq: Some(signed.act.seq),
-                        last_seq: None,
-                    }),
-                    Ok(ClientMsg::Prove { seq, size }) => Some(ServerMsg::Proof { seq, size, path: None }),
-                    Ok(_) => Some(ServerMsg::Error {
-                        code: ErrorCode::Malformed,
-                        reason: "not expected here".into(),
+                    Some(ServerMsg::Error {
+                        code: ErrorCode::RateLimited,
+                        reason: format!(
+                            "over {} frames per minute (burst {}) or {} bytes per second",
+                            limits.acts_per_minute, limits.act_burst, limits.bytes_per_second
+                        ),
                         seq: None,
                         last_seq: None,
-                    }),
-                    Err(e) => Some(ServerMsg::Error {
-                        code: ErrorCode::Malformed,
-                        reason: format!("malformed frame: {e}"),
-                        seq: None,
-                        last_seq: None,
-                    }),
+                    })
+                } else {
+                    strikes = 0;
+                    reply(&text, &seen, rec, &mut cursor, &mut live_due)
                 };
                 if let Some(reply) = reply
                     && sink.send(Message::text(reply.to_json())).await.is_err()
@@ -288,6 +282,50 @@ async fn session(
         }
     };
     close.send(&mut sink, &mut stream).await;
+}
+
+/// The answer to a viewer's text frame (a subscribe starts the cursor and owes `live`).
+fn reply(
+    text: &str,
+    seen: &[Seen],
+    rec: &Recording,
+    cursor: &mut Option<usize>,
+    live_due: &mut bool,
+) -> Option<ServerMsg> {
+    match ClientMsg::from_json(text) {
+        Ok(ClientMsg::Subscribe { from }) if cursor.is_none() => {
+            let start = match from {
+                Some(from) => seen.iter().position(|s| position(s) >= from),
+                None => seen.iter().position(|s| ts(rec, s) > rec.playhead()),
+            };
+            *cursor = Some(start.unwrap_or(seen.len()));
+            *live_due = true;
+            None
+        }
+        Ok(ClientMsg::Act(signed)) => Some(ServerMsg::Error {
+            code: ErrorCode::Forbidden,
+            reason: "this is a recorded exercise: it is read-only".into(),
+            seq: Some(signed.act.seq),
+            last_seq: None,
+        }),
+        Ok(ClientMsg::Prove { seq, size }) => Some(ServerMsg::Proof {
+            seq,
+            size,
+            path: None,
+        }),
+        Ok(_) => Some(ServerMsg::Error {
+            code: ErrorCode::Malformed,
+            reason: "not expected here".into(),
+            seq: None,
+            last_seq: None,
+        }),
+        Err(e) => Some(ServerMsg::Error {
+            code: ErrorCode::Malformed,
+            reason: format!("malformed frame: {e}"),
+            seq: None,
+            last_seq: None,
+        }),
+    }
 }
 
 /// The cell sequence number at which an entry was delivered (a released post: its approval's).

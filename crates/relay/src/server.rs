@@ -12,11 +12,11 @@ use fusioncell_wire::{ActBody, Digest, PublicKeyBytes, RecoveredBody};
 use tokio::sync::mpsc;
 
 use crate::commit::{self, Command, CommitConfig};
-use crate::context::Context;
+use crate::context::{Context, report};
 use crate::defaults::COMMAND_QUEUE;
 use crate::sequencer::Sequencer;
 use crate::shutdown::Shutdown;
-use crate::{RelayConfig, RelayError, listener, now_ms};
+use crate::{RelayConfig, RelayError, listener, now_ms, session};
 
 /// A running relay.
 pub struct Server {
@@ -96,7 +96,11 @@ impl Server {
             .name("fusioncell-commit".into())
             .spawn(move || commit::run(commit_config, journal, sequencer, rx))
             .map_err(|e| RelayError::Thread(e.to_string()))?;
-        shutdown.spawn(listener::run(tcp, ctx, commands));
+        let live = Arc::new(Live {
+            ctx: ctx.clone(),
+            commands,
+        });
+        shutdown.spawn(listener::run(tcp, ctx, live));
         tracing::info!(%addr, "relay listening");
         Ok(Server {
             addr,
@@ -140,6 +144,27 @@ impl Server {
             })?;
         tracing::info!(records, "relay stopped; final checkpoint written");
         Ok(ShutdownReport { records })
+    }
+}
+
+/// The live relay's sessions: each logged-in connection is a [`session`], refused logins are
+/// journaled.
+struct Live {
+    ctx: Arc<Context>,
+    commands: mpsc::Sender<Command>,
+}
+
+impl listener::Service for Live {
+    async fn session(
+        &self,
+        ws: tokio_tungstenite::WebSocketStream<Box<dyn crate::upgrade::Transport>>,
+        auth: crate::handshake::Authenticated,
+    ) {
+        session::run(ws, auth, self.ctx.clone(), self.commands.clone()).await;
+    }
+
+    async fn security(&self, event: fusioncell_wire::SecurityBody) {
+        report(&self.commands, event, None).await;
     }
 }
 

@@ -449,17 +449,16 @@ impl Session {
 }
 
 /// The `live` frame: the backlog is sent; `size` records existed when the session went live.
-/// Runs one connection's task so that a panic in it is not lost silently: it is logged and
-/// journaled as a `security` record with event `session_panicked` (PROTOCOL.md §5.6). The
+/// Runs one connection's task so that a panic in it is not lost silently: it is logged, and
+/// the `security` event to journal (`session_panicked`, PROTOCOL.md §5.6) is returned. The
 /// connection itself is gone (its socket was dropped with the task); the relay serves on.
 pub async fn guarded(
     task: impl std::future::Future<Output = ()>,
     peer: std::net::SocketAddr,
-    commands: mpsc::Sender<Command>,
-) {
+) -> Option<fusioncell_wire::SecurityBody> {
     use futures_util::FutureExt as _;
     let Err(panic) = std::panic::AssertUnwindSafe(task).catch_unwind().await else {
-        return;
+        return None;
     };
     let what = panic
         .downcast_ref::<&str>()
@@ -468,12 +467,7 @@ pub async fn guarded(
         .unwrap_or_else(|| "a panic without a message".to_owned());
     tracing::error!(%peer, "session task panicked: {what}");
     let reason = format!("the relay's task for this connection panicked: {what}");
-    report(
-        &commands,
-        event("session_panicked", peer, None, reason),
-        None,
-    )
-    .await;
+    Some(event("session_panicked", peer, None, reason))
 }
 
 fn live_frame(size: u64) -> Message {
@@ -532,25 +526,16 @@ mod tests {
     /// security record, with its peer and message; a task that ends normally reports nothing.
     #[tokio::test]
     async fn a_panicking_session_is_journaled_not_lost() {
-        let (tx, mut rx) = mpsc::channel(4);
         let peer: std::net::SocketAddr = "192.0.2.7:4000".parse().unwrap();
-        guarded(async {}, peer, tx.clone()).await;
-        assert!(rx.try_recv().is_err(), "a normal end reports nothing");
+        assert!(
+            guarded(async {}, peer).await.is_none(),
+            "a normal end reports nothing"
+        );
         let message = String::from("index out of bounds");
         let task = async move { panic!("{message}") };
-        guarded(task, peer, tx).await;
-        match rx.recv().await {
-            Some(Command::Security(e)) => {
-                assert_eq!(e.body.event, "session_panicked");
-                assert_eq!(e.body.peer.as_deref(), Some("192.0.2.7:4000"));
-                assert!(
-                    e.body.reason.contains("index out of bounds"),
-                    "{}",
-                    e.body.reason
-                );
-                assert!(e.reply.is_none());
-            }
-            _ => panic!("no security event"),
-        }
+        let e = guarded(task, peer).await.expect("a security event");
+        assert_eq!(e.event, "session_panicked");
+        assert_eq!(e.peer.as_deref(), Some("192.0.2.7:4000"));
+        assert!(e.reason.contains("index out of bounds"), "{}", e.reason);
     }
 }

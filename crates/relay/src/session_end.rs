@@ -21,9 +21,13 @@ pub enum SessionEnd {
     /// The challenge could not be written to the peer.
     #[error("could not send the challenge")]
     ChallengeNotSent,
-    /// No login arrived within the cell's login deadline.
+    /// No login arrived within the cell's login deadline (counted from accept).
     #[error("no login within {} ms", .0.as_millis())]
     LoginTimeout(Duration),
+    /// The pending-login cap was reached and this connection had waited longest among those
+    /// of the busiest source: it made room for a newer one (SECURITY.md, "Admission").
+    #[error("too many connections waiting to log in; this one waited longest")]
+    Evicted,
     /// The peer closed (or sent a non-data frame) before logging in.
     #[error("closed before login")]
     ClosedBeforeLogin,
@@ -154,7 +158,7 @@ impl SessionEnd {
             | SessionEnd::NoJournal
             | SessionEnd::JournalRead(_)
             | SessionEnd::Unexplained => CloseCode::Internal,
-            SessionEnd::JournalFailed => CloseCode::TryLater,
+            SessionEnd::JournalFailed | SessionEnd::Evicted => CloseCode::TryLater,
             SessionEnd::NotALogin | SessionEnd::MalformedLogin(_) => CloseCode::BadLogin,
             SessionEnd::LoginTimeout(_)
             | SessionEnd::UnknownIdentity(_)
@@ -311,6 +315,11 @@ mod tests {
                 SessionEnd::Idle(Duration::from_millis(40_000)),
                 1008,
                 "nothing received for 40000 ms",
+            ),
+            (
+                SessionEnd::Evicted,
+                1013,
+                "too many connections waiting to log in; this one waited longest",
             ),
             (
                 SessionEnd::JournalFailed,

@@ -1,8 +1,10 @@
 //! From a TCP socket to a WebSocket: TLS, then the HTTP upgrade with the Origin check, each
 //! under its own deadline (SECURITY.md, P5, P6). A plain HTTP request on the same port is a
-//! browser fetching the console ([`crate::console`]): it is answered and the connection closed. A failure here happens before anyone is
-//! authenticated, so it is logged but not journaled (an unauthenticated peer must not be able
-//! to fill the audit log).
+//! browser fetching the console ([`crate::console`]): it is answered and the connection
+//! closed. An upgrade request is parsed once, by the console's `httparse` head parser, and
+//! [`check`]ed here before tungstenite completes it, so that every refusal gets an HTTP answer
+//! (PROTOCOL.md, section 1). A failure here happens before anyone is authenticated, so it is
+//! logged but not journaled (an unauthenticated peer must not be able to fill the audit log).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -10,8 +12,6 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::{StatusCode, header};
 
 use crate::console;
 use crate::context::Context;
@@ -65,32 +65,15 @@ pub enum Routed {
 }
 
 /// Reads the request head (bounded, see [`console::read_head`]) and either performs the
-/// WebSocket upgrade with the configured limits and the Origin allow-list, or answers a
-/// console request ([`console::route`]). All of it within the upgrade deadline.
+/// WebSocket upgrade with the configured limits, once [`check`] has passed it, or answers a
+/// console request or a refused upgrade ([`console::route`]). All of it within the upgrade
+/// deadline.
 pub async fn websocket(
     mut stream: Box<dyn Transport>,
     ctx: &Context,
     local: SocketAddr,
 ) -> Result<Routed, UpgradeError> {
     let allowed = allowed_origins(ctx, local);
-    let admitted = allowed.clone();
-    // The callback's type is tungstenite's; its error is an HTTP response by design.
-    #[allow(clippy::result_large_err)]
-    let check_origin = move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
-        match req.headers().get(header::ORIGIN) {
-            // Non-browser clients send no Origin; browsers always do.
-            None => Ok(resp),
-            Some(origin) if admitted.iter().any(|a| a.as_bytes() == origin.as_bytes()) => Ok(resp),
-            Some(origin) => {
-                let mut refusal = ErrorResponse::new(Some(format!(
-                    "origin {} is not allowed\n",
-                    String::from_utf8_lossy(origin.as_bytes())
-                )));
-                *refusal.status_mut() = StatusCode::FORBIDDEN;
-                Err(refusal)
-            }
-        }
-    };
     let deadline = Duration::from_millis(ctx.cell.limits().upgrade_timeout_ms);
     let routed = async {
         let reply = match console::read_head(&mut stream).await {
@@ -100,9 +83,8 @@ pub async fn websocket(
                 console::Route::Http(reply) => reply,
                 console::Route::WebSocket => {
                     let stream: Box<dyn Transport> = Box::new(console::Prefixed::new(head, stream));
-                    return tokio_tungstenite::accept_hdr_async_with_config(
+                    return tokio_tungstenite::accept_async_with_config(
                         stream,
-                        check_origin,
                         Some(ctx.ws_config()),
                     )
                     .await
@@ -119,6 +101,72 @@ pub async fn websocket(
         Err(_) => Err(UpgradeError::UpgradeTimeout(deadline)),
         Ok(result) => result,
     }
+}
+
+/// Checks a WebSocket upgrade request (a `GET` with `Upgrade: websocket`, one `Host`, already
+/// checked by the head parser) before it is upgraded; `Err` is the HTTP answer:
+/// - 400 unless `Connection` names `upgrade` and there is exactly one `Sec-WebSocket-Key` of
+///   16 base64-encoded bytes (RFC 6455, section 4.2.1);
+/// - 426 with `Sec-WebSocket-Version: 13` unless there is exactly one
+///   `Sec-WebSocket-Version`, and it is 13 (RFC 6455, section 4.4);
+/// - 400 for more than one `Origin`: which of two a check reads is an ambiguity an attacker
+///   chooses (PROTOCOL.md, section 1);
+/// - 403 for an `Origin` that is not in `allowed` (SECURITY.md, P6). None: a non-browser
+///   client.
+pub(crate) fn check(head: &console::Head<'_>, allowed: &[String]) -> Result<(), Vec<u8>> {
+    let connection_upgrade = head.header("connection").any(|v| {
+        v.split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+    });
+    if !connection_upgrade {
+        return Err(console::refusal(
+            400,
+            "",
+            "`Connection: Upgrade` is missing",
+        ));
+    }
+    let keys: Vec<&str> = head.header("sec-websocket-key").collect();
+    match keys[..] {
+        [key] if is_websocket_key(key) => {}
+        [_] => {
+            return Err(console::refusal(
+                400,
+                "",
+                "`Sec-WebSocket-Key` is not 16 bytes in base64",
+            ));
+        }
+        [] => return Err(console::refusal(400, "", "`Sec-WebSocket-Key` is missing")),
+        _ => return Err(console::refusal(400, "", "`Sec-WebSocket-Key` is repeated")),
+    }
+    let versions: Vec<&str> = head.header("sec-websocket-version").collect();
+    if versions[..] != ["13"] {
+        return Err(console::refusal(
+            426,
+            "Sec-WebSocket-Version: 13\r\n",
+            "only WebSocket version 13 is spoken",
+        ));
+    }
+    let origins: Vec<&str> = head.header("origin").collect();
+    match origins[..] {
+        [] => Ok(()),
+        [origin] if allowed.iter().any(|a| a.as_bytes() == origin.as_bytes()) => Ok(()),
+        [origin] => Err(console::refusal(
+            403,
+            "",
+            &format!("origin {} is not allowed", origin.escape_default()),
+        )),
+        _ => Err(console::refusal(400, "", "`Origin` is repeated")),
+    }
+}
+
+/// Whether `key` is 16 bytes in padded base64: 22 characters of the alphabet, then `==`.
+fn is_websocket_key(key: &str) -> bool {
+    let b = key.as_bytes();
+    b.len() == 24
+        && b[22..] == *b"=="
+        && b[..22]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
 }
 
 /// The origins whose pages may open a WebSocket: the configured ones, the relay's own public

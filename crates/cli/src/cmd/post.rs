@@ -14,7 +14,8 @@ pub(super) async fn run(args: PostArgs) -> anyhow::Result<ExitCode> {
     let channel = ChannelId::new(args.channel.clone())
         .map_err(|e| anyhow::anyhow!("--channel {}: {e}", args.channel))?;
     let mut config = load::client_config(&connect_args(&args.connect))?;
-    // A one-shot post: fail fast rather than wait for a relay that is down.
+    // A one-shot post: `connect` retries a relay that is restarting or busy admitting (with
+    // jittered backoff, for a bounded time); once connected, a lost connection is an error.
     config.reconnect = false;
     let client = Client::connect(config).await?;
     let draft = match args.reply_to {

@@ -15,7 +15,8 @@ use crate::args::{
 use crate::cmd::listen::connect_args;
 use crate::load;
 
-/// Connects for one act (no reconnecting: fail fast).
+/// Connects for one act: `connect` retries a relay that is restarting or busy admitting (with
+/// jittered backoff, for a bounded time); once connected, a lost connection is an error.
 async fn connect(opts: &ConnectOpts) -> anyhow::Result<Client> {
     let mut config = load::client_config(&connect_args(opts))?;
     config.reconnect = false;
