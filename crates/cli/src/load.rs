@@ -238,5 +238,6 @@ pub fn client_config(args: &ConnectArgs) -> Result<ClientConfig, LoadError> {
         trusted_keys,
         reconnect: true,
         witness: true,
+        receive_deadline: fusioncell_client::defaults::RECEIVE_DEADLINE,
     })
 }

@@ -16,7 +16,7 @@ use fusioncell_wire::{
     canonical,
 };
 use futures_util::{SinkExt, StreamExt};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -52,6 +52,11 @@ pub struct ClientConfig {
     /// Cosign checkpoints when the identity is a witness (a party or the mediator). A
     /// second session of the same identity that only watches can turn this off.
     pub witness: bool,
+    /// A connection that brings nothing for this long is taken as dead (a closed laptop lid,
+    /// a NAT that forgot the flow, a cut cable: no close ever arrives) and is replaced:
+    /// reconnect, resume, resend. Halfway through a silence the client pings, so a live relay
+    /// always answers in time.
+    pub receive_deadline: Duration,
 }
 
 /// What the relay said at login.
@@ -153,6 +158,7 @@ impl Client {
             outbox: Vec::new(),
             online: None,
             proofs: HashMap::new(),
+            last_heard: tokio::time::Instant::now(),
             cell: facts.cell,
             target,
             config,
@@ -341,6 +347,8 @@ struct Actor {
     online: Option<Vec<IdentityId>>,
     /// Callers waiting for an inclusion proof, by (record, tree size).
     proofs: HashMap<(u64, u64), Vec<ProofWaiter>>,
+    /// When the current connection last brought anything (a frame, a pong).
+    last_heard: tokio::time::Instant,
 }
 
 /// Why a connection ended.
@@ -435,8 +443,28 @@ impl Actor {
     }
 
     async fn serve(&mut self, ws: &mut Ws, rx: &mut mpsc::Receiver<Request>) -> End {
+        self.last_heard = tokio::time::Instant::now();
+        let mut pinged = false;
         loop {
+            let deadline = self.config.receive_deadline;
+            let quiet = self.last_heard.elapsed();
+            // Ping once at half the deadline; give up at the deadline.
+            let wake = if pinged { deadline } else { deadline / 2 };
             tokio::select! {
+                () = tokio::time::sleep(wake.saturating_sub(quiet)) => {
+                    if self.last_heard.elapsed() >= deadline {
+                        return End::Lost(format!(
+                            "nothing received for {} s: the connection is dead",
+                            deadline.as_secs_f32()
+                        ));
+                    }
+                    if self.last_heard.elapsed() >= deadline / 2 && !pinged {
+                        pinged = true;
+                        if ws.send(Message::Ping(Default::default())).await.is_err() {
+                            return End::Lost("ping could not be sent".into());
+                        }
+                    }
+                }
                 req = rx.recv() => {
                     let Some(req) = req else {
                         if self.pending.is_empty() {
@@ -453,6 +481,8 @@ impl Actor {
                     }
                 }
                 msg = ws.next() => {
+                    self.last_heard = tokio::time::Instant::now();
+                    pinged = false;
                     if let Some(end) = self.on_message(msg).await {
                         return end;
                     }

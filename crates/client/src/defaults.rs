@@ -3,6 +3,11 @@
 
 use std::time::Duration;
 
+/// [`crate::ClientConfig::receive_deadline`]'s default: a dead link is found within this
+/// time. The relay pings a quiet connection every 20 s (cell `ping_interval_ms`), and the
+/// client pings at half this deadline, so a live connection is never silent for 45 s.
+pub const RECEIVE_DEADLINE: Duration = Duration::from_secs(45);
+
 /// 10 s: how long dialing plus TLS plus the WebSocket upgrade may take. The relay gives each
 /// step 10 s itself (TLS and upgrade deadlines), so a slower relay is not going to answer.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
