@@ -141,3 +141,36 @@ async fn a_silently_dead_link_is_found_replaced_and_nothing_is_lost() {
     );
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn a_cancellation_token_stops_reconnecting() {
+    let cell = TestCell::busy();
+    let relay = Relay::start(&cell).await;
+    let israel = client(&cell, &relay, "israel").await;
+    let mut sub = israel.subscribe(None).await.unwrap();
+    relay.stop().await;
+    // The relay is gone: the client keeps trying until told to stop.
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .expect("the lost connection is reported");
+        if let Some(Event::Reconnecting { .. }) = event {
+            break;
+        }
+        assert!(
+            event.is_some(),
+            "the subscription ended before reconnecting"
+        );
+    }
+    israel.cancellation().cancel();
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while sub.next().await.is_some() {}
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the subscription ends once reconnecting is cancelled"
+    );
+    let diplomacy = ChannelId::new("diplomacy").unwrap();
+    assert!(israel.post(&diplomacy, "too late").await.is_err());
+}

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::ClientError;
 use crate::acts::{self, ActDraft};
@@ -111,13 +112,18 @@ enum Request {
 /// Someone waiting for an inclusion proof: the audit path, or none if the relay had none.
 struct ProofWaiter(oneshot::Sender<Option<Vec<[u8; 32]>>>);
 
-/// A connected client. Dropping it stops its task and closes the connection.
+/// A connected client. Dropping it stops its task: acts in flight on a live connection are
+/// still answered, but a lost connection is no longer replaced.
 pub struct Client {
     requests: mpsc::Sender<Request>,
     welcome: Welcome,
     relay_key: PublicKeyBytes,
     state: watch::Receiver<Option<(SupervisionState, Instant)>>,
     task: JoinHandle<()>,
+    /// Cancelled when the client is dropped (through `_cancel_on_drop`), or by whoever holds
+    /// [`Client::cancellation`]: the task then stops reconnecting.
+    stop: CancellationToken,
+    _cancel_on_drop: DropGuard,
 }
 
 impl Client {
@@ -145,6 +151,7 @@ impl Client {
         let facts_relay_key = facts.relay_key;
         let (requests, rx) = mpsc::channel(REQUEST_QUEUE);
         let (state_tx, state) = watch::channel(None);
+        let stop = CancellationToken::new();
         let mut actor = Actor {
             state: state_tx,
             keys: HashMap::new(),
@@ -159,6 +166,7 @@ impl Client {
             online: None,
             proofs: HashMap::new(),
             last_heard: tokio::time::Instant::now(),
+            stop: stop.clone(),
             cell: facts.cell,
             target,
             config,
@@ -171,7 +179,15 @@ impl Client {
             relay_key: facts_relay_key,
             state,
             task,
+            _cancel_on_drop: stop.clone().drop_guard(),
+            stop,
         })
+    }
+
+    /// A token that, once cancelled, stops the client from reconnecting: a lost connection
+    /// then ends the client (its subscription ends, waiting calls fail with `Stopped`).
+    pub fn cancellation(&self) -> CancellationToken {
+        self.stop.clone()
     }
 
     /// What the relay said at the first login.
@@ -349,6 +365,8 @@ struct Actor {
     proofs: HashMap<(u64, u64), Vec<ProofWaiter>>,
     /// When the current connection last brought anything (a frame, a pong).
     last_heard: tokio::time::Instant,
+    /// Cancelled: do not reconnect.
+    stop: CancellationToken,
 }
 
 /// Why a connection ended.
@@ -371,7 +389,7 @@ impl Actor {
                     return;
                 }
                 End::Fatal(e) => return self.fail(e),
-                End::Lost(reason) if self.config.reconnect => reason,
+                End::Lost(reason) if self.config.reconnect && !self.stop.is_cancelled() => reason,
                 End::Lost(reason) => return self.fail(ClientError::Stopped(reason)),
             };
             tracing::info!("connection lost ({reason}); reconnecting");
@@ -389,9 +407,17 @@ impl Actor {
     /// acts.
     async fn reconnect(&mut self) -> Result<Ws, ClientError> {
         let mut backoff = Backoff::new(RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY);
+        let stopped = || ClientError::Stopped("reconnecting was cancelled".into());
         loop {
-            tokio::time::sleep(backoff.delay()).await;
-            let mut ws = match connection::dial(&self.target).await {
+            tokio::select! {
+                () = self.stop.cancelled() => return Err(stopped()),
+                () = tokio::time::sleep(backoff.delay()) => {}
+            }
+            let dialed = tokio::select! {
+                () = self.stop.cancelled() => return Err(stopped()),
+                dialed = connection::dial(&self.target) => dialed,
+            };
+            let mut ws = match dialed {
                 Ok(ws) => ws,
                 Err(e) => {
                     tracing::debug!("reconnect failed: {e}");
