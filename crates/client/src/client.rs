@@ -31,6 +31,7 @@ use crate::defaults::{
     CONNECT_RETRY_BUDGET, EVENT_QUEUE, RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY, REQUEST_QUEUE,
 };
 use crate::subscription::{Event, Subscription, SupervisionState};
+use crate::witness::checkpoint_problem;
 
 /// How to reach the relay and as whom.
 #[derive(Clone)]
@@ -763,40 +764,6 @@ impl Actor {
             let _ = reply.send(Err(e.clone()));
         }
     }
-}
-
-/// Why a checkpoint cannot be trusted: a bad relay signature, or a history that does not
-/// extend the last one seen (the same size with another root, or a smaller size). A full
-/// consistency proof is the auditor's job (`audit consistency`); these checks need nothing
-/// but the two checkpoints.
-pub fn checkpoint_problem(
-    relay_key: &PublicKeyBytes,
-    prev: Option<&Checkpoint>,
-    cp: &Checkpoint,
-) -> Option<String> {
-    let signed = PublicKey::from_bytes(relay_key.0)
-        .ok()
-        .is_some_and(|k| k.verify(&cp.signed_bytes(), &cp.sig.0).is_ok());
-    if !signed {
-        return Some(format!(
-            "checkpoint of size {} is not signed by the relay key",
-            cp.size
-        ));
-    }
-    let prev = prev?;
-    if cp.size == prev.size && cp.root != prev.root {
-        return Some(format!(
-            "fork: two checkpoints of size {} with different roots",
-            cp.size
-        ));
-    }
-    if cp.size < prev.size {
-        return Some(format!(
-            "rollback: checkpoint of size {} after one of size {}",
-            cp.size, prev.size
-        ));
-    }
-    None
 }
 
 /// Signs `act` (whose `body_sha256` must be the hash of `body`) with `key`.

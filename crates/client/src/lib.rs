@@ -10,6 +10,7 @@
 //!   signature checked, in order, without gap or duplicate across reconnects;
 //! - [`acts`]: a builder for every act a participant can make ([`ActDraft`]), each with its
 //!   typed body;
+//! - [`witness`]: the checks before a checkpoint is cosigned;
 //! - [`view`] and [`model`]: who the client is ([`View`]) and what it knows ([`Model`]),
 //!   folded from the events it receives.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -25,10 +26,12 @@ pub mod model;
 pub mod subscription;
 pub mod tls;
 pub mod view;
+pub mod witness;
 
 pub use acts::ActDraft;
-pub use client::{Ack, Client, ClientConfig, Welcome, checkpoint_problem, sign};
+pub use client::{Ack, Client, ClientConfig, Welcome, sign};
 pub use error::ClientError;
 pub use model::{Awaiting, Change, Model, Receipt};
 pub use subscription::{Event, Subscription, SupervisionState};
 pub use view::View;
+pub use witness::checkpoint_problem;
