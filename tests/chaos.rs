@@ -9,84 +9,15 @@
 //! `scripts/chaos.sh` (CHAOS_KILLS kills, default 200).
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fusioncell_client::{Client, Event, acts};
 use fusioncell_wire::ChannelId;
 
 use crate::harness::*;
-
-/// A relay process and the lines of its standard error, read on a thread.
-struct RelayProc {
-    child: Child,
-    stderr: mpsc::Receiver<String>,
-    stdout: mpsc::Receiver<String>,
-}
-
-impl Drop for RelayProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl RelayProc {
-    fn start(bin: &std::path::Path, cell: &TestCell, port: u16, faults: Option<&str>) -> Self {
-        let mut cmd = Command::new(bin);
-        cmd.args(["relay", "--config"])
-            .arg(&cell.config)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        match faults {
-            Some(f) => cmd.env("FUSIONCELL_DANGEROUS_FAULTS", f),
-            None => cmd.env_remove("FUSIONCELL_DANGEROUS_FAULTS"),
-        };
-        let mut child = cmd.spawn().expect("relay starts");
-        let lines = |r: Box<dyn std::io::Read + Send>| {
-            let (tx, rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                for line in BufReader::new(r).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-            rx
-        };
-        let stderr = lines(Box::new(child.stderr.take().expect("stderr")));
-        let stdout = lines(Box::new(child.stdout.take().expect("stdout")));
-        RelayProc {
-            child,
-            stderr,
-            stdout,
-        }
-    }
-
-    /// Waits for a line containing `what` on stdout or stderr (up to `secs`).
-    fn wait_for(&self, what: &str, secs: u64) -> bool {
-        let until = Instant::now() + Duration::from_secs(secs);
-        while Instant::now() < until {
-            for rx in [&self.stdout, &self.stderr] {
-                while let Ok(line) = rx.try_recv() {
-                    if line.contains(what) {
-                        return true;
-                    }
-                }
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        false
-    }
-
-    fn sigkill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-}
 
 /// A tiny deterministic generator (xorshift), so a failing run can be repeated by its seed.
 struct Rng(u64);
@@ -128,11 +59,15 @@ pub async fn crash_loop(kills: u64, seed: u64) -> Figures {
     let cell = TestCell::busy_with(&[("checkpoint_every_records", "40")]);
     let port = free_port();
     let url = format!("wss://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
     let mut rng = Rng(seed | 1);
     let mut figures = Figures::default();
 
-    let relay = RelayProc::start(&bin, &cell, port, None);
-    assert!(relay.wait_for("listening on", 30), "the relay starts");
+    let mut relay = RelayProcess::start(&bin, &cell, &listen, None);
+    assert!(
+        relay.wait_within("listening on", 30).is_some(),
+        "the relay starts"
+    );
     let mut relay = Some(relay);
 
     let config = |id: &str, witness: bool| {
@@ -234,13 +169,13 @@ pub async fn crash_loop(kills: u64, seed: u64) -> Figures {
                 figures.kills += 1;
                 *figures.kills_by_point.entry("random moment").or_default() += 1;
                 let nth = 1 + rng.below(3);
-                let r = RelayProc::start(
+                let mut r = RelayProcess::start(
                     &bin,
                     &cell,
-                    port,
+                    &listen,
                     Some(&format!("checkpoint-write=pause:20000@{nth}")),
                 );
-                let paused = r.wait_for("pausing at checkpoint-write", 60);
+                let paused = r.wait_within("pausing at checkpoint-write", 60).is_some();
                 assert!(paused, "a checkpoint is written under load");
                 r.sigkill();
                 "checkpoint write"
@@ -254,8 +189,9 @@ pub async fn crash_loop(kills: u64, seed: u64) -> Figures {
                 } else {
                     "redact-sync"
                 };
-                let r = RelayProc::start(&bin, &cell, port, Some(&format!("{at}=pause:20000")));
-                let paused = r.wait_for(&format!("pausing at {at}"), 60);
+                let mut r =
+                    RelayProcess::start(&bin, &cell, &listen, Some(&format!("{at}=pause:20000")));
+                let paused = r.wait_within(&format!("pausing at {at}"), 60).is_some();
                 assert!(paused, "a redaction is scrubbed under load");
                 r.sigkill();
                 "redaction scrub"
@@ -265,8 +201,11 @@ pub async fn crash_loop(kills: u64, seed: u64) -> Figures {
         *figures.kills_by_point.entry(point).or_default() += 1;
         // Every fourth restart is itself killed while it recovers.
         if kill.is_multiple_of(4) {
-            let r = RelayProc::start(&bin, &cell, port, Some("recovery=pause:20000"));
-            assert!(r.wait_for("pausing at recovery", 60), "recovery starts");
+            let mut r = RelayProcess::start(&bin, &cell, &listen, Some("recovery=pause:20000"));
+            assert!(
+                r.wait_within("pausing at recovery", 60).is_some(),
+                "recovery starts"
+            );
             r.sigkill();
             figures.kills += 1;
             *figures.kills_by_point.entry("recovery").or_default() += 1;
@@ -276,8 +215,11 @@ pub async fn crash_loop(kills: u64, seed: u64) -> Figures {
             redacted.lock().unwrap().clone(),
         );
         check(&bin, &cell, &a, &red, &mut figures);
-        let r = RelayProc::start(&bin, &cell, port, None);
-        assert!(r.wait_for("listening on", 60), "the relay restarts");
+        let mut r = RelayProcess::start(&bin, &cell, &listen, None);
+        assert!(
+            r.wait_within("listening on", 60).is_some(),
+            "the relay restarts"
+        );
         relay = Some(r);
     }
 
@@ -300,14 +242,9 @@ pub async fn crash_loop(kills: u64, seed: u64) -> Figures {
     );
     watcher.close().await;
     watching.abort();
-    if let Some(mut r) = relay.take() {
-        let status = Command::new("kill")
-            .args(["-TERM", &r.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let exit = r.child.wait().expect("relay exits");
-        assert!(exit.success(), "a clean stop exits 0: {exit}");
+    if let Some(r) = relay.take() {
+        let (exit, printed) = r.terminate();
+        assert!(exit.success(), "a clean stop exits 0: {exit}\n{printed}");
     }
     check(
         &bin,

@@ -2,96 +2,14 @@
 //! while the journal recovers, and a reader that closes the pipe early. In each, an
 //! acknowledged act is never lost and a refused one never half-applied.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use fusioncell_client::Client;
 use fusioncell_wire::ChannelId;
 
 use crate::harness::*;
-
-/// The relay binary as a child process, its output read on threads; killed when dropped.
-struct RelayProc {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Drop for RelayProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl RelayProc {
-    fn start(cell: &TestCell, faults: Option<&str>) -> RelayProc {
-        let mut cmd = Command::new(fusioncell_bin());
-        cmd.args(["relay", "--config"])
-            .arg(&cell.config)
-            .args(["--listen", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        match faults {
-            Some(f) => cmd.env("FUSIONCELL_DANGEROUS_FAULTS", f),
-            None => cmd.env_remove("FUSIONCELL_DANGEROUS_FAULTS"),
-        };
-        let mut child = cmd.spawn().expect("relay starts");
-        let (tx, lines) = mpsc::channel();
-        let out: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("stdout"));
-        let err: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("stderr"));
-        for r in [out, err] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(r).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        RelayProc {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The first line containing `what` (waiting up to 60 s).
-    fn wait_for(&mut self, what: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(60);
-        while let Ok(line) = self.lines.recv_timeout(until - Instant::now()) {
-            self.seen.push(line.clone());
-            if line.contains(what) {
-                return line;
-            }
-        }
-        panic!("no line with {what:?} in {:#?}", self.seen);
-    }
-
-    fn url(&mut self) -> String {
-        let line = self.wait_for("listening on");
-        line.split_whitespace()
-            .find(|w| w.starts_with("wss://"))
-            .expect("address")
-            .to_owned()
-    }
-
-    /// Sends SIGTERM and returns the exit status and everything it printed.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(sent.expect("kill").success());
-        let status = self.child.wait().expect("relay exits");
-        // The reader threads end with the process.
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
-            self.seen.push(line);
-        }
-        (status, self.seen.join("\n"))
-    }
-}
 
 fn client_at(cell: &TestCell, url: &str, id: &str) -> fusioncell_client::ClientConfig {
     let mut c = fusioncell::load::client_config(&fusioncell::load::ConnectArgs {
@@ -146,7 +64,7 @@ async fn post_until_refused(client: &Client) -> Vec<(u64, u64, String)> {
 /// acknowledged act is in place.
 async fn the_failure_is_told_and_nothing_acknowledged_is_lost(
     cell: &TestCell,
-    relay: RelayProc,
+    relay: RelayProcess,
     acked: &[(u64, u64, String)],
     clear: impl FnOnce(),
 ) {
@@ -207,7 +125,7 @@ async fn a_full_disk_stops_acknowledgements_and_tells_every_client() {
     std::fs::create_dir_all(mount.join("journal")).unwrap();
     std::os::unix::fs::symlink(mount.join("journal"), &journal).unwrap();
 
-    let mut relay = RelayProc::start(&cell, None);
+    let mut relay = RelayProcess::start(&fusioncell_bin(), &cell, "127.0.0.1:0", None);
     let url = relay.url();
     let israel = Client::connect(client_at(&cell, &url, "israel"))
         .await
@@ -237,7 +155,12 @@ async fn a_full_disk_stops_acknowledgements_and_tells_every_client() {
 #[tokio::test]
 async fn an_fsync_error_stops_acknowledgements_and_tells_every_client() {
     let cell = TestCell::busy();
-    let mut relay = RelayProc::start(&cell, Some("records-sync=eio@8"));
+    let mut relay = RelayProcess::start(
+        &fusioncell_bin(),
+        &cell,
+        "127.0.0.1:0",
+        Some("records-sync=eio@8"),
+    );
     let url = relay.url();
     let israel = Client::connect(client_at(&cell, &url, "israel"))
         .await
@@ -267,7 +190,12 @@ async fn sigterm_during_recovery_stops_cleanly_and_changes_nothing() {
     bytes.extend_from_slice(br#"{"seq":99,"ts":1764"#);
     std::fs::write(&path, &bytes).unwrap();
 
-    let mut relay = RelayProc::start(&cell, Some("recovery=pause:600000"));
+    let mut relay = RelayProcess::start(
+        &fusioncell_bin(),
+        &cell,
+        "127.0.0.1:0",
+        Some("recovery=pause:600000"),
+    );
     relay.wait_for("pausing at recovery");
     let (status, printed) = relay.terminate();
     assert!(status.success(), "{printed}");

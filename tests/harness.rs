@@ -542,3 +542,108 @@ pub async fn one_shot_post(config: ClientConfig, body: &str) -> Result<Duration,
     client.close().await;
     Ok(started.elapsed())
 }
+
+/// The relay binary as a child process, its standard output and error read on threads;
+/// killed when dropped. The crash loop and the fault tests drive it.
+pub struct RelayProcess {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl RelayProcess {
+    /// Starts `bin relay` for `cell` on `listen`, with the journal's fault points `faults`
+    /// (RELIABILITY.md, "The fault points") or none.
+    pub fn start(bin: &Path, cell: &TestCell, listen: &str, faults: Option<&str>) -> RelayProcess {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let mut cmd = Command::new(bin);
+        cmd.args(["relay", "--config"])
+            .arg(&cell.config)
+            .args(["--listen", listen])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        match faults {
+            Some(f) => cmd.env("FUSIONCELL_DANGEROUS_FAULTS", f),
+            None => cmd.env_remove("FUSIONCELL_DANGEROUS_FAULTS"),
+        };
+        let mut child = cmd.spawn().expect("relay starts");
+        let (tx, lines) = std::sync::mpsc::channel();
+        let out: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("stdout"));
+        let err: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("stderr"));
+        for r in [out, err] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(r).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        RelayProcess {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The first line containing `what`, waiting up to `secs`.
+    pub fn wait_within(&mut self, what: &str, secs: u64) -> Option<String> {
+        let until = std::time::Instant::now() + Duration::from_secs(secs);
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(until.saturating_duration_since(std::time::Instant::now()))
+        {
+            self.seen.push(line.clone());
+            if line.contains(what) {
+                return Some(line);
+            }
+        }
+        None
+    }
+
+    /// The first line containing `what` (waiting up to 60 s); panics with what was printed.
+    pub fn wait_for(&mut self, what: &str) -> String {
+        match self.wait_within(what, 60) {
+            Some(line) => line,
+            None => panic!("no line with {what:?} in {:#?}", self.seen),
+        }
+    }
+
+    /// The `wss://` address it announced.
+    pub fn url(&mut self) -> String {
+        let line = self.wait_for("listening on");
+        line.split_whitespace()
+            .find(|w| w.starts_with("wss://"))
+            .expect("address")
+            .to_owned()
+    }
+
+    /// SIGKILL, and reaps it.
+    pub fn sigkill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+
+    /// Sends SIGTERM and returns the exit status and everything it printed.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        assert!(sent.expect("kill").success());
+        let status = self.child.wait().expect("relay exits");
+        // The reader threads end with the process.
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            self.seen.push(line);
+        }
+        (status, self.seen.join("\n"))
+    }
+}
