@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use fusioncell_wire::{ClientMsg, ServerMsg};
 use futures_util::SinkExt;
-use tokio::io::AsyncReadExt;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::harness::*;
@@ -140,19 +139,6 @@ async fn a_flood_from_one_address_does_not_evict_another_address() {
     }
     drop(flood);
     relay.stop().await;
-}
-
-/// Reads until the peer closes; true if it closed within `ms` milliseconds.
-async fn closed_within(stream: &mut (impl tokio::io::AsyncRead + Unpin), ms: u64) -> bool {
-    let mut buf = [0u8; 256];
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
-    loop {
-        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
-            Err(_) => return false,
-            Ok(Ok(0) | Err(_)) => return true,
-            Ok(Ok(_)) => continue,
-        }
-    }
 }
 
 /// Over the pending cap, the connection that waited longest makes room at once.

@@ -647,3 +647,18 @@ impl RelayProcess {
         (status, self.seen.join("\n"))
     }
 }
+
+/// Reads until the peer closes; true if it closed within `ms` milliseconds.
+pub async fn closed_within(stream: &mut (impl tokio::io::AsyncRead + Unpin), ms: u64) -> bool {
+    let mut buf = [0u8; 256];
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    loop {
+        match tokio::time::timeout_at(deadline, tokio::io::AsyncReadExt::read(stream, &mut buf))
+            .await
+        {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}

@@ -279,19 +279,6 @@ async fn a_consumer_that_stops_reading_is_cut_off_and_resumes_without_loss() {
     relay.stop().await;
 }
 
-/// Reads until the peer closes; true if it closed within `ms` milliseconds.
-async fn closed_within(stream: &mut (impl tokio::io::AsyncRead + Unpin), ms: u64) -> bool {
-    let mut buf = [0u8; 256];
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
-    loop {
-        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
-            Err(_) => return false,
-            Ok(Ok(0) | Err(_)) => return true,
-            Ok(Ok(_)) => continue,
-        }
-    }
-}
-
 #[tokio::test]
 async fn connections_over_the_total_cap_are_dropped_at_once() {
     let cell = TestCell::new(&[("max_connections", "2")]);
