@@ -183,11 +183,24 @@ pub struct BodyError {
 }
 
 /// An act's body: the exact text whose hash was signed, and its decoded parameters. The
-/// parameters are boxed so that a record, which every delivery and fold carries, stays small.
+/// parameters are boxed so that a record, which every delivery and fold carries, stays small;
+/// a post (most records) has none, so it costs no allocation beyond its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body {
     text: String,
-    value: Box<ActBody>,
+    /// `None` for a post.
+    params: Option<Box<ActBody>>,
+}
+
+/// The parameters of every post: none.
+static POST: ActBody = ActBody::Post;
+
+/// Boxes the parameters of a kind that has any.
+fn boxed(value: ActBody) -> Option<Box<ActBody>> {
+    match value {
+        ActBody::Post => None,
+        other => Some(Box::new(other)),
+    }
 }
 
 impl Body {
@@ -224,7 +237,7 @@ impl Body {
         };
         Ok(Body {
             text,
-            value: Box::new(value),
+            params: boxed(value),
         })
     }
 
@@ -232,7 +245,7 @@ impl Body {
     pub fn post(text: impl Into<String>) -> Body {
         Body {
             text: text.into(),
-            value: Box::new(ActBody::Post),
+            params: None,
         }
     }
 
@@ -241,7 +254,7 @@ impl Body {
     pub fn new(value: ActBody) -> Body {
         Body {
             text: value.to_json(),
-            value: Box::new(value),
+            params: boxed(value),
         }
     }
 
@@ -252,12 +265,12 @@ impl Body {
 
     /// The decoded parameters.
     pub fn value(&self) -> &ActBody {
-        &self.value
+        self.params.as_deref().unwrap_or(&POST)
     }
 
     /// The kind of act this body belongs to.
     pub fn kind(&self) -> ActKind {
-        self.value.kind()
+        self.value().kind()
     }
 
     /// Gives up the text.
