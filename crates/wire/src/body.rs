@@ -87,19 +87,6 @@ impl ActBody {
         }
     }
 
-    /// The record this act is about, for the kinds that name one.
-    pub fn target(&self) -> Option<u64> {
-        match self {
-            ActBody::Reply(b) => Some(b.target),
-            ActBody::Approve(b) | ActBody::Reject(b) => Some(b.target),
-            ActBody::Redact(b) => Some(b.target),
-            ActBody::Receipt(b) => Some(b.target),
-            ActBody::Ack(b) => Some(b.target),
-            ActBody::Escalate(b) => Some(b.target),
-            _ => None,
-        }
-    }
-
     /// The JSON text of the parameters; empty for a post, whose text is given by the caller.
     fn to_json(&self) -> String {
         fn json<T: Serialize>(value: &T) -> String {
