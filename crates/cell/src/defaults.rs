@@ -34,9 +34,11 @@ pub const LOGIN_TIMEOUT_MS: u64 = 5_000;
 pub const PING_INTERVAL_MS: u64 = 20_000;
 /// 40 s: two ping intervals without a frame from the peer means it is gone.
 pub const IDLE_TIMEOUT_MS: u64 = 40_000;
-/// 256: caps connections that have not logged in yet, the ones a flood creates (P5).
+/// 256: caps connections in their handshake, not logged in yet: the ones a flood of TLS
+/// handshakes creates (P5).
 pub const MAX_PENDING_CONNECTIONS: usize = 256;
-/// 4096: far above what an exercise needs; bounds file descriptors and buffer memory.
+/// 4096: far above what an exercise needs; bounds file descriptors and buffer memory, and
+/// with them the silent sockets a flood holds.
 pub const MAX_CONNECTIONS: usize = 4096;
 /// 4: a delegation may work from several devices; a fifth login supersedes the oldest session.
 pub const MAX_SESSIONS_PER_IDENTITY: usize = 4;
@@ -85,9 +87,9 @@ pub struct Limits {
     pub ping_interval_ms: u64,
     /// A connection silent this long is closed; more than `ping_interval_ms`.
     pub idle_timeout_ms: u64,
-    /// Connections not yet logged in.
+    /// Connections that have started their handshake (sent a byte) and not logged in yet.
     pub max_pending_connections: usize,
-    /// Connections in total.
+    /// Connections in total, silent ones included.
     pub max_connections: usize,
     /// Sessions of one identity at once; a new one supersedes the oldest.
     pub max_sessions_per_identity: usize,

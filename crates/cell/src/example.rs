@@ -324,12 +324,12 @@ fn limit_lines(l: &Limits) -> [(&'static str, &'static str, String); 20] {
             l.idle_timeout_ms.to_string(),
         ),
         (
-            "Connections not yet logged in.",
+            "Connections that have started their handshake and not logged in yet.",
             "max_pending_connections",
             l.max_pending_connections.to_string(),
         ),
         (
-            "Connections in total.",
+            "Connections in total, silent ones included.",
             "max_connections",
             l.max_connections.to_string(),
         ),

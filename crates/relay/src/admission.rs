@@ -2,19 +2,25 @@
 //! (SECURITY.md, "Admission").
 //!
 //! Every accepted connection holds a [`Waiting`] ticket from accept until it has logged in (or
-//! failed to). The cell's `max_pending_connections` caps the tickets; at the cap a new
-//! connection is never refused. Instead one that waits is evicted and the new one takes its
-//! place: a *silent* one (it has sent nothing in the [`SILENT_GRACE`] since accept) if there
-//! is one, else the one that has waited longest among the connections of the source holding
-//! the most:
-//! - a client sends its TLS ClientHello as soon as it is connected, so silent sockets, the
-//!   cheapest flood there is, only ever evict each other;
-//! - a flood from one address only ever evicts that address's own connections while another
-//!   address holds fewer, so it cannot lock out the rest of the internet;
-//! - a participant who shares the attacker's address (behind the same NAT, or on loopback in
-//!   the tests) arrives as the newest connection, and is evicted only once every connection
-//!   of its address that came before it is gone: a full cap of newer arrivals. A TLS
-//!   handshake and a login take milliseconds, so it logs in long before that.
+//! failed to). A ticket is of one of two kinds, and at neither cap is a newcomer refused while
+//! someone can make room:
+//! - **silent**: nothing received yet. A silent socket costs the relay a descriptor and a
+//!   small task, no TLS state; it is bounded by the connection cap (`max_connections`) and the
+//!   login deadline, and takes no place among the connections that handshake. At the
+//!   connection cap a silent connection makes room ([`Admission::make_room`]): one silent for
+//!   [`SILENT_GRACE`] or more if there is one, the oldest of the source holding the most. So
+//!   silent sockets, the cheapest flood there is, only ever evict each other, and a flood
+//!   below the connection cap causes no churn at all: nothing is evicted, nothing re-opened.
+//! - **talking**: it has sent its first bytes (a client sends its TLS ClientHello as soon as
+//!   it is connected), so it holds handshake state. The cell's `max_pending_connections` caps
+//!   these; at the cap the one that speaks takes the place of the one that has waited longest
+//!   among the talking connections of the source holding the most:
+//!   - a flood from one address only ever evicts that address's own connections while another
+//!     address holds fewer, so it cannot lock out the rest of the internet;
+//!   - a participant who shares the attacker's address (behind the same NAT, or on loopback in
+//!     the tests) arrives as the newest connection, and is evicted only once every connection
+//!     of its address that came before it is gone: a full cap of newer arrivals. A TLS
+//!     handshake and a login take milliseconds, so it logs in long before that.
 //!
 //! A source is an IPv4 address or an IPv6 /64 (one host commonly holds a whole /64).
 
@@ -47,6 +53,7 @@ impl Source {
 
 /// The connections waiting to log in.
 pub struct Admission {
+    /// Most talking connections (`max_pending_connections`).
     cap: usize,
     queue: Mutex<Queue>,
 }
@@ -62,20 +69,27 @@ struct Entry {
     evict: oneshot::Sender<()>,
 }
 
-/// Tickets of one kind (silent or not), per source, by arrival.
+/// Tickets of one kind (silent or talking), per source, by arrival.
 #[derive(Default)]
-struct Class(HashMap<Source, BTreeSet<u64>>);
+struct Class {
+    by_source: HashMap<Source, BTreeSet<u64>>,
+    len: usize,
+}
 
 impl Class {
     fn insert(&mut self, source: Source, ticket: u64) {
-        self.0.entry(source).or_default().insert(ticket);
+        if self.by_source.entry(source).or_default().insert(ticket) {
+            self.len += 1;
+        }
     }
 
     fn remove(&mut self, source: Source, ticket: u64) {
-        if let Some(tickets) = self.0.get_mut(&source) {
-            tickets.remove(&ticket);
+        if let Some(tickets) = self.by_source.get_mut(&source)
+            && tickets.remove(&ticket)
+        {
+            self.len -= 1;
             if tickets.is_empty() {
-                self.0.remove(&source);
+                self.by_source.remove(&source);
             }
         }
     }
@@ -83,11 +97,20 @@ impl Class {
     /// The oldest ticket of the source with the most (of two sources with as many, the one
     /// whose oldest ticket is older).
     fn victim(&self) -> Option<u64> {
-        self.0
+        self.by_source
             .values()
             .filter_map(|tickets| Some((tickets.len(), *tickets.first()?)))
             .max_by(|(n1, oldest1), (n2, oldest2)| n1.cmp(n2).then(oldest2.cmp(oldest1)))
             .map(|(_, oldest)| oldest)
+    }
+
+    /// The oldest ticket of all.
+    fn oldest(&self) -> Option<u64> {
+        self.by_source
+            .values()
+            .filter_map(|t| t.first())
+            .min()
+            .copied()
     }
 }
 
@@ -97,8 +120,6 @@ struct Queue {
     waiting: BTreeMap<u64, Entry>,
     silent: Class,
     talking: Class,
-    /// Every ticket, silent or not.
-    all: Class,
 }
 
 impl Queue {
@@ -113,49 +134,36 @@ impl Queue {
     fn remove(&mut self, ticket: u64) -> Option<Entry> {
         let entry = self.waiting.remove(&ticket)?;
         self.class(entry.silent).remove(entry.source, ticket);
-        self.all.remove(entry.source, ticket);
         Some(entry)
     }
 
-    /// The ticket to evict: one silent for [`SILENT_GRACE`] or more if there is one, else the
-    /// oldest of the busiest source. A connection just accepted may not have been read yet
-    /// (its ClientHello waits in the socket), so being silent only counts after the grace.
-    fn victim(&self, now: Instant) -> Option<u64> {
+    /// Evicts `ticket`: its task sees its receiver resolve.
+    fn evict(&mut self, ticket: u64) -> Option<Source> {
+        let entry = self.remove(ticket)?;
+        drop(entry.evict);
+        Some(entry.source)
+    }
+
+    /// The silent ticket to evict: one silent for [`SILENT_GRACE`] or more if there is one
+    /// (of the busiest source, else the oldest), else the busiest source's oldest. A
+    /// connection just accepted may not have been read yet (its ClientHello waits in the
+    /// socket), so being silent counts fully only after the grace.
+    fn silent_victim(&self, now: Instant) -> Option<u64> {
         let stale = |ticket: &u64| {
             self.waiting
                 .get(ticket)
                 .is_some_and(|e| now.saturating_duration_since(e.since) >= SILENT_GRACE)
         };
-        let oldest_silent = self.silent.0.values().filter_map(|t| t.first()).min();
         self.silent
             .victim()
             .filter(stale)
-            .or_else(|| oldest_silent.copied().filter(stale))
-            .or_else(|| self.all.victim())
+            .or_else(|| self.silent.oldest().filter(stale))
+            .or_else(|| self.silent.victim())
     }
-
-    fn spoke(&mut self, ticket: u64) {
-        if let Some(entry) = self.waiting.get_mut(&ticket)
-            && entry.silent
-        {
-            entry.silent = false;
-            let source = entry.source;
-            self.silent.remove(source, ticket);
-            self.talking.insert(source, ticket);
-        }
-    }
-}
-
-/// What admitting a connection did.
-pub struct Admitted {
-    /// The new connection's ticket.
-    pub ticket: Waiting,
-    /// The source of the connection evicted to make room, if any.
-    pub evicted: Option<Source>,
 }
 
 impl Admission {
-    /// Admission with room for `cap` connections waiting to log in (at least one).
+    /// Admission with room for `cap` talking connections waiting to log in (at least one).
     pub fn new(cap: usize) -> Arc<Admission> {
         Arc::new(Admission {
             cap: cap.max(1),
@@ -163,20 +171,12 @@ impl Admission {
         })
     }
 
-    /// Admits a connection from `peer`, evicting one that waits if the cap is reached.
-    pub fn admit(self: &Arc<Self>, peer: SocketAddr) -> Admitted {
+    /// Admits a connection from `peer`, silent until [`FirstWords::said`]. It never evicts:
+    /// the connection cap, checked by the caller, bounds silent connections.
+    pub fn admit(self: &Arc<Self>, peer: SocketAddr) -> Waiting {
         let source = Source::of(peer);
         let (tx, rx) = oneshot::channel();
         let mut queue = self.lock();
-        let mut evicted = None;
-        if queue.waiting.len() >= self.cap
-            && let Some(victim) = queue.victim(Instant::now())
-            && let Some(entry) = queue.remove(victim)
-        {
-            // The evicted connection's task sees its receiver resolve.
-            drop(entry.evict);
-            evicted = Some(entry.source);
-        }
         let ticket = queue.next;
         queue.next += 1;
         queue.waiting.insert(
@@ -189,21 +189,46 @@ impl Admission {
             },
         );
         queue.silent.insert(source, ticket);
-        queue.all.insert(source, ticket);
         drop(queue);
-        Admitted {
-            ticket: Waiting {
-                admission: self.clone(),
-                ticket,
-                evicted: rx,
-            },
-            evicted,
+        Waiting {
+            admission: self.clone(),
+            ticket,
+            evicted: rx,
         }
     }
 
-    /// Connections waiting to log in now.
+    /// At the connection cap: evicts a silent connection to make room for a newcomer, and
+    /// says from which source; `None` when no connection is silent.
+    pub fn make_room(&self) -> Option<Source> {
+        let mut queue = self.lock();
+        let victim = queue.silent_victim(Instant::now())?;
+        queue.evict(victim)
+    }
+
+    /// Connections waiting to log in now, silent and talking.
     pub fn waiting(&self) -> usize {
         self.lock().waiting.len()
+    }
+
+    /// The connection `ticket` has sent its first bytes: it becomes talking, evicting the
+    /// longest-waiting talking connection of the busiest source at the cap.
+    fn spoke(&self, ticket: u64) -> Option<Source> {
+        let mut queue = self.lock();
+        let entry = queue.waiting.get_mut(&ticket)?;
+        if !entry.silent {
+            return None;
+        }
+        entry.silent = false;
+        let source = entry.source;
+        queue.silent.remove(source, ticket);
+        let evicted = if queue.talking.len >= self.cap {
+            let victim = queue.talking.victim()?;
+            queue.evict(victim)
+        } else {
+            None
+        };
+        queue.talking.insert(source, ticket);
+        evicted
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
@@ -222,14 +247,13 @@ pub struct Waiting {
 }
 
 impl Waiting {
-    /// The peer has sent its first bytes: from now on it is evicted only after every silent
-    /// connection.
-    pub fn spoke(&self) {
-        self.first_words().said();
+    /// The peer has sent its first bytes ([`FirstWords::said`]).
+    pub fn spoke(&self) -> Option<Source> {
+        self.first_words().said()
     }
 
-    /// A handle that marks this connection as no longer silent, usable while the ticket waits
-    /// for [`Waiting::evicted`].
+    /// A handle that marks this connection as talking, usable while the ticket waits for
+    /// [`Waiting::evicted`].
     pub fn first_words(&self) -> FirstWords {
         FirstWords {
             admission: self.admission.clone(),
@@ -237,22 +261,23 @@ impl Waiting {
         }
     }
 
-    /// Resolves when the connection is evicted to make room for a newer one.
+    /// Resolves when the connection is evicted to make room for another.
     pub async fn evicted(&mut self) {
         let _ = (&mut self.evicted).await;
     }
 }
 
-/// Marks a waiting connection as no longer silent ([`Waiting::first_words`]).
+/// Marks a waiting connection as talking ([`Waiting::first_words`]).
 pub struct FirstWords {
     admission: Arc<Admission>,
     ticket: u64,
 }
 
 impl FirstWords {
-    /// The peer has sent its first bytes.
-    pub fn said(self) {
-        self.admission.lock().spoke(self.ticket);
+    /// The peer has sent its first bytes: from now on it holds a place among the talking
+    /// connections. Returns the source of the connection evicted to make that place, if any.
+    pub fn said(self) -> Option<Source> {
+        self.admission.spoke(self.ticket)
     }
 }
 
@@ -270,6 +295,13 @@ mod tests {
         SocketAddr::new(ip.parse().expect("ip"), port)
     }
 
+    /// A connection from `ip` that has spoken, and the source it evicted, if any.
+    fn talking(admission: &Arc<Admission>, ip: &str, port: u16) -> (Waiting, Option<Source>) {
+        let ticket = admission.admit(peer(ip, port));
+        let evicted = ticket.spoke();
+        (ticket, evicted)
+    }
+
     fn is_evicted(w: &mut Waiting) -> bool {
         matches!(
             w.evicted.try_recv(),
@@ -280,19 +312,19 @@ mod tests {
     #[test]
     fn at_the_cap_the_oldest_of_the_busiest_source_makes_room() {
         let admission = Admission::new(4);
-        let mut other = admission.admit(peer("10.0.0.2", 1)).ticket;
+        let (mut other, _) = talking(&admission, "10.0.0.2", 1);
         let mut flood: Vec<Waiting> = (0..3)
-            .map(|i| admission.admit(peer("10.0.0.1", i)).ticket)
+            .map(|i| talking(&admission, "10.0.0.1", i).0)
             .collect();
         assert_eq!(admission.waiting(), 4);
         // A fifth from the flooding address evicts that address's oldest, not the other one.
-        let fifth = admission.admit(peer("10.0.0.1", 9));
-        assert_eq!(fifth.evicted, Some(Source::of(peer("10.0.0.1", 0))));
+        let (fifth, evicted) = talking(&admission, "10.0.0.1", 9);
+        assert_eq!(evicted, Some(Source::of(peer("10.0.0.1", 0))));
         assert!(is_evicted(&mut flood[0]));
         assert!(!is_evicted(&mut flood[1]) && !is_evicted(&mut other));
         assert_eq!(admission.waiting(), 4);
         // A newcomer from a third address also takes from the flood.
-        let third = admission.admit(peer("10.0.0.3", 1));
+        let third = talking(&admission, "10.0.0.3", 1);
         assert!(is_evicted(&mut flood[1]));
         assert!(!is_evicted(&mut other));
         drop((third, fifth));
@@ -303,16 +335,16 @@ mod tests {
     fn a_newcomer_outlives_every_older_connection_of_its_own_address() {
         let admission = Admission::new(3);
         let mut old: Vec<Waiting> = (0..3)
-            .map(|i| admission.admit(peer("127.0.0.1", i)).ticket)
+            .map(|i| talking(&admission, "127.0.0.1", i).0)
             .collect();
-        let mut newcomer = admission.admit(peer("127.0.0.1", 100)).ticket;
+        let (mut newcomer, _) = talking(&admission, "127.0.0.1", 100);
         let mut later = Vec::new();
         for i in 0..2 {
-            later.push(admission.admit(peer("127.0.0.1", 200 + i)).ticket);
+            later.push(talking(&admission, "127.0.0.1", 200 + i).0);
         }
         assert!(old.iter_mut().all(is_evicted));
         assert!(!is_evicted(&mut newcomer), "evicted before the older ones");
-        later.push(admission.admit(peer("127.0.0.1", 300)).ticket);
+        later.push(talking(&admission, "127.0.0.1", 300).0);
         assert!(
             is_evicted(&mut newcomer),
             "a full cap of newer arrivals later"
@@ -320,35 +352,56 @@ mod tests {
     }
 
     #[test]
-    fn silent_connections_are_evicted_first() {
-        let admission = Admission::new(3);
-        let mut talking = admission.admit(peer("127.0.0.1", 1)).ticket;
-        talking.spoke();
-        let mut silent: Vec<Waiting> = (0..2)
-            .map(|i| admission.admit(peer("127.0.0.1", 10 + i)).ticket)
+    fn silent_connections_take_no_place_among_the_talking() {
+        let admission = Admission::new(2);
+        let (mut first, _) = talking(&admission, "127.0.0.1", 1);
+        let mut silent: Vec<Waiting> = (0..100)
+            .map(|i| admission.admit(peer("127.0.0.1", 10 + i)))
             .collect();
+        assert_eq!(admission.waiting(), 101);
+        let (mut second, evicted) = talking(&admission, "127.0.0.1", 2);
+        assert_eq!(evicted, None, "a silent flood filled the talking places");
+        assert!(!is_evicted(&mut first) && !is_evicted(&mut second));
+        assert!(!silent.iter_mut().any(is_evicted));
+        // One of the silent speaks: the cap of two talking is reached, the oldest goes.
+        assert!(silent[0].spoke().is_some());
+        assert!(is_evicted(&mut first));
+    }
+
+    #[test]
+    fn at_the_connection_cap_a_silent_connection_makes_room() {
+        let admission = Admission::new(8);
+        let (mut speaker, _) = talking(&admission, "127.0.0.1", 1);
+        let mut stale = admission.admit(peer("10.0.0.9", 1));
         std::thread::sleep(SILENT_GRACE);
-        let mut later = Vec::new();
-        for i in 0..2 {
-            later.push(admission.admit(peer("127.0.0.1", 100 + i)).ticket);
-        }
-        assert!(silent.iter_mut().all(is_evicted));
-        assert!(!is_evicted(&mut talking), "the oldest, but it spoke");
-        // The newcomers are silent but within the grace: the oldest of all goes next.
-        later.push(admission.admit(peer("127.0.0.1", 200)).ticket);
-        assert!(is_evicted(&mut talking));
-        assert!(!later.iter_mut().any(is_evicted));
+        let mut fresh: Vec<Waiting> = (0..3)
+            .map(|i| admission.admit(peer("127.0.0.1", 10 + i)))
+            .collect();
+        // Silent past the grace goes first, although its source holds fewer.
+        assert_eq!(admission.make_room(), Some(Source::of(peer("10.0.0.9", 1))));
+        assert!(is_evicted(&mut stale));
+        // Then the oldest of the busiest source, even within the grace; never a talking one.
+        assert!(admission.make_room().is_some());
+        assert!(is_evicted(&mut fresh[0]));
+        assert!(admission.make_room().is_some() && admission.make_room().is_some());
+        assert_eq!(
+            admission.make_room(),
+            None,
+            "only a talking connection is left"
+        );
+        assert!(!is_evicted(&mut speaker));
     }
 
     #[test]
     fn a_ticket_dropped_frees_its_place() {
         let admission = Admission::new(2);
-        let a = admission.admit(peer("10.0.0.1", 1));
-        let mut b = admission.admit(peer("10.0.0.1", 2)).ticket;
+        let a = talking(&admission, "10.0.0.1", 1);
+        let (mut b, _) = talking(&admission, "10.0.0.1", 2);
         drop(a);
-        let c = admission.admit(peer("10.0.0.1", 3));
-        assert_eq!(c.evicted, None);
+        let (_c, evicted) = talking(&admission, "10.0.0.1", 3);
+        assert_eq!(evicted, None);
         assert!(!is_evicted(&mut b));
+        assert_eq!(admission.waiting(), 2);
     }
 
     #[test]

@@ -34,7 +34,8 @@ pub struct Context {
     /// Per-identity rate limits.
     pub rate: RateLimits,
     /// Connections not yet logged in (SECURITY.md, P5 and "Admission": a cap on half-open
-    /// handshakes that evicts the longest-waiting rather than refusing the newest).
+    /// handshakes that evicts the longest-waiting rather than refusing the newest, and silent
+    /// sockets that make room at the connection cap).
     pub admission: Arc<Admission>,
     /// All connections.
     pub connections: Arc<Semaphore>,

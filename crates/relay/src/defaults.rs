@@ -55,8 +55,13 @@ pub const RESUME_PAGE_BYTES: u64 = 256 * 1024;
 /// spinning on an error that will not clear at once.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// 1 s: at the connection cap, how long the accept loop waits for an evicted silent
+/// connection's task to give its place back (it does so as soon as it runs: microseconds)
+/// before it drops the newcomer instead.
+pub const EVICTION_WAIT: Duration = Duration::from_secs(1);
+
 /// 200 ms: how long an accepted connection may say nothing before it counts as silent, the
-/// first kind evicted at the pending-login cap (SECURITY.md, "Admission"). A client sends its
+/// first kind evicted at the connection cap (SECURITY.md, "Admission"). A client sends its
 /// TLS ClientHello as soon as it is connected; 200 ms covers the relay not having read it yet
 /// while it accepts a flood.
 pub const SILENT_GRACE: Duration = Duration::from_millis(200);

@@ -3,11 +3,11 @@
 //! both admit connections here; each says with a [`Service`] what a logged-in connection gets.
 //!
 //! Every connection gets its own task *before* TLS starts, so a slow handshake never blocks
-//! the loop (SECURITY.md, P5); it holds a permit of the connection cap for its whole life
-//! (over that cap the socket is dropped at once) and an [`admission`](crate::admission) ticket
-//! until it has logged in. At the pending-login cap a new connection is admitted and another
-//! is evicted: a silent one first, the one that waited longest of the source with the most
-//! waiting. The login deadline
+//! the loop (SECURITY.md, P5); it holds a permit of the connection cap for its whole life and
+//! an [`admission`](crate::admission) ticket until it has logged in. At either cap a newcomer
+//! takes the place of a connection that waits: at the connection cap a silent one, at the
+//! pending-login cap (connections that have spoken) the one that waited longest of the source
+//! with the most waiting. The login deadline
 //! runs from accept: TLS, the upgrade and the login all fit in it, and nothing the peer sends
 //! (pings included) extends it.
 
@@ -22,9 +22,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::admission::{Admitted, Waiting};
+use crate::admission::Waiting;
 use crate::context::Context;
-use crate::defaults::ACCEPT_BACKOFF;
+use crate::defaults::{ACCEPT_BACKOFF, EVICTION_WAIT};
 use crate::handshake::{self, Authenticated, LoginFailure};
 use crate::session_end::SessionEnd;
 use crate::upgrade::{self, Transport};
@@ -82,14 +82,17 @@ pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: 
         // The login deadline runs from here.
         let deadline =
             tokio::time::Instant::now() + Duration::from_millis(ctx.cell.limits().login_timeout_ms);
-        let Ok(connection) = ctx.connections.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, "refused: connection limit reached");
-            continue;
+        let connection = match ctx.connections.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => match room_at_the_cap(&ctx).await {
+                Some(permit) => permit,
+                None => {
+                    tracing::warn!(%peer, "refused: connection limit reached");
+                    continue;
+                }
+            },
         };
-        let Admitted { ticket, evicted } = ctx.admission.admit(peer);
-        if let Some(source) = evicted {
-            tracing::debug!(%peer, ?source, "pending-login cap reached: evicted the longest-waiting connection");
-        }
+        let ticket = ctx.admission.admit(peer);
         let _ = tcp.set_nodelay(true);
         let task = serve(
             Connection {
@@ -116,6 +119,21 @@ pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: 
     tracing::info!("listener stopped");
 }
 
+/// At the connection cap: a silent connection makes room for the newcomer
+/// ([`Admission::make_room`](crate::admission::Admission::make_room)). Its task gives the
+/// permit back as soon as it runs, so the wait is short; `None` when nobody is silent.
+async fn room_at_the_cap(ctx: &Context) -> Option<OwnedSemaphorePermit> {
+    let source = ctx.admission.make_room()?;
+    tracing::debug!(
+        ?source,
+        "connection cap reached: evicted a silent connection"
+    );
+    tokio::time::timeout(EVICTION_WAIT, ctx.connections.clone().acquire_owned())
+        .await
+        .ok()?
+        .ok()
+}
+
 /// An accepted connection and what it holds.
 struct Connection {
     tcp: TcpStream,
@@ -139,10 +157,13 @@ async fn serve<S: Service>(conn: Connection, ctx: Arc<Context>, service: Arc<S>)
     } = conn;
     let first_words = waiting.first_words();
     let before_login = async {
-        // A client speaks first (its TLS ClientHello) at once; until then the connection is
-        // the first to be evicted at the pending-login cap.
+        // A client speaks first (its TLS ClientHello) at once; until then the connection
+        // holds no place among those in their handshake, and is the first to be evicted at
+        // the connection cap.
         let _ = tcp.peek(&mut [0u8; 1]).await;
-        first_words.said();
+        if let Some(source) = first_words.said() {
+            tracing::debug!(%peer, ?source, "pending-login cap reached: evicted the longest-waiting connection");
+        }
         let stream = upgrade::tls(tcp, &ctx).await?;
         upgrade::websocket(stream, &ctx, local).await
     };
