@@ -576,6 +576,60 @@ async fn observations_reach_the_white_cell_only_and_receipts_reach_the_sender() 
     relay.stop().await;
 }
 
+/// A hotline deadline counts only while play is on (PROTOCOL.md §3.3): paused right after the
+/// post, nothing escalates however long the pause; resumed, the post escalates once, when the
+/// play time since the post reaches the deadline.
+#[tokio::test]
+async fn a_hotline_deadline_stands_still_while_play_is_paused() {
+    let cell = TestCell::busy().edit("ack_seconds = 120", "ack_seconds = 3");
+    let relay = Relay::start(&cell).await;
+    let control = client(&cell, &relay, "control").await;
+    let israel = client(&cell, &relay, "israel").await;
+    let us = client(&cell, &relay, "us").await;
+    let mut us_sub = live(&us).await;
+    clock(&control, ClockAction::Start, Some(60)).await.unwrap();
+    let post = israel
+        .post(&ch("deescalation"), "Convoy moving at dawn.")
+        .await
+        .unwrap();
+    let pause = clock(&control, ClockAction::Pause, None).await.unwrap();
+    let played_before_pause = pause.ts - post.ts;
+    assert!(
+        played_before_pause < 3000,
+        "the pause came too late to test anything"
+    );
+    // Longer than the whole deadline: nothing escalates while play stands still.
+    tokio::time::sleep(std::time::Duration::from_millis(4000)).await;
+    let escalated = |records: &[fusioncell_wire::Record]| {
+        records
+            .iter()
+            .filter(|r| r.act.kind == ActKind::Escalate)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        escalated(&journal_records(&cell)).is_empty(),
+        "escalated while paused"
+    );
+    let resume = clock(&control, ClockAction::Resume, None).await.unwrap();
+    let (escalation, _) = next_where(&mut us_sub, |r| r.act.kind == ActKind::Escalate).await;
+    assert!(escalation.seq > resume.cell_seq);
+    assert!(
+        escalation.ts - resume.ts + played_before_pause >= 3000,
+        "escalated after {} ms of play",
+        escalation.ts - resume.ts + played_before_pause
+    );
+    let all = escalated(&journal_records(&cell));
+    assert_eq!(all.len(), 1, "escalated once");
+    assert!(
+        all[0]
+            .text()
+            .unwrap()
+            .contains(&format!("\"target\":{}", post.cell_seq))
+    );
+    relay.stop().await;
+}
+
 /// The journal replayed through `State::apply` gives the relay's own state, and every
 /// decision re-derives: the relay and the verifier are one state machine.
 #[tokio::test]

@@ -8,7 +8,7 @@ use fusioncell_wire::{ChannelId, IdentityId, Role};
 use crate::defaults::HOTLINE_ACK_SECONDS;
 use crate::error::CellError;
 use crate::field::display_text;
-use crate::file::{ChannelEntry, PolicyName};
+use crate::file::{AckClock, ChannelEntry, PolicyName};
 use crate::identity::Identity;
 
 /// One channel of the cell.
@@ -39,6 +39,8 @@ pub enum Policy {
     Hotline {
         /// The acknowledgement deadline, in seconds.
         ack_seconds: u32,
+        /// Whether those are wall or scenario seconds.
+        ack_clock: AckClock,
     },
 }
 
@@ -76,24 +78,31 @@ pub(crate) fn channels(
             ));
         }
         let title = display_text(&field("title"), e.title, e.id.as_str())?;
-        let policy = match (e.policy, e.ack_seconds) {
-            (PolicyName::Hotline, Some(0)) => {
+        let policy = match (e.policy, e.ack_seconds, e.ack_clock) {
+            (PolicyName::Hotline, Some(0), _) => {
                 return Err(CellError::invalid(
                     field("ack_seconds"),
                     "must be at least 1",
                 ));
             }
-            (PolicyName::Hotline, ack) => Policy::Hotline {
+            (PolicyName::Hotline, ack, clock) => Policy::Hotline {
                 ack_seconds: ack.unwrap_or(HOTLINE_ACK_SECONDS),
+                ack_clock: clock.unwrap_or_default(),
             },
-            (_, Some(_)) => {
+            (_, Some(_), _) => {
                 return Err(CellError::invalid(
                     field("ack_seconds"),
                     "only a hotline channel has an acknowledgement deadline",
                 ));
             }
-            (PolicyName::Open, None) => Policy::Open,
-            (PolicyName::Moderated, None) => Policy::Moderated,
+            (_, _, Some(_)) => {
+                return Err(CellError::invalid(
+                    field("ack_clock"),
+                    "only a hotline channel has an acknowledgement deadline",
+                ));
+            }
+            (PolicyName::Open, None, None) => Policy::Open,
+            (PolicyName::Moderated, None, None) => Policy::Moderated,
         };
         let mut members = BTreeSet::new();
         for (j, m) in e.members.into_iter().enumerate() {

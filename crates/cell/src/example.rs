@@ -262,6 +262,12 @@ pub fn render_example(params: &ExampleParams) -> String {
         "#   ack_seconds  hotline only (optional; default {})",
         crate::defaults::HOTLINE_ACK_SECONDS
     ));
+    line(
+        "#   ack_clock    hotline only: wall (default; real seconds) | scenario (scenario seconds,",
+    );
+    line(
+        "#                at the clock's speed); either way it stands still while play is stopped",
+    );
     for channel in &CHANNELS {
         line("");
         line(&format!("# {}", channel.about));
@@ -515,7 +521,10 @@ mod tests {
         assert_eq!(channel("security").title, "Intelligence sharing");
         assert_eq!(
             channel("deescalation").policy,
-            Policy::Hotline { ack_seconds: 120 }
+            Policy::Hotline {
+                ack_seconds: 120,
+                ack_clock: crate::AckClock::Wall
+            }
         );
         assert_eq!(channel("diplomacy").policy, Policy::Open);
         assert_eq!(

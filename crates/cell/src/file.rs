@@ -104,6 +104,32 @@ pub struct ChannelEntry {
     pub readers: Vec<IdentityId>,
     /// Hotline only: seconds the other side has to acknowledge a post.
     pub ack_seconds: Option<u32>,
+    /// Hotline only: what those seconds are ([`AckClock`]).
+    pub ack_clock: Option<AckClock>,
+}
+
+/// What a hotline's acknowledgement deadline counts. Either way it counts only while play is
+/// on, so nothing escalates while play is paused, halted or ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AckClock {
+    /// Relay seconds (the default): the people who must answer live in real time, whatever
+    /// the exercise clock's speed.
+    #[default]
+    Wall,
+    /// Scenario seconds: the deadline runs at the clock's speed, and only from STARTEX.
+    Scenario,
+}
+
+impl AckClock {
+    /// The name as in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AckClock::Wall => "wall",
+            AckClock::Scenario => "scenario",
+        }
+    }
 }
 
 /// A channel policy as written; [`crate::model::Policy`] adds its parameters.

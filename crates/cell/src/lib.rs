@@ -13,6 +13,7 @@
 //! - [`policy`]: who may read which channel, see which record, and post where;
 //! - [`acts`]: one module per act kind — who may make it ([`authorize`] → [`Denied`]), what it
 //!   does to the state, and how it reads in one line ([`describe`]);
+//! - [`deadline`]: hotline deadlines on the exercise clock ([`Due`]);
 //! - [`view`]: what one identity received, from the journal alone;
 //! - [`example`]: the commented example cell of the Paris talks ([`render_example`]);
 //! - `error`: [`CellError`], one line naming the field and why.
@@ -20,6 +21,7 @@
 
 pub mod acts;
 mod channel;
+pub mod deadline;
 pub mod defaults;
 mod error;
 pub mod example;
@@ -35,10 +37,11 @@ pub mod toml_string;
 pub mod view;
 
 pub use acts::{Denied, authorize, describe};
+pub use deadline::Due;
 pub use defaults::Limits;
 pub use error::CellError;
 pub use example::{EXAMPLE_IDENTITIES, ExampleParams, render_example};
-pub use file::CellFile;
+pub use file::{AckClock, CellFile};
 pub use fusioncell_wire::clock::{Clock, Phase};
 pub use model::{Cell, Channel, Identity, Policy, RelaySettings};
 pub use policy::{can_read, can_see, channel_access};

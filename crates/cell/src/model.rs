@@ -101,6 +101,7 @@ impl Cell {
                         members: c.members.clone(),
                         readers: c.readers.clone(),
                         ack_seconds: None,
+                        ack_clock: None,
                     })
                 })
                 .collect::<Result<_, CellError>>()?,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use fusioncell_wire::act_body::Access;
 use fusioncell_wire::{ActKind, ChannelId, IdentityId, Record, Role};
 
+use crate::deadline::Due;
 use crate::model::Cell;
 use fusioncell_wire::clock::Clock;
 
@@ -78,8 +79,8 @@ pub struct Awaiting {
     pub sender: IdentityId,
     /// The hotline channel.
     pub channel: ChannelId,
-    /// Relay time by which it must be acknowledged.
-    pub deadline_ms: i64,
+    /// When its deadline passes, on the exercise clock.
+    pub due: Due,
     /// The channel's deadline, in seconds.
     pub ack_seconds: u32,
 }
@@ -164,11 +165,12 @@ impl State {
         &self.awaiting
     }
 
-    /// Hotline posts whose deadline has passed at relay time `now_ms`.
+    /// Hotline posts whose deadline has passed at relay time `now_ms` (never while play
+    /// stands still: [`Due`]).
     pub fn overdue(&self, now_ms: i64) -> Vec<(u64, &Awaiting)> {
         self.awaiting
             .iter()
-            .filter(|(_, a)| a.deadline_ms <= now_ms)
+            .filter(|(_, a)| a.due.passed(&self.clock, now_ms))
             .map(|(s, a)| (*s, a))
             .collect()
     }

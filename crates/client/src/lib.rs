@@ -31,7 +31,7 @@ pub mod witness;
 pub use acts::ActDraft;
 pub use client::{Ack, Client, ClientConfig, Welcome, sign};
 pub use error::ClientError;
-pub use model::{Awaiting, Change, Model, Receipt};
+pub use model::{Awaiting, Change, Countdown, Model, Receipt};
 pub use subscription::{Event, Subscription, SupervisionState};
 pub use view::View;
 pub use witness::checkpoint_problem;

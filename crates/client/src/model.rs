@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use fusioncell_cell::Due;
 use fusioncell_wire::act_body::{AckBody, ClockAction, EscalateBody, ReceiptKind};
 use fusioncell_wire::{ActBody, Clock, IdentityId, Record, Role};
 
@@ -20,15 +21,17 @@ pub struct Awaiting {
     pub record: Record,
     /// Its acknowledgement deadline, in seconds after the post.
     pub ack_seconds: u32,
+    /// When the deadline passes, on the exercise clock as of the post.
+    pub due: Due,
 }
 
-impl Awaiting {
-    /// When the deadline passes, in milliseconds since the Unix epoch (relay time).
-    pub fn deadline_ms(&self) -> i64 {
-        self.record
-            .ts
-            .saturating_add(i64::from(self.ack_seconds) * 1000)
-    }
+/// Where a hotline post's countdown stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Countdown {
+    /// Relay milliseconds left if play goes on (0: passed).
+    pub left_ms: u64,
+    /// Whether it is counting down now (it stands still while play does).
+    pub counting: bool,
 }
 
 /// A signed receipt for a record.
@@ -70,6 +73,10 @@ pub struct Model {
     /// Receipts received, by the record they are for.
     receipts: BTreeMap<u64, Vec<Receipt>>,
     clock: Clock,
+    /// The clock folded from every clock record in journal order, backlog included: the
+    /// clock as of each record, which places its hotline deadline. Once live it is the
+    /// announced clock.
+    history: Clock,
     halt_reason: Option<String>,
     /// The identities online, as the relay last announced them.
     online: Vec<IdentityId>,
@@ -87,6 +94,7 @@ impl Model {
             awaiting: BTreeMap::new(),
             receipts: BTreeMap::new(),
             clock,
+            history: Clock::default(),
             halt_reason: None,
             online: Vec::new(),
             live: false,
@@ -107,6 +115,16 @@ impl Model {
     /// Hotline posts awaiting acknowledgement, oldest first.
     pub fn awaiting(&self) -> impl ExactSizeIterator<Item = &Awaiting> {
         self.awaiting.values()
+    }
+
+    /// Where hotline post `seq`'s countdown stands at relay time `now`, if it awaits an
+    /// acknowledgement.
+    pub fn countdown(&self, seq: u64, now: i64) -> Option<Countdown> {
+        let a = self.awaiting.get(&seq)?;
+        Some(Countdown {
+            left_ms: a.due.remaining_ms(&self.history, now),
+            counting: a.due.counting(&self.history),
+        })
     }
 
     /// The exercise clock as last seen.
@@ -158,6 +176,11 @@ impl Model {
             Event::State(state) => self.fold_state(*state),
             Event::Live { .. } => {
                 self.live = true;
+                // A backlog without a clock record (or none at all) placed nothing on the
+                // clock: the announced one is the best known.
+                if self.history == Clock::default() {
+                    self.history = self.clock;
+                }
                 Change::Nothing
             }
             Event::Presence { online } => self.fold_presence(online),
@@ -176,10 +199,11 @@ impl Model {
                 if self.view.role == Role::Mediator && self.view.is_held(record, released_by) {
                     self.held.insert(record.seq, record.clone());
                 }
-                if let Some(ack_seconds) = self.view.hotline(record) {
+                if let Some((ack_seconds, ack_clock)) = self.view.hotline(record) {
                     let awaiting = Awaiting {
                         record: record.clone(),
                         ack_seconds,
+                        due: Due::of(&self.history, record.ts, ack_seconds, ack_clock),
                     };
                     self.awaiting.insert(record.seq, awaiting);
                 }
@@ -210,6 +234,7 @@ impl Model {
                 if c.action == ClockAction::Halt {
                     self.halt_reason = c.reason.clone();
                 }
+                self.history.apply(c.action, record.ts, c.speed);
                 if self.live {
                     self.clock.apply(c.action, record.ts, c.speed);
                     change = Change::Clock;
@@ -226,6 +251,9 @@ impl Model {
     pub fn fold_state(&mut self, state: SupervisionState) -> Change {
         let changed = state.clock != self.clock;
         self.clock = state.clock;
+        if self.live {
+            self.history = state.clock;
+        }
         if changed && self.live {
             Change::Clock
         } else {
@@ -285,7 +313,13 @@ mod tests {
         view.policies = Some(
             [
                 ("security", Policy::Moderated),
-                ("deescalation", Policy::Hotline { ack_seconds: 120 }),
+                (
+                    "deescalation",
+                    Policy::Hotline {
+                        ack_seconds: 120,
+                        ack_clock: fusioncell_cell::AckClock::Wall,
+                    },
+                ),
                 ("diplomacy", Policy::Open),
             ]
             .into_iter()
@@ -357,11 +391,15 @@ mod tests {
         for r in [&first, &second, &mediator] {
             syria.fold_record(r, None);
         }
-        let awaiting: Vec<(u64, i64)> = syria
+        let awaiting: Vec<(u64, Option<Countdown>)> = syria
             .awaiting()
-            .map(|a| (a.record.seq, a.deadline_ms()))
+            .map(|a| (a.record.seq, syria.countdown(a.record.seq, T + 20_000)))
             .collect();
-        assert_eq!(awaiting, [(4, T + 120_000), (5, T + 120_000)]);
+        let left = Some(Countdown {
+            left_ms: 100_000,
+            counting: true,
+        });
+        assert_eq!(awaiting, [(4, left), (5, left)]);
         syria.fold_record(&journaled(7, "syria", acts::ack(&first)), None);
         let escalate = record(
             8,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use fusioncell_cell::{Cell, Policy};
+use fusioncell_cell::{AckClock, Cell, Policy};
 use fusioncell_wire::act_body::{Access, GrantBody};
 use fusioncell_wire::{ActKind, ChannelId, IdentityId, Record, Role};
 
@@ -78,13 +78,17 @@ impl View {
             && r.act.channel.as_ref().and_then(|c| self.policy(c)) == Some(Policy::Moderated)
     }
 
-    /// A party's post to a hotline channel: its acknowledgement deadline in seconds.
-    pub fn hotline(&self, r: &Record) -> Option<u32> {
+    /// A party's post to a hotline channel: its acknowledgement deadline in seconds, and
+    /// what those seconds count.
+    pub fn hotline(&self, r: &Record) -> Option<(u32, AckClock)> {
         if !matches!(r.act.kind, ActKind::Post | ActKind::Reply) || !self.is_party(&r.act.actor) {
             return None;
         }
         match self.policy(r.act.channel.as_ref()?)? {
-            Policy::Hotline { ack_seconds } => Some(ack_seconds),
+            Policy::Hotline {
+                ack_seconds,
+                ack_clock,
+            } => Some((ack_seconds, ack_clock)),
             _ => None,
         }
     }

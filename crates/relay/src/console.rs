@@ -8,10 +8,10 @@
 //!
 //! What is served, all embedded in the binary (no file is read at run time, no other host is
 //! ever named):
-//! - `/` (the page), `/app.js`, `/canonical.js`, `/describe.js`, `/style.css`: the console
-//!   itself, plain ES modules with no build step;
+//! - `/` (the page), `/app.js`, `/canonical.js`, `/clock.js`, `/describe.js`, `/style.css`:
+//!   the console itself, plain ES modules with no build step;
 //! - `/cell.json`: the cell id and each channel's id, title and policy (with the hotline
-//!   acknowledgement deadline). A party's `welcome` names its channels but not their
+//!   acknowledgement deadline and its clock). A party's `welcome` names its channels but not their
 //!   policies, and a party never sees record 0, yet the page must mark its held posts
 //!   "awaiting approval" and count down hotline deadlines. Members, readers, identities and
 //!   keys are not in it.
@@ -63,6 +63,11 @@ const ASSETS: &[Asset] = &[
         path: "/canonical.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../web/canonical.js"),
+    },
+    Asset {
+        path: "/clock.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../web/clock.js"),
     },
     Asset {
         path: "/describe.js",
@@ -263,8 +268,13 @@ fn cell_json(cell: &Cell) -> String {
                 "title": c.title,
                 "policy": c.policy.as_str(),
             });
-            if let Policy::Hotline { ack_seconds } = c.policy {
+            if let Policy::Hotline {
+                ack_seconds,
+                ack_clock,
+            } = c.policy
+            {
                 v["ack_seconds"] = ack_seconds.into();
+                v["ack_clock"] = ack_clock.as_str().into();
             }
             v
         })
@@ -419,6 +429,7 @@ mod tests {
             ("/", "text/html"),
             ("/app.js", "text/javascript"),
             ("/canonical.js", "text/javascript"),
+            ("/clock.js", "text/javascript"),
             ("/describe.js", "text/javascript"),
             ("/style.css", "text/css"),
             ("/cell.json", "application/json"),
@@ -474,6 +485,7 @@ mod tests {
             .expect("hotline");
         assert_eq!(hotline["policy"], "hotline");
         assert_eq!(hotline["ack_seconds"], 120);
+        assert_eq!(hotline["ack_clock"], "wall");
         for absent in ["members", "readers", "public_key", "\"israel\"", "france"] {
             assert!(!body.contains(absent), "{absent} in {body}");
         }

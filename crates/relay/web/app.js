@@ -2,6 +2,7 @@
 // Protocol: PROTOCOL.md (fusioncell/v1). Every act is signed here with canonical.js.
 import * as C from "./canonical.js";
 import { describe } from "./describe.js";
+import * as K from "./clock.js";
 
 const PROTOCOL = "fusioncell/v1";
 const $ = (id) => document.getElementById(id);
@@ -42,6 +43,9 @@ const S = {
   firedKey: "", // control: the fired inject ids the timeline table was last drawn with
   epoch: 0,
   clock: null,
+  // The clock folded from every clock record in journal order: it places each hotline
+  // deadline (clock.js). Once live it is the announced clock.
+  history: K.initialClock(),
   offset: 0, // relay clock − local clock, ms
   haltReason: null,
   lastCheckpoint: null,
@@ -252,6 +256,8 @@ async function onFrame(ws, text) {
     case "live":
       S.live = true;
       S.everLive = true;
+      // A backlog without a clock record placed nothing on the clock: the announced one is the best known.
+      if (S.history.since_ms === 0 && S.clock) S.history = S.clock;
       activity(`live: the journal has ${f.size} records`);
       return;
     case "checkpoint":
@@ -309,6 +315,7 @@ function onState(f) {
   S.offset = f.now - Date.now();
   const before = S.clock;
   S.clock = f.clock;
+  if (S.live) S.history = f.clock;
   if (before && (before.phase !== f.clock.phase || before.halted !== f.clock.halted)) {
     activity(`clock: ${f.clock.halted ? "HALTED" : f.clock.phase.replace("_", " ")}`);
   }
@@ -424,8 +431,8 @@ async function ingest(record, releasedBy) {
         S.held.set(record.seq, entry);
       }
       if (policyOf(a.channel) === "hotline" && isParty(a.actor)) {
-        const secs = S.policies.get(a.channel).ack_seconds ?? 60;
-        entry.deadline = record.ts + secs * 1000;
+        const policy = S.policies.get(a.channel);
+        entry.due = K.dueOf(S.history, record.ts, policy.ack_seconds ?? 60, policy.ack_clock ?? "wall");
         entry.hot = true;
         S.hotline.set(record.seq, entry);
       }
@@ -466,6 +473,7 @@ async function ingest(record, releasedBy) {
     }
     case "clock":
       if (body?.action === "halt") S.haltReason = body.reason ?? null;
+      if (body) S.history = K.applyClock(S.history, body.action, record.ts, body.speed);
       break;
     case "grant":
     case "revoke":
@@ -599,12 +607,19 @@ function statusBadge(s) {
   return s ? el("span", { class: `badge ${s.cls}` }, s.text) : null;
 }
 
+/** A hotline post's countdown in words: `N s left`, standing still while play does. */
+function countdownText(entry) {
+  const left = Math.ceil(K.remainingMs(entry.due, S.history, relayNow()) / 1000);
+  if (left <= 0) return "deadline passed";
+  return K.counting(entry.due, S.history) ? `${left}s left` : `${left}s left (stopped while play is)`;
+}
+
 function hotlineState(entry) {
   if (!entry.hot) return null;
   if (entry.acked) return entry.acked;
-  const left = Math.ceil((entry.deadline - relayNow()) / 1000);
-  if (left <= 0) return { text: "HOTLINE — deadline passed", cls: "bad" };
-  return { text: `HOTLINE — ack due in ${left}s`, cls: "hot" };
+  const text = countdownText(entry);
+  if (text === "deadline passed") return { text: "HOTLINE — deadline passed", cls: "bad" };
+  return { text: `HOTLINE — ack due: ${text}`, cls: "hot" };
 }
 
 function canAck(entry) {
@@ -772,12 +787,11 @@ function renderPanels() {
   const hot = [...S.hotline.values()];
   $("hotline-count").textContent = hot.length;
   $("hotline-list").replaceChildren(...(hot.length ? hot.map((e) => {
-    const left = Math.ceil((e.deadline - relayNow()) / 1000);
     return el("li", { "data-seq": e.record.seq },
       el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", { class: "sender" }, e.record.act.actor), el("span", {}, `#${e.record.act.channel}`)),
       el("div", { class: "body" }, describe(e.record)),
       el("div", { class: "actions" },
-        el("span", { class: "countdown", "data-deadline": e.deadline }, left > 0 ? `${left}s left` : "deadline passed"),
+        el("span", { class: "countdown", "data-countdown": e.record.seq }, countdownText(e)),
         canAck(e) ? el("button", { type: "button", class: "primary", "data-ack": e.record.seq, onclick: () => ackHotline(e) }, "Acknowledge") : null));
   }) : [el("li", { class: "muted" }, "nothing awaiting acknowledgement")]));
 }
@@ -814,9 +828,7 @@ function renderClock() {
   const banner = $("clock");
   const halt = $("halt");
   banner.hidden = false;
-  let scenario = c.scenario_ms;
-  if (c.phase === "running") scenario += Math.max(0, relayNow() - c.since_ms) * c.speed;
-  const t = scenarioHms(scenario);
+  const t = scenarioHms(K.scenarioAt(c, relayNow()));
   const words = {
     not_started: "EXERCISE NOT STARTED",
     running: `EXERCISE RUNNING ×${c.speed} · scenario ${t}`,
@@ -832,18 +844,19 @@ function renderClock() {
   } else {
     halt.hidden = true;
   }
-  const stopped = c.phase !== "running" || c.halted;
+  // The relay's rule (PROTOCOL.md §3.3): parties post while play is on, before STARTEX and while running.
+  const stopped = c.phase === "paused" || c.phase === "ended" || c.halted;
   $("compose-text").placeholder = S.role === "party" && stopped
-    ? "The exercise is not running: parties cannot post now"
+    ? `Play is ${c.halted ? "halted" : c.phase}: parties cannot post now`
     : "Message (Enter sends, Shift+Enter: new line)";
 }
 
 function tick() {
   renderClock();
   markDue();
-  for (const e of document.querySelectorAll(".countdown[data-deadline]")) {
-    const left = Math.ceil((Number(e.dataset.deadline) - relayNow()) / 1000);
-    e.textContent = left > 0 ? `${left}s left` : "deadline passed";
+  for (const e of document.querySelectorAll(".countdown[data-countdown]")) {
+    const entry = S.hotline.get(Number(e.dataset.countdown));
+    if (entry) e.textContent = countdownText(entry);
   }
   for (const b of document.querySelectorAll("#timeline [data-hot]")) {
     const entry = S.records.get(Number(b.dataset.hot));
@@ -858,10 +871,7 @@ function tick() {
 // Control: the scenario (MSEL) timeline.
 
 function scenarioMs() {
-  const c = S.clock;
-  let scenario = c ? c.scenario_ms : 0;
-  if (c?.phase === "running") scenario += Math.max(0, relayNow() - c.since_ms) * c.speed;
-  return scenario;
+  return S.clock ? K.scenarioAt(S.clock, relayNow()) : 0;
 }
 
 /** Inject ids already in the received records (fired, by this page or anyone). */

@@ -230,7 +230,7 @@ impl AfterAction {
                     id: c.id.clone(),
                     policy: cell.channel(&c.id).map_or("open", |ch| ch.policy.as_str()),
                     ack_seconds: configured.and_then(|ch| match ch.policy {
-                        Policy::Hotline { ack_seconds } => Some(ack_seconds),
+                        Policy::Hotline { ack_seconds, .. } => Some(ack_seconds),
                         _ => None,
                     }),
                     members: c.members.clone(),

@@ -34,6 +34,12 @@ pub struct Clock {
     pub scenario_ms: u64,
     /// Relay time of the last change, in milliseconds since the Unix epoch.
     pub since_ms: i64,
+    /// Play time at the last change: relay milliseconds counted while play is on (before
+    /// STARTEX and while running; not while paused, halted or ended). Hotline deadlines count
+    /// in it, so they stand still whenever play does. Until the first stop it equals relay
+    /// time.
+    #[serde(default)]
+    pub play_ms: i64,
 }
 
 impl Default for Clock {
@@ -44,6 +50,7 @@ impl Default for Clock {
             speed: 1,
             scenario_ms: 0,
             since_ms: 0,
+            play_ms: 0,
         }
     }
 }
@@ -58,6 +65,16 @@ impl Clock {
                     .saturating_add(elapsed.saturating_mul(u64::from(self.speed)))
             }
             _ => self.scenario_ms,
+        }
+    }
+
+    /// Play time at relay time `wall_ms` ([`Clock::play_ms`]).
+    pub fn play_ms_at(&self, wall_ms: i64) -> i64 {
+        if self.play_allowed() {
+            self.play_ms
+                .saturating_add(wall_ms.saturating_sub(self.since_ms).max(0))
+        } else {
+            self.play_ms
         }
     }
 
@@ -89,6 +106,7 @@ impl Clock {
     /// change, so a pause neither loses nor gains any.
     pub fn apply(&mut self, action: ClockAction, wall_ms: i64, speed: Option<u32>) {
         self.scenario_ms = self.scenario_ms_at(wall_ms);
+        self.play_ms = self.play_ms_at(wall_ms);
         self.since_ms = wall_ms;
         match action {
             ClockAction::Start => {
@@ -112,7 +130,8 @@ impl Clock {
         }
     }
 
-    /// Whether parties may post: not while paused, halted or ended.
+    /// Whether play is on: parties may post, and hotline deadlines count. Not while paused,
+    /// halted or ended.
     pub fn play_allowed(&self) -> bool {
         matches!(self.phase, Phase::NotStarted | Phase::Running)
     }
@@ -152,6 +171,23 @@ mod tests {
         assert!(!c.halted && c.play_allowed());
         c.apply(ClockAction::End, 100_000, None);
         assert_eq!(c.scenario_ms_at(200_000), 180_000);
+    }
+
+    #[test]
+    fn play_time_is_relay_time_until_play_stops_and_then_stands_still() {
+        let mut c = Clock::default();
+        assert_eq!(c.play_ms_at(5_000), 5_000, "before STARTEX play is on");
+        c.apply(ClockAction::Start, 10_000, Some(60));
+        assert_eq!(c.play_ms_at(12_000), 12_000);
+        c.apply(ClockAction::Pause, 12_000, None);
+        assert_eq!(c.play_ms_at(40_000), 12_000, "stands still while paused");
+        c.apply(ClockAction::Resume, 40_000, None);
+        assert_eq!(c.play_ms_at(41_000), 13_000);
+        c.apply(ClockAction::Halt, 41_000, None);
+        assert_eq!(c.play_ms_at(90_000), 13_000, "and while halted");
+        c.apply(ClockAction::Resume, 90_000, None);
+        c.apply(ClockAction::End, 91_000, None);
+        assert_eq!(c.play_ms_at(500_000), 14_000, "and after ENDEX");
     }
 
     #[test]

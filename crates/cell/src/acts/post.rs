@@ -5,6 +5,7 @@ use fusioncell_keys::sha256;
 use fusioncell_wire::{ErrorCode, Record, Role, canonical};
 
 use super::rules::{Context, Denied};
+use crate::deadline::Due;
 use crate::model::{Cell, Policy};
 use crate::policy::may_post;
 use crate::state::{Audience, Awaiting, Held, State};
@@ -65,13 +66,17 @@ pub(super) fn apply(state: &mut State, cell: &Cell, record: &Record) -> Audience
                 actor: act.actor.clone(),
             };
         }
-        if let Some(Policy::Hotline { ack_seconds }) = policy {
+        if let Some(Policy::Hotline {
+            ack_seconds,
+            ack_clock,
+        }) = policy
+        {
             state.awaiting.insert(
                 record.seq,
                 Awaiting {
                     sender: act.actor.clone(),
                     channel: channel.clone(),
-                    deadline_ms: record.ts.saturating_add(i64::from(ack_seconds) * 1000),
+                    due: Due::of(&state.clock, record.ts, ack_seconds, ack_clock),
                     ack_seconds,
                 },
             );

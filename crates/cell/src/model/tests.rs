@@ -194,6 +194,27 @@ fn invalid_configs_name_the_field() {
             Expect::Invalid("channel[2].ack_seconds"),
         ),
         (
+            "ack_clock on an open channel",
+            edit(
+                &ex,
+                "readers = [\"france\"]\n",
+                "readers = [\"france\"]\nack_clock = \"scenario\"\n",
+            ),
+            Expect::Invalid("channel[2].ack_clock"),
+        ),
+        (
+            "an unknown ack_clock",
+            edit(
+                &ex,
+                "ack_seconds = 120\n",
+                "ack_seconds = 120\nack_clock = \"lunar\"\n",
+            ),
+            Expect::Parse {
+                path: "channel[1].ack_clock",
+                at: "lunar",
+            },
+        ),
+        (
             "duplicate channel",
             edit(&ex, "id = \"us-syria\"", "id = \"us-israel\""),
             Expect::Invalid("channel[5].id"),
@@ -403,7 +424,8 @@ members = ["a"]
     assert_eq!(
         line.policy,
         Policy::Hotline {
-            ack_seconds: HOTLINE_ACK_SECONDS
+            ack_seconds: HOTLINE_ACK_SECONDS,
+            ack_clock: crate::AckClock::Wall
         }
     );
     assert!(line.readers.is_empty());

@@ -93,7 +93,13 @@ pub(super) fn view(me: &str, role: Role, channels: &[(&str, bool)]) -> View {
     view.policies = Some(
         [
             ("security", Policy::Moderated),
-            ("deescalation", Policy::Hotline { ack_seconds: 120 }),
+            (
+                "deescalation",
+                Policy::Hotline {
+                    ack_seconds: 120,
+                    ack_clock: fusioncell_cell::AckClock::Wall,
+                },
+            ),
             ("diplomacy", Policy::Open),
         ]
         .into_iter()

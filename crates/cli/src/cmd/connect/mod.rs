@@ -20,7 +20,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use fusioncell_cell::{Cell, Policy};
+use fusioncell_cell::{AckClock, Cell, Policy};
 use fusioncell_client::{
     Ack, ActDraft, Change, Client, ClientError, Event, Model, SupervisionState, View, acts,
 };
@@ -235,7 +235,13 @@ impl Session {
             .iter()
             .map(|(c, w)| {
                 let policy = match view.policy(c) {
-                    Some(Policy::Hotline { ack_seconds }) => format!(" hotline {ack_seconds}s"),
+                    Some(Policy::Hotline {
+                        ack_seconds,
+                        ack_clock,
+                    }) => match ack_clock {
+                        AckClock::Scenario => format!(" hotline {ack_seconds} scenario s"),
+                        _ => format!(" hotline {ack_seconds}s"),
+                    },
                     Some(p) => format!(" {}", p.as_str()),
                     None => String::new(),
                 };
@@ -294,7 +300,7 @@ impl Session {
         now: i64,
     ) -> Vec<String> {
         let change = self.model.fold_record(&record, released_by);
-        let line = || record_line(self.view(), &record, verified, released_by, now);
+        let line = || record_line(&self.model, &record, verified, released_by, now);
         match change {
             // The approval's own line says enough.
             Change::Repeat => Vec::new(),

@@ -1,13 +1,13 @@
 //! What `fusioncell connect` shows: a record as one line ([`record_line`]) and the clock
 //! ([`clock_banner`], [`clock_state`]).
 
-use fusioncell_client::View;
+use fusioncell_client::{Countdown, Model};
 use fusioncell_wire::clock::phase_name;
 use fusioncell_wire::{ActKind, Clock, Phase, Record, Role};
 
 /// A record as one line: `#seq HH:MM:SSZ sender → #channel ✓ text`.
 pub(super) fn record_line(
-    view: &View,
+    model: &Model,
     r: &Record,
     verified: bool,
     released_by: Option<u64>,
@@ -25,23 +25,24 @@ pub(super) fn record_line(
         r.seq,
         crate::show::utc_hms(r.ts),
         r.act.actor,
-        describe(view, r, released_by, now)
+        describe(model, r, released_by, now)
     )
 }
 
 /// The text part of a record's line: the cell's one description, with a post's markers.
-fn describe(view: &View, r: &Record, released_by: Option<u64>, now: i64) -> String {
+fn describe(model: &Model, r: &Record, released_by: Option<u64>, now: i64) -> String {
     let text = fusioncell_cell::describe(r.body.as_ref());
     match r.act.kind {
         ActKind::Post | ActKind::Reply if r.body.is_some() => {
-            post_text(view, r, &text, released_by, now)
+            post_text(model, r, &text, released_by, now)
         }
         _ => text,
     }
 }
 
 /// A post's text with its markers: held, released, hotline.
-fn post_text(view: &View, r: &Record, body: &str, released_by: Option<u64>, now: i64) -> String {
+fn post_text(model: &Model, r: &Record, body: &str, released_by: Option<u64>, now: i64) -> String {
+    let view = model.view();
     let mut text = body.to_owned();
     if let Some(by) = released_by {
         text += &format!(" [released by #{by}]");
@@ -55,20 +56,24 @@ fn post_text(view: &View, r: &Record, body: &str, released_by: Option<u64>, now:
             text += " [awaiting approval]";
         }
     }
-    if let Some(secs) = view.hotline(r) {
-        let deadline = r.ts.saturating_add(i64::from(secs) * 1000);
-        let left = (deadline - now + 999).div_euclid(1000);
+    if let Some(Countdown { left_ms, counting }) = model.countdown(r.seq, now) {
+        let left = left_ms.div_ceil(1000);
         let mine_to_ack = view.role == Role::Party
             && r.act.actor != view.me
             && r.act.channel.as_ref().is_some_and(|c| view.writes(c));
-        text += &if left <= 0 {
+        let stopped = if counting {
+            ""
+        } else {
+            ", stopped while play is"
+        };
+        text += &if left == 0 {
             " [HOTLINE — acknowledgement deadline passed]".to_owned()
         } else if mine_to_ack {
-            format!(" [HOTLINE — /ack {} within {left}s]", r.seq)
+            format!(" [HOTLINE — /ack {} within {left}s{stopped}]", r.seq)
         } else if r.act.actor == view.me {
-            format!(" [HOTLINE — the other party must acknowledge within {left}s]")
+            format!(" [HOTLINE — the other party must acknowledge within {left}s{stopped}]")
         } else {
-            format!(" [HOTLINE — acknowledgement due within {left}s]")
+            format!(" [HOTLINE — acknowledgement due within {left}s{stopped}]")
         }
     }
     text
@@ -117,16 +122,16 @@ mod tests {
             "Talks at 10.",
         );
         assert_eq!(
-            record_line(s.view(), &r, true, None, T),
+            record_line(&s.model, &r, true, None, T),
             "#5 10:00:00Z israel → #diplomacy ✓ Talks at 10."
         );
         assert_eq!(
-            record_line(s.view(), &r, false, None, T),
+            record_line(&s.model, &r, false, None, T),
             "#5 10:00:00Z israel → #diplomacy ✗ UNVERIFIED Talks at 10."
         );
         let mut gone = r.clone();
         gone.body = None;
-        assert!(record_line(s.view(), &gone, true, None, T).ends_with("✓ [redacted]"));
+        assert!(record_line(&s.model, &gone, true, None, T).ends_with("✓ [redacted]"));
     }
 
     #[test]
@@ -134,14 +139,14 @@ mod tests {
         let r = record(8, ActKind::Post, "israel", Some("security"), "Quiet night.");
         let us = session("us", Role::Mediator, PARTY_CHANNELS);
         assert!(
-            record_line(us.view(), &r, true, None, T)
+            record_line(&us.model, &r, true, None, T)
                 .ends_with("Quiet night. [PENDING #8 — /approve 8 or /reject 8 REASON]")
         );
         let israel = session("israel", Role::Party, PARTY_CHANNELS);
-        assert!(record_line(israel.view(), &r, true, None, T).ends_with("[awaiting approval]"));
+        assert!(record_line(&israel.model, &r, true, None, T).ends_with("[awaiting approval]"));
         let syria = session("syria", Role::Party, PARTY_CHANNELS);
         assert!(
-            record_line(syria.view(), &r, true, Some(9), T)
+            record_line(&syria.model, &r, true, Some(9), T)
                 .ends_with("Quiet night. [released by #9]")
         );
     }
@@ -149,23 +154,43 @@ mod tests {
     #[test]
     fn hotline_posts_ask_the_other_party_to_ack() {
         let r = record(4, ActKind::Post, "israel", Some("deescalation"), "Patrol.");
-        let syria = session("syria", Role::Party, PARTY_CHANNELS);
+        let mut syria = session("syria", Role::Party, PARTY_CHANNELS);
+        syria.model.fold_record(&r, None);
         assert!(
-            record_line(syria.view(), &r, true, None, T + 3_000)
+            record_line(&syria.model, &r, true, None, T + 3_000)
                 .ends_with("Patrol. [HOTLINE — /ack 4 within 117s]")
         );
-        let israel = session("israel", Role::Party, PARTY_CHANNELS);
-        assert!(record_line(israel.view(), &r, true, None, T).contains("other party must"));
-        assert!(record_line(syria.view(), &r, true, None, T + 200_000).contains("deadline passed"));
+        let mut israel = session("israel", Role::Party, PARTY_CHANNELS);
+        israel.model.fold_record(&r, None);
+        assert!(record_line(&israel.model, &r, true, None, T).contains("other party must"));
+        assert!(record_line(&syria.model, &r, true, None, T + 200_000).contains("deadline passed"));
+    }
+
+    #[test]
+    fn a_hotline_countdown_stands_still_while_play_does() {
+        let mut syria = session("syria", Role::Party, PARTY_CHANNELS);
+        let clock = |seq, draft: fusioncell_client::ActDraft| {
+            record(seq, ActKind::Clock, "control", None, draft.body.text())
+        };
+        let start = clock(3, fusioncell_client::acts::clock_start(Some(60)));
+        syria.model.fold_record(&start, None);
+        let r = record(4, ActKind::Post, "israel", Some("deescalation"), "Patrol.");
+        syria.model.fold_record(&r, None);
+        let mut pause = clock(5, fusioncell_client::acts::clock_pause());
+        pause.ts = T + 20_000;
+        syria.model.fold_record(&pause, None);
+        assert!(
+            record_line(&syria.model, &r, true, None, T + 500_000)
+                .ends_with("Patrol. [HOTLINE — /ack 4 within 100s, stopped while play is]")
+        );
     }
 
     #[test]
     fn other_kinds_read_at_a_glance() {
         let s = session("us", Role::Mediator, PARTY_CHANNELS);
-        let v = s.view();
         let line = |kind, actor, channel, body: &str| {
             let r = record(9, kind, actor, channel, body);
-            let l = record_line(v, &r, true, None, T);
+            let l = record_line(&s.model, &r, true, None, T);
             l.split_once("✓ ").unwrap().1.to_owned()
         };
         assert_eq!(
