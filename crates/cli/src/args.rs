@@ -620,7 +620,7 @@ pub struct ReportArgs {
     /// listed from the journal alone.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
-    /// Write the report here (overwritten if it exists).
+    /// Write the report here (overwritten if it exists); `-`: standard output.
     #[arg(long)]
     pub out: PathBuf,
     /// `html` (one self-contained file) or `md` (an AAR/IP skeleton).
@@ -648,7 +648,7 @@ pub struct ExportArgs {
     /// `jsonl` or `csv`.
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Write here (overwritten if it exists); default: stdout.
+    /// Write here (overwritten if it exists); default (or `-`): standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The cell the journal must have been opened for.

@@ -34,6 +34,25 @@ pub fn text(text: &str) -> io::Result<()> {
         .map_err(mark)
 }
 
+/// Writes `text` to the file `to`, or to standard output when `to` is absent or `-` (as Unix
+/// tools read it). Returns the file written, if any.
+pub fn to_file_or_stdout<'a>(
+    to: Option<&'a std::path::Path>,
+    text: &str,
+) -> anyhow::Result<Option<&'a std::path::Path>> {
+    use anyhow::Context as _;
+    match to {
+        Some(path) if path.as_os_str() != "-" => {
+            std::fs::write(path, text).with_context(|| format!("{}", path.display()))?;
+            Ok(Some(path))
+        }
+        _ => {
+            self::text(text).context("stdout")?;
+            Ok(None)
+        }
+    }
+}
+
 /// A broken pipe is marked as [`StdoutClosed`]; other errors pass unchanged.
 pub fn mark(e: io::Error) -> io::Error {
     if e.kind() == io::ErrorKind::BrokenPipe {

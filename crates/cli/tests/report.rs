@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{fusioncell, stderr};
+use common::{fusioncell, fusioncell_in, stderr};
 use fusioncell_report::html::SECTIONS;
 
 const SECRET: &str = "duty officer";
@@ -216,6 +216,26 @@ fn the_demo_journal_reports_and_exports() {
     }
     assert!(!text.contains(&fusioncell_report::markdown::escape(&secret_text)));
     assert!(!text.contains("://"));
+    // `--out -` is standard output, not a file named `-`.
+    let out = fusioncell_in(
+        dir.path(),
+        &[
+            "report",
+            s(&journal),
+            "--scenario",
+            scenario,
+            "--out",
+            "-",
+            "--format",
+            "md",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == text,
+        "standard output is not the report written to a file"
+    );
+    assert!(!dir.path().join("-").exists(), "a file named -");
 
     // Exports: one row per record; the redacted row stays, without its body.
     let csv_path = dir.path().join("journal.csv");

@@ -24,14 +24,8 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         ExportFormat::Jsonl => fusioncell_report::export::jsonl(&entries),
         ExportFormat::Csv => fusioncell_report::export::csv(&entries),
     };
-    match &args.out {
-        Some(out) => {
-            std::fs::write(out, text).with_context(|| format!("{}", out.display()))?;
-            eprintln!("wrote {} ({} records)", out.display(), entries.len());
-        }
-        None => {
-            crate::out::text(&text).context("stdout")?;
-        }
+    if let Some(file) = crate::out::to_file_or_stdout(args.out.as_deref(), &text)? {
+        eprintln!("wrote {} ({} records)", file.display(), entries.len());
     }
     Ok(ExitCode::SUCCESS)
 }

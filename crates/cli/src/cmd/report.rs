@@ -1,4 +1,4 @@
-//! `fusioncell report JOURNAL --scenario SCENARIO --out aar.html [--format html|md]`: the
+//! `fusioncell report JOURNAL --scenario SCENARIO --out aar.html|- [--format html|md]`: the
 //! after-action report. The journal is verified first (every signature, the tree against every
 //! checkpoint, every authorization decision) and a journal that fails is refused, naming the
 //! record; only then are its records read and the report written.
@@ -50,7 +50,8 @@ pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Html => fusioncell_report::html::render(&aar),
         ReportFormat::Md => fusioncell_report::markdown::render(&aar),
     };
-    std::fs::write(&args.out, text).with_context(|| format!("{}", args.out.display()))?;
-    crate::outln!("{}", args.out.display());
+    if let Some(file) = crate::out::to_file_or_stdout(Some(&args.out), &text)? {
+        crate::outln!("{}", file.display());
+    }
     Ok(ExitCode::SUCCESS)
 }

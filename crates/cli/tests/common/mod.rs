@@ -8,8 +8,14 @@ use std::process::{Child, Command, Output, Stdio};
 
 /// Runs `fusioncell ARGS` to completion.
 pub(crate) fn fusioncell(args: &[&str]) -> Output {
+    fusioncell_in(std::path::Path::new("."), args)
+}
+
+/// Runs `fusioncell ARGS` to completion in the folder `dir`.
+pub(crate) fn fusioncell_in(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fusioncell"))
         .args(args)
+        .current_dir(dir)
         .env("RUST_LOG", "warn")
         .output()
         .expect("runs")
