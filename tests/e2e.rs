@@ -13,6 +13,7 @@ mod answers;
 mod attacks;
 mod audience;
 mod chaos;
+mod control;
 mod dead_links;
 mod docs;
 mod durability;

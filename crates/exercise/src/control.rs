@@ -6,6 +6,7 @@
 //! due fires once, in order. On start, injects already in the journal are marked fired, so a
 //! restarted control repeats nothing.
 
+use std::fmt;
 use std::time::Duration;
 
 use fusioncell_client::{Client, ClientError, Event, acts};
@@ -15,6 +16,7 @@ use fusioncell_wire::{ActBody, Phase};
 use tokio::sync::mpsc;
 
 use crate::defaults::{CONTROL_MAX_WAKE, CONTROL_MIN_WAKE};
+use crate::status::StatusReport;
 
 /// How control runs.
 #[derive(Debug, Clone)]
@@ -48,6 +50,44 @@ pub enum ControlCommand {
     Halt(String),
     /// ENDEX now.
     End,
+    /// Say where play and every inject stand ([`ControlEvent::Status`]).
+    Status,
+}
+
+impl fmt::Display for ControlCommand {
+    /// What the command does, as the verb phrase of a sentence ("hold M2-04").
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ControlCommand::Fire(id) => write!(f, "fire {id}"),
+            ControlCommand::Skip(id) => write!(f, "skip {id}"),
+            ControlCommand::Hold(id) => write!(f, "hold {id}"),
+            ControlCommand::Release(id) => write!(f, "release {id}"),
+            ControlCommand::Pause => f.write_str("pause play"),
+            ControlCommand::Resume => f.write_str("resume play"),
+            ControlCommand::Halt(reason) => write!(f, "halt play ({reason})"),
+            ControlCommand::End => f.write_str("end the exercise (ENDEX)"),
+            ControlCommand::Status => f.write_str("report the status"),
+        }
+    }
+}
+
+impl ControlCommand {
+    /// What was done, as a sentence.
+    fn done(&self) -> String {
+        match self {
+            ControlCommand::Fire(id) => format!("{id} fired."),
+            ControlCommand::Skip(id) => {
+                format!("{id} skipped: it will not fire by itself (fire it on demand).")
+            }
+            ControlCommand::Hold(id) => format!("{id} held: it waits until released."),
+            ControlCommand::Release(id) => format!("{id} released: back on the timeline."),
+            ControlCommand::Pause => "Play paused: nothing fires and no deadline runs.".into(),
+            ControlCommand::Resume => "Play resumed.".into(),
+            ControlCommand::Halt(reason) => format!("Play HALTED: {reason}"),
+            ControlCommand::End => "ENDEX sent: the exercise has ended.".into(),
+            ControlCommand::Status => "Status reported.".into(),
+        }
+    }
 }
 
 /// What control did, for the operator's screen.
@@ -73,12 +113,41 @@ pub enum ControlEvent {
         /// Scenario time when it fired.
         scenario_ms: u64,
     },
-    /// A command was carried out.
+    /// A command was carried out: what was done, as a sentence.
     Done(String),
-    /// A command or act was refused.
+    /// A command or act was refused: what and why, as a sentence.
     Refused(String),
+    /// Where play and every inject stand (the `status` command).
+    Status(Box<StatusReport>),
     /// ENDEX.
     Ended,
+}
+
+impl fmt::Display for ControlEvent {
+    /// The event for the controller's screen: sentences, the status as a table.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ControlEvent::Started { speed } => write!(f, "== STARTEX (×{speed}) =="),
+            ControlEvent::Resumed { fired } => write!(
+                f,
+                "Resuming an exercise in progress: already fired {}.",
+                fired.join(", ")
+            ),
+            ControlEvent::Fired {
+                id,
+                seq,
+                scenario_ms,
+            } => write!(
+                f,
+                "[{}] fired {id} (record {seq})",
+                fusioncell_scenario::time::format_at(scenario_ms / 1000)
+            ),
+            ControlEvent::Done(what) => f.write_str(what),
+            ControlEvent::Refused(why) => write!(f, "Refused: {why}"),
+            ControlEvent::Status(report) => write!(f, "{report}"),
+            ControlEvent::Ended => f.write_str("== ENDEX =="),
+        }
+    }
 }
 
 /// Runs `scenario` as exercise control until ENDEX (or until `commands` closes when not
@@ -136,6 +205,10 @@ pub async fn run_control(
         tokio::select! {
             () = tokio::time::sleep(wake) => {}
             cmd = commands.recv(), if commands_open => match cmd {
+                Some(ControlCommand::Status) => {
+                    let report = StatusReport::new(scenario, &schedule, state.clock, now);
+                    let _ = events.send(ControlEvent::Status(Box::new(report))).await;
+                }
                 Some(cmd) => command(client, scenario, &mut schedule, cmd, now, &events).await,
                 None if options.end_when_done => commands_open = false,
                 None => return Ok(()),
@@ -257,11 +330,13 @@ async fn command(
         ControlCommand::End => clock(client, ClockAction::End, None, None)
             .await
             .map_err(|e| e.to_string()),
+        // Answered by the loop, which holds the clock.
+        ControlCommand::Status => Ok(()),
     };
     let _ = events
         .send(match outcome {
-            Ok(()) => ControlEvent::Done(format!("{cmd:?}")),
-            Err(e) => ControlEvent::Refused(format!("{cmd:?}: {e}")),
+            Ok(()) => ControlEvent::Done(cmd.done()),
+            Err(e) => ControlEvent::Refused(format!("could not {cmd}: {e}")),
         })
         .await;
 }

@@ -133,8 +133,7 @@ pub(super) async fn run(args: ExerciseRunArgs) -> anyhow::Result<ExitCode> {
     );
     let (commands, command_rx) = mpsc::channel(16);
     let (events_tx, mut events) = mpsc::channel(64);
-    let scenario_for_input = scenario.clone();
-    tokio::spawn(read_commands(commands, scenario_for_input));
+    tokio::spawn(read_commands(commands));
     let printer = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             if print_event(&event).is_err() {
@@ -157,32 +156,13 @@ pub(super) async fn run(args: ExerciseRunArgs) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-/// One line per control event, for the controller's terminal.
+/// A control event on the controller's terminal (sentences; the status as a table).
 pub(crate) fn print_event(event: &ControlEvent) -> std::io::Result<()> {
-    match event {
-        ControlEvent::Started { speed } => {
-            crate::out::line(format_args!("== STARTEX (×{speed}) =="))
-        }
-        ControlEvent::Resumed { fired } => {
-            crate::out::line(format_args!("resuming: already fired {}", fired.join(", ")))
-        }
-        ControlEvent::Fired {
-            id,
-            seq,
-            scenario_ms,
-        } => crate::out::line(format_args!(
-            "[{}] fired {id} (record {seq})",
-            fusioncell_scenario::time::format_at(scenario_ms / 1000)
-        )),
-        ControlEvent::Done(what) => crate::out::line(format_args!("ok: {what}")),
-        ControlEvent::Refused(why) => crate::out::line(format_args!("refused: {why}")),
-        ControlEvent::Ended => crate::out::line(format_args!("== ENDEX ==")),
-        other => crate::out::line(format_args!("{other:?}")),
-    }
+    crate::out::line(format_args!("{event}"))
 }
 
 /// Controller commands from stdin, one per line.
-async fn read_commands(commands: mpsc::Sender<ControlCommand>, scenario: Scenario) {
+async fn read_commands(commands: mpsc::Sender<ControlCommand>) {
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         let mut words = line.split_whitespace();
@@ -202,22 +182,7 @@ async fn read_commands(commands: mpsc::Sender<ControlCommand>, scenario: Scenari
                 arg
             }),
             "end" => ControlCommand::End,
-            "status" => {
-                for i in scenario.timeline() {
-                    let printed = crate::out::line(format_args!(
-                        "{} {} #{} {}{}",
-                        fusioncell_scenario::time::format_at(i.at_s),
-                        i.id,
-                        i.channel,
-                        i.title,
-                        if i.contingency { " (contingency)" } else { "" }
-                    ));
-                    if printed.is_err() {
-                        return;
-                    }
-                }
-                continue;
-            }
+            "status" => ControlCommand::Status,
             "" => continue,
             other => {
                 eprintln!("unknown command `{other}`");
