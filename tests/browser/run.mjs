@@ -498,7 +498,11 @@ async function main() {
       await israel.screenshot({ path: join(shots, "israel-threaded-replies.png") });
     });
 
+    const waiting = "Notification: a patrol will cross marker 9 at dawn.";
     await test("the clock started and paused from the CLI shows on every page", async () => {
+      await post(israel, "deescalation", waiting);
+      const countdown = syria.locator("#hotline-list li", { hasText: waiting }).locator(".countdown");
+      await countdown.waitFor();
       clock("start");
       for (const p of [israel, syria, us]) await p.waitForSelector('#clock[data-phase="running"]');
       clock("pause");
@@ -510,6 +514,22 @@ async function main() {
       // A party's post while paused is refused, readably.
       await post(syria, "diplomacy", "Syria asks to resume.");
       await syria.locator("#activity li", { hasText: "refused (paused)" }).waitFor();
+      // The hotline countdown stands still while play does, and says so.
+      await countdown.filter({ hasText: "stopped while play is" }).waitFor();
+      const before = await countdown.textContent();
+      await syria.waitForTimeout(2100);
+      const after = await countdown.textContent();
+      assert(after === before, `the countdown moved while paused: ${before} → ${after}`);
+      // Every record is stamped with its scenario time, the relay's time on hover.
+      await selectChannel(syria, "deescalation");
+      const stamp = itemOf(syria, waiting).locator(".stamp");
+      const text = await stamp.textContent();
+      assert(/^\[\d\d:\d\d:\d\d\]$/.test(text), `stamp: ${text}`);
+      const title = await stamp.getAttribute("title");
+      assert(/^relay time \d\d:\d\d:\d\dZ$/.test(title), `stamp title: ${title}`);
+      const shots = join(artifacts, "roles");
+      mkdirSync(shots, { recursive: true });
+      await syria.screenshot({ path: join(shots, "syria-hotline-paused.png") });
     });
 
     await test("a forged key is refused at login with a readable message", async () => {

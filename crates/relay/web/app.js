@@ -403,7 +403,8 @@ async function ingest(record, releasedBy) {
     return entry;
   }
   const verified = await C.verifyRecord(record, S.cell, keyOf);
-  entry = { record, verified, status: null, receipts: [], acked: null };
+  // Scenario time as of the record, from the journaled clock (as the transcript and the report stamp it).
+  entry = { record, verified, status: null, receipts: [], acked: null, scenario: K.scenarioAt(S.history, record.ts) };
   S.records.set(record.seq, entry);
   const a = record.act;
   const channel = a.channel ?? CELL_EVENTS;
@@ -671,7 +672,7 @@ function item(entry, depth = 0) {
   return el("li", { class: classes.join(" "), "data-seq": r.seq, "data-reply-to": depth > 0 ? entry.replyTo : null },
     el("div", { class: "meta" },
       el("span", {}, `#${r.seq}`),
-      el("span", {}, hms(r.ts)),
+      el("span", { class: "stamp", title: `relay time ${hms(r.ts)}` }, `[${scenarioHms(entry.scenario)}]`),
       el("span", { class: "sender" }, a.actor),
       a.kind !== "post" ? el("span", { class: "badge" }, a.kind) : null,
       mark,
