@@ -29,6 +29,7 @@ impl TestCell {
             cell_id: CellId::new("test-cell").expect("id"),
             listen: "127.0.0.1:0".parse().expect("addr"),
             hosts: vec![],
+            scenario: None,
         };
         let config = write_cell_folder(&root, &params).expect("init");
         let mut text = std::fs::read_to_string(&config).expect("read config");

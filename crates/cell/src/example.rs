@@ -97,6 +97,12 @@ struct ExampleChannel {
     about: &'static str,
 }
 
+/// The ids of the example cell's channels, in config order: what a scenario written for it
+/// may address.
+pub fn example_channel_ids() -> impl Iterator<Item = &'static str> {
+    CHANNELS.iter().map(|c| c.id)
+}
+
 /// The four subject channels every side of the talks shares.
 const TALKS: &[&str] = &["israel", "syria", "us"];
 

@@ -40,7 +40,7 @@ pub use acts::{Denied, authorize, describe};
 pub use deadline::Due;
 pub use defaults::Limits;
 pub use error::CellError;
-pub use example::{EXAMPLE_IDENTITIES, ExampleParams, render_example};
+pub use example::{EXAMPLE_IDENTITIES, ExampleParams, example_channel_ids, render_example};
 pub use file::{AckClock, CellFile};
 pub use fusioncell_wire::clock::{Clock, Phase};
 pub use model::{Cell, Channel, Identity, Policy, RelaySettings};

@@ -391,6 +391,10 @@ pub struct InitArgs {
     /// Extra DNS name or IP address for the relay certificate (repeatable).
     #[arg(long = "host")]
     pub hosts: Vec<String>,
+    /// The scenario to copy into the folder as `scenario.toml` (default: the Paris talks);
+    /// its injects must go to the example cell's channels.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
 /// `keygen`.

@@ -1,6 +1,7 @@
 //! `fusioncell init`: a ready-to-run copy of the example cell in a new folder — a key pair per
-//! identity and for the relay, a development CA and relay certificate, the journal folder, and
-//! the commented `cell.toml` that ties them together.
+//! identity and for the relay, a development CA and relay certificate, the journal folder, the
+//! commented `cell.toml` that ties them together, and the exercise to run in it (`scenario.toml`
+//! and the bot personas in `bots/`), so that the folder needs nothing from the repository.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -13,6 +14,11 @@ use fusioncell_wire::CellId;
 use crate::certs::dev_certs;
 use crate::files::{FileError, create_dir, write_key_pair, write_new};
 
+/// The scenario's file in a cell folder.
+pub const SCENARIO_FILE: &str = "scenario.toml";
+/// The bot personas' folder in a cell folder.
+pub const BOTS_DIR: &str = "bots";
+
 /// What `init` needs.
 pub struct InitParams {
     /// The cell id.
@@ -21,6 +27,9 @@ pub struct InitParams {
     pub listen: SocketAddr,
     /// Extra host names or addresses for the relay certificate.
     pub hosts: Vec<String>,
+    /// The scenario to write as `scenario.toml` (TOML text), with the example's bot personas
+    /// in `bots/`; `None` writes no exercise (the load tool's cell).
+    pub scenario: Option<String>,
 }
 
 /// Why `init` failed.
@@ -86,5 +95,13 @@ pub fn write_cell_folder(dir: &Path, params: &InitParams) -> Result<PathBuf, Ini
     });
     let cell_toml = dir.join("cell.toml");
     write_new(&cell_toml, text.as_bytes(), false)?;
+    if let Some(scenario) = &params.scenario {
+        write_new(&dir.join(SCENARIO_FILE), scenario.as_bytes(), false)?;
+        let bots = dir.join(BOTS_DIR);
+        create_dir(&bots)?;
+        for (file, persona) in crate::embedded::BOTS {
+            write_new(&bots.join(file), persona.as_bytes(), false)?;
+        }
+    }
     Ok(cell_toml)
 }

@@ -22,6 +22,70 @@ fn init_then_check() {
 }
 
 #[test]
+fn init_copies_the_exercise_so_the_folder_stands_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let cell = dir.path().join("c");
+    let out = fusioncell(&["init", cell.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for bot in ["israel.toml", "syria.toml", "us.toml"] {
+        assert!(cell.join("bots").join(bot).is_file(), "bots/{bot}");
+    }
+    // The copied scenario checks against the cell, read from the folder alone.
+    let out = common::fusioncell_in(
+        dir.path(),
+        &[
+            "scenario",
+            "check",
+            "c/scenario.toml",
+            "--config",
+            "c/cell.toml",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // --scenario copies another scenario, if its injects go to the cell's channels.
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/scenarios/paris-talks.toml"
+    );
+    let text = std::fs::read_to_string(csv).unwrap();
+    let own = dir.path().join("own.toml");
+    std::fs::write(&own, text.replace("title = \"", "title = \"Own: ")).unwrap();
+    let other = dir.path().join("d");
+    let out = fusioncell(&[
+        "init",
+        other.to_str().unwrap(),
+        "--scenario",
+        own.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let copied = std::fs::read_to_string(other.join("scenario.toml")).unwrap();
+    assert!(copied.contains("Own: "), "{copied}");
+    let stray = dir.path().join("stray.toml");
+    std::fs::write(
+        &stray,
+        text.replace("channel = \"commerce\"", "channel = \"weather\""),
+    )
+    .unwrap();
+    let out = fusioncell(&[
+        "init",
+        dir.path().join("e").to_str().unwrap(),
+        "--scenario",
+        stray.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("stray.toml") && err.contains("weather"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("e").exists(),
+        "nothing written for a refused scenario"
+    );
+}
+
+#[test]
 fn the_repository_example_checks() {
     let config = concat!(
         env!("CARGO_MANIFEST_DIR"),

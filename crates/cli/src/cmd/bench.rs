@@ -262,6 +262,7 @@ fn write_bench_cell(folder: &Path, publishers: usize) -> anyhow::Result<PathBuf>
         ))?,
         listen: "127.0.0.1:0".parse()?,
         hosts: Vec::new(),
+        scenario: None,
     };
     let config = write_cell_folder(folder, &params)?;
     let mut text = std::fs::read_to_string(&config)?;

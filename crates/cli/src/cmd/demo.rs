@@ -38,6 +38,7 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         cell_id,
         listen: "127.0.0.1:0".parse()?,
         hosts: Vec::new(),
+        scenario: Some(embedded::SCENARIO.to_owned()),
     };
     let config = write_cell_folder(&folder, &params)?;
     let loaded = load::cell(&config)?;
@@ -215,6 +216,13 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         config.display(),
         journal.display()
     );
+    if args.keep.is_some() {
+        crate::outln!(
+            "exercise: {} and {}/ (for `report --scenario`, `exercise run` and `bot`)",
+            folder.join(crate::init::SCENARIO_FILE).display(),
+            folder.join(crate::init::BOTS_DIR).display()
+        );
+    }
     crate::outln!("finished in {:.0} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
