@@ -409,12 +409,18 @@ async function main() {
     });
 
     const rejected = "Israel proposes to publish the intercepts today.";
-    await test("the mediator rejects a held post with a reason", async () => {
+    await test("the mediator rejects a held post with a reason, inline in the timeline", async () => {
       await post(israel, "security", rejected);
       const pending = us.locator("#pending-list li", { hasText: rejected });
       await pending.waitFor();
-      await pending.locator("input").fill("too specific for this channel");
-      await pending.locator("button[data-reject]").click();
+      // The same controls sit under the post in the mediator's timeline.
+      await selectChannel(us, "security");
+      const inline = itemOf(us, rejected);
+      await inline.locator("button[data-reject]").click();
+      assert((await inline.locator("input[data-reason]").getAttribute("placeholder")) === "a reason is required",
+        "Reject without a reason asks for one");
+      await inline.locator("input[data-reason]").fill("too specific for this channel");
+      await inline.locator("button[data-reject]").click();
       await itemOf(israel, rejected).locator(".badge", { hasText: "rejected by us: too specific" }).waitFor();
       await syria.waitForTimeout(500);
       assert(!(await seesRecord(syria, rejected)), "syria must never receive a rejected post");
@@ -503,8 +509,13 @@ async function main() {
       await post(israel, "deescalation", waiting);
       const countdown = syria.locator("#hotline-list li", { hasText: waiting }).locator(".countdown");
       await countdown.waitFor();
+      await us.fill("#clock-speed", "7");
       clock("start");
       for (const p of [israel, syria, us]) await p.waitForSelector('#clock[data-phase="running"]');
+      // The mediator's speed field shows the clock's speed, fixed at STARTEX.
+      const speed = us.locator("#clock-speed");
+      assert(await speed.isDisabled(), "the speed field is fixed once started");
+      assert((await speed.inputValue()) === "1", `speed field: ${await speed.inputValue()} (the clock runs at ×1)`);
       clock("pause");
       for (const p of [israel, syria, us]) {
         await p.waitForSelector('#clock[data-phase="paused"]');

@@ -650,9 +650,7 @@ function item(entry, depth = 0) {
   if (depth > 0) classes.push("reply", `depth-${Math.min(depth, MAX_INDENT)}`);
   if (S.replyTo === r.seq) classes.push("replying-to");
   const actions = [];
-  if (S.role === "mediator" && S.held.has(r.seq)) {
-    actions.push(el("button", { type: "button", class: "primary", onclick: () => decide(entry) }, "Approve"));
-  }
+  if (S.role === "mediator" && S.held.has(r.seq)) actions.push(...decisionControls(entry));
   if (entry.hot && S.hotline.has(r.seq) && canAck(entry)) {
     actions.push(el("button", { type: "button", class: "primary", "data-ack": r.seq, onclick: () => ackHotline(entry) }, "Acknowledge"));
   }
@@ -750,34 +748,41 @@ function render() {
   restoreFocus(focus);
 }
 
+/** The mediator's decision on a held post: Approve, or Reject with a reason typed beside it.
+ * The same controls in the queue and in the timeline; the reason being typed is kept per post. */
+function decisionControls(entry) {
+  const seq = entry.record.seq;
+  const reason = el("input", {
+    type: "text",
+    placeholder: "reason for rejecting",
+    "aria-label": `reason for rejecting #${seq}`,
+    "data-reason": seq,
+    oninput: (ev) => S.reasons.set(seq, ev.target.value),
+  });
+  reason.value = S.reasons.get(seq) ?? "";
+  return [
+    el("button", { type: "button", class: "primary", "data-approve": seq, onclick: () => decide(entry) }, "Approve"),
+    reason,
+    el("button", {
+      type: "button",
+      "data-reject": seq,
+      onclick: () => {
+        if (!reason.value.trim()) { reason.focus(); reason.placeholder = "a reason is required"; return; }
+        decide(entry, reason.value.trim());
+      },
+    }, "Reject"),
+  ];
+}
+
 function renderPanels() {
   const pending = [...S.held.values()];
   if (S.role === "mediator") {
     $("pending-count").textContent = pending.length;
-    $("pending-list").replaceChildren(...pending.map((e) => {
-      const seq = e.record.seq;
-      const reason = el("input", {
-        type: "text",
-        placeholder: "reason for rejecting",
-        "aria-label": `reason for rejecting #${seq}`,
-        oninput: (ev) => S.reasons.set(seq, ev.target.value),
-      });
-      reason.value = S.reasons.get(seq) ?? "";
-      return el("li", { "data-seq": e.record.seq },
+    $("pending-list").replaceChildren(...pending.map((e) =>
+      el("li", { "data-seq": e.record.seq },
         el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", { class: "sender" }, e.record.act.actor), el("span", {}, `→ #${e.record.act.channel}`)),
         el("div", { class: "body" }, describe(e.record)),
-        el("div", { class: "actions" },
-          el("button", { type: "button", class: "primary", "data-approve": e.record.seq, onclick: () => decide(e) }, "Approve"),
-          reason,
-          el("button", {
-            type: "button",
-            "data-reject": e.record.seq,
-            onclick: () => {
-              if (!reason.value.trim()) { reason.focus(); reason.placeholder = "a reason is required"; return; }
-              decide(e, reason.value.trim());
-            },
-          }, "Reject")));
-    }));
+        el("div", { class: "actions" }, ...decisionControls(e)))));
   } else if (S.role === "party") {
     const mine = pending.filter((e) => e.record.act.actor === S.identity);
     $("awaiting-list").replaceChildren(...(mine.length ? mine.map((e) =>
@@ -844,6 +849,13 @@ function renderClock() {
     halt.textContent = `⚠ REAL-WORLD EMERGENCY — PLAY HALTED${S.haltReason ? `: ${S.haltReason}` : ""} ⚠`;
   } else {
     halt.hidden = true;
+  }
+  // The speed is set at STARTEX: once started, the field shows the clock's own.
+  const speed = $("clock-speed");
+  if (speed && c.phase !== "not_started") {
+    speed.value = c.speed;
+    speed.disabled = true;
+    speed.title = "the clock's speed, set at STARTEX";
   }
   // The relay's rule (PROTOCOL.md §3.3): parties post while play is on, before STARTEX and while running.
   const stopped = c.phase === "paused" || c.phase === "ended" || c.halted;
