@@ -4,13 +4,14 @@
 // `fusioncell relay`), drives Debian's /usr/bin/chromium with playwright-core, and checks:
 // the canonical-bytes vectors of PROTOCOL.md §10 in the browser; login with key files; a
 // moderated post held, approved, delivered; a hotline acknowledged; a reply threaded under its
-// post; the clock paused from the CLI; a forged key refused at login. Screenshots of every page go to artifacts/ when a test
+// post; the clock paused from the CLI, with the hotline countdown standing still; an escalation
+// kept in the mediator's queue until handled; a forged key refused at login. Screenshots of every page go to artifacts/ when a test
 // fails, and screenshots of each role's view to artifacts/roles/ at the end.
 //
 // Usage: node run.mjs   (env: FUSIONCELL_BIN, CHROMIUM, KEEP=1 keeps the cell folder)
 import { spawn, execFileSync } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -25,6 +26,7 @@ const bin =
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = join(here, "artifacts");
 const TIMEOUT = 15000;
+const ACK_SECONDS = 20;
 
 const pages = new Map(); // name → page, for failure screenshots
 const results = [];
@@ -283,6 +285,9 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), "fusioncell-browser-"));
   const dir = join(work, "cell");
   cli(["init", dir, "--listen", "127.0.0.1:0"]);
+  // A hotline deadline short enough to see an escalation in the test (the example's is 120 s).
+  const config = join(dir, "cell.toml");
+  writeFileSync(config, readFileSync(config, "utf8").replace("ack_seconds = 120", `ack_seconds = ${ACK_SECONDS}`));
   const { relay, addr, stderr } = await startRelay(dir);
   const base = `https://${addr}`;
   const keys = (id) => join(dir, "keys", `${id}.key`);
@@ -716,6 +721,31 @@ async function main() {
         const t = await p.textContent("#halt");
         assert(t.includes("REAL-WORLD EMERGENCY") && t.includes("fire alarm"), `halt banner: ${t}`);
       }
+    });
+
+    const urgent = "Notification: shots heard near marker 3. Please acknowledge.";
+    await test("an escalated hotline message stays in the mediator's queue until handled", async () => {
+      clock("resume");
+      for (const p of [israel, syria, us]) await p.waitForSelector('#clock[data-phase="running"]');
+      await post(israel, "deescalation", urgent);
+      const queued = us.locator("#escalated-list li", { hasText: urgent });
+      await queued.waitFor({ timeout: (ACK_SECONDS + 15) * 1000 });
+      assert((await queued.textContent()).includes(`not acknowledged within ${ACK_SECONDS}s`), await queued.textContent());
+      // A second tab (or a reload) rebuilds the same queue from the journal.
+      const second = await openConsole(browser, base, "us-2");
+      await login(second, keys("us"));
+      await loggedIn(second, "us", "mediator");
+      const there = second.locator("#escalated-list li", { hasText: urgent });
+      await there.waitFor();
+      const shots = join(artifacts, "roles");
+      mkdirSync(shots, { recursive: true });
+      await us.screenshot({ path: join(shots, "us-escalated.png") });
+      // Handled: a signed read receipt, after which both tabs drop it.
+      await queued.locator("button[data-handled]").click();
+      await queued.waitFor({ state: "detached" });
+      await there.waitFor({ state: "detached" });
+      pages.delete("us-2");
+      await second.context().close();
     });
 
     await test("no page made a request to another host or logged an error", async () => {

@@ -54,6 +54,9 @@ const S = {
   live: false,
   everLive: false, // backlog before the first live is history, not unread
   reasons: new Map(), // held seq → reject reason being typed
+  // The mediator's queue: escalate seq → its entry, until this mediator's read receipt for it
+  // (journaled, so a reload or a second tab sees the same queue).
+  escalated: new Map(),
   replyTo: null, // the cell seq the compose box answers (a `reply`), or null for a post
   attempt: 0,
   queue: Promise.resolve(),
@@ -460,6 +463,7 @@ async function ingest(record, releasedBy) {
       const target = body && S.records.get(body.target);
       S.hotline.delete(body?.target);
       if (target) target.acked = { text: "ESCALATED: not acknowledged in time", cls: "bad" };
+      if (S.role === "mediator") S.escalated.set(record.seq, entry);
       break;
     }
     case "redact": {
@@ -468,6 +472,7 @@ async function ingest(record, releasedBy) {
       break;
     }
     case "receipt": {
+      if (a.actor === S.identity && body) S.escalated.delete(body.target);
       const target = body && S.records.get(body.target);
       if (target) target.receipts.push(`${body.kind} by ${a.actor}`);
       break;
@@ -537,6 +542,7 @@ function buildConsole(w) {
   document.title = `${w.identity} (${w.role}) · fusioncell`;
   const role = w.role;
   $("panel-pending").hidden = role !== "mediator";
+  $("panel-escalated").hidden = role !== "mediator";
   $("panel-awaiting").hidden = role !== "party";
   $("panel-control").hidden = !(role === "control" || role === "mediator");
   for (const e of document.querySelectorAll("[data-control]")) e.hidden = role !== "control";
@@ -789,6 +795,20 @@ function renderPanels() {
       el("li", { "data-seq": e.record.seq },
         el("div", { class: "meta" }, el("span", {}, `#${e.record.seq}`), el("span", {}, `#${e.record.act.channel}`), el("span", { class: "badge wait" }, "awaiting approval")),
         el("div", { class: "body" }, describe(e.record)))) : [el("li", { class: "muted" }, "none")]));
+  }
+  if (S.role === "mediator") {
+    const escalated = [...S.escalated.values()];
+    $("escalated-count").textContent = escalated.length;
+    $("escalated-list").replaceChildren(...(escalated.length ? escalated.map((e) => {
+      const body = parse(e.record.body) ?? {};
+      const post = S.records.get(body.target);
+      return el("li", { "data-seq": e.record.seq, "data-escalated": body.target },
+        el("div", { class: "meta" }, el("span", {}, `#${body.target}`), el("span", { class: "sender" }, body.sender ?? ""), el("span", {}, `#${e.record.act.channel}`), el("span", { class: "badge bad" }, "ESCALATED")),
+        el("div", { class: "body" }, post ? describe(post.record) : describe(e.record)),
+        el("div", { class: "actions" },
+          el("span", { class: "muted small" }, `not acknowledged within ${body.ack_seconds ?? "?"}s`),
+          el("button", { type: "button", class: "primary", "data-handled": e.record.seq, onclick: () => readReceipt(e) }, "Handled")));
+    }) : [el("li", { class: "muted" }, "no escalation waiting")]));
   }
   const hot = [...S.hotline.values()];
   $("hotline-count").textContent = hot.length;
