@@ -102,6 +102,47 @@ async fn silent_sockets_below_the_connection_cap_take_no_pending_place_and_cause
     relay.stop().await;
 }
 
+/// Below a descriptor limit that `max_connections` would exceed, a relay that ran out of
+/// descriptors could not `accept` at all while a silent flood held them. It serves fewer
+/// connections instead (and says so), so the connection cap evicts silent sockets for a
+/// participant, as it does at `max_connections`.
+#[tokio::test]
+async fn a_low_descriptor_limit_lowers_the_connection_cap_and_a_flood_locks_nobody_out() {
+    let cell = TestCell::busy();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut relay =
+        RelayProcess::start_with_descriptor_limit(&fusioncell_bin(), &cell, &listen, 256);
+    let warning = relay.wait_for("file-descriptor limit is 256");
+    assert!(
+        warning.contains("serving at most 192 connections"),
+        "{warning}"
+    );
+    let url = relay.url();
+    let flood = Flood::silent(listen.parse().unwrap(), 400, None);
+    churned(&flood, 600).await;
+    let mut ok = 0;
+    let mut errors = Vec::new();
+    for i in 0..10 {
+        match one_shot_post(
+            client_config_at(&cell, &url, "israel"),
+            &format!("post {i}"),
+        )
+        .await
+        {
+            Ok(_) => ok += 1,
+            Err(e) => errors.push(e),
+        }
+    }
+    assert_eq!(ok, 10, "posts refused: {errors:?}");
+    drop(flood);
+    let (status, said) = relay.terminate();
+    assert!(status.success(), "{said}");
+    assert!(
+        !said.contains("accept failed"),
+        "the relay ran out of descriptors: {said}"
+    );
+}
+
 #[tokio::test]
 async fn pinging_connections_holding_the_pending_cap_do_not_lock_out_a_participant() {
     let cell = TestCell::busy_with(&[("max_pending_connections", "8")]);

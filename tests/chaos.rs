@@ -43,11 +43,6 @@ pub struct Figures {
     pub seconds: f64,
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
 /// One acknowledged act: who, its act seq, its record, its body.
 type Acked = (String, u64, u64, String);
 

@@ -125,9 +125,20 @@ impl Relay {
 
 /// The client configuration for `id`, as `--config` builds it, pointed at `relay`.
 pub fn client_config(cell: &TestCell, relay: &Relay, id: &str) -> ClientConfig {
+    client_config_at(cell, &relay.url, id)
+}
+
+/// A port that was free a moment ago, for a relay process to listen on.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// A client configuration for `id` on the relay at `url` (a relay process, say).
+pub fn client_config_at(cell: &TestCell, url: &str, id: &str) -> ClientConfig {
     load::client_config(&ConnectArgs {
         config: Some(cell.config.clone()),
-        relay: Some(relay.url.clone()),
+        relay: Some(url.to_owned()),
         identity: id.to_owned(),
         key: None,
         ca: None,
@@ -563,9 +574,31 @@ impl RelayProcess {
     /// Starts `bin relay` for `cell` on `listen`, with the journal's fault points `faults`
     /// (RELIABILITY.md, "The fault points") or none.
     pub fn start(bin: &Path, cell: &TestCell, listen: &str, faults: Option<&str>) -> RelayProcess {
+        RelayProcess::spawn(std::process::Command::new(bin), cell, listen, faults)
+    }
+
+    /// [`RelayProcess::start`] under a file-descriptor limit of `nofile` (soft and hard), set
+    /// by util-linux's `prlimit`.
+    pub fn start_with_descriptor_limit(
+        bin: &Path,
+        cell: &TestCell,
+        listen: &str,
+        nofile: u64,
+    ) -> RelayProcess {
+        let mut cmd = std::process::Command::new("prlimit");
+        cmd.arg(format!("--nofile={nofile}:{nofile}")).arg(bin);
+        RelayProcess::spawn(cmd, cell, listen, None)
+    }
+
+    /// Runs `cmd` (the relay binary, or a wrapper whose next argument it is) as `relay`.
+    fn spawn(
+        mut cmd: std::process::Command,
+        cell: &TestCell,
+        listen: &str,
+        faults: Option<&str>,
+    ) -> RelayProcess {
         use std::io::{BufRead, BufReader};
-        use std::process::{Command, Stdio};
-        let mut cmd = Command::new(bin);
+        use std::process::Stdio;
         cmd.args(["relay", "--config"])
             .arg(&cell.config)
             .args(["--listen", listen])
@@ -618,9 +651,15 @@ impl RelayProcess {
         }
     }
 
-    /// The `wss://` address it announced.
+    /// The `wss://` address it announced (standard output and error are read apart, so the
+    /// line may already have been seen while waiting for another).
     pub fn url(&mut self) -> String {
-        let line = self.wait_for("listening on");
+        let seen = self
+            .seen
+            .iter()
+            .find(|l| l.contains("listening on"))
+            .cloned();
+        let line = seen.unwrap_or_else(|| self.wait_for("listening on"));
         line.split_whitespace()
             .find(|w| w.starts_with("wss://"))
             .expect("address")

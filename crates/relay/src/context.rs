@@ -58,7 +58,9 @@ impl Context {
         Context {
             rate: RateLimits::new(l.acts_per_minute, l.act_burst, l.bytes_per_second),
             admission: Admission::new(l.max_pending_connections),
-            connections: Arc::new(Semaphore::new(l.max_connections)),
+            connections: Arc::new(Semaphore::new(crate::descriptors::connection_capacity(
+                l.max_connections,
+            ))),
             cell,
             relay_key,
             tls,

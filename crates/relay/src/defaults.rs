@@ -55,6 +55,11 @@ pub const RESUME_PAGE_BYTES: u64 = 256 * 1024;
 /// spinning on an error that will not clear at once.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// 64: file descriptors the relay keeps for itself beyond its connections (the listeners,
+/// the journal's files, standard streams, the runtime's epoll and event descriptors), with
+/// room to spare.
+pub const RESERVED_DESCRIPTORS: u64 = 64;
+
 /// 1 s: at the connection cap, how long the accept loop waits for an evicted silent
 /// connection's task to give its place back (it does so as soon as it runs: microseconds)
 /// before it drops the newcomer instead.

@@ -30,6 +30,7 @@ pub mod config;
 pub mod console;
 pub mod context;
 pub mod defaults;
+pub mod descriptors;
 pub mod error;
 pub mod fanout;
 pub mod handshake;
