@@ -63,7 +63,7 @@ start=$(now)
 verify=$(awk "BEGIN { print $(now) - $start }")
 port=47990
 start=$(now)
-"$bin" relay --config "$cell/cell.toml" --listen "127.0.0.1:$port" >"$cell/restart.log" 2>&1 &
+"$bin" relay --config "$cell/cell.toml" --listen "127.0.0.1:$port" --admin off >"$cell/restart.log" 2>&1 &
 relay=$!
 until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.05; done
 restart=$(awk "BEGIN { print $(now) - $start }")

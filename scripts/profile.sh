@@ -22,7 +22,7 @@ trap 'pkill -INT -f "relay --config $dir/cell/cell.toml" 2>/dev/null || true; rm
 rm -rf "$dir/cell/journal"
 port=$(( 40000 + RANDOM % 20000 ))
 perf record -q -F 2000 -e cpu-clock -o "$dir/perf.data" \
-  "$bin" relay --config "$dir/cell/cell.toml" --listen "127.0.0.1:$port" >"$dir/relay.log" 2>&1 &
+  "$bin" relay --config "$dir/cell/cell.toml" --listen "127.0.0.1:$port" --admin off >"$dir/relay.log" 2>&1 &
 sleep 2
 "$bin" bench --relay "wss://127.0.0.1:$port" --config "$dir/cell/cell.toml" \
   --scenario "$scenario" --duration "$duration" | grep -E "acked|deliveries|latency"

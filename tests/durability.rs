@@ -26,7 +26,7 @@ fn spawn_relay_process(cell: &TestCell) -> (RelayProcess, String) {
     let mut child = Command::new(fusioncell_bin())
         .args(["relay", "--config"])
         .arg(&cell.config)
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -19,6 +19,7 @@ mod docs;
 mod durability;
 mod faults;
 mod limits;
+mod metrics;
 mod pipeline;
 mod records;
 mod replay;

@@ -112,8 +112,26 @@ impl Relay {
         }
     }
 
+    /// A relay that also serves its admin listener (metrics, health) on `127.0.0.1:0`, with
+    /// `request_timeout` as the deadline of one admin exchange.
+    pub async fn start_with_admin(cell: &TestCell, request_timeout: Duration) -> Relay {
+        let mut relay = Relay::start(cell).await;
+        let admin = fusioncell_relay::admin::AdminConfig {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            request_timeout,
+        };
+        let server = relay.server.as_mut().expect("running");
+        server.serve_admin(admin).await.expect("admin listener");
+        relay
+    }
+
     pub fn server(&self) -> &Server {
         self.server.as_ref().expect("running")
+    }
+
+    /// The admin listener's address (after [`Relay::start_with_admin`]).
+    pub fn admin(&self) -> std::net::SocketAddr {
+        self.server().admin_addr().expect("an admin listener")
     }
 
     /// Clean shutdown; returns the final journal size.
@@ -601,7 +619,7 @@ impl RelayProcess {
         use std::process::Stdio;
         cmd.args(["relay", "--config"])
             .arg(&cell.config)
-            .args(["--listen", listen])
+            .args(["--listen", listen, "--admin", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -666,6 +684,17 @@ impl RelayProcess {
             .to_owned()
     }
 
+    /// The admin listener's address it announced (`http://ADDR/metrics …`).
+    pub fn admin(&mut self) -> std::net::SocketAddr {
+        let line = self.wait_for("metrics and health");
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix("http://"))
+            .and_then(|w| w.strip_suffix("/metrics"))
+            .expect("admin address")
+            .parse()
+            .expect("admin address")
+    }
+
     /// SIGKILL, and reaps it.
     pub fn sigkill(mut self) {
         self.child.kill().expect("SIGKILL");
@@ -701,4 +730,18 @@ pub async fn closed_within(stream: &mut (impl tokio::io::AsyncRead + Unpin), ms:
             Ok(Ok(_)) => continue,
         }
     }
+}
+
+/// Sends `request` as it is to the admin listener at `addr` over plain TCP and returns
+/// everything it answers, up to its close (panics after 10 s).
+pub async fn admin_exchange(addr: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut answer))
+        .await
+        .expect("answered within 10 s")
+        .expect("read");
+    String::from_utf8(answer).expect("UTF-8")
 }

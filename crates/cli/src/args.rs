@@ -441,6 +441,28 @@ pub struct RelayArgs {
     /// Whether to serve without TLS.
     #[command(flatten)]
     pub plain: PlainWs,
+    /// Serve `/metrics` (Prometheus), `/healthz` and `/readyz` over plain HTTP on this address,
+    /// or `off`. Keep it on loopback: it is unauthenticated (SECURITY.md, "The admin
+    /// listener").
+    #[arg(long, value_name = "ADDR|off", default_value = "127.0.0.1:9090")]
+    pub admin: AdminListen,
+}
+
+/// `--admin`: an address, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminListen(pub Option<SocketAddr>);
+
+impl std::str::FromStr for AdminListen {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "off" {
+            return Ok(AdminListen(None));
+        }
+        s.parse()
+            .map(|a| AdminListen(Some(a)))
+            .map_err(|_| format!("`{s}` is neither an IP address with a port nor `off`"))
+    }
 }
 
 /// How a program that plays in a cell it has the folder of (exercise control, a bot)

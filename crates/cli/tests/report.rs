@@ -74,7 +74,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 fn redact(cell: &Path, journal: &Path, seq: u64) {
     let config = cell.join("cell.toml");
     let mut relay = Command::new(env!("CARGO_BIN_EXE_fusioncell"))
-        .args(["relay", "--config", s(&config)])
+        .args(["relay", "--config", s(&config), "--admin", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -82,6 +82,8 @@ pub struct Journal {
     poisoned: bool,
     /// Failures and pauses on purpose (`dangerous_*`, [`fault`]); none unless configured.
     faults: Faults,
+    /// How long the last write's sync took, until [`Journal::take_sync_time`] takes it.
+    sync_time: Option<std::time::Duration>,
 }
 
 impl Journal {
@@ -197,6 +199,7 @@ impl Journal {
             last_checkpoint: found.checkpoints.last().cloned(),
             poisoned: false,
             faults,
+            sync_time: None,
         };
         Ok((journal, recovery))
     }
@@ -383,6 +386,17 @@ impl Journal {
         self.checker.cell()
     }
 
+    /// Bytes in the journal's two files (`records.jsonl` and `checkpoints.jsonl`).
+    pub fn bytes(&self) -> u64 {
+        self.end + self.checkpoints_end
+    }
+
+    /// How long the `fdatasync` of the last append or checkpoint took, once: `None` after it
+    /// was taken, when nothing was written since, or without fsync. For the relay's metrics.
+    pub fn take_sync_time(&mut self) -> Option<std::time::Duration> {
+        self.sync_time.take()
+    }
+
     /// The latest checkpoint.
     pub fn last_checkpoint(&self) -> Option<&Checkpoint> {
         self.last_checkpoint.as_ref()
@@ -433,8 +447,16 @@ impl Journal {
                 handle.write_all(second)?;
             }
             faults.hit(sync_point, &never)?;
-            if fsync { handle.sync_data() } else { Ok(()) }
+            if !fsync {
+                return Ok(None);
+            }
+            let started = std::time::Instant::now();
+            handle.sync_data()?;
+            Ok(Some(started.elapsed()))
         })();
+        let result = result.map(|took| {
+            self.sync_time = took;
+        });
         result.map_err(|source| {
             self.poisoned = true;
             let _ = handle.set_len(start).and_then(|()| handle.sync_all());

@@ -105,7 +105,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("encode", |b| {
         b.iter(|| deliver_frame(black_box(&record), None));
     });
-    let mut fanout = Fanout::new(&cell);
+    let mut fanout = Fanout::new(&cell, fusioncell_relay::metrics::Metrics::detached(&cell));
     let mut queues = Vec::new();
     for id in 0..100 {
         let (tx, rx) = mpsc::channel(1024);

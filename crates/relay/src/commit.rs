@@ -24,6 +24,7 @@ use crate::acknowledgement::Acknowledgement;
 use crate::defaults::{SECURITY_REASON_BYTES, STATE_EVERY};
 use crate::fanout::{Fanout, SessionHandle};
 use crate::handshake;
+use crate::metrics::Metrics;
 use crate::now_ms;
 use crate::sequencer::{Decision, Sequencer};
 use crate::session_end::SessionEnd;
@@ -115,6 +116,8 @@ pub struct CommitConfig {
     pub cell: Arc<Cell>,
     /// Signs checkpoints and the relay's own records.
     pub relay_key: Arc<SigningKey>,
+    /// Acts accepted and refused, group commits, the journal's size and health.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Runs the commit loop until every command sender is dropped, then writes a final checkpoint.
@@ -142,7 +145,7 @@ pub fn run(
 
     let mut commit = Commit {
         config: &config,
-        fanout: Fanout::new(&config.cell),
+        fanout: Fanout::new(&config.cell, config.metrics.clone()),
         poisoned: false,
         failure: None,
         epoch: sequencer.state().read().epoch(),
@@ -199,6 +202,7 @@ pub fn run(
         commit.journal_summary(&mut journal, &mut sequencer, summary);
     }
     commit.checkpoint(&mut journal);
+    config.metrics.journal_open(false);
     match commit.failure {
         // Said truthfully: the final checkpoint was not written.
         Some(e) => Err(e),
@@ -236,10 +240,12 @@ enum Answer {
         cell_seq: u64,
         /// The record's relay time.
         ts: i64,
+        /// Whether the batch journals it (false for an exact retry of an earlier act).
+        fresh: bool,
     },
-    /// An error frame (a refusal), sent after the batch so that it never overtakes the
-    /// acknowledgement of an earlier act.
-    Error(Utf8Bytes),
+    /// An error frame (a refusal) with its code, sent after the batch so that it never
+    /// overtakes the acknowledgement of an earlier act.
+    Error(ErrorCode, Utf8Bytes),
 }
 
 impl Commit<'_> {
@@ -295,8 +301,11 @@ impl Commit<'_> {
                 }
                 Command::Submit { session, peer, act } => {
                     if self.poisoned {
-                        self.fanout
-                            .send_to(session, unavailable(Some(act.act().seq)));
+                        self.send_error(
+                            session,
+                            ErrorCode::Unavailable,
+                            unavailable(Some(act.act().seq)),
+                        );
                         continue;
                     }
                     let act_seq = act.act().seq;
@@ -310,6 +319,7 @@ impl Commit<'_> {
                                     seq: act_seq,
                                     cell_seq: record.seq,
                                     ts: record.ts,
+                                    fresh: true,
                                 },
                             });
                             records.push(record);
@@ -321,13 +331,17 @@ impl Commit<'_> {
                                 seq: act_seq,
                                 cell_seq: prev.cell_seq,
                                 ts: prev.ts,
+                                fresh: false,
                             },
                         }),
                         // A routine refusal (PROTOCOL.md §3.2) is answered in order, not
                         // journaled.
                         Decision::Reject(rejection) if !rejection.security => owed.push(Owed {
                             session,
-                            answer: Answer::Error(error_frame(&rejection, Some(act_seq))),
+                            answer: Answer::Error(
+                                rejection.code,
+                                error_frame(&rejection, Some(act_seq)),
+                            ),
                         }),
                         Decision::Reject(rejection) => {
                             let event = SecurityEvent {
@@ -354,11 +368,11 @@ impl Commit<'_> {
                 } => {
                     let frame = error_frame(&rejection, act_seq);
                     if self.poisoned {
-                        self.fanout.send_to(session, frame);
+                        self.send_error(session, rejection.code, frame);
                     } else {
                         owed.push(Owed {
                             session,
-                            answer: Answer::Error(frame),
+                            answer: Answer::Error(rejection.code, frame),
                         });
                     }
                 }
@@ -406,6 +420,15 @@ impl Commit<'_> {
                     .iter()
                     .filter(|r| r.act.kind != ActKind::Cosign)
                     .count() as u64;
+                if !records.is_empty() {
+                    self.config.metrics.committed(records.len());
+                    measure(&self.config.metrics, journal);
+                }
+                let fresh = owed
+                    .iter()
+                    .filter(|o| matches!(o.answer, Answer::Ack { fresh: true, .. }))
+                    .count();
+                self.config.metrics.accepted(fresh as u64);
                 for o in owed {
                     self.answer(&durable, o);
                 }
@@ -426,7 +449,7 @@ impl Commit<'_> {
                 // Never acknowledge what is not durable, and never retry an fsync: stop.
                 tracing::error!("journal write failed, no further acts will be acknowledged: {e}");
                 for o in owed {
-                    self.fanout.send_to(o.session, unavailable(None));
+                    self.send_error(o.session, ErrorCode::Unavailable, unavailable(None));
                 }
                 self.fail(e);
             }
@@ -436,19 +459,31 @@ impl Commit<'_> {
     /// Sends what `owed` is owed, now that `durable` is on disk.
     fn answer(&mut self, durable: &Durable, owed: Owed) {
         match owed.answer {
-            Answer::Ack { seq, cell_seq, ts } => {
+            Answer::Ack {
+                seq, cell_seq, ts, ..
+            } => {
                 match Acknowledgement::new(durable, seq, cell_seq, ts) {
                     Some(ack) => self.fanout.acknowledge(owed.session, &ack),
                     None => {
                         // The sequencer named a record past the journal's end: never
                         // acknowledge it; the client retries.
                         tracing::error!(cell_seq, "no durable record to acknowledge");
-                        self.fanout.send_to(owed.session, unavailable(Some(seq)));
+                        self.send_error(
+                            owed.session,
+                            ErrorCode::Unavailable,
+                            unavailable(Some(seq)),
+                        );
                     }
                 }
             }
-            Answer::Error(frame) => self.fanout.send_to(owed.session, frame),
+            Answer::Error(code, frame) => self.send_error(owed.session, code, frame),
         }
+    }
+
+    /// Sends an error frame with `code` to a session, and counts it.
+    fn send_error(&mut self, session: u64, code: ErrorCode, frame: Utf8Bytes) {
+        self.config.metrics.refused(code);
+        self.fanout.send_to(session, frame);
     }
 
     /// Sends the supervision state (epoch and clock) to every session.
@@ -524,11 +559,11 @@ impl Commit<'_> {
         if let Some((session, rejection)) = &event.reply {
             let (session, frame) = (*session, error_frame(rejection, event.body.act_seq));
             if self.poisoned {
-                self.fanout.send_to(session, frame);
+                self.send_error(session, rejection.code, frame);
             } else {
                 owed.push(Owed {
                     session,
-                    answer: Answer::Error(frame),
+                    answer: Answer::Error(rejection.code, frame),
                 });
             }
         }
@@ -550,6 +585,8 @@ impl Commit<'_> {
         match journal.checkpoint(&self.config.relay_key, now_ms()) {
             Ok(cp) => {
                 self.uncheckpointed = 0;
+                self.config.metrics.checkpointed(cp.ts);
+                measure(&self.config.metrics, journal);
                 self.fanout
                     .broadcast(Utf8Bytes::from(ServerMsg::Checkpoint(cp).to_json()));
             }
@@ -564,9 +601,28 @@ impl Commit<'_> {
     /// (PROTOCOL.md §7) and remember the first error to report when the thread ends.
     fn fail(&mut self, e: fusioncell_journal::JournalError) {
         self.poisoned = true;
+        self.config.metrics.journal_failed();
         self.failure.get_or_insert(e);
         self.fanout.kill_all(&SessionEnd::JournalFailed);
     }
+}
+
+/// Sets the journal's size and last checkpoint in the metrics, and observes the fsync just
+/// done, if any. The commit thread calls it after each write; the server once, before it
+/// hands the journal over.
+pub fn measure(metrics: &Metrics, journal: &mut Journal) {
+    if let Some(took) = journal.take_sync_time() {
+        metrics.fsynced(took);
+    }
+    let covered = journal.last_checkpoint().map_or(0, |cp| cp.size);
+    if let Some(cp) = journal.last_checkpoint() {
+        metrics.checkpointed(cp.ts);
+    }
+    metrics.journal_size(
+        journal.bytes(),
+        journal.size(),
+        journal.size().saturating_sub(covered),
+    );
 }
 
 /// Cuts a security record's reason to [`SECURITY_REASON_BYTES`] on a character boundary,

@@ -127,10 +127,22 @@ fn head_len(buf: &[u8]) -> Option<usize> {
 pub(crate) struct Head<'a> {
     method: &'a str,
     target: &'a str,
+    /// The minor version: `HTTP/1.0` or `HTTP/1.1`.
+    minor: u8,
     headers: Vec<(&'a str, &'a str)>,
 }
 
-impl Head<'_> {
+impl<'a> Head<'a> {
+    /// The request method.
+    pub(crate) fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// The target's path, without its query.
+    pub(crate) fn path(&self) -> &'a str {
+        self.target.split('?').next().unwrap_or_default()
+    }
+
     /// Every value of header `name` (case-insensitive), trimmed, in order.
     pub(crate) fn header(&self, name: &str) -> impl Iterator<Item = &str> {
         self.headers
@@ -140,9 +152,30 @@ impl Head<'_> {
     }
 }
 
-/// Parses a complete head with `httparse`, then applies the console's own narrower rules;
-/// `Err` is the status to answer.
+/// Parses a complete head with `httparse`, then applies the console's own narrower rules
+/// (`HTTP/1.1` only, exactly one `Host`); `Err` is the status to answer.
 fn parse(head: &[u8]) -> Result<Head<'_>, u16> {
+    let head = parse_request(head)?;
+    if head.minor != 1 {
+        return Err(505);
+    }
+    if head.header("host").count() != 1 {
+        return Err(400);
+    }
+    Ok(head)
+}
+
+/// Parses what [`read_head`] returned (bytes after the head are not looked at) under the rules
+/// every HTTP listener of the relay applies; `HTTP/1.0` passes. `Err` is the status to
+/// answer. The admin listener ([`crate::admin`]) uses it as it is: a health check written
+/// with a bare `HTTP/1.0` request line is answered.
+pub(crate) fn request(buf: &[u8]) -> Result<Head<'_>, u16> {
+    parse_request(&buf[..head_len(buf).unwrap_or(buf.len())])
+}
+
+/// The rules shared by the console and the admin listener: CRLF line ends, `httparse`'s
+/// grammar, an origin-form target of visible ASCII, HTTP/1.x, UTF-8 header values, no body.
+fn parse_request(head: &[u8]) -> Result<Head<'_>, u16> {
     // httparse also takes a bare LF as a line end; the console does not, so that a proxy in
     // front of it can never read a different request out of the same bytes.
     let bare_lf = head
@@ -170,7 +203,7 @@ fn parse(head: &[u8]) -> Result<Head<'_>, u16> {
     if !target.starts_with('/') || !target.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(400);
     }
-    if version != 1 {
+    if version > 1 {
         return Err(505);
     }
     let headers = request
@@ -184,11 +217,9 @@ fn parse(head: &[u8]) -> Result<Head<'_>, u16> {
     let head = Head {
         method,
         target,
+        minor: version,
         headers,
     };
-    if head.header("host").count() != 1 {
-        return Err(400);
-    }
     // A request with a body is not something the console asks for.
     if head.header("transfer-encoding").next().is_some()
         || head.header("content-length").any(|v| v != "0")
@@ -292,6 +323,7 @@ fn reason(status: u16) -> &'static str {
         421 => "Misdirected Request",
         426 => "Upgrade Required",
         431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
         505 => "HTTP Version Not Supported",
         _ => "Error",
     }
@@ -310,7 +342,7 @@ pub(crate) fn refusal(status: u16, header: &str, detail: &str) -> Vec<u8> {
 }
 
 /// A complete HTTP/1.1 response with the console's security headers.
-fn response(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> {
+pub(crate) fn response(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> {
     let allow = if status == 405 { "Allow: GET\r\n" } else { "" };
     with_header(status, content_type, allow, body)
 }

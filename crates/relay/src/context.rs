@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use crate::admission::Admission;
 use crate::commit::{Command, SecurityEvent};
 use crate::defaults::{WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES};
+use crate::metrics::{Metrics, Probes};
 use crate::rate::RateLimits;
 use crate::sequencer::SharedState;
 use crate::shutdown::Shutdown;
@@ -41,6 +42,8 @@ pub struct Context {
     pub connections: Arc<Semaphore>,
     /// The relay's shutdown.
     pub shutdown: Shutdown,
+    /// The relay's metrics (served by [`crate::admin`] when the relay has an admin listener).
+    pub metrics: Arc<Metrics>,
     next_session: AtomicU64,
 }
 
@@ -55,12 +58,23 @@ impl Context {
         shutdown: Shutdown,
     ) -> Self {
         let l = cell.limits();
+        let admission = Admission::new(l.max_pending_connections);
+        // At most what the descriptor limit allows (`descriptors`).
+        let capacity = crate::descriptors::connection_capacity(l.max_connections);
+        let connections = Arc::new(Semaphore::new(capacity));
+        let metrics = Arc::new(Metrics::new(
+            cell.id(),
+            Probes {
+                connections: connections.clone(),
+                max_connections: capacity,
+                admission: admission.clone(),
+            },
+        ));
         Context {
             rate: RateLimits::new(l.acts_per_minute, l.act_burst, l.bytes_per_second),
-            admission: Admission::new(l.max_pending_connections),
-            connections: Arc::new(Semaphore::new(crate::descriptors::connection_capacity(
-                l.max_connections,
-            ))),
+            admission,
+            connections,
+            metrics,
             cell,
             relay_key,
             tls,

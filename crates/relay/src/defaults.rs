@@ -119,3 +119,17 @@ pub const SECURITY_RECORD_BYTES: usize = 1024;
 /// 24 characters: how much of an offending login frame its security record quotes (escaped),
 /// enough to tell a typo from a scanner's probe.
 pub const LOGIN_FRAME_PREFIX_CHARS: usize = 24;
+
+/// 127.0.0.1:9090: where `fusioncell relay` serves `/metrics`, `/healthz` and `/readyz` unless
+/// told otherwise (`--admin`). Loopback, so that only this host (or this container: a health
+/// check inside it) can read them; 9090 is the port Prometheus exporters customarily use.
+pub const ADMIN_LISTEN: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9090);
+
+/// 5 s: deadline for one admin exchange (request head in, answer out). A scrape or a health
+/// check on loopback takes milliseconds; a peer that trickles its request is cut off.
+pub const ADMIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// 16: admin connections served at once; more are dropped. Prometheus and a health check
+/// need one or two; the cap bounds what a local peer that opens many can hold.
+pub const ADMIN_CONNECTIONS: usize = 16;

@@ -15,6 +15,16 @@ pub enum RelayError {
         /// Why.
         source: std::io::Error,
     },
+    /// The admin listener's socket could not be bound.
+    #[error(
+        "cannot serve metrics and health on {addr}: {source} (choose another address with `--admin`, or `--admin off`)"
+    )]
+    AdminBind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The journal could not be opened, recovered or written.
     #[error("journal: {0}")]
     Journal(#[from] fusioncell_journal::JournalError),

@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
 use crate::acknowledgement::Acknowledgement;
+use crate::metrics::Metrics;
 use crate::session_end::SessionEnd;
 
 /// A way to close one session from another task, with a code and reason.
@@ -70,13 +71,16 @@ pub struct Fanout {
     announced: Vec<IdentityId>,
     /// Whether sessions were added or removed since the last announcement.
     presence_dirty: bool,
+    /// Deliveries and queued frames, counted once per call rather than per frame.
+    metrics: Arc<Metrics>,
 }
 
 impl Fanout {
     /// An empty registry.
-    pub fn new(cell: &Cell) -> Self {
+    pub fn new(cell: &Cell, metrics: Arc<Metrics>) -> Self {
         let limits = cell.limits();
         Fanout {
+            metrics,
             max_queue_bytes: limits.outbound_queue_bytes,
             max_per_identity: limits.max_sessions_per_identity.max(1),
             sessions: BTreeMap::new(),
@@ -178,9 +182,12 @@ impl Fanout {
 
     /// Queues a frame to one session (an error, a proof, presence).
     pub fn send_to(&mut self, id: u64, frame: Utf8Bytes) {
-        if let Some(e) = self.sessions.get(&id)
-            && !self.push(&e.handle, frame)
-        {
+        let Some(e) = self.sessions.get(&id) else {
+            return;
+        };
+        if self.push(&e.handle, frame) {
+            self.metrics.queued(1, 0);
+        } else {
             self.sessions.remove(&id);
             self.presence_dirty = true;
         }
@@ -198,20 +205,23 @@ impl Fanout {
     ) {
         debug_assert_eq!(durable.count() as usize, records.len());
         let mut dead = Vec::new();
+        let mut delivered = 0;
         for (record, line) in records.iter().zip(durable.lines()) {
             let frame = deliver_frame_of_json(line, released.get(&record.seq));
             let Some(audience) = state.audience(record.seq) else {
                 continue;
             };
             for (id, e) in &self.sessions {
-                if e.live
-                    && audience.admits(&e.handle.identity, e.handle.role)
-                    && !self.push(&e.handle, frame.clone())
-                {
-                    dead.push(*id);
+                if e.live && audience.admits(&e.handle.identity, e.handle.role) {
+                    if self.push(&e.handle, frame.clone()) {
+                        delivered += 1;
+                    } else {
+                        dead.push(*id);
+                    }
                 }
             }
         }
+        self.metrics.queued(delivered, delivered);
         for id in dead {
             self.sessions.remove(&id);
             self.presence_dirty = true;
@@ -229,12 +239,19 @@ impl Fanout {
     }
 
     fn broadcast_where(&mut self, frame: Utf8Bytes, to: impl Fn(&Entry) -> bool) {
+        let mut queued = 0;
         let dead: Vec<u64> = self
             .sessions
             .iter()
-            .filter(|(_, e)| to(e) && !self.push(&e.handle, frame.clone()))
+            .filter(|(_, e)| to(e))
+            .filter(|(_, e)| {
+                let pushed = self.push(&e.handle, frame.clone());
+                queued += usize::from(pushed);
+                !pushed
+            })
             .map(|(id, _)| *id)
             .collect();
+        self.metrics.queued(queued, 0);
         for id in dead {
             self.sessions.remove(&id);
             self.presence_dirty = true;
@@ -297,7 +314,7 @@ mod tests {
 
     use super::*;
     use crate::sequencer::{Decision, Sequencer};
-    use crate::testing::{example_cell, key, verified};
+    use crate::testing::{example_cell, key, metrics, verified};
 
     const NOW: i64 = 1_764_115_200_000;
 
@@ -358,7 +375,8 @@ mod tests {
 
     #[tokio::test]
     async fn delivers_to_readers_only() {
-        let mut f = Fanout::new(&example_cell());
+        let cell = example_cell();
+        let mut f = Fanout::new(&cell, metrics(&cell));
         let mut syria = session(&mut f, 1, "syria", 16);
         let mut france = session(&mut f, 2, "france", 16);
         let (_dir, durable, records, seq) = durable_posts(1, "us-israel");
@@ -377,7 +395,8 @@ mod tests {
     /// The frame is encoded once and shared: every recipient gets the same bytes.
     #[tokio::test]
     async fn one_frame_for_all_recipients() {
-        let mut f = Fanout::new(&example_cell());
+        let cell = example_cell();
+        let mut f = Fanout::new(&cell, metrics(&cell));
         let mut a = session(&mut f, 1, "syria", 16);
         let mut b = session(&mut f, 2, "us", 16);
         let (_dir, durable, records, seq) = durable_posts(1, "diplomacy");
@@ -388,7 +407,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_closes_the_session_as_too_slow() {
-        let mut f = Fanout::new(&example_cell());
+        let cell = example_cell();
+        let mut f = Fanout::new(&cell, metrics(&cell));
         let slow = session(&mut f, 1, "syria", 2);
         let mut fast = session(&mut f, 2, "us", 16);
         let (_dir, durable, records, seq) = durable_posts(3, "diplomacy");
@@ -412,7 +432,8 @@ mod tests {
 
     #[tokio::test]
     async fn presence_is_announced_on_change_and_to_newcomers() {
-        let mut f = Fanout::new(&example_cell());
+        let cell = example_cell();
+        let mut f = Fanout::new(&cell, metrics(&cell));
         let mut syria = session(&mut f, 1, "syria", 16);
         f.announce_presence(Some(1));
         assert_eq!(presence(&mut syria.rx).unwrap(), ["syria"]);
@@ -435,7 +456,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_oldest_session_beyond_the_limit_is_superseded() {
-        let mut f = Fanout::new(&example_cell());
+        let cell = example_cell();
+        let mut f = Fanout::new(&cell, metrics(&cell));
         let limit = example_cell().limits().max_sessions_per_identity;
         let probes: Vec<Probe> = (0..=limit as u64)
             .map(|i| session(&mut f, i, "syria", 4))

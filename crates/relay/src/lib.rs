@@ -21,9 +21,12 @@
 //! [`server`] wires these together and owns every task; [`shutdown`] drains them in pipeline
 //! order; [`session_end`] says how a connection ends and is the only place close codes and
 //! their reasons are chosen; [`defaults`] holds the relay's fixed tuning constants.
+//! [`metrics`] holds the Prometheus registry and the handles the pipeline updates;
+//! [`admin`] serves them, with `/healthz` and `/readyz`, on a separate plain-HTTP listener.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod acknowledgement;
+pub mod admin;
 pub mod admission;
 pub mod commit;
 pub mod config;
@@ -35,6 +38,7 @@ pub mod error;
 pub mod fanout;
 pub mod handshake;
 pub mod listener;
+pub mod metrics;
 pub mod playback;
 pub mod rate;
 pub mod resume;

@@ -199,6 +199,7 @@ async fn serve<S: Service>(conn: Connection, ctx: Arc<Context>, service: Arc<S>)
         Ok(auth) => service.session(ws, auth).await,
         Err(failure) => {
             tracing::warn!(%peer, code = failure.end.close_code().code(), "login refused: {}", failure.end);
+            ctx.metrics.closed(failure.end.close_code());
             if let Some(body) = failure.event {
                 service.security(body).await;
             }

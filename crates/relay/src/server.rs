@@ -11,9 +11,11 @@ use fusioncell_journal::{Journal, Options};
 use fusioncell_wire::{ActBody, Digest, PublicKeyBytes, RecoveredBody};
 use tokio::sync::mpsc;
 
+use crate::admin::{self, AdminConfig};
 use crate::commit::{self, Command, CommitConfig};
 use crate::context::{Context, report};
 use crate::defaults::COMMAND_QUEUE;
+use crate::metrics::Metrics;
 use crate::sequencer::Sequencer;
 use crate::shutdown::Shutdown;
 use crate::{RelayConfig, RelayError, listener, now_ms, session};
@@ -25,6 +27,8 @@ pub struct Server {
     commit: Option<std::thread::JoinHandle<Result<u64, fusioncell_journal::JournalError>>>,
     recovery: fusioncell_journal::Recovery,
     state: crate::sequencer::SharedState,
+    metrics: Arc<Metrics>,
+    admin: Option<SocketAddr>,
 }
 
 /// What a clean shutdown left behind.
@@ -75,7 +79,7 @@ impl Server {
                 open.await
             }
         };
-        let (journal, sequencer, recovery) =
+        let (mut journal, sequencer, recovery) =
             opened.map_err(|e| RelayError::Thread(e.to_string()))??;
 
         let (tcp, addr) = crate::listener::bind(listen).await?;
@@ -91,7 +95,15 @@ impl Server {
         ));
         let (commands, rx) = mpsc::channel::<Command>(COMMAND_QUEUE);
         let state = sequencer.state().clone();
-        let commit_config = CommitConfig { cell, relay_key };
+        let metrics = ctx.metrics.clone();
+        let commit_config = CommitConfig {
+            cell,
+            relay_key,
+            metrics: ctx.metrics.clone(),
+        };
+        // Ready from here: the journal is open, and the commit thread owns it from now on.
+        commit::measure(&metrics, &mut journal);
+        metrics.journal_open(true);
         let commit = std::thread::Builder::new()
             .name("fusioncell-commit".into())
             .spawn(move || commit::run(commit_config, journal, sequencer, rx))
@@ -108,7 +120,34 @@ impl Server {
             commit: Some(commit),
             recovery,
             state,
+            metrics,
+            admin: None,
         })
+    }
+
+    /// Serves `/metrics`, `/healthz` and `/readyz` on plain HTTP at `config.listen`
+    /// ([`crate::admin`]) until shutdown; returns the address bound (port 0 picks one).
+    pub async fn serve_admin(&mut self, config: AdminConfig) -> Result<SocketAddr, RelayError> {
+        let (tcp, addr) = admin::bind(config.listen).await?;
+        self.shutdown.spawn(admin::run(
+            tcp,
+            self.metrics.clone(),
+            self.shutdown.clone(),
+            config.request_timeout,
+        ));
+        tracing::info!(%addr, "admin listening (metrics, health)");
+        self.admin = Some(addr);
+        Ok(addr)
+    }
+
+    /// The admin listener's address, once [`Self::serve_admin`] started it.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin
+    }
+
+    /// The relay's metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// The address the relay listens on.

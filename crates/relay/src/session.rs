@@ -28,6 +28,7 @@ use crate::context::{Context, event, report};
 use crate::defaults::{DRAIN_TIMEOUT, RATE_STRIKES, WRITE_BATCH};
 use crate::fanout::{Killer, SessionHandle};
 use crate::handshake::Authenticated;
+use crate::metrics::Metrics;
 use crate::resume::Backlog;
 use crate::session_end::SessionEnd;
 use crate::upgrade::Transport;
@@ -80,10 +81,13 @@ pub async fn run(
         state,
     }) = registered
     else {
+        ctx.metrics.closed(SessionEnd::ShuttingDown.close_code());
         SessionEnd::ShuttingDown.send(&mut sink, &mut stream).await;
         return;
     };
     tracing::info!(session = id, identity = %auth.identity, peer = %auth.peer, "logged in");
+    let metrics = ctx.metrics.clone();
+    let _online = metrics.session(auth.role);
     // Serialized at once and moved into the send: nothing of it stays in the session's state
     // for the life of the connection (heaptrack: 1.7 KB per idle connection). Sent on its own,
     // so that the WebSocket write buffer, which never shrinks, grows to the welcome's size and
@@ -135,6 +139,7 @@ pub async fn run(
             drop(commands);
             let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
                 while let Some(frame) = rx.recv().await {
+                    metrics.dequeued(1);
                     if sink.send(Message::Text(frame)).await.is_err() {
                         break;
                     }
@@ -151,6 +156,7 @@ pub async fn run(
                 // took the session out, which ends the queue (PROTOCOL.md §3.2).
                 let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
                     while let Some(frame) = rx.recv().await {
+                        metrics.dequeued(1);
                         if sink.send(Message::Text(frame)).await.is_err() {
                             break;
                         }
@@ -163,10 +169,19 @@ pub async fn run(
     };
     if let Some(end) = end {
         tracing::info!(session = id, identity = %auth.identity, code = end.close_code().code(), "closing: {end}");
+        metrics.closed(end.close_code());
         end.send(&mut sink, &mut stream).await;
     } else {
         tracing::info!(session = id, identity = %auth.identity, "peer went away");
     }
+    // What was queued and will never be written leaves the queue gauge; once the queue is
+    // closed, nothing more can be queued to it.
+    rx.close();
+    let mut unwritten = 0;
+    while rx.try_recv().is_ok() {
+        unwritten += 1;
+    }
+    metrics.dequeued(unwritten);
     drop(ctx);
 }
 
@@ -204,7 +219,7 @@ impl Session {
                         biased;
                         end = killer.killed() => return Some(end),
                         () = tokio::time::sleep_until(stuck) => return Some(SessionEnd::Idle(idle)),
-                        r = write_batch(sink, rx, queued, frame) => r,
+                        r = write_batch(sink, rx, queued, &ctx.metrics, frame) => r,
                     };
                     if let Err(e) = written {
                         return Some(SessionEnd::from_ws_error(&e));
@@ -497,25 +512,44 @@ async fn write_page(
     sink.flush().await
 }
 
-/// Writes `first` and whatever else is queued (up to a batch), then flushes once.
+/// Writes `first` and whatever else is queued (up to a batch), then flushes once. The frames
+/// taken leave the metrics' queue gauge in one update per batch, also when the write is
+/// abandoned (the session is being closed).
 async fn write_batch(
     sink: &mut Sink,
     rx: &mut mpsc::Receiver<Utf8Bytes>,
     queued: &AtomicUsize,
+    metrics: &Metrics,
     first: Utf8Bytes,
 ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    let mut taken = Taken { metrics, frames: 1 };
     let mut frame = first;
     for _ in 0..WRITE_BATCH {
         queued.fetch_sub(frame.len(), Ordering::Relaxed);
         sink.feed(Message::Text(frame)).await?;
         match rx.try_recv() {
-            Ok(next) => frame = next,
+            Ok(next) => {
+                frame = next;
+                taken.frames += 1;
+            }
             Err(_) => return sink.flush().await,
         }
     }
     queued.fetch_sub(frame.len(), Ordering::Relaxed);
     sink.feed(Message::Text(frame)).await?;
     sink.flush().await
+}
+
+/// Frames taken off a session's queue by one batch; they leave the queue gauge when it drops.
+struct Taken<'a> {
+    metrics: &'a Metrics,
+    frames: usize,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        self.metrics.dequeued(self.frames);
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,11 @@ pub(crate) fn example_cell() -> Arc<Cell> {
     Arc::new(Cell::from_toml(text, Path::new("config")).expect("example cell"))
 }
 
+/// Metrics for a relay of `cell`, with nobody connected.
+pub(crate) fn metrics(cell: &Cell) -> Arc<crate::metrics::Metrics> {
+    crate::metrics::Metrics::detached(cell)
+}
+
 /// The development key of an example identity (certs-example/keys).
 pub(crate) fn key(id: &str) -> SigningKey {
     let seed = match id {

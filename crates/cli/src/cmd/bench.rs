@@ -73,6 +73,9 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                     config.display().to_string(),
                     "--listen".into(),
                     format!("127.0.0.1:{port}"),
+                    // Its own admin port: never the default one another relay may hold.
+                    "--admin".into(),
+                    "127.0.0.1:0".into(),
                 ],
                 &folder.join("relay.log"),
             )?;

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use fusioncell_relay::admin::AdminConfig;
 use fusioncell_relay::{RelayError, Server};
 
 use crate::args::RelayArgs;
@@ -15,7 +16,7 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     // a SIGTERM then stops recovery (changing nothing) instead of killing the process.
     let stop = crate::stop::signal();
     tokio::pin!(stop);
-    let server = match Server::spawn_until(config, &mut stop).await {
+    let mut server = match Server::spawn_until(config, &mut stop).await {
         Ok(server) => server,
         Err(RelayError::StoppedDuringRecovery) => {
             eprintln!("stopped while recovering the journal; nothing was written");
@@ -23,12 +24,30 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
-    // The relay keeps serving if no one reads its standard output.
+    let admin = match args.admin.0 {
+        Some(addr) => {
+            if !addr.ip().is_loopback() {
+                eprintln!(
+                    "warning: --admin {addr} is not a loopback address: anyone who reaches it \
+                     reads the metrics and health over unauthenticated plain HTTP"
+                );
+            }
+            Some(server.serve_admin(AdminConfig::new(addr)).await?)
+        }
+        None => None,
+    };
+    // The relay keeps serving if no one reads its standard output. The address is the last
+    // word of the first line: scripts read it there.
     let _ = crate::out::line(format_args!(
         "fusioncell relay for cell `{}` listening on {scheme}://{}",
         loaded.cell.id(),
         server.local_addr()
     ));
+    if let Some(admin) = admin {
+        let _ = crate::out::line(format_args!(
+            "metrics and health (plain HTTP): http://{admin}/metrics /healthz /readyz"
+        ));
+    }
     if scheme == "wss" {
         eprintln!(
             "browser console: https://{} (trust the cell's CA: {})",

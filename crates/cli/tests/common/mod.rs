@@ -61,7 +61,7 @@ pub(crate) fn relay(dir: &std::path::Path) -> (Killed, String, String) {
     );
     let config = cell.join("cell.toml").to_str().unwrap().to_owned();
     let mut child = Command::new(env!("CARGO_BIN_EXE_fusioncell"))
-        .args(["relay", "--config", &config])
+        .args(["relay", "--config", &config, "--admin", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
