@@ -190,6 +190,9 @@ async fn a_flood_from_one_address_does_not_evict_another_address() {
     for _ in 0..3 {
         waiting.push(tcp_from(addr, Some(other)).await.unwrap());
     }
+    // The other address's sockets are now the oldest silent ones by far, while the flood's
+    // stay young: eviction must still take from the flood.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let flood = Flood::silent(addr, 32, None);
     churned(&flood, 200).await;
     for tcp in waiting {

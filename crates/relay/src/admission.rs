@@ -7,10 +7,11 @@
 //! - **silent**: nothing received yet. A silent socket costs the relay a descriptor and a
 //!   small task, no TLS state; it is bounded by the connection cap (`max_connections`) and the
 //!   login deadline, and takes no place among the connections that handshake. At the
-//!   connection cap a silent connection makes room ([`Admission::make_room`]): one silent for
-//!   [`SILENT_GRACE`] or more if there is one, the oldest of the source holding the most. So
-//!   silent sockets, the cheapest flood there is, only ever evict each other, and a flood
-//!   below the connection cap causes no churn at all: nothing is evicted, nothing re-opened.
+//!   connection cap a silent connection makes room ([`Admission::make_room`]): the oldest of
+//!   the source holding the most silent ones. So silent sockets, the cheapest flood there is,
+//!   only ever evict each other, a flood cannot evict another address's silent socket (a
+//!   client whose first bytes the relay has not read yet), and a flood below the connection
+//!   cap causes no churn at all: nothing is evicted, nothing re-opened.
 //! - **talking**: it has sent its first bytes (a client sends its TLS ClientHello as soon as
 //!   it is connected), so it holds handshake state. The cell's `max_pending_connections` caps
 //!   these; at the cap the one that speaks takes the place of the one that has waited longest
@@ -28,11 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
-use std::time::Instant;
-
 use tokio::sync::oneshot;
-
-use crate::defaults::SILENT_GRACE;
 
 /// Where connections come from, for sharing the cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,8 +58,6 @@ pub struct Admission {
 /// A waiting connection.
 struct Entry {
     source: Source,
-    /// When it was accepted.
-    since: Instant,
     /// Nothing received from it yet.
     silent: bool,
     /// Dropped to evict it.
@@ -103,15 +98,6 @@ impl Class {
             .max_by(|(n1, oldest1), (n2, oldest2)| n1.cmp(n2).then(oldest2.cmp(oldest1)))
             .map(|(_, oldest)| oldest)
     }
-
-    /// The oldest ticket of all.
-    fn oldest(&self) -> Option<u64> {
-        self.by_source
-            .values()
-            .filter_map(|t| t.first())
-            .min()
-            .copied()
-    }
 }
 
 #[derive(Default)]
@@ -144,21 +130,11 @@ impl Queue {
         Some(entry.source)
     }
 
-    /// The silent ticket to evict: one silent for [`SILENT_GRACE`] or more if there is one
-    /// (of the busiest source, else the oldest), else the busiest source's oldest. A
-    /// connection just accepted may not have been read yet (its ClientHello waits in the
-    /// socket), so being silent counts fully only after the grace.
-    fn silent_victim(&self, now: Instant) -> Option<u64> {
-        let stale = |ticket: &u64| {
-            self.waiting
-                .get(ticket)
-                .is_some_and(|e| now.saturating_duration_since(e.since) >= SILENT_GRACE)
-        };
-        self.silent
-            .victim()
-            .filter(stale)
-            .or_else(|| self.silent.oldest().filter(stale))
-            .or_else(|| self.silent.victim())
+    /// The silent ticket to evict: the oldest of the source holding the most. Not the oldest
+    /// of all: a flood that re-opens at once keeps its own sockets young, and a client from
+    /// another address whose first bytes wait unread would then be the oldest.
+    fn silent_victim(&self) -> Option<u64> {
+        self.silent.victim()
     }
 }
 
@@ -183,7 +159,6 @@ impl Admission {
             ticket,
             Entry {
                 source,
-                since: Instant::now(),
                 silent: true,
                 evict: tx,
             },
@@ -201,7 +176,7 @@ impl Admission {
     /// says from which source; `None` when no connection is silent.
     pub fn make_room(&self) -> Option<Source> {
         let mut queue = self.lock();
-        let victim = queue.silent_victim(Instant::now())?;
+        let victim = queue.silent_victim()?;
         queue.evict(victim)
     }
 
@@ -369,21 +344,26 @@ mod tests {
     }
 
     #[test]
-    fn at_the_connection_cap_a_silent_connection_makes_room() {
+    fn at_the_connection_cap_the_busiest_source_makes_room() {
         let admission = Admission::new(8);
         let (mut speaker, _) = talking(&admission, "127.0.0.1", 1);
-        let mut stale = admission.admit(peer("10.0.0.9", 1));
-        std::thread::sleep(SILENT_GRACE);
-        let mut fresh: Vec<Waiting> = (0..3)
+        // The oldest silent socket of all, from an address holding one.
+        let mut other = admission.admit(peer("10.0.0.9", 1));
+        let mut flood: Vec<Waiting> = (0..3)
             .map(|i| admission.admit(peer("127.0.0.1", 10 + i)))
             .collect();
-        // Silent past the grace goes first, although its source holds fewer.
-        assert_eq!(admission.make_room(), Some(Source::of(peer("10.0.0.9", 1))));
-        assert!(is_evicted(&mut stale));
-        // Then the oldest of the busiest source, even within the grace; never a talking one.
+        // The flood's oldest goes, not the older socket of the other address.
+        assert_eq!(
+            admission.make_room(),
+            Some(Source::of(peer("127.0.0.1", 10)))
+        );
+        assert!(is_evicted(&mut flood[0]) && !is_evicted(&mut other));
         assert!(admission.make_room().is_some());
-        assert!(is_evicted(&mut fresh[0]));
-        assert!(admission.make_room().is_some() && admission.make_room().is_some());
+        assert!(is_evicted(&mut flood[1]) && !is_evicted(&mut other));
+        // Two sources with one silent socket each: the older goes.
+        assert!(admission.make_room().is_some());
+        assert!(is_evicted(&mut other));
+        assert!(admission.make_room().is_some());
         assert_eq!(
             admission.make_room(),
             None,

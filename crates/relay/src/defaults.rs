@@ -65,12 +65,6 @@ pub const RESERVED_DESCRIPTORS: u64 = 64;
 /// before it drops the newcomer instead.
 pub const EVICTION_WAIT: Duration = Duration::from_secs(1);
 
-/// 200 ms: how long an accepted connection may say nothing before it counts as silent, the
-/// first kind evicted at the connection cap (SECURITY.md, "Admission"). A client sends its
-/// TLS ClientHello as soon as it is connected; 200 ms covers the relay not having read it yet
-/// while it accepts a flood.
-pub const SILENT_GRACE: Duration = Duration::from_millis(200);
-
 /// 16 KiB: largest HTTP request head accepted (request line and headers). Browsers send
 /// 1–3 KiB; the head is read before anyone is authenticated, so it is kept small.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
