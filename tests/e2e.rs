@@ -18,6 +18,7 @@ mod docs;
 mod durability;
 mod faults;
 mod limits;
+mod operating;
 mod pipeline;
 mod records;
 mod replay;

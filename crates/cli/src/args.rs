@@ -14,6 +14,19 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines on stderr are written: `text` for people, `json` (one object per line)
+    /// for a log collector. `RUST_LOG` picks which lines.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event; colours on a terminal.
+    Text,
+    /// One JSON object per event and per line, with the fields of its spans.
+    Json,
 }
 
 /// The subcommands.

@@ -5,6 +5,7 @@
 //! - [`files`], [`load`]: reading and writing the files (errors name the file and field);
 //! - [`certs`], [`init`]: development certificates and the example cell folder;
 //! - [`embedded`]: the example scenario and bots, built in for `demo`;
+//! - [`logging`]: the log on stderr, text or JSON;
 //! - [`out`]: standard output that a closed pipe cannot crash; [`stop`]: SIGINT and SIGTERM;
 //! - [`cmd`]: one file per subcommand.
 
@@ -15,6 +16,7 @@ pub mod embedded;
 pub mod files;
 pub mod init;
 pub mod load;
+pub mod logging;
 pub mod out;
 pub mod show;
 pub mod stop;

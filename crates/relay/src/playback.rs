@@ -96,7 +96,9 @@ impl Playback {
             started: Instant::now(),
         });
         let (tcp, addr) = crate::listener::bind(listen).await?;
-        let shutdown = Shutdown::new();
+        // A playback's log lines name the recording's cell, as a live relay's name its own.
+        let span = tracing::info_span!("playback", cell = %cell.id());
+        let shutdown = Shutdown::new(span.clone());
         let ctx = Arc::new(Context::new(
             cell.clone(),
             PublicKeyBytes(*cell.relay().public_key.bytes()),
@@ -110,7 +112,7 @@ impl Playback {
             rec: recording,
         });
         shutdown.spawn(listener::run(tcp, ctx, viewers));
-        tracing::info!(%addr, "playback listening");
+        span.in_scope(|| tracing::info!(%addr, "playback listening"));
         Ok(Playback { addr, shutdown })
     }
 

@@ -1,0 +1,89 @@
+//! Operating the relay process: its log (`--log-format json`, each line about a cell naming
+//! it).
+
+use std::process::Command;
+
+use crate::harness::*;
+
+/// Runs `fusioncell post` against the relay at `url`; true if it was accepted.
+fn post(cell: &TestCell, url: &str, id: &str, text: &str) -> bool {
+    Command::new(fusioncell_bin())
+        .args(["post", "--config"])
+        .arg(&cell.config)
+        .args(["--relay", url, "--as", id, "--channel", "diplomacy", text])
+        .output()
+        .expect("post runs")
+        .status
+        .success()
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_and_name_the_cell() {
+    let cell = TestCell::new(&[]);
+    let mut cmd = RelayProcess::command(&fusioncell_bin(), &cell.config, "127.0.0.1:0");
+    cmd.args(["--log-format", "json"]).env("RUST_LOG", "info");
+    let mut relay = RelayProcess::spawn(cmd);
+    let url = relay.url();
+    // A session that posts (logged in and closed by a session task), and a refusal (logged by
+    // the commit thread): every kind of task the relay runs writes a line.
+    assert!(post(&cell, &url, "israel", "hello"), "israel may post");
+    assert!(!post(&cell, &url, "france", "hello"), "an observer may not");
+    relay.wait_for("refused:");
+    let (status, lines) = relay.terminate_lines();
+    assert!(status.success(), "{lines:#?}");
+
+    // Standard output is the address line alone: it is the command's output, not its log.
+    let stdout: Vec<&String> = lines
+        .iter()
+        .filter(|(s, _)| *s == Stream::Stdout)
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(stdout.len(), 1, "{stdout:#?}");
+    assert!(stdout[0].contains("listening on wss://"), "{stdout:#?}");
+
+    let mut messages = Vec::new();
+    for (_, line) in lines.iter().filter(|(s, _)| *s == Stream::Stderr) {
+        let event: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("a log line that is not JSON ({e}): {line}"));
+        let message = event["fields"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no message: {line}"))
+            .to_owned();
+        assert!(event["level"].is_string(), "no level: {line}");
+        assert!(event["timestamp"].is_string(), "no timestamp: {line}");
+        // Every line of the relay's tasks and threads, and every status line about the cell
+        // once it is served, is in the cell's span.
+        assert_eq!(event["span"]["cell"], "test-cell", "no cell: {line}");
+        assert_eq!(event["spans"][0]["cell"], "test-cell", "no cell: {line}");
+        messages.push((event["target"].as_str().unwrap_or("").to_owned(), message));
+    }
+    let has = |target: &str, start: &str| {
+        messages
+            .iter()
+            .any(|(t, m)| t == target && m.starts_with(start))
+    };
+    assert!(
+        has("fusioncell_relay::session", "logged in"),
+        "{messages:#?}"
+    );
+    assert!(
+        has("fusioncell_relay::session", "closing:"),
+        "{messages:#?}"
+    );
+    assert!(has("fusioncell_relay::commit", "refused:"), "{messages:#?}");
+    assert!(has("fusioncell_relay::listener", "listener stopped"));
+    assert!(has("fusioncell", "stopped: "), "{messages:#?}");
+}
+
+#[test]
+fn text_logs_show_the_cell() {
+    let cell = TestCell::new(&[]);
+    let mut cmd = RelayProcess::command(&fusioncell_bin(), &cell.config, "127.0.0.1:0");
+    cmd.env("RUST_LOG", "info");
+    let mut relay = RelayProcess::spawn(cmd);
+    let url = relay.url();
+    assert!(post(&cell, &url, "israel", "hello"), "israel may post");
+    let line = relay.wait_for("logged in");
+    assert!(line.contains("relay{cell=test-cell}"), "{line}");
+    assert!(serde_json::from_str::<serde_json::Value>(&line).is_err());
+}
