@@ -1,6 +1,7 @@
 //! Operating the relay process: its log (`--log-format json`, each line about a cell naming
-//! it).
+//! it), and the public example keys refused beyond loopback (`--insecure-demo-keys`).
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::harness::*;
@@ -86,4 +87,93 @@ fn text_logs_show_the_cell() {
     let line = relay.wait_for("logged in");
     assert!(line.contains("relay{cell=test-cell}"), "{line}");
     assert!(serde_json::from_str::<serde_json::Value>(&line).is_err());
+}
+
+/// `config/cell.example.toml` as it is, but with absolute paths to `certs-example/` and its
+/// journal in `dir`, so that the test does not lock the repository's example journal.
+fn example_cell_in(dir: &Path) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repository root");
+    let text = std::fs::read_to_string(root.join("config/cell.example.toml")).expect("example");
+    let certs = root.join("certs-example");
+    let text = text
+        .replace("../certs-example", certs.to_str().expect("utf-8 path"))
+        .replace(
+            "../target/example-journal",
+            dir.join("journal").to_str().expect("utf-8 path"),
+        );
+    let config = dir.join("cell.toml");
+    std::fs::write(&config, text).expect("write config");
+    config
+}
+
+#[test]
+fn the_example_keys_are_refused_beyond_loopback_unless_a_demo_is_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = example_cell_in(dir.path());
+    let bin = fusioncell_bin();
+
+    // On every interface: refused before anything is opened, in one line naming the flag.
+    for listen in ["0.0.0.0:0", "[::]:0"] {
+        let out = RelayProcess::command(&bin, &config, listen)
+            .output()
+            .expect("relay runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("error: refusing to serve the public example keys"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&format!(" on {listen}, ")), "{stderr}");
+        assert!(stderr.contains("--insecure-demo-keys"), "{stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(!dir.path().join("journal").exists(), "nothing was opened");
+    }
+
+    // Asked for: it serves, and says what it serves.
+    let mut cmd = RelayProcess::command(&bin, &config, "0.0.0.0:0");
+    cmd.arg("--insecure-demo-keys");
+    let mut relay = RelayProcess::spawn(cmd);
+    assert!(relay.url().starts_with("wss://0.0.0.0:"));
+    let (status, printed) = relay.terminate();
+    assert!(status.success(), "{printed}");
+    assert!(printed.contains("(--insecure-demo-keys): for a demonstration only"));
+
+    // On loopback the example needs no flag (`cargo run -- relay --config
+    // config/cell.example.toml`).
+    let mut relay = RelayProcess::spawn(RelayProcess::command(&bin, &config, "127.0.0.1:0"));
+    assert!(relay.url().starts_with("wss://127.0.0.1:"));
+    let (status, printed) = relay.terminate();
+    assert!(status.success(), "{printed}");
+}
+
+#[test]
+fn a_cell_of_its_own_is_served_on_every_interface() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("cell");
+    let init = Command::new(fusioncell_bin())
+        .arg("init")
+        .arg(&folder)
+        .args(["--listen", "0.0.0.0:0"])
+        .output()
+        .expect("init runs");
+    assert!(init.status.success(), "{init:?}");
+    let config = folder.join("cell.toml");
+    let check = Command::new(fusioncell_bin())
+        .arg("check")
+        .arg(&config)
+        .output()
+        .expect("check runs");
+    assert!(check.status.success(), "{check:?}");
+    let mut relay = RelayProcess::spawn(RelayProcess::command(
+        &fusioncell_bin(),
+        &config,
+        "0.0.0.0:0",
+    ));
+    assert!(relay.url().starts_with("wss://0.0.0.0:"));
+    let (status, printed) = relay.terminate();
+    assert!(status.success(), "{printed}");
+    assert!(!printed.contains("example keys"), "{printed}");
 }

@@ -436,6 +436,9 @@ pub struct CertsArgs {
 pub struct CheckArgs {
     /// The cell config.
     pub config: PathBuf,
+    /// Whether the public example keys may be served beyond loopback.
+    #[command(flatten)]
+    pub demo: DemoKeys,
 }
 
 /// `relay`.
@@ -450,6 +453,9 @@ pub struct RelayArgs {
     /// Whether to serve without TLS.
     #[command(flatten)]
     pub plain: PlainWs,
+    /// Whether the public example keys may be served beyond loopback.
+    #[command(flatten)]
+    pub demo: DemoKeys,
 }
 
 /// How a program that plays in a cell it has the folder of (exercise control, a bot)
@@ -489,6 +495,15 @@ pub struct PlainWs {
     /// Serve plain ws:// (no TLS). Refused unless the address is a loopback address.
     #[arg(long)]
     pub insecure_loopback: bool,
+}
+
+/// `--insecure-demo-keys` of the commands that serve clients.
+#[derive(Debug, Args)]
+pub struct DemoKeys {
+    /// Serve a cell that uses the public keys of certs-example/ on a non-loopback address
+    /// (anyone can log in with them): for a demonstration, such as the docker-compose file.
+    #[arg(long)]
+    pub insecure_demo_keys: bool,
 }
 
 /// How a client reaches the relay and as whom.
@@ -736,4 +751,7 @@ pub struct ServeArgs {
     /// Whether to serve without TLS.
     #[command(flatten)]
     pub plain: PlainWs,
+    /// Whether the public example keys may be served beyond loopback.
+    #[command(flatten)]
+    pub demo: DemoKeys,
 }

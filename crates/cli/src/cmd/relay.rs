@@ -10,7 +10,9 @@ use crate::logging::{failure, status};
 
 pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let loaded = load::cell(&args.config)?;
-    let config = load::relay_config(&loaded, args.listen, args.plain.insecure_loopback)?;
+    let listen = args.listen.unwrap_or(loaded.cell.relay().listen);
+    load::refuse_public_keys(&loaded, listen, args.demo.insecure_demo_keys)?;
+    let config = load::relay_config(&loaded, Some(listen), args.plain.insecure_loopback)?;
     let scheme = if config.tls.is_some() { "wss" } else { "ws" };
     // Listening for signals starts before recovery, which can take a while on a long journal:
     // a SIGTERM then stops recovery (changing nothing) instead of killing the process.
