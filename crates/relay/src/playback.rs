@@ -97,7 +97,8 @@ impl Playback {
         });
         let (tcp, addr) = crate::listener::bind(listen).await?;
         // A playback's log lines name the recording's cell, as a live relay's name its own.
-        let span = tracing::info_span!("playback", cell = %cell.id());
+        // Error level and the crate's target, as the live relay's span (server.rs).
+        let span = tracing::error_span!(target: "fusioncell_relay", "playback", cell = %cell.id());
         let shutdown = Shutdown::new(span.clone());
         let ctx = Arc::new(Context::new(
             cell.clone(),

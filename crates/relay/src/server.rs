@@ -51,7 +51,10 @@ impl Server {
         config: RelayConfig,
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<Server, RelayError> {
-        let span = tracing::info_span!("relay", cell = %config.cell.id());
+        // At error level and on the crate's target, so that any filter that lets one of the
+        // relay's lines through (`RUST_LOG=warn`, `fusioncell_relay=debug`) keeps the span.
+        let span =
+            tracing::error_span!(target: "fusioncell_relay", "relay", cell = %config.cell.id());
         Server::start(config, stop, span.clone())
             .instrument(span)
             .await
