@@ -26,8 +26,14 @@ COPY crates/report/Cargo.toml crates/report/
 COPY crates/scenario/Cargo.toml crates/scenario/
 COPY crates/wire/Cargo.toml crates/wire/
 COPY tests/Cargo.toml tests/
+# Cargo also wants the file of every declared [[bench]] to exist (it is not compiled here).
 # --locked: exactly the versions of Cargo.lock. `dist` is `release`, stripped (Cargo.toml).
-RUN for d in crates/*/; do mkdir -p "$d/src" && : > "$d/src/lib.rs"; done \
+RUN for d in crates/*/; do \
+      mkdir -p "$d/src" "$d/benches" && : > "$d/src/lib.rs"; \
+      for b in $(awk '/^\[\[bench\]\]/{f=1;next} f&&/^name *=/{gsub(/[" ]/,"");sub(/^name=/,"");print;f=0}' "$d/Cargo.toml"); do \
+        : > "$d/benches/$b.rs"; \
+      done; \
+    done \
     && echo 'fn main() {}' > crates/cli/src/main.rs \
     && : > tests/e2e.rs \
     && cargo build --profile dist --locked -p fusioncell
