@@ -577,8 +577,17 @@ pub async fn one_shot_post(config: ClientConfig, body: &str) -> Result<Duration,
 /// killed when dropped. The crash loop and the fault tests drive it.
 pub struct RelayProcess {
     child: std::process::Child,
-    lines: std::sync::mpsc::Receiver<String>,
-    seen: Vec<String>,
+    lines: std::sync::mpsc::Receiver<(Stream, String)>,
+    seen: Vec<(Stream, String)>,
+}
+
+/// Where a [`RelayProcess`] printed a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output: the relay's address line.
+    Stdout,
+    /// Standard error: its log and status lines.
+    Stderr,
 }
 
 impl Drop for RelayProcess {
@@ -592,7 +601,24 @@ impl RelayProcess {
     /// Starts `bin relay` for `cell` on `listen`, with the journal's fault points `faults`
     /// (RELIABILITY.md, "The fault points") or none.
     pub fn start(bin: &Path, cell: &TestCell, listen: &str, faults: Option<&str>) -> RelayProcess {
-        RelayProcess::spawn(std::process::Command::new(bin), cell, listen, faults)
+        let mut cmd = RelayProcess::command(bin, &cell.config, listen);
+        match faults {
+            Some(f) => cmd.env("FUSIONCELL_DANGEROUS_FAULTS", f),
+            None => cmd.env_remove("FUSIONCELL_DANGEROUS_FAULTS"),
+        };
+        RelayProcess::spawn(cmd)
+    }
+
+    /// `bin relay --config CONFIG --listen LISTEN` with its admin listener on a free port,
+    /// logging warnings and errors: add flags or change the environment before
+    /// [`spawn`](Self::spawn).
+    pub fn command(bin: &Path, config: &Path, listen: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(["relay", "--config"])
+            .arg(config)
+            .args(["--listen", listen, "--admin", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn");
+        cmd
     }
 
     /// [`RelayProcess::start`] under a file-descriptor limit of `nofile` (soft and hard), set
@@ -603,39 +629,30 @@ impl RelayProcess {
         listen: &str,
         nofile: u64,
     ) -> RelayProcess {
+        let relay = RelayProcess::command(bin, &cell.config, listen);
         let mut cmd = std::process::Command::new("prlimit");
-        cmd.arg(format!("--nofile={nofile}:{nofile}")).arg(bin);
-        RelayProcess::spawn(cmd, cell, listen, None)
+        cmd.arg(format!("--nofile={nofile}:{nofile}"))
+            .arg(relay.get_program())
+            .args(relay.get_args())
+            .env("RUST_LOG", "warn")
+            .env_remove("FUSIONCELL_DANGEROUS_FAULTS");
+        RelayProcess::spawn(cmd)
     }
 
-    /// Runs `cmd` (the relay binary, or a wrapper whose next argument it is) as `relay`.
-    fn spawn(
-        mut cmd: std::process::Command,
-        cell: &TestCell,
-        listen: &str,
-        faults: Option<&str>,
-    ) -> RelayProcess {
+    /// Runs `cmd`, collecting what it prints on stdout and stderr.
+    pub fn spawn(mut cmd: std::process::Command) -> RelayProcess {
         use std::io::{BufRead, BufReader};
         use std::process::Stdio;
-        cmd.args(["relay", "--config"])
-            .arg(&cell.config)
-            .args(["--listen", listen, "--admin", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        match faults {
-            Some(f) => cmd.env("FUSIONCELL_DANGEROUS_FAULTS", f),
-            None => cmd.env_remove("FUSIONCELL_DANGEROUS_FAULTS"),
-        };
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("relay starts");
         let (tx, lines) = std::sync::mpsc::channel();
         let out: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("stdout"));
         let err: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("stderr"));
-        for r in [out, err] {
+        for (stream, r) in [(Stream::Stdout, out), (Stream::Stderr, err)] {
             let tx = tx.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(r).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
+                    let _ = tx.send((stream, line));
                 }
             });
         }
@@ -649,11 +666,11 @@ impl RelayProcess {
     /// The first line containing `what`, waiting up to `secs`.
     pub fn wait_within(&mut self, what: &str, secs: u64) -> Option<String> {
         let until = std::time::Instant::now() + Duration::from_secs(secs);
-        while let Ok(line) = self
+        while let Ok((stream, line)) = self
             .lines
             .recv_timeout(until.saturating_duration_since(std::time::Instant::now()))
         {
-            self.seen.push(line.clone());
+            self.seen.push((stream, line.clone()));
             if line.contains(what) {
                 return Some(line);
             }
@@ -675,8 +692,8 @@ impl RelayProcess {
         let seen = self
             .seen
             .iter()
-            .find(|l| l.contains("listening on"))
-            .cloned();
+            .find(|(_, l)| l.contains("listening on"))
+            .map(|(_, l)| l.clone());
         let line = seen.unwrap_or_else(|| self.wait_for("listening on"));
         line.split_whitespace()
             .find(|w| w.starts_with("wss://"))
@@ -686,7 +703,12 @@ impl RelayProcess {
 
     /// The admin listener's address it announced (`http://ADDR/metrics …`).
     pub fn admin(&mut self) -> std::net::SocketAddr {
-        let line = self.wait_for("metrics and health");
+        let seen = self
+            .seen
+            .iter()
+            .find(|(_, l)| l.contains("metrics and health"))
+            .map(|(_, l)| l.clone());
+        let line = seen.unwrap_or_else(|| self.wait_for("metrics and health"));
         line.split_whitespace()
             .find_map(|w| w.strip_prefix("http://"))
             .and_then(|w| w.strip_suffix("/metrics"))
@@ -702,7 +724,14 @@ impl RelayProcess {
     }
 
     /// Sends SIGTERM and returns the exit status and everything it printed.
-    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+    pub fn terminate(self) -> (std::process::ExitStatus, String) {
+        let (status, lines) = self.terminate_lines();
+        let text: Vec<String> = lines.into_iter().map(|(_, line)| line).collect();
+        (status, text.join("\n"))
+    }
+
+    /// [`terminate`](Self::terminate), with each line and where it was printed.
+    pub fn terminate_lines(mut self) -> (std::process::ExitStatus, Vec<(Stream, String)>) {
         let pid = self.child.id().to_string();
         let sent = std::process::Command::new("kill")
             .args(["-TERM", &pid])
@@ -713,7 +742,7 @@ impl RelayProcess {
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
             self.seen.push(line);
         }
-        (status, self.seen.join("\n"))
+        (status, std::mem::take(&mut self.seen))
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! A serde error from `toml` carries only a byte span. This maps the span back to a 1-based
 //! line and column and to the path of the key it falls in (`inject[3].at`), so an author of a
-//! cell config, scenario or persona reads "line 40, column 6: inject[3].at: ..." and goes straight there.
+//! cell config, scenario or persona reads `line 40, column 6: inject[3].at: ...` and goes straight there.
 //! Shared by the cell config, scenarios and bot personas.
 
 use std::ops::Range;

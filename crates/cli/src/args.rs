@@ -14,6 +14,19 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines on stderr are written: `text` for people, `json` (one object per line)
+    /// for a log collector. `RUST_LOG` picks which lines.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event; colours on a terminal.
+    Text,
+    /// One JSON object per event and per line, with the fields of its spans.
+    Json,
 }
 
 /// The subcommands.
@@ -427,6 +440,9 @@ pub struct CertsArgs {
 pub struct CheckArgs {
     /// The cell config.
     pub config: PathBuf,
+    /// Whether the public example keys may be served beyond loopback.
+    #[command(flatten)]
+    pub demo: DemoKeys,
 }
 
 /// `relay`.
@@ -446,6 +462,9 @@ pub struct RelayArgs {
     /// listener").
     #[arg(long, value_name = "ADDR|off", default_value = "127.0.0.1:9090")]
     pub admin: AdminListen,
+    /// Whether the public example keys may be served beyond loopback.
+    #[command(flatten)]
+    pub demo: DemoKeys,
 }
 
 /// `--admin`: an address, or `off`.
@@ -502,6 +521,15 @@ pub struct PlainWs {
     /// Serve plain ws:// (no TLS). Refused unless the address is a loopback address.
     #[arg(long)]
     pub insecure_loopback: bool,
+}
+
+/// `--insecure-demo-keys` of the commands that serve clients.
+#[derive(Debug, Args)]
+pub struct DemoKeys {
+    /// Serve a cell that uses the public keys of certs-example/ on a non-loopback address
+    /// (anyone can log in with them): for a demonstration, such as the docker-compose file.
+    #[arg(long)]
+    pub insecure_demo_keys: bool,
 }
 
 /// How a client reaches the relay and as whom.
@@ -749,4 +777,7 @@ pub struct ServeArgs {
     /// Whether to serve without TLS.
     #[command(flatten)]
     pub plain: PlainWs,
+    /// Whether the public example keys may be served beyond loopback.
+    #[command(flatten)]
+    pub demo: DemoKeys,
 }

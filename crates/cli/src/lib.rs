@@ -4,7 +4,9 @@
 //! - [`args`]: the command line;
 //! - [`files`], [`load`]: reading and writing the files (errors name the file and field);
 //! - [`certs`], [`init`]: development certificates and the example cell folder;
-//! - [`embedded`]: the example scenario and bots, built in for `demo`;
+//! - [`embedded`]: the example scenario and bots, built in for `demo`, and the example cell;
+//! - [`example_keys`]: recognising the public example keys, refused beyond loopback;
+//! - [`logging`]: the log on stderr, text or JSON;
 //! - [`out`]: standard output that a closed pipe cannot crash; [`stop`]: SIGINT and SIGTERM;
 //! - [`cmd`]: one file per subcommand.
 
@@ -12,9 +14,11 @@ pub mod args;
 pub mod certs;
 pub mod cmd;
 pub mod embedded;
+pub mod example_keys;
 pub mod files;
 pub mod init;
 pub mod load;
+pub mod logging;
 pub mod out;
 pub mod show;
 pub mod stop;

@@ -46,6 +46,19 @@ pub enum LoadError {
         /// What is wrong.
         reason: String,
     },
+    /// The cell uses the public keys of `certs-example/` and would be served beyond loopback.
+    #[error(
+        "refusing to serve the public example keys of certs-example/ ({what}) on {listen}, \
+         which is not a loopback address: anyone could log in with them or impersonate the \
+         relay; use a cell of your own (`fusioncell init`), or pass --insecure-demo-keys \
+         for a demonstration"
+    )]
+    PublicExampleKeys {
+        /// Which keys, in words.
+        what: String,
+        /// Where the relay was to listen.
+        listen: SocketAddr,
+    },
     /// Something else about the request does not fit the cell.
     #[error("{0}")]
     Invalid(String),
@@ -142,6 +155,33 @@ pub fn tls(
             path: format!("{} / {}", relay.tls_cert.display(), relay.tls_key.display()),
             reason: e.to_string(),
         })
+}
+
+/// Refuses to serve a cell that uses the public keys of `certs-example/` on `listen` unless it
+/// is a loopback address or `insecure_demo_keys` is given (then it only warns). Every command
+/// that serves clients calls it before serving.
+pub fn refuse_public_keys(
+    loaded: &LoadedCell,
+    listen: SocketAddr,
+    insecure_demo_keys: bool,
+) -> Result<(), LoadError> {
+    if listen.ip().is_loopback() {
+        return Ok(());
+    }
+    let tls_key = read_bytes(&loaded.cell.relay().tls_key)?;
+    let found = crate::example_keys::found_in(&loaded.cell, &tls_key);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let what = found.join(", ");
+    if !insecure_demo_keys {
+        return Err(LoadError::PublicExampleKeys { what, listen });
+    }
+    tracing::warn!(
+        "serving the public example keys of certs-example/ ({what}) on {listen} \
+         (--insecure-demo-keys): for a demonstration only"
+    );
+    Ok(())
 }
 
 /// How a client command reaches the relay: from a cell folder (`--config`), or given by hand

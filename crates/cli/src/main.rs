@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use fusioncell::args::Cli;
-use tracing_subscriber::EnvFilter;
+use fusioncell::logging;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -13,17 +13,7 @@ async fn main() -> std::process::ExitCode {
         fusioncell::args::Command::Demo(_) => "warn",
         _ => "info",
     };
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .and_then(|v| EnvFilter::try_new(v).ok())
-        .unwrap_or_else(|| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // Colour only on a terminal: a log file or pipe gets plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    logging::init(cli.log_format, default);
     match fusioncell::cmd::run(cli.command).await {
         Ok(code) => code,
         // Its reader went away (`| head`): stop quietly.
@@ -31,7 +21,7 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(fusioncell::out::CLOSED_STATUS)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            logging::fatal(&e);
             std::process::ExitCode::FAILURE
         }
     }

@@ -1,6 +1,6 @@
 //! Standard output that a closed pipe cannot crash (`fusioncell audit verify DIR | head -1`).
 //!
-//! `println!` panics when its reader has gone away; every command writes through [`line`] (or
+//! `println!` panics when its reader has gone away; every command writes through [`line()`] (or
 //! the [`outln!`](crate::outln) macro, which returns the error with `?`) instead. A closed pipe
 //! becomes a [`StdoutClosed`] error that `main` turns into a quiet exit with status 141, the
 //! status of a process stopped by `SIGPIPE` (128 + 13), as `yes | head -1` reports: the output

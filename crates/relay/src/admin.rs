@@ -5,7 +5,7 @@
 //!
 //! Each connection gets one answer and is closed (`Connection: close`). The request head is
 //! read and parsed by the console's bounded reader and `httparse` rules ([`console::read_head`],
-//! [`console::request`]), except that `HTTP/1.0` and a missing `Host` are accepted, as a
+//! `console::request`), except that `HTTP/1.0` and a missing `Host` are accepted, as a
 //! one-line health check sends them. The whole exchange has a deadline, and at most
 //! [`ADMIN_CONNECTIONS`] are served at once: a peer that sends a huge or a slow request is cut
 //! off, and many of them cannot hold the relay's memory or tasks.

@@ -4,7 +4,7 @@
 //! [`crate::upgrade`] reads each connection's request head with [`read_head`] (bounded in size,
 //! under the upgrade deadline) and asks [`route`] what it is: a WebSocket upgrade goes on to
 //! tungstenite with the bytes already read replayed in front of the stream ([`Prefixed`]);
-//! anything else gets one HTTP response from [`respond`] and the connection is closed.
+//! anything else gets one HTTP response ([`Route::Http`]) and the connection is closed.
 //!
 //! What is served, all embedded in the binary (no file is read at run time, no other host is
 //! ever named):

@@ -96,7 +96,10 @@ impl Playback {
             started: Instant::now(),
         });
         let (tcp, addr) = crate::listener::bind(listen).await?;
-        let shutdown = Shutdown::new();
+        // A playback's log lines name the recording's cell, as a live relay's name its own.
+        // Error level and the crate's target, as the live relay's span (server.rs).
+        let span = tracing::error_span!(target: "fusioncell_relay", "playback", cell = %cell.id());
+        let shutdown = Shutdown::new(span.clone());
         let ctx = Arc::new(Context::new(
             cell.clone(),
             PublicKeyBytes(*cell.relay().public_key.bytes()),
@@ -110,7 +113,7 @@ impl Playback {
             rec: recording,
         });
         shutdown.spawn(listener::run(tcp, ctx, viewers));
-        tracing::info!(%addr, "playback listening");
+        span.in_scope(|| tracing::info!(%addr, "playback listening"));
         Ok(Playback { addr, shutdown })
     }
 

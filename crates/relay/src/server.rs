@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use fusioncell_journal::{Journal, Options};
 use fusioncell_wire::{ActBody, Digest, PublicKeyBytes, RecoveredBody};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::admin::{self, AdminConfig};
 use crate::commit::{self, Command, CommitConfig};
@@ -29,6 +30,8 @@ pub struct Server {
     state: crate::sequencer::SharedState,
     metrics: Arc<Metrics>,
     admin: Option<SocketAddr>,
+    /// `relay{cell=…}`: every log line of this relay's tasks and threads is in it.
+    span: tracing::Span,
 }
 
 /// What a clean shutdown left behind.
@@ -52,6 +55,22 @@ impl Server {
         config: RelayConfig,
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<Server, RelayError> {
+        // At error level and on the crate's target, so that any filter that lets one of the
+        // relay's lines through (`RUST_LOG=warn`, `fusioncell_relay=debug`) keeps the span.
+        let span =
+            tracing::error_span!(target: "fusioncell_relay", "relay", cell = %config.cell.id());
+        Server::start(config, stop, span.clone())
+            .instrument(span)
+            .await
+    }
+
+    /// [`spawn_until`](Self::spawn_until) inside `span`, which the blocking thread, the commit
+    /// thread and every task enter too.
+    async fn start(
+        config: RelayConfig,
+        stop: impl std::future::Future<Output = ()>,
+        span: tracing::Span,
+    ) -> Result<Server, RelayError> {
         let RelayConfig {
             cell,
             relay_key,
@@ -66,8 +85,11 @@ impl Server {
         let cancel = Arc::new(AtomicBool::new(false));
         let open = {
             let (cell, relay_key, cancel) = (cell.clone(), relay_key.clone(), cancel.clone());
+            let span = span.clone();
             tokio::task::spawn_blocking(move || {
-                open_journal(&cell, &relay_key, config_sha256, &journal_dir, &cancel)
+                span.in_scope(|| {
+                    open_journal(&cell, &relay_key, config_sha256, &journal_dir, &cancel)
+                })
             })
         };
         tokio::pin!(open);
@@ -84,7 +106,7 @@ impl Server {
 
         let (tcp, addr) = crate::listener::bind(listen).await?;
 
-        let shutdown = Shutdown::new();
+        let shutdown = Shutdown::new(span.clone());
         let ctx = Arc::new(Context::new(
             cell.clone(),
             PublicKeyBytes(*relay_key.public_key().bytes()),
@@ -104,9 +126,12 @@ impl Server {
         // Ready from here: the journal is open, and the commit thread owns it from now on.
         commit::measure(&metrics, &mut journal);
         metrics.journal_open(true);
+        let commit_span = span.clone();
         let commit = std::thread::Builder::new()
             .name("fusioncell-commit".into())
-            .spawn(move || commit::run(commit_config, journal, sequencer, rx))
+            .spawn(move || {
+                commit_span.in_scope(|| commit::run(commit_config, journal, sequencer, rx))
+            })
             .map_err(|e| RelayError::Thread(e.to_string()))?;
         let live = Arc::new(Live {
             ctx: ctx.clone(),
@@ -122,6 +147,7 @@ impl Server {
             state,
             metrics,
             admin: None,
+            span,
         })
     }
 
@@ -155,6 +181,12 @@ impl Server {
         self.addr
     }
 
+    /// `relay{cell=…}`, the span of this relay's log lines: a caller's own lines about it
+    /// belong in it too.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
     /// A copy of the supervision state now.
     pub fn state(&self) -> fusioncell_cell::State {
         self.state.read().clone()
@@ -167,7 +199,12 @@ impl Server {
 
     /// Stops accepting, closes sessions with 1001 after they got what they are owed, drains
     /// the commit thread and writes the final checkpoint.
-    pub async fn shutdown(mut self) -> Result<ShutdownReport, RelayError> {
+    pub async fn shutdown(self) -> Result<ShutdownReport, RelayError> {
+        let span = self.span.clone();
+        self.stop().instrument(span).await
+    }
+
+    async fn stop(mut self) -> Result<ShutdownReport, RelayError> {
         self.shutdown.trigger();
         self.shutdown.wait().await;
         let Some(commit) = self.commit.take() else {

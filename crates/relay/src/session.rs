@@ -7,7 +7,7 @@
 //! write per batch rather than per frame.
 //!
 //! A resume's backlog is one more source in the same loop, read a page at a time
-//! ([`resume::Backlog`]); live frames wait in the queue until it is sent, so records arrive in
+//! ([`resume::Backlog`](crate::resume::Backlog)); live frames wait in the queue until it is sent, so records arrive in
 //! order. Every write (live batch, backlog page) races the kill signal and the idle deadline:
 //! a peer that stops reading is closed (4009 when its queue fills, 4010 when superseded, 1008
 //! when it has sent nothing for the idle timeout) instead of holding the task for ever.

@@ -4,21 +4,31 @@
 //! what is queued and send "going away" (1001); the commit thread drains every act already
 //! submitted, makes it durable, acknowledges it and writes a final checkpoint. Nothing that was
 //! acknowledged is lost, and nothing is acknowledged that is not durable.
+//!
+//! Every task is spawned in the relay's span (`cell = …`), so each log line a session or the
+//! listener writes names its cell, whichever task spawned it.
 
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 /// A shutdown signal plus the set of tasks that must finish before the relay has stopped.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Shutdown {
     token: CancellationToken,
     tasks: TaskTracker,
+    /// The span every task runs in: a spawned task does not inherit its spawner's.
+    span: tracing::Span,
 }
 
 impl Shutdown {
-    /// A fresh, untriggered shutdown.
-    pub fn new() -> Self {
-        Self::default()
+    /// A fresh, untriggered shutdown whose tasks run in `span`.
+    pub fn new(span: tracing::Span) -> Self {
+        Self {
+            token: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            span,
+        }
     }
 
     /// Starts shutting down.
@@ -37,12 +47,12 @@ impl Shutdown {
         self.token.is_cancelled()
     }
 
-    /// Spawns a task the shutdown waits for.
+    /// Spawns a task the shutdown waits for, in the relay's span.
     pub fn spawn<F>(&self, fut: F)
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
-        self.tasks.spawn(fut);
+        self.tasks.spawn(fut.instrument(self.span.clone()));
     }
 
     /// Waits for every spawned task to finish (after [`Self::trigger`]).

@@ -2,7 +2,7 @@
 //! under its own deadline (SECURITY.md, P5, P6). A plain HTTP request on the same port is a
 //! browser fetching the console ([`crate::console`]): it is answered and the connection
 //! closed. An upgrade request is parsed once, by the console's `httparse` head parser, and
-//! [`check`]ed here before tungstenite completes it, so that every refusal gets an HTTP answer
+//! `check`ed here before tungstenite completes it, so that every refusal gets an HTTP answer
 //! (PROTOCOL.md, section 1). A failure here happens before anyone is authenticated, so it is
 //! logged but not journaled (an unauthenticated peer must not be able to fill the audit log).
 
@@ -65,7 +65,7 @@ pub enum Routed {
 }
 
 /// Reads the request head (bounded, see [`console::read_head`]) and either performs the
-/// WebSocket upgrade with the configured limits, once [`check`] has passed it, or answers a
+/// WebSocket upgrade with the configured limits, once `check` has passed it, or answers a
 /// console request or a refused upgrade ([`console::route`]). All of it within the upgrade
 /// deadline.
 pub async fn websocket(

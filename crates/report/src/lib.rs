@@ -13,7 +13,7 @@
 //! - [`render`]: that model as one self-contained HTML file ([`html`]: inline CSS and SVG,
 //!   no script, no request) and as an HSEEP AAR/IP skeleton in Markdown ([`markdown`]);
 //! - [`export`]: JSON Lines and CSV, one row per record;
-//! - [`format`]: times, durations and medians as the report writes them.
+//! - [`mod@format`]: times, durations and medians as the report writes them.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod export;

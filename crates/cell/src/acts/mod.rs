@@ -1,5 +1,5 @@
 //! Every act kind in one module of its own: who may make it ([`authorize`]), what it does to
-//! the cell's [`State`] ([`apply`]), and how it reads in one line ([`describe`]).
+//! the cell's [`State`] (`apply`), and how it reads in one line ([`describe`]).
 //!
 //! The functions here only dispatch on the decoded body ([`ActBody`]); the rules live in the
 //! kind's module (in the spirit of one file per command). Adding a kind means: its variant in

@@ -8,6 +8,11 @@ use crate::load;
 
 pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = load::cell(&args.config)?;
+    load::refuse_public_keys(
+        &loaded,
+        loaded.cell.relay().listen,
+        args.demo.insecure_demo_keys,
+    )?;
     load::relay_config(&loaded, None, false)?;
     let cell = &loaded.cell;
     crate::outln!(

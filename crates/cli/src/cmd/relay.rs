@@ -7,10 +7,13 @@ use fusioncell_relay::{RelayError, Server};
 
 use crate::args::RelayArgs;
 use crate::load;
+use crate::logging::{failure, status};
 
 pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let loaded = load::cell(&args.config)?;
-    let config = load::relay_config(&loaded, args.listen, args.plain.insecure_loopback)?;
+    let listen = args.listen.unwrap_or(loaded.cell.relay().listen);
+    load::refuse_public_keys(&loaded, listen, args.demo.insecure_demo_keys)?;
+    let config = load::relay_config(&loaded, Some(listen), args.plain.insecure_loopback)?;
     let scheme = if config.tls.is_some() { "wss" } else { "ws" };
     // Listening for signals starts before recovery, which can take a while on a long journal:
     // a SIGTERM then stops recovery (changing nothing) instead of killing the process.
@@ -19,7 +22,9 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let mut server = match Server::spawn_until(config, &mut stop).await {
         Ok(server) => server,
         Err(RelayError::StoppedDuringRecovery) => {
-            eprintln!("stopped while recovering the journal; nothing was written");
+            status(format_args!(
+                "stopped while recovering the journal; nothing was written"
+            ));
             return Ok(ExitCode::SUCCESS);
         }
         Err(e) => return Err(e.into()),
@@ -48,22 +53,35 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
             "metrics and health (plain HTTP): http://{admin}/metrics /healthz /readyz"
         ));
     }
+    // The status lines below are about this cell: in its span, a JSON line names it.
+    let span = server.span().clone();
     if scheme == "wss" {
-        eprintln!(
-            "browser console: https://{} (trust the cell's CA: {})",
-            server.local_addr(),
-            loaded.cell.relay().ca.display()
-        );
+        span.in_scope(|| {
+            status(format_args!(
+                "browser console: https://{} (trust the cell's CA: {})",
+                server.local_addr(),
+                loaded.cell.relay().ca.display()
+            ))
+        });
     }
     stop.await;
-    eprintln!("shutting down: draining sessions and writing the final checkpoint");
+    span.in_scope(|| {
+        status(format_args!(
+            "shutting down: draining sessions and writing the final checkpoint"
+        ))
+    });
     match server.shutdown().await {
         Ok(report) => {
-            eprintln!("stopped: {} records in the journal", report.records);
+            span.in_scope(|| {
+                status(format_args!(
+                    "stopped: {} records in the journal",
+                    report.records
+                ))
+            });
             Ok(ExitCode::SUCCESS)
         }
         Err(e @ RelayError::JournalFailed(_)) => {
-            eprintln!("stopped: JOURNAL FAILED: {e}");
+            span.in_scope(|| failure(format_args!("stopped: JOURNAL FAILED: {e}")));
             Ok(ExitCode::FAILURE)
         }
         Err(e) => Err(e.into()),

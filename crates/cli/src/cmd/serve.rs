@@ -18,6 +18,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(&loaded),
         "refusing to serve a journal that does not verify",
     )?;
+    load::refuse_public_keys(&loaded, args.listen, args.demo.insecure_demo_keys)?;
     let tls = load::tls(&loaded, args.listen, args.plain.insecure_loopback)?;
     let scheme = if tls.is_some() { "wss" } else { "ws" };
     let cell_id = cell.id().to_string();

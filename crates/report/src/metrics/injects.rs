@@ -81,7 +81,7 @@ pub struct InjectReport {
     pub planned: Option<Planned>,
     /// Posts on its channel after it, until the next inject there (not by control).
     pub responses: Vec<Response>,
-    /// Indices into [`Metrics::observations`] about it.
+    /// Indices into [`Metrics::observations`](super::Metrics::observations) about it.
     pub observations: Vec<usize>,
 }
 
