@@ -161,7 +161,8 @@ impl Server {
             self.shutdown.clone(),
             config.request_timeout,
         ));
-        tracing::info!(%addr, "admin listening (metrics, health)");
+        self.span
+            .in_scope(|| tracing::info!(%addr, "admin listening (metrics, health)"));
         self.admin = Some(addr);
         Ok(addr)
     }

@@ -48,13 +48,15 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         loaded.cell.id(),
         server.local_addr()
     ));
-    if let Some(admin) = admin {
-        let _ = crate::out::line(format_args!(
-            "metrics and health (plain HTTP): http://{admin}/metrics /healthz /readyz"
-        ));
-    }
     // The status lines below are about this cell: in its span, a JSON line names it.
     let span = server.span().clone();
+    if let Some(admin) = admin {
+        span.in_scope(|| {
+            status(format_args!(
+                "metrics and health (plain HTTP): http://{admin}/metrics /healthz /readyz"
+            ))
+        });
+    }
     if scheme == "wss" {
         span.in_scope(|| {
             status(format_args!(
