@@ -372,6 +372,9 @@ async function main() {
       await loggedIn(israel, "israel", "party");
       await loggedIn(syria, "syria", "party");
       await loggedIn(us, "us", "mediator");
+      // The page names the cell it was opened for.
+      const header = await israel.textContent("#whoami .cell-name");
+      assert(header.includes("Paris joint communication cell"), `cell name: ${header}`);
     });
 
     await test("the Online list shows the logged-in parties and the mediator", async () => {
@@ -703,6 +706,27 @@ async function main() {
       await second.waitForFunction(() => window.fusioncell.state.unacked.size === 0);
       pages.delete("israel-2");
       await second.context().close();
+    });
+
+    await test("unread counts survive a reload", async () => {
+      await selectChannel(israel, "commerce");
+      await selectChannel(israel, "diplomacy");
+      await post(syria, "commerce", "Syria proposes a trade fair in the spring.");
+      await post(syria, "commerce", "And a customs desk at the crossing.");
+      const unread = israel.locator('#channel-list button[data-channel="commerce"] .unread');
+      await unread.filter({ hasText: /^2$/ }).waitFor();
+      await israel.reload();
+      await login(israel, keys("israel"));
+      await loggedIn(israel, "israel", "party");
+      await unread.filter({ hasText: /^2$/ }).waitFor();
+      // Opened, they are read, and stay read after another reload.
+      await selectChannel(israel, "commerce");
+      await unread.waitFor({ state: "detached" });
+      await israel.reload();
+      await login(israel, keys("israel"));
+      await loggedIn(israel, "israel", "party");
+      await israel.waitForTimeout(300);
+      assert((await unread.count()) === 0, "read records counted as unread after a reload");
     });
 
     await test("parties and the mediator cosign the relay's checkpoints", async () => {

@@ -10,7 +10,7 @@
 //! ever named):
 //! - `/` (the page), `/app.js`, `/canonical.js`, `/clock.js`, `/describe.js`, `/style.css`:
 //!   the console itself, plain ES modules with no build step;
-//! - `/cell.json`: the cell id and each channel's id, title and policy (with the hotline
+//! - `/cell.json`: the cell id and name, and each channel's id, title and policy (with the hotline
 //!   acknowledgement deadline and its clock). A party's `welcome` names its channels but not their
 //!   policies, and a party never sees record 0, yet the page must mark its held posts
 //!   "awaiting approval" and count down hotline deadlines. Members, readers, identities and
@@ -310,7 +310,8 @@ fn cell_json(cell: &Cell) -> String {
             v
         })
         .collect();
-    serde_json::json!({ "cell": cell.id().as_str(), "channels": channels }).to_string()
+    serde_json::json!({ "cell": cell.id().as_str(), "name": cell.name(), "channels": channels })
+        .to_string()
 }
 
 fn reason(status: u16) -> &'static str {
@@ -518,6 +519,7 @@ mod tests {
         assert_eq!(hotline["policy"], "hotline");
         assert_eq!(hotline["ack_seconds"], 120);
         assert_eq!(hotline["ack_clock"], "wall");
+        assert_eq!(v["name"], example_cell().name());
         for absent in ["members", "readers", "public_key", "\"israel\"", "france"] {
             assert!(!body.contains(absent), "{absent} in {body}");
         }

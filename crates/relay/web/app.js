@@ -20,6 +20,7 @@ const S = {
   identity: "",
   policies: new Map(), // channel → {policy, ack_seconds, title}
   cell: null,
+  cellName: null, // the cell's display name, from /cell.json
   relayKeyHex: null, // pinned at the first challenge
   relayKey: null,
   ws: null,
@@ -34,6 +35,9 @@ const S = {
   records: new Map(), // cell seq → entry
   timelines: new Map(), // channel ("" for cell events) → [cell seq]
   unread: new Map(),
+  // channel → the highest record this identity has had open there, kept in this browser's
+  // localStorage, so that unread counts survive a reload.
+  seen: new Map(),
   selected: null,
   held: new Map(), // seq → entry (mediator: to decide; party: own, awaiting)
   hotline: new Map(), // seq → entry
@@ -134,10 +138,32 @@ async function loadCellInfo() {
   try {
     const res = await fetch("/cell.json", { cache: "no-store" });
     const info = await res.json();
-    $("cell-name").textContent = `cell ${info.cell}`;
+    S.cellName = info.name ?? info.cell;
+    $("cell-name").textContent = `${S.cellName} (cell ${info.cell})`;
     for (const ch of info.channels) S.policies.set(ch.id, ch);
   } catch {
     $("cell-name").textContent = "cell information unavailable";
+  }
+}
+
+/** Where this browser keeps what `identity` has seen of this cell (unread counts). */
+function seenKey(identity) {
+  return `fusioncell:seen:${S.cell}:${identity}`;
+}
+
+function loadSeen(identity) {
+  try {
+    return new Map(Object.entries(JSON.parse(localStorage.getItem(seenKey(identity)) ?? "{}")));
+  } catch {
+    return new Map();
+  }
+}
+
+function saveSeen() {
+  try {
+    localStorage.setItem(seenKey(S.identity), JSON.stringify(Object.fromEntries(S.seen)));
+  } catch {
+    // Storage may be disabled: unread counts then start afresh on a reload.
   }
 }
 
@@ -258,6 +284,13 @@ async function onFrame(ws, text) {
       return onDeliver(f);
     case "live":
       S.live = true;
+      // A channel never opened in this browser: its history is not unread.
+      if (!S.everLive) {
+        for (const id of [...S.timelines.keys(), ...S.channels.map((c) => c.id)]) {
+          if (!S.seen.has(id)) S.seen.set(id, f.size - 1);
+        }
+        saveSeen();
+      }
       S.everLive = true;
       // A backlog without a clock record placed nothing on the clock: the announced one is the best known.
       if (S.history.since_ms === 0 && S.clock) S.history = S.clock;
@@ -288,6 +321,7 @@ async function onWelcome(w) {
   const first = !S.everLoggedIn;
   const ch = S.pendingChallenge;
   S.cell = ch.cell;
+  if (first) S.seen = loadSeen(w.identity);
   if (!S.relayKeyHex) {
     S.relayKeyHex = ch.relay_key;
     S.relayKey = C.importPublicKey(ch.relay_key);
@@ -415,7 +449,8 @@ async function ingest(record, releasedBy) {
   list.push(record.seq);
   if (releasedBy !== null) list.sort((x, y) => x - y);
   S.timelines.set(channel, list);
-  if (S.everLive && channel !== S.selected && a.actor !== S.identity) {
+  const unseen = S.everLive || record.seq > (S.seen.get(channel) ?? Infinity);
+  if (unseen && channel !== S.selected && a.actor !== S.identity) {
     S.unread.set(channel, (S.unread.get(channel) ?? 0) + 1);
   }
   if (!verified) activity(`record #${record.seq} does NOT verify`, true);
@@ -538,7 +573,8 @@ function buildConsole(w) {
   $("console").hidden = false;
   const me = $("whoami");
   me.hidden = false;
-  me.replaceChildren(w.identity, el("span", { class: "role" }, w.role), el("span", { class: "muted" }, ` · ${S.cell}`));
+  me.replaceChildren(w.identity, el("span", { class: "role" }, w.role),
+    el("span", { class: "muted cell-name", title: `cell ${S.cell}` }, ` · ${S.cellName ?? S.cell}`));
   document.title = `${w.identity} (${w.role}) · fusioncell`;
   const role = w.role;
   $("panel-pending").hidden = role !== "mediator";
@@ -748,6 +784,10 @@ function render() {
   tl.replaceChildren(...threaded(seqs).map(([s, depth]) => item(S.records.get(s), depth)));
   if (atBottom) tl.scrollTop = tl.scrollHeight;
   S.unread.set(S.selected, 0);
+  if (seqs.length && seqs[seqs.length - 1] > (S.seen.get(S.selected) ?? -1)) {
+    S.seen.set(S.selected, seqs[seqs.length - 1]);
+    saveSeen();
+  }
   renderChannels();
   renderPanels();
   if (S.scenario && firedIds().join("\n") !== S.firedKey) renderMsel();
