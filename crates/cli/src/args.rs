@@ -249,7 +249,7 @@ pub struct BenchArgs {
     /// Leave the temporary cell here (cell.toml, keys, journal, relay log).
     #[arg(long)]
     pub keep: Option<PathBuf>,
-    /// One JSON object on stdout instead of the human summary.
+    /// One JSON object on one line of stdout instead of the human summary.
     #[arg(long)]
     pub json: bool,
     /// Also write the JSON object to this file.

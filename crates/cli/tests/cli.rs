@@ -360,3 +360,25 @@ fn the_demo_runs_and_its_journal_verifies() {
         stderr(&verify)
     );
 }
+
+#[test]
+fn bench_json_is_one_compact_line() {
+    let out = fusioncell(&[
+        "bench",
+        "--publishers",
+        "1",
+        "--subscribers",
+        "2",
+        "--rate",
+        "50",
+        "--duration",
+        "1",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let v: serde_json::Value = serde_json::from_str(lines[0]).expect("one JSON object");
+    assert_eq!(v["clean"], true, "{text}");
+}

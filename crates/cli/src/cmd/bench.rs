@@ -179,7 +179,8 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| path.display().to_string())?;
     }
     if args.json {
-        crate::outln!("{}", serde_json::to_string_pretty(&out)?);
+        // One compact line, for a pipe (`| jq`, a log collector); --json-file keeps it pretty.
+        crate::outln!("{}", serde_json::to_string(&out)?);
     } else {
         print_human(&out)?;
     }
