@@ -44,13 +44,11 @@ impl AdminConfig {
 
 /// Binds the admin socket; returns it with the address actually bound.
 pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, SocketAddr), crate::RelayError> {
-    let bind_err = |source| crate::RelayError::AdminBind {
-        addr: listen,
+    crate::listener::bind_or(listen, |addr, source| crate::RelayError::AdminBind {
+        addr,
         source,
-    };
-    let tcp = TcpListener::bind(listen).await.map_err(bind_err)?;
-    let addr = tcp.local_addr().map_err(bind_err)?;
-    Ok((tcp, addr))
+    })
+    .await
 }
 
 /// Accepts admin connections until shutdown.

@@ -585,7 +585,6 @@ impl Commit<'_> {
         match journal.checkpoint(&self.config.relay_key, now_ms()) {
             Ok(cp) => {
                 self.uncheckpointed = 0;
-                self.config.metrics.checkpointed(cp.ts);
                 measure(&self.config.metrics, journal);
                 self.fanout
                     .broadcast(Utf8Bytes::from(ServerMsg::Checkpoint(cp).to_json()));
@@ -614,10 +613,13 @@ pub fn measure(metrics: &Metrics, journal: &mut Journal) {
     if let Some(took) = journal.take_sync_time() {
         metrics.fsynced(took);
     }
-    let covered = journal.last_checkpoint().map_or(0, |cp| cp.size);
-    if let Some(cp) = journal.last_checkpoint() {
-        metrics.checkpointed(cp.ts);
-    }
+    let covered = match journal.last_checkpoint() {
+        Some(cp) => {
+            metrics.checkpointed(cp.ts);
+            cp.size
+        }
+        None => 0,
+    };
     metrics.journal_size(
         journal.bytes(),
         journal.size(),

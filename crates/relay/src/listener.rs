@@ -45,10 +45,20 @@ pub trait Service: Send + Sync + 'static {
 
 /// Binds the listening socket; returns it with the address actually bound (port 0 picks one).
 pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, SocketAddr), crate::RelayError> {
-    let bind_err = |source| crate::RelayError::Bind {
-        addr: listen,
+    bind_or(listen, |addr, source| crate::RelayError::Bind {
+        addr,
         source,
-    };
+    })
+    .await
+}
+
+/// Binds `listen` (the participants' port, the admin port); returns the socket with the
+/// address actually bound, or `error` of the address and the cause.
+pub(crate) async fn bind_or(
+    listen: SocketAddr,
+    error: fn(SocketAddr, std::io::Error) -> crate::RelayError,
+) -> Result<(TcpListener, SocketAddr), crate::RelayError> {
+    let bind_err = |source| error(listen, source);
     let tcp = TcpListener::bind(listen).await.map_err(bind_err)?;
     let addr = tcp.local_addr().map_err(bind_err)?;
     Ok((tcp, addr))

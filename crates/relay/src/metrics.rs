@@ -69,19 +69,15 @@ struct CodeLabels {
 /// listener; every update is an atomic operation.
 pub struct Metrics {
     registry: Registry,
-    cell: String,
     /// Acts journaled (an exact retry, answered with its original acknowledgement, is not
     /// counted again).
     acts_accepted: Counter,
-    /// `error` frames sent, by code, aligned with [`ErrorCode::ALL`].
-    refused: Vec<(ErrorCode, Counter)>,
-    refused_family: Family<CodeLabels, Counter>,
+    /// `error` frames sent, by code.
+    refused: Keyed<ErrorCode, CodeLabels, Counter>,
     /// Close frames sent to logged-in or logging-in connections, by code.
-    closes: Vec<(CloseCode, Counter)>,
-    closes_family: Family<CodeLabels, Counter>,
+    closes: Keyed<CloseCode, CodeLabels, Counter>,
     /// Logged-in sessions by role.
-    sessions: Vec<(Role, Gauge)>,
-    sessions_family: Family<RoleLabels, Gauge>,
+    sessions: Keyed<Role, RoleLabels, Gauge>,
     /// `deliver` frames queued to sessions.
     deliveries: Counter,
     /// Frames in every session's outbound queue.
@@ -139,64 +135,47 @@ impl Metrics {
             health: health.clone(),
         }));
 
-        let sessions_family = Family::<RoleLabels, Gauge>::default();
-        registry.register(
+        let sessions = Keyed::new(
+            &mut registry,
             "sessions",
             "Logged-in sessions, by the identity's role in the cell",
-            sessions_family.clone(),
+            &cell,
+            &ROLES,
+            |cell, role: Role| RoleLabels {
+                cell: cell.to_owned(),
+                role: role.as_str().to_owned(),
+            },
         );
-        let sessions = ROLES
-            .iter()
-            .map(|&role| {
-                let labels = RoleLabels {
-                    cell: cell.clone(),
-                    role: role.as_str().to_owned(),
-                };
-                (role, sessions_family.get_or_create_owned(&labels))
-            })
-            .collect();
-
-        let accepted = Family::<CellLabels, Counter>::default();
-        registry.register(
+        let acts_accepted = registered(
+            &mut registry,
             "acts_accepted",
             "Acts journaled and acknowledged (exact retries not counted again)",
-            accepted.clone(),
+            None,
+            &by_cell,
+            Counter::default,
         );
-        let acts_accepted = accepted.get_or_create_owned(&by_cell);
-
-        let refused_family = Family::<CodeLabels, Counter>::default();
-        registry.register(
+        let refused = Keyed::new(
+            &mut registry,
             "acts_refused",
             "Error frames sent in answer to a client's frame, by error code (PROTOCOL.md section 8)",
-            refused_family.clone(),
+            &cell,
+            &ErrorCode::ALL,
+            |cell, code: ErrorCode| CodeLabels {
+                cell: cell.to_owned(),
+                code: code.as_str().to_owned(),
+            },
         );
-        let refused = ErrorCode::ALL
-            .iter()
-            .map(|&code| {
-                let labels = CodeLabels {
-                    cell: cell.clone(),
-                    code: code.as_str().to_owned(),
-                };
-                (code, refused_family.get_or_create_owned(&labels))
-            })
-            .collect();
-
-        let closes_family = Family::<CodeLabels, Counter>::default();
-        registry.register(
+        let closes = Keyed::new(
+            &mut registry,
             "session_closes",
             "Connections the relay closed with a close frame, by close code (PROTOCOL.md section 7): 4008 rate limited, 4009 too slow",
-            closes_family.clone(),
+            &cell,
+            &CloseCode::ALL,
+            |cell, code: CloseCode| CodeLabels {
+                cell: cell.to_owned(),
+                code: code.code().to_string(),
+            },
         );
-        let closes = CloseCode::ALL
-            .iter()
-            .map(|&code| {
-                let labels = CodeLabels {
-                    cell: cell.clone(),
-                    code: code.code().to_string(),
-                };
-                (code, closes_family.get_or_create_owned(&labels))
-            })
-            .collect();
 
         let deliveries = registered(
             &mut registry,
@@ -258,14 +237,10 @@ impl Metrics {
         );
         Metrics {
             registry,
-            cell,
             acts_accepted,
             refused,
-            refused_family,
             closes,
-            closes_family,
             sessions,
-            sessions_family,
             deliveries,
             queued_frames,
             fsync_seconds,
@@ -318,37 +293,17 @@ impl Metrics {
 
     /// Counts one `error` frame with `code`.
     pub fn refused(&self, code: ErrorCode) {
-        match self.refused.iter().find(|(c, _)| *c == code) {
-            Some((_, counter)) => counter.inc(),
-            None => self.other_code(&self.refused_family, code.as_str().to_owned()),
-        };
+        self.refused.get(code).inc();
     }
 
     /// Counts one close frame with `code`.
     pub fn closed(&self, code: CloseCode) {
-        match self.closes.iter().find(|(c, _)| *c == code) {
-            Some((_, counter)) => counter.inc(),
-            None => self.other_code(&self.closes_family, code.code().to_string()),
-        };
-    }
-
-    fn other_code(&self, family: &Family<CodeLabels, Counter>, code: String) -> u64 {
-        let labels = CodeLabels {
-            cell: self.cell.clone(),
-            code,
-        };
-        family.get_or_create_owned(&labels).inc()
+        self.closes.get(code).inc();
     }
 
     /// Counts a session of `role` in; it is counted out when the guard drops.
     pub fn session(&self, role: Role) -> SessionGauge {
-        let gauge = match self.sessions.iter().find(|(r, _)| *r == role) {
-            Some((_, g)) => g.clone(),
-            None => self.sessions_family.get_or_create_owned(&RoleLabels {
-                cell: self.cell.clone(),
-                role: role.as_str().to_owned(),
-            }),
-        };
+        let gauge = self.sessions.get(role);
         gauge.inc();
         SessionGauge(gauge)
     }
@@ -426,6 +381,57 @@ where
         None => registry.register(name, help, family.clone()),
     }
     family.get_or_create_owned(labels)
+}
+
+/// A metric with one series per key (a role, an error or close code) besides the `cell`
+/// label: every series known when the relay starts is created then and found without the
+/// family's lock; a key added to the protocol later is created on first use.
+struct Keyed<K, L, M> {
+    family: Family<L, M>,
+    series: Vec<(K, M)>,
+    cell: String,
+    labels: fn(&str, K) -> L,
+}
+
+impl<K, L, M> Keyed<K, L, M>
+where
+    K: Copy + PartialEq,
+    L: Clone + std::hash::Hash + Eq + EncodeLabelSet + std::fmt::Debug + Send + Sync + 'static,
+    M: EncodeMetric + prometheus_client::metrics::TypedMetric + Clone + Default,
+    M: std::fmt::Debug + Send + Sync + 'static,
+{
+    /// Registers `name` and creates the series of every key in `keys`.
+    fn new(
+        registry: &mut Registry,
+        name: &str,
+        help: &str,
+        cell: &str,
+        keys: &[K],
+        labels: fn(&str, K) -> L,
+    ) -> Self {
+        let family = Family::<L, M>::default();
+        registry.register(name, help, family.clone());
+        let series = keys
+            .iter()
+            .map(|&k| (k, family.get_or_create_owned(&labels(cell, k))))
+            .collect();
+        Keyed {
+            family,
+            series,
+            cell: cell.to_owned(),
+            labels,
+        }
+    }
+
+    /// The series of `key`.
+    fn get(&self, key: K) -> M {
+        match self.series.iter().find(|(k, _)| *k == key) {
+            Some((_, m)) => m.clone(),
+            None => self
+                .family
+                .get_or_create_owned(&(self.labels)(&self.cell, key)),
+        }
+    }
 }
 
 /// A logged-in session counted in [`Metrics::session`]; dropping it counts the session out.
