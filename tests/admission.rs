@@ -17,15 +17,7 @@ async fn posts_during(
     relay: &Relay,
     n: usize,
 ) -> (usize, Vec<Duration>, Vec<String>) {
-    let mut times = Vec::new();
-    let mut errors = Vec::new();
-    for i in 0..n {
-        match one_shot_post(client_config(cell, relay, "israel"), &format!("post {i}")).await {
-            Ok(t) => times.push(t),
-            Err(e) => errors.push(e),
-        }
-    }
-    (times.len(), times, errors)
+    paced_posts(cell, relay, n, Duration::ZERO).await
 }
 
 /// Waits until the flood has re-opened at least `n` connections: the cap is then under
@@ -561,16 +553,15 @@ async fn paced_posts(
     n: usize,
     pace: Duration,
 ) -> (usize, Vec<Duration>, Vec<String>) {
-    let mut tick = tokio::time::interval(pace);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut times = Vec::new();
     let mut errors = Vec::new();
     for i in 0..n {
-        tick.tick().await;
+        let next = tokio::time::Instant::now() + pace;
         match one_shot_post(client_config(cell, relay, "israel"), &format!("post {i}")).await {
             Ok(t) => times.push(t),
             Err(e) => errors.push(e),
         }
+        tokio::time::sleep_until(next).await;
     }
     (times.len(), times, errors)
 }

@@ -686,30 +686,29 @@ impl RelayProcess {
         }
     }
 
-    /// The `wss://` address it announced (standard output and error are read apart, so the
-    /// line may already have been seen while waiting for another).
+    /// The `wss://` address it announced.
     pub fn url(&mut self) -> String {
-        let seen = self
-            .seen
-            .iter()
-            .find(|(_, l)| l.contains("listening on"))
-            .map(|(_, l)| l.clone());
-        let line = seen.unwrap_or_else(|| self.wait_for("listening on"));
-        line.split_whitespace()
+        self.announced("listening on")
+            .split_whitespace()
             .find(|w| w.starts_with("wss://"))
             .expect("address")
             .to_owned()
     }
 
+    /// The first line containing `what`, among those already read or the next ones: standard
+    /// output and error are read apart, so an announcement may have been read while waiting
+    /// for another.
+    fn announced(&mut self, what: &str) -> String {
+        match self.seen.iter().find(|(_, l)| l.contains(what)) {
+            Some((_, line)) => line.clone(),
+            None => self.wait_for(what),
+        }
+    }
+
     /// The admin listener's address it announced (`http://ADDR/metrics …`).
     pub fn admin(&mut self) -> std::net::SocketAddr {
-        let seen = self
-            .seen
-            .iter()
-            .find(|(_, l)| l.contains("metrics and health"))
-            .map(|(_, l)| l.clone());
-        let line = seen.unwrap_or_else(|| self.wait_for("metrics and health"));
-        line.split_whitespace()
+        self.announced("metrics and health")
+            .split_whitespace()
             .find_map(|w| w.strip_prefix("http://"))
             .and_then(|w| w.strip_suffix("/metrics"))
             .expect("admin address")
