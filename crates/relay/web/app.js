@@ -650,9 +650,14 @@ function statusBadge(s) {
   return s ? el("span", { class: `badge ${s.cls}` }, s.text) : null;
 }
 
+/** Whole seconds left on a hotline post's deadline (0 or less: passed). */
+function secondsLeft(entry) {
+  return Math.ceil(K.remainingMs(entry.due, S.history, relayNow()) / 1000);
+}
+
 /** A hotline post's countdown in words: `N s left`, standing still while play does. */
 function countdownText(entry) {
-  const left = Math.ceil(K.remainingMs(entry.due, S.history, relayNow()) / 1000);
+  const left = secondsLeft(entry);
   if (left <= 0) return "deadline passed";
   return K.counting(entry.due, S.history) ? `${left}s left` : `${left}s left (stopped while play is)`;
 }
@@ -660,9 +665,8 @@ function countdownText(entry) {
 function hotlineState(entry) {
   if (!entry.hot) return null;
   if (entry.acked) return entry.acked;
-  const text = countdownText(entry);
-  if (text === "deadline passed") return { text: "HOTLINE — deadline passed", cls: "bad" };
-  return { text: `HOTLINE — ack due: ${text}`, cls: "hot" };
+  if (secondsLeft(entry) <= 0) return { text: "HOTLINE — deadline passed", cls: "bad" };
+  return { text: `HOTLINE — ack due: ${countdownText(entry)}`, cls: "hot" };
 }
 
 function canAck(entry) {
