@@ -17,8 +17,9 @@ use crate::merkle::Tree;
 pub(crate) enum Signatures {
     /// Verify each one (recovery and audit: the bytes come from disk).
     Verify,
-    /// Skip them (append: the relay verified each act before sequencing it, and an Ed25519
-    /// check per record on the single writer would cap throughput).
+    /// Skip them. Append: the relay verified each act before sequencing it, and an Ed25519
+    /// check per record on the single writer would cap throughput. Recovery: for the records a
+    /// relay-signed checkpoint covers (`scan`), whose tree must still give its root.
     Trust,
 }
 
@@ -49,7 +50,7 @@ pub(crate) struct Keys(Arc<Opened>);
 
 impl Keys {
     /// The state-free checks of record `r`: its body hash and its signature.
-    pub(crate) fn precheck(&self, r: &Record) -> Prechecked {
+    pub(crate) fn precheck(&self, r: &Record, signatures: Signatures) -> Prechecked {
         let act = &r.act;
         // The same choice of key as `Checker::check`.
         let key = if act.actor.is_relay() {
@@ -59,8 +60,17 @@ impl Keys {
         };
         Prechecked {
             body: body_matches(r),
-            sig: key.is_some_and(|k| k.verify(&act_bytes(act), &r.sig.0).is_ok()),
+            sig: key.is_some_and(|k| {
+                signatures == Signatures::Trust || k.verify(&act_bytes(act), &r.sig.0).is_ok()
+            }),
         }
+    }
+
+    /// Whether `cp` is this cell's and signed by its relay: the check of
+    /// [`Checker::checkpoint`] that needs no records, so that recovery can learn, before it
+    /// reads them, which records a checkpoint vouches for.
+    pub(crate) fn signs_checkpoint(&self, cp: &Checkpoint) -> bool {
+        cp.cell == self.0.body.cell && self.0.relay.verify(&cp.signed_bytes(), &cp.sig.0).is_ok()
     }
 }
 

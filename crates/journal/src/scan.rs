@@ -49,6 +49,12 @@ pub(crate) struct ScanOptions<'a> {
     /// leaves it to the relay, which refuses a cosignature of any other root before it is
     /// journaled).
     pub(crate) cosignatures: bool,
+    /// Skip the Ed25519 check of the records that the last relay-signed checkpoint covers
+    /// (recovery; the audit checks every signature). Nothing is lost to an edit: changing any
+    /// of those records changes the tree, and the checkpoint pass then finds that it does not
+    /// give the checkpoint's root. What is lost is only the name of the record: the defect is
+    /// the checkpoint's.
+    pub(crate) trust_checkpointed: bool,
 }
 
 /// What a scan found.
@@ -237,7 +243,13 @@ struct Ready {
 }
 
 /// Parses and prechecks one line.
-fn prepare(keys: Option<&Keys>, text: &[u8], terminated: bool, scratch: &mut Vec<u8>) -> Prepared {
+fn prepare(
+    keys: Option<&Keys>,
+    signatures: Signatures,
+    text: &[u8],
+    terminated: bool,
+    scratch: &mut Vec<u8>,
+) -> Prepared {
     if !terminated {
         return Prepared::Unterminated;
     }
@@ -246,7 +258,7 @@ fn prepare(keys: Option<&Keys>, text: &[u8], terminated: bool, scratch: &mut Vec
         Err(e) => return Prepared::Unparsed(e.to_string()),
     };
     let canonical = is_record_line(&record, text, scratch);
-    let pre = keys.map(|k| k.precheck(&record));
+    let pre = keys.map(|k| k.precheck(&record, signatures));
     let leaf = leaf_hash(&record.leaf_bytes());
     Prepared::Record(Box::new(Ready {
         record,
@@ -256,14 +268,25 @@ fn prepare(keys: Option<&Keys>, text: &[u8], terminated: bool, scratch: &mut Vec
     }))
 }
 
-/// Prepares `lines` of `batch`, in order.
-fn prepare_lines(keys: Option<&Keys>, batch: &Batch, lines: &[RawLine]) -> Vec<Prepared> {
+/// Prepares `lines` of `batch`, in order; the signatures of lines before `trusted` are not
+/// checked ([`ScanOptions::trust_checkpointed`]).
+fn prepare_lines(
+    keys: Option<&Keys>,
+    trusted: u64,
+    batch: &Batch,
+    lines: &[RawLine],
+) -> Vec<Prepared> {
     let mut scratch = Vec::new();
     lines
         .iter()
         .map(|l| {
             let text = batch.buf.get(l.text.clone()).unwrap_or_default();
-            prepare(keys, text, l.terminated, &mut scratch)
+            let signatures = if l.index < trusted {
+                Signatures::Trust
+            } else {
+                Signatures::Verify
+            };
+            prepare(keys, signatures, text, l.terminated, &mut scratch)
         })
         .collect()
 }
@@ -279,25 +302,31 @@ enum Share<'scope> {
 fn start<'scope, 'env>(
     scope: &'scope thread::Scope<'scope, 'env>,
     keys: Option<&'env Keys>,
+    trusted: u64,
     batch: &'env Batch,
     threads: usize,
 ) -> Vec<Share<'scope>> {
     if threads <= 1 || batch.lines.len() < 2 {
-        return vec![Share::Done(prepare_lines(keys, batch, &batch.lines))];
+        return vec![Share::Done(prepare_lines(
+            keys,
+            trusted,
+            batch,
+            &batch.lines,
+        ))];
     }
     let share = batch.lines.len().div_ceil(threads);
     batch
         .lines
         .chunks(share)
         .map(|lines| {
-            let work = move || prepare_lines(keys, batch, lines);
+            let work = move || prepare_lines(keys, trusted, batch, lines);
             match thread::Builder::new()
                 .name("journal-verify".into())
                 .spawn_scoped(scope, work)
             {
                 Ok(handle) => Share::Running(handle),
                 // Out of threads: slower, not wrong.
-                Err(_) => Share::Done(prepare_lines(keys, batch, lines)),
+                Err(_) => Share::Done(prepare_lines(keys, trusted, batch, lines)),
             }
         })
         .collect()
@@ -420,6 +449,25 @@ fn count_lines(mut file: &File) -> io::Result<u64> {
     Ok(count.lines + u64::from(count.last.is_some_and(|b| b != b'\n')))
 }
 
+/// How many records the last relay-signed checkpoint covers
+/// ([`ScanOptions::trust_checkpointed`]); reads `checkpoints`, then rewinds it. Only lines the
+/// checkpoint pass will judge count: a torn (unterminated) line, which recovery cuts off
+/// unchecked, vouches for nothing, nor does a line that does not parse or is not signed.
+fn checkpointed(mut checkpoints: &File, keys: &Keys) -> io::Result<u64> {
+    let mut lines = Lines::new(BufReader::new(checkpoints));
+    let mut size = 0;
+    while let Some(line) = lines.next_line()? {
+        if line.terminated
+            && let Ok(cp) = serde_json::from_slice::<Checkpoint>(line.text)
+            && keys.signs_checkpoint(&cp)
+        {
+            size = size.max(cp.size);
+        }
+    }
+    checkpoints.seek(SeekFrom::Start(0))?;
+    Ok(size)
+}
+
 /// Reads and checks every record, then every checkpoint. `each` sees each good record (after
 /// the built-in rules) on the calling thread, in order, and may refuse it.
 pub(crate) fn scan(
@@ -460,9 +508,14 @@ pub(crate) fn scan(
     report(&walk);
     // Record 0 alone, here: the keys every later signature is checked against come from it.
     let first = Batch::read(&mut lines, 1).map_err(io_err)?;
-    let prepared = prepare_lines(None, &first, &first.lines);
+    let prepared = prepare_lines(None, 0, &first, &first.lines);
     walk.walk(&first, prepared, &mut each)?;
     report(&walk);
+    let trusted = match (options.trust_checkpointed, walk.checker.keys()) {
+        (true, Some(keys)) => checkpointed(checkpoints, &keys)
+            .map_err(|e| ScanError::Io(JournalFile::Checkpoints, e))?,
+        _ => 0,
+    };
 
     let mut pending: Option<(Batch, Vec<Prepared>)> = None;
     while !walk.stopped {
@@ -472,7 +525,7 @@ pub(crate) fn scan(
         }
         let keys = walk.checker.keys();
         let prepared = thread::scope(|scope| {
-            let shares = start(scope, keys.as_ref(), &batch, threads);
+            let shares = start(scope, keys.as_ref(), trusted, &batch, threads);
             // Walk the previous batch while the workers prepare this one.
             let walked = match pending.take() {
                 Some((previous, prepared)) => walk.walk(&previous, prepared, &mut each),

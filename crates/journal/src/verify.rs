@@ -175,6 +175,7 @@ pub fn verify_with(dir: &Path, options: &VerifyOptions<'_>) -> Result<Verified, 
         progress: options.progress,
         lines_per_thread: 0,
         cosignatures: true,
+        trust_checkpointed: false,
     };
     let found = scan(&records, &checkpoints, scan_options, |body, record| {
         if let Some(authorize) = options.authorize {

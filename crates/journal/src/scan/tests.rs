@@ -26,6 +26,7 @@ fn outcome(dir: &Path, threads: usize, lines_per_thread: usize) -> Result<String
         progress: None,
         lines_per_thread,
         cosignatures: true,
+        trust_checkpointed: false,
     };
     let mut seen = 0;
     match scan(
@@ -273,6 +274,7 @@ fn progress_reaches_the_total_in_order() {
         progress: Some(&progress),
         lines_per_thread: 4,
         cosignatures: true,
+        trust_checkpointed: false,
     };
     let s = scan(
         &open(JournalFile::Records),
@@ -287,4 +289,131 @@ fn progress_reaches_the_total_in_order() {
     assert_eq!(calls.last(), Some(&(41, 41)));
     assert!(calls.len() > 5, "{calls:?}");
     assert!(calls.windows(2).all(|w| w[0].0 <= w[1].0), "{calls:?}");
+}
+
+/// Records scanned as recovery (`trust`) or the audit scans them, or the first defect.
+fn scanned(dir: &Path, trust: bool) -> Result<u64, Defect> {
+    let open = |f: JournalFile| File::open(dir.join(f.name())).unwrap();
+    let options = ScanOptions {
+        threads: 2,
+        lines_per_thread: 3,
+        trust_checkpointed: trust,
+        ..ScanOptions::default()
+    };
+    match scan(
+        &open(JournalFile::Records),
+        &open(JournalFile::Checkpoints),
+        options,
+        |_, _| Ok(()),
+    ) {
+        Ok(s) => Ok(s.tree.len()),
+        Err(ScanError::Defect(d)) => Err(d),
+        Err(ScanError::Io(_, e)) => panic!("{e}"),
+    }
+}
+
+/// `records` appended as they are (the writer trusts signatures), with a checkpoint after
+/// the first `checkpointed`.
+fn written(f: &Fixture, dir: &Path, records: &[Record], checkpointed: usize) {
+    let (mut j, _) = Journal::open(dir, Options { fsync: false }, |_| {}).unwrap();
+    let _ = j.append(&records[..checkpointed]).unwrap();
+    j.checkpoint(&f.relay, 1).unwrap();
+    if checkpointed < records.len() {
+        let _ = j.append(&records[checkpointed..]).unwrap();
+    }
+}
+
+fn forged_record(f: &Fixture, seq: u64) -> Record {
+    serde_json::from_str(forged(f, seq).trim_end()).unwrap()
+}
+
+#[test]
+fn an_edit_under_a_checkpoint_fails_recovery_as_the_checkpoints_and_the_audit_names_the_record() {
+    let f = Fixture::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut lines = build(&f, tmp.path());
+    assert_eq!(scanned(tmp.path(), true), Ok(41));
+    lines[5] = forged(&f, 5);
+    write_lines(tmp.path(), JournalFile::Records, &lines);
+    let recovery = scanned(tmp.path(), true).unwrap_err();
+    assert_eq!(
+        (recovery.file, recovery.line, recovery.kind),
+        (
+            JournalFile::Checkpoints,
+            1,
+            DefectKind::CheckpointRoot { size: 10 }
+        )
+    );
+    let audit = scanned(tmp.path(), false).unwrap_err();
+    assert_eq!(
+        (audit.file, audit.seq, audit.kind),
+        (
+            JournalFile::Records,
+            Some(5),
+            DefectKind::BadSignature(fusioncell_wire::IdentityId::new("alpha").unwrap())
+        )
+    );
+}
+
+#[test]
+fn recovery_checks_every_signature_after_the_last_checkpoint() {
+    let f = Fixture::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut records = f.records(20);
+    records[15] = forged_record(&f, 15);
+    written(&f, tmp.path(), &records, 10);
+    let recovery = scanned(tmp.path(), true).unwrap_err();
+    assert_eq!(
+        (recovery.seq, recovery.kind),
+        (
+            Some(15),
+            DefectKind::BadSignature(fusioncell_wire::IdentityId::new("alpha").unwrap())
+        )
+    );
+}
+
+/// The trade-off of SECURITY.md, "Recovery": a forged act under a checkpoint that the
+/// relay's own key signed is only found by the audit.
+#[test]
+fn a_checkpoint_signed_over_a_forged_act_passes_recovery_but_not_the_audit() {
+    let f = Fixture::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut records = f.records(20);
+    records[7] = forged_record(&f, 7);
+    written(&f, tmp.path(), &records, 21);
+    assert_eq!(scanned(tmp.path(), true), Ok(21));
+    assert_eq!(
+        scanned(tmp.path(), false).map_err(|d| (d.seq, d.kind)),
+        Err((
+            Some(7),
+            DefectKind::BadSignature(fusioncell_wire::IdentityId::new("alpha").unwrap())
+        ))
+    );
+}
+
+#[test]
+fn an_unsigned_or_torn_checkpoint_vouches_for_nothing() {
+    let f = Fixture::new();
+    let alpha = || fusioncell_wire::IdentityId::new("alpha").unwrap();
+    for case in ["forged signature", "torn"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut records = f.records(20);
+        records[3] = forged_record(&f, 3);
+        written(&f, tmp.path(), &records, 21);
+        let mut cps = read_lines(tmp.path(), JournalFile::Checkpoints);
+        let cp: Checkpoint = serde_json::from_str(cps[0].trim_end()).unwrap();
+        cps[0] = match case {
+            "forged signature" => {
+                let by_alpha = f.checkpoint(cp.size, cp.root.0, cp.ts, &f.alpha);
+                serde_json::to_string(&by_alpha).unwrap() + "\n"
+            }
+            _ => cps[0].trim_end().to_owned(),
+        };
+        write_lines(tmp.path(), JournalFile::Checkpoints, &cps);
+        assert_eq!(
+            scanned(tmp.path(), true).map_err(|d| (d.seq, d.kind)),
+            Err((Some(3), DefectKind::BadSignature(alpha()))),
+            "{case}"
+        );
+    }
 }
