@@ -116,12 +116,41 @@ pub async fn dial(target: &Target) -> Result<Ws, ClientError> {
         let (ws, _) =
             tokio_tungstenite::client_async_with_config(target.url.as_str(), stream, Some(config))
                 .await
-                .map_err(|e| fail(format!("WebSocket upgrade: {e}")))?;
+                .map_err(|e| match e {
+                    tokio_tungstenite::tungstenite::Error::Http(answer) => {
+                        refused(&target.url, &answer)
+                    }
+                    e => fail(format!("WebSocket upgrade: {e}")),
+                })?;
         Ok(ws)
     };
     tokio::time::timeout(CONNECT_TIMEOUT, work)
         .await
         .map_err(|_| fail(format!("no connection within {CONNECT_TIMEOUT:?}")))?
+}
+
+/// An HTTP answer to the upgrade, as an error: its status and the first line of its body
+/// (bounded, escaped), which names what was wrong.
+fn refused(
+    url: &str,
+    answer: &tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>,
+) -> ClientError {
+    let body = answer.body().as_deref().unwrap_or_default();
+    let line = String::from_utf8_lossy(body);
+    let line = line
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("no reason given");
+    ClientError::Refused {
+        url: url.to_owned(),
+        status: answer.status().as_u16(),
+        reason: line
+            .chars()
+            .take(200)
+            .flat_map(char::escape_default)
+            .collect(),
+    }
 }
 
 /// What the client expects of the relay; `None` accepts what it says (trust on first use).
@@ -276,11 +305,14 @@ fn jitter() -> f64 {
 
 /// Whether a failed first connection is worth another attempt: the relay could not be
 /// reached, dropped the connection, or closed it with a code that says "later" (such as
-/// `1013` for a connection evicted from a full pending-login cap). A refused identity or key,
-/// a wrong relay, a bad URL or CA are final.
+/// `1013` for a connection evicted from a full pending-login cap), or answered the upgrade
+/// with a status that says "later" (a router's 502 or 503 while the relay restarts, 408,
+/// 429). A refused identity or key, a wrong relay, a bad URL or CA, and any other HTTP answer
+/// (404: no such cell here; 403: Origin) are final.
 pub fn worth_retrying(e: &ClientError) -> bool {
     match e {
         ClientError::Connect { .. } | ClientError::Protocol(_) => true,
+        ClientError::Refused { status, .. } => matches!(status, 408 | 429 | 500..=599),
         ClientError::Closed { code, .. } => {
             fusioncell_wire::CloseCode::from_code(*code).is_none_or(|c| c.is_retryable())
                 && *code != 1000
@@ -360,13 +392,29 @@ mod tests {
             url: "wss://x:1".into(),
             reason: "refused".into(),
         };
-        for e in [connect, closed(1013), closed(1006), closed(1001)] {
+        let refused = |status| ClientError::Refused {
+            url: "wss://x:1/cells/a".into(),
+            status,
+            reason: String::new(),
+        };
+        for e in [
+            connect,
+            closed(1013),
+            closed(1006),
+            closed(1001),
+            refused(503),
+            refused(502),
+            refused(429),
+        ] {
             assert!(worth_retrying(&e), "{e}");
         }
         for e in [
             closed(4001),
             closed(4000),
             closed(1000),
+            refused(404),
+            refused(403),
+            refused(426),
             ClientError::WrongRelay("other".into()),
             ClientError::Ca("bad".into()),
         ] {

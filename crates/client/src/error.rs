@@ -23,6 +23,17 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// The relay (or a router in front of it) answered the WebSocket upgrade with an HTTP
+    /// error instead: 404 for a cell that is not there, 403 for an Origin, 426 for a version.
+    #[error("{url} answered HTTP {status} instead of a WebSocket: {reason}")]
+    Refused {
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The first line of the answer's body, if it had one.
+        reason: String,
+    },
     /// The relay closed the connection with a code that means retrying will not help (bad
     /// login, forbidden, ...), or during login.
     #[error("relay closed the connection: {code} {reason}")]
