@@ -3,10 +3,12 @@
 //! the clock with the same arithmetic.
 //!
 //! Files in flow order:
-//! - [`ids`]: control numbers ([`InjectId`]) and move ids ([`MoveId`]);
+//! - [`ids`]: control numbers ([`InjectId`]), move ids ([`MoveId`]) and objective ids
+//!   ([`ObjectiveId`]);
 //! - [`time`]: scenario time as written, `HH:MM:SS` or seconds from STARTEX;
 //! - [`msel`]: the scenario (MSEL) parsed strictly from TOML ([`Scenario::from_toml`]): moves
 //!   and injects, each inject's wire body ([`Inject::body`]) without the controller material;
+//! - [`objective`]: the exercise objectives (HSEEP EEG) that injects test and evaluators rate;
 //! - [`import`](mod@import) / [`export`](mod@export): the spreadsheet MSEL as CSV, in
 //!   ([`import_csv`]) and out ([`export_csv`]); `write`: the scenario back as TOML;
 //! - the exercise clock is `fusioncell_wire::Clock` (re-exported), the one the relay applies;
@@ -27,6 +29,7 @@ pub mod export;
 pub mod ids;
 pub mod import;
 pub mod msel;
+pub mod objective;
 pub mod persona;
 mod persona_file;
 #[cfg(test)]
@@ -39,8 +42,9 @@ pub use bot::{Bot, BotAction, BotEvent};
 pub use error::{ImportError, PersonaError, ScenarioError, ScheduleError};
 pub use export::export_csv;
 pub use fusioncell_wire::clock::{Clock, Phase};
-pub use ids::{InjectId, MoveId};
+pub use ids::{InjectId, MoveId, ObjectiveId};
 pub use import::{Import, import_csv, import_csv_report};
 pub use msel::{Inject, Move, Scenario};
+pub use objective::Objective;
 pub use persona::Persona;
 pub use schedule::{Entry, Schedule, Status};
