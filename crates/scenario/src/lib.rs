@@ -17,6 +17,7 @@
 //! - [`persona`]: scripted bot personas ([`Persona`]) and their pure reactions to events;
 //! - [`bot`]: what a bot is shown and does ([`BotEvent`], [`BotAction`]); [`Bot`] adds the
 //!   memory that keeps a redelivered event from being answered twice;
+//! - [`variation`]: how a bot varies its wording and delays, seeded, and never repeats itself;
 //! - [`defaults`]: the limits on what a scenario or persona may ask for, and why;
 //! - `error`: every error names its line and field (TOML, located by the cell crate's
 //!   `toml_location`) or line and column header (CSV).
@@ -36,6 +37,7 @@ mod persona_file;
 mod round_trip;
 pub mod schedule;
 pub mod time;
+pub mod variation;
 mod write;
 
 pub use bot::{Bot, BotAction, BotEvent};
