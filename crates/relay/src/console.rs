@@ -45,6 +45,15 @@ struct Asset {
     body: &'static [u8],
 }
 
+/// A JavaScript module of the console.
+const fn js(path: &'static str, body: &'static [u8]) -> Asset {
+    Asset {
+        path,
+        content_type: "text/javascript; charset=utf-8",
+        body,
+    }
+}
+
 const ASSETS: &[Asset] = &[
     Asset {
         path: "/",
@@ -56,41 +65,13 @@ const ASSETS: &[Asset] = &[
         content_type: "text/html; charset=utf-8",
         body: include_bytes!("../web/index.html"),
     },
-    Asset {
-        path: "/app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/app.js"),
-    },
-    Asset {
-        path: "/canonical.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/canonical.js"),
-    },
-    Asset {
-        path: "/clock.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/clock.js"),
-    },
-    Asset {
-        path: "/describe.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/describe.js"),
-    },
-    Asset {
-        path: "/dom.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/dom.js"),
-    },
-    Asset {
-        path: "/evaluate.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/evaluate.js"),
-    },
-    Asset {
-        path: "/receipts.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/receipts.js"),
-    },
+    js("/app.js", include_bytes!("../web/app.js")),
+    js("/canonical.js", include_bytes!("../web/canonical.js")),
+    js("/clock.js", include_bytes!("../web/clock.js")),
+    js("/describe.js", include_bytes!("../web/describe.js")),
+    js("/dom.js", include_bytes!("../web/dom.js")),
+    js("/evaluate.js", include_bytes!("../web/evaluate.js")),
+    js("/receipts.js", include_bytes!("../web/receipts.js")),
     Asset {
         path: "/style.css",
         content_type: "text/css; charset=utf-8",
