@@ -181,7 +181,8 @@ fn analysis(aar: &AfterAction) -> Vec<Block> {
     let mut groups: Vec<(Option<String>, Vec<Item<'_>>)> = m
         .objectives
         .iter()
-        .map(|o| {
+        .enumerate()
+        .map(|(n, o)| {
             let mut items: Vec<Item<'_>> = o
                 .injects
                 .iter()
@@ -194,7 +195,13 @@ fn analysis(aar: &AfterAction) -> Vec<Block> {
                     .filter_map(|&k| m.unfired.get(k))
                     .map(Item::Planned),
             );
-            (Some(label(o)), items)
+            // Declared objectives go by their id; free-text ones are numbered.
+            let heading = if o.id == o.title {
+                format!("Objective {}: {}", n + 1, o.title)
+            } else {
+                format!("Objective {}: {}", o.id, o.title)
+            };
+            (Some(heading), items)
         })
         .collect();
     let loose: Vec<Item<'_>> = m
@@ -210,14 +217,14 @@ fn analysis(aar: &AfterAction) -> Vec<Block> {
         )
         .collect();
     groups.push((None, loose));
-    for (n, (objective, items)) in groups.iter().enumerate() {
+    for (objective, items) in &groups {
         if items.is_empty() {
             continue;
         }
         out.push(Block::Heading(
             3,
             match objective {
-                Some(o) => format!("Objective {}: {o}", n + 1).into(),
+                Some(heading) => heading.as_str().into(),
                 None => "Injects without a stated objective".into(),
             },
         ));

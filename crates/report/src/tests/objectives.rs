@@ -147,7 +147,7 @@ fn observations_and_ratings_are_grouped_by_objective() {
         "| O1: Establish communication through the cell | Operational Communications | P by eval ([\\#25](#r25)), M by eval ([\\#26](#r26)) |",
         "| O2: Agree handling rules | Intelligence and Information Sharing | S by eval ([\\#27](#r27)) |",
         "| O3: Unused objective | _to be completed_ | _P / S / M / U_ |",
-        "### Objective 1: O1: Establish communication through the cell",
+        "### Objective O1: Establish communication through the cell",
         "Evaluation by objective",
         "<a id=\"r26\"></a>26",
     ] {
