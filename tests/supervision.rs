@@ -4,8 +4,8 @@
 
 use fusioncell_client::{Client, ClientError};
 use fusioncell_wire::act_body::{
-    Access, AckBody, ClockAction, ClockBody, DecisionBody, GrantBody, InjectBody, MuteBody,
-    ObserveBody, ReceiptBody, ReceiptKind, RedactBody,
+    Access, AckBody, ClockAction, ClockBody, DecisionBody, GrantBody, InjectBody, MAX_RECEIPT_ALSO,
+    MuteBody, ObserveBody, Rating, ReceiptBody, ReceiptKind, RedactBody,
 };
 use fusioncell_wire::{ActKind, ChannelId, Digest, ErrorCode, IdentityId, Phase};
 
@@ -86,6 +86,7 @@ async fn moderation_round_trip() {
     let receipt = ReceiptBody {
         target: held.cell_seq,
         kind: ReceiptKind::Read,
+        also: vec![],
     };
     syria
         .act_json(ActKind::Receipt, None, &receipt)
@@ -521,6 +522,8 @@ async fn observations_reach_the_white_cell_only_and_receipts_reach_the_sender() 
         refs: vec![posted.cell_seq],
         text: "Prompt acceptance; objective 2 met.".into(),
         about: None,
+        objective: None,
+        rating: None,
     };
     assert_eq!(
         refused(israel.act_json(ActKind::Observe, None, &note).await),
@@ -547,15 +550,68 @@ async fn observations_reach_the_white_cell_only_and_receipts_reach_the_sender() 
         refs: vec![99_999],
         text: "no such record".into(),
         about: None,
+        objective: None,
+        rating: None,
     };
     assert_eq!(
         refused(evaluator.act_json(ActKind::Observe, None, &bad).await),
         ErrorCode::Conflict
     );
+    // A rated observation of an objective is accepted and journaled as sent.
+    let rated = ObserveBody {
+        refs: vec![posted.cell_seq],
+        text: "Accepted, but only after a reminder.".into(),
+        about: None,
+        objective: Some("O2".into()),
+        rating: Some(Rating::SomeChallenges),
+    };
+    let rated_ack = evaluator
+        .act_json(ActKind::Observe, None, &rated)
+        .await
+        .unwrap();
+    let (got, _) = next_where(&mut control_sub, |r| r.seq == rated_ack.cell_seq).await;
+    assert_eq!(
+        got.params().and_then(|b| b.get::<ObserveBody>()),
+        Some(&rated)
+    );
+    // An unknown rating, a rating of no objective and an objective id that could not be a
+    // scenario id are each refused with a reason naming the field.
+    let refusal = |r: Result<fusioncell_client::Ack, ClientError>| match r {
+        Err(ClientError::Rejected { code, reason }) => (code, reason),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let body = format!(
+        r#"{{"refs":[{}],"text":"t","objective":"O2","rating":"X"}}"#,
+        posted.cell_seq
+    );
+    let (code, reason) = refusal(evaluator.act(ActKind::Observe, None, body).await);
+    assert_eq!(code, ErrorCode::Malformed);
+    assert!(
+        reason.contains("rating") || reason.contains("`X`"),
+        "{reason}"
+    );
+    let unrated = ObserveBody {
+        objective: None,
+        ..rated.clone()
+    };
+    let (code, reason) = refusal(evaluator.act_json(ActKind::Observe, None, &unrated).await);
+    assert_eq!(code, ErrorCode::Malformed);
+    assert!(reason.contains("rating needs an objective"), "{reason}");
+    let spaced = ObserveBody {
+        objective: Some("objective 2".into()),
+        ..rated.clone()
+    };
+    let (code, reason) = refusal(evaluator.act_json(ActKind::Observe, None, &spaced).await);
+    assert_eq!(code, ErrorCode::Malformed);
+    assert!(
+        reason.contains("objective") && reason.contains("no spaces"),
+        "{reason}"
+    );
 
     let receipt = ReceiptBody {
         target: posted.cell_seq,
         kind: ReceiptKind::Read,
+        also: vec![],
     };
     let r = syria
         .act_json(ActKind::Receipt, None, &receipt)
@@ -563,15 +619,61 @@ async fn observations_reach_the_white_cell_only_and_receipts_reach_the_sender() 
         .unwrap();
     let (got, _) = next_where(&mut israel_sub, |x| x.seq == r.cell_seq).await;
     assert_eq!(got.act.actor.as_str(), "syria");
-    // A receipt for something one never received is refused.
+    // A receipt for something one never received is refused, alone or hidden in a batch.
     let back = israel.post(&ch("us-israel"), "private").await.unwrap();
     let forged = ReceiptBody {
         target: back.cell_seq,
         kind: ReceiptKind::Delivered,
+        also: vec![],
     };
     assert_eq!(
         refused(syria.act_json(ActKind::Receipt, None, &forged).await),
         ErrorCode::Forbidden
+    );
+    let smuggled = ReceiptBody {
+        target: posted.cell_seq,
+        kind: ReceiptKind::Read,
+        also: vec![back.cell_seq],
+    };
+    assert_eq!(
+        refused(syria.act_json(ActKind::Receipt, None, &smuggled).await),
+        ErrorCode::Forbidden
+    );
+    // One receipt covers a batch; each record's sender gets it; a record named twice or an
+    // oversized batch is refused.
+    let second = israel
+        .post(&ch("diplomacy"), "Agenda item two.")
+        .await
+        .unwrap();
+    let batch = ReceiptBody {
+        target: second.cell_seq,
+        kind: ReceiptKind::Read,
+        also: vec![posted.cell_seq],
+    };
+    let b = syria
+        .act_json(ActKind::Receipt, None, &batch)
+        .await
+        .unwrap();
+    let (got, _) = next_where(&mut israel_sub, |x| x.seq == b.cell_seq).await;
+    assert_eq!(
+        got.params().and_then(|b| b.get::<ReceiptBody>()),
+        Some(&batch)
+    );
+    let twice = ReceiptBody {
+        also: vec![second.cell_seq],
+        ..batch.clone()
+    };
+    assert_eq!(
+        refused(syria.act_json(ActKind::Receipt, None, &twice).await),
+        ErrorCode::Malformed
+    );
+    let oversized = ReceiptBody {
+        also: (0..=MAX_RECEIPT_ALSO as u64).collect(),
+        ..batch.clone()
+    };
+    assert_eq!(
+        refused(syria.act_json(ActKind::Receipt, None, &oversized).await),
+        ErrorCode::Malformed
     );
     relay.stop().await;
 }
@@ -804,6 +906,8 @@ async fn every_power_is_refused_to_the_roles_that_lack_it() {
                 refs: vec![],
                 text: "t".into(),
                 about: None,
+                objective: None,
+                rating: None,
             }),
             &["israel", "syria", "us", "control", "france"],
         ),

@@ -5,7 +5,8 @@
 // the canonical-bytes vectors of PROTOCOL.md §10 in the browser; login with key files; a
 // moderated post held, approved, delivered; a hotline acknowledged; a reply threaded under its
 // post; the clock paused from the CLI, with the hotline countdown standing still; an escalation
-// kept in the mediator's queue until handled; a forged key refused at login. Screenshots of every page go to artifacts/ when a test
+// kept in the mediator's queue until handled; read receipts sent by the console itself, batched
+// and paced on a busy channel; an evaluator's rated observation attached from the record; a forged key refused at login. Screenshots of every page go to artifacts/ when a test
 // fails, and screenshots of each role's view to artifacts/roles/ at the end.
 //
 // Usage: node run.mjs   (env: FUSIONCELL_BIN, CHROMIUM, KEEP=1 keeps the cell folder)
@@ -411,8 +412,9 @@ async function main() {
       await released.locator(".verified").waitFor();
       await released.locator(".badge", { hasText: "approved" }).waitFor();
       await itemOf(israel, held).locator(".badge", { hasText: "approved" }).waitFor();
-      // A read receipt from Syria shows under Israel's post.
-      await released.locator("button", { hasText: "Mark read" }).click();
+      // Syria's page shows it in the open channel: the console receipts it by itself (the
+      // cell's default `read_receipts = "auto"`), with no button to press, and Israel sees it.
+      assert((await released.locator("button", { hasText: "Mark read" }).count()) === 0, "no Mark read button in auto mode");
       await itemOf(israel, held).locator(".receipts", { hasText: "read by syria" }).waitFor();
     });
 
@@ -604,13 +606,31 @@ async function main() {
       await control.click("#inject-form button[type=submit]");
       await selectChannel(syria, "diplomacy");
       await itemOf(syria, "Border incident reported").locator(".verified").waitFor();
-      // The evaluator records an observation on the approved post.
+      // The evaluator records an observation on the approved post, chosen from the post itself,
+      // rating an objective of the scenario loaded into the observation panel.
       const seq = await us.evaluate((t) => [...window.fusioncell.state.records.values()].find((e) => e.record.body === t).record.seq, held);
-      await evaluator.fill("#observe-refs", String(seq));
+      const shots = join(artifacts, "roles");
+      mkdirSync(shots, { recursive: true });
+      const exported = join(work, "paris-talks-objectives.json");
+      cli(["scenario", "export", join(root, "config/scenarios/paris-talks.toml"), "--format", "json", "--out", exported]);
+      await evaluator.setInputFiles("#observe-scenario", exported);
+      await evaluator.locator('#observe-objective option[value="O2"]').waitFor({ state: "attached" });
+      assert(await evaluator.locator("#observe-rating").isDisabled(), "no rating before an objective is chosen");
+      await selectChannel(evaluator, "security");
+      await evaluator.click(`#timeline li[data-seq="${seq}"] button[data-observe]`);
+      await evaluator.locator(`#observe-refs [data-ref="${seq}"]`).waitFor();
+      await evaluator.selectOption("#observe-objective", "O2");
+      await evaluator.locator("#observe-tasks li", { hasText: "Intelligence and Information Sharing" }).waitFor();
+      await evaluator.selectOption("#observe-rating", "S");
       await evaluator.fill("#observe-text", "The mediator released intelligence within a minute.");
+      await evaluator.screenshot({ path: join(shots, "evaluator-observing.png") });
       await evaluator.click("#observe-form button[type=submit]");
       await selectChannel(evaluator, "");
-      await itemOf(evaluator, "released intelligence").waitFor();
+      const note = itemOf(evaluator, "released intelligence");
+      await note.waitFor();
+      const described = await note.locator(".body").textContent();
+      assert(described.includes(`observation on #${seq} [objective O2: S]`), `the observation reads: ${described}`);
+      assert((await evaluator.locator("#observe-refs [data-ref]").count()) === 0, "the form is cleared once sent");
       assert(!(await seesRecord(israel, "The mediator released intelligence within a minute.")), "players never see observations");
       // The mediator redacts the inject; the text disappears from every page, the record stays.
       const inject = await us.evaluate(() => [...window.fusioncell.state.records.values()].find((e) => e.record.act.kind === "inject").record.seq);
@@ -618,6 +638,40 @@ async function main() {
       await us.fill("#redact-reason", "wrong inject fired");
       await us.click("#redact-form button[type=submit]");
       await syria.locator(`#timeline li[data-seq="${inject}"] .body`, { hasText: "[redacted]" }).waitFor();
+    });
+
+    await test("a busy channel is receipted in paced batches and never gets the reader rate limited", async () => {
+      // 30 posts within seconds from Israel and the mediator (PROTOCOL.md §9: 100 acts a minute,
+      // a burst of 20 per identity). One receipt per post would exceed Syria's burst.
+      const shots = join(artifacts, "roles");
+      mkdirSync(shots, { recursive: true });
+      await selectChannel(syria, "diplomacy");
+      await syria.bringToFront();
+      const before = await syria.evaluate(() => window.fusioncell.state.autoReceipts.sentActs);
+      const refusals = async () => (await syria.locator("#activity li.bad").allTextContents()).length;
+      const refusedBefore = await refusals();
+      const texts = [];
+      for (let i = 1; i <= 15; i++) {
+        for (const [who, page] of [["israel", israel], ["us", us]]) {
+          const text = `Busy ${who} ${i}: status unchanged on the line of separation.`;
+          texts.push(text);
+          await post(page, "diplomacy", text);
+        }
+      }
+      // Every post is receipted by Syria: the last of each sender shows it to its sender.
+      await itemOf(israel, texts[texts.length - 2]).locator(".receipts", { hasText: "read by syria" }).waitFor({ timeout: 30000 });
+      await itemOf(us, texts[texts.length - 1]).locator(".receipts", { hasText: "read by syria" }).waitFor({ timeout: 30000 });
+      for (const t of texts) {
+        await itemOf(israel, t).locator(".receipts", { hasText: "read by syria" }).waitFor({ timeout: 30000 });
+      }
+      const acts = (await syria.evaluate(() => window.fusioncell.state.autoReceipts.sentActs)) - before;
+      log(`     ${texts.length} posts receipted by syria in ${acts} receipt acts`);
+      assert(acts >= 1 && acts < texts.length / 2, `batched: ${acts} receipt acts for ${texts.length} posts`);
+      const activity = await syria.locator("#activity").textContent();
+      assert(!activity.includes("rate limited"), `syria was rate limited: ${activity}`);
+      assert((await refusals()) === refusedBefore, `syria was refused: ${activity}`);
+      await syria.screenshot({ path: join(shots, "syria-busy-receipted.png") });
+      await israel.screenshot({ path: join(shots, "israel-busy-receipts.png") });
     });
 
     await test("control loads an exported scenario and fires an inject from the MSEL timeline", async () => {

@@ -188,6 +188,10 @@ pub fn render_example(params: &ExampleParams) -> String {
         "name = {}",
         basic_string("Paris joint communication cell")
     ));
+    line("# Read receipts in the browser console: auto (default; a record shown in the open");
+    line("# channel of a visible, focused page is receipted, in batches paced under the rate");
+    line("# limit) | manual (a \"Mark read\" button on each message).");
+    line("# read_receipts = \"auto\"");
     line("");
     line("[relay]");
     line("# IP address and port the relay binds.");

@@ -43,6 +43,32 @@ pub struct CellSection {
     pub id: CellId,
     /// Display name; defaults to the id.
     pub name: Option<String>,
+    /// How the browser console sends read receipts; defaults to [`ReadReceipts::Auto`].
+    #[serde(default)]
+    pub read_receipts: ReadReceipts,
+}
+
+/// How the browser console sends read receipts (`[cell] read_receipts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReadReceipts {
+    /// The default: a record shown in the open channel of a page that is visible and focused
+    /// is receipted by the console, in batches paced under the rate limit; no button.
+    #[default]
+    Auto,
+    /// Only when the user marks a record read (a "Mark read" button on each message).
+    Manual,
+}
+
+impl ReadReceipts {
+    /// The name as in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadReceipts::Auto => "auto",
+            ReadReceipts::Manual => "manual",
+        }
+    }
 }
 
 /// `[relay]`. Paths are as written, relative to the config file's folder.

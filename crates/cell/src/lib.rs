@@ -41,7 +41,7 @@ pub use deadline::Due;
 pub use defaults::Limits;
 pub use error::CellError;
 pub use example::{EXAMPLE_IDENTITIES, ExampleParams, example_channel_ids, render_example};
-pub use file::{AckClock, CellFile};
+pub use file::{AckClock, CellFile, ReadReceipts};
 pub use fusioncell_wire::clock::{Clock, Phase};
 pub use model::{Cell, Channel, Identity, Policy, RelaySettings};
 pub use policy::{can_read, can_see, channel_access};

@@ -20,7 +20,9 @@ pub use crate::channel::{Channel, Policy};
 use crate::defaults::Limits;
 use crate::error::CellError;
 use crate::field::display_text;
-use crate::file::{CellFile, CellSection, ChannelEntry, IdentityEntry, PolicyName, RelaySection};
+use crate::file::{
+    CellFile, CellSection, ChannelEntry, IdentityEntry, PolicyName, ReadReceipts, RelaySection,
+};
 pub use crate::identity::Identity;
 use crate::identity::identities;
 pub use crate::relay_settings::RelaySettings;
@@ -31,6 +33,7 @@ use crate::relay_settings::relay_settings;
 pub struct Cell {
     id: CellId,
     name: String,
+    read_receipts: ReadReceipts,
     relay: RelaySettings,
     limits: Limits,
     /// In config order, which is also the order of the `open` record.
@@ -65,6 +68,7 @@ impl Cell {
             cell: CellSection {
                 id: open.cell.clone(),
                 name: None,
+                read_receipts: ReadReceipts::default(),
             },
             relay: RelaySection {
                 listen: "127.0.0.1:0".into(),
@@ -119,6 +123,7 @@ impl Cell {
         Ok(Cell {
             id: file.cell.id,
             name,
+            read_receipts: file.cell.read_receipts,
             relay,
             limits: file.limits,
             identities,
@@ -136,6 +141,11 @@ impl Cell {
     /// The display name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// How the browser console sends read receipts.
+    pub fn read_receipts(&self) -> ReadReceipts {
+        self.read_receipts
     }
 
     /// The relay's settings.

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use fusioncell_wire::act_body::Rating;
 
 /// fusioncell: a secure multi-party relay for a joint communication cell — parties, a mediator,
 /// exercise control — where every act is signed and written to a tamper-evident journal.
@@ -383,9 +384,15 @@ pub struct ObserveArgs {
     /// The records it is about, comma-separated sequence numbers.
     #[arg(long, value_delimiter = ',')]
     pub refs: Vec<u64>,
-    /// The inject or objective it evaluates.
+    /// Free-text subject (an inject or objective named in words).
     #[arg(long)]
     pub about: Option<String>,
+    /// The id of the scenario objective it evaluates (`[[objective]]` of the scenario).
+    #[arg(long)]
+    pub objective: Option<String>,
+    /// The HSEEP rating of that objective: P, S, M or U.
+    #[arg(long, requires = "objective")]
+    pub rating: Option<Rating>,
     /// The observation.
     pub text: String,
 }

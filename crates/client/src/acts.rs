@@ -171,19 +171,21 @@ pub fn inject(channel: ChannelId, inject: &InjectBody) -> ActDraft {
     ActDraft::new(Some(channel), ActBody::Inject(inject.clone()))
 }
 
-/// A private observation on records `refs` (evaluator).
-pub fn observe(refs: Vec<u64>, text: impl Into<String>, about: Option<String>) -> ActDraft {
-    let body = ObserveBody {
-        refs,
-        text: text.into(),
-        about,
-    };
+/// A private observation (evaluator): on records, perhaps rating a scenario objective.
+pub fn observe(body: ObserveBody) -> ActDraft {
     ActDraft::new(None, ActBody::Observe(body))
 }
 
 /// Signed proof that record `target` was delivered or read.
 pub fn receipt(target: u64, kind: ReceiptKind) -> ActDraft {
-    ActDraft::new(None, ActBody::Receipt(ReceiptBody { target, kind }))
+    ActDraft::new(
+        None,
+        ActBody::Receipt(ReceiptBody {
+            target,
+            kind,
+            also: Vec::new(),
+        }),
+    )
 }
 
 /// Acknowledges a hotline post, on the post's own channel (the other party).
@@ -202,7 +204,7 @@ mod tests {
     use super::*;
     use crate::fixtures::{ch, id, record};
     use fusioncell_wire::act_body::{
-        AckBody, ClockBody, CosignBody, DecisionBody, GrantBody, MuteBody, ObserveBody,
+        AckBody, ClockBody, CosignBody, DecisionBody, GrantBody, MuteBody, ObserveBody, Rating,
         ReceiptBody, RedactBody,
     };
     use serde::de::DeserializeOwned;
@@ -356,23 +358,24 @@ mod tests {
 
     #[test]
     fn observations_receipts_acks_and_cosignatures() {
-        let o = observe(vec![3, 4], "Timely.", Some("M1-02".into()));
+        let note = ObserveBody {
+            refs: vec![3, 4],
+            text: "Timely.".into(),
+            about: Some("M1-02".into()),
+            objective: Some("O2".into()),
+            rating: Some(Rating::SomeChallenges),
+        };
+        let o = observe(note.clone());
         assert_eq!((o.kind(), o.channel.clone()), (ActKind::Observe, None));
-        assert_eq!(
-            body::<ObserveBody>(&o),
-            ObserveBody {
-                refs: vec![3, 4],
-                text: "Timely.".into(),
-                about: Some("M1-02".into())
-            }
-        );
+        assert_eq!(body::<ObserveBody>(&o), note);
         let r = receipt(7, ReceiptKind::Read);
         assert_eq!((r.kind(), r.channel.clone()), (ActKind::Receipt, None));
         assert_eq!(
             body::<ReceiptBody>(&r),
             ReceiptBody {
                 target: 7,
-                kind: ReceiptKind::Read
+                kind: ReceiptKind::Read,
+                also: Vec::new()
             }
         );
         let hot = record(4, ActKind::Post, "israel", Some("deescalation"), "Patrol.");

@@ -8,13 +8,15 @@
 //!
 //! What is served, all embedded in the binary (no file is read at run time, no other host is
 //! ever named):
-//! - `/` (the page), `/app.js`, `/canonical.js`, `/clock.js`, `/describe.js`, `/style.css`:
+//! - `/` (the page), `/app.js`, `/canonical.js`, `/clock.js`, `/describe.js`, `/dom.js`,
+//!   `/evaluate.js`, `/receipts.js`, `/style.css`:
 //!   the console itself, plain ES modules with no build step;
 //! - `/cell.json`: the cell id and name, and each channel's id, title and policy (with the hotline
 //!   acknowledgement deadline and its clock). A party's `welcome` names its channels but not their
 //!   policies, and a party never sees record 0, yet the page must mark its held posts
-//!   "awaiting approval" and count down hotline deadlines. Members, readers, identities and
-//!   keys are not in it.
+//!   "awaiting approval" and count down hotline deadlines. Also the cell's `read_receipts`
+//!   mode and the per-identity `acts_per_minute` and `act_burst`, by which the page paces its
+//!   automatic read receipts. Members, readers, identities and keys are not in it.
 //!
 //! Every response carries a strict Content-Security-Policy (scripts, styles and connections
 //! from this origin only, no inline code, no frames, no forms), `nosniff`, no caching and
@@ -43,6 +45,15 @@ struct Asset {
     body: &'static [u8],
 }
 
+/// A JavaScript module of the console.
+const fn js(path: &'static str, body: &'static [u8]) -> Asset {
+    Asset {
+        path,
+        content_type: "text/javascript; charset=utf-8",
+        body,
+    }
+}
+
 const ASSETS: &[Asset] = &[
     Asset {
         path: "/",
@@ -54,26 +65,13 @@ const ASSETS: &[Asset] = &[
         content_type: "text/html; charset=utf-8",
         body: include_bytes!("../web/index.html"),
     },
-    Asset {
-        path: "/app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/app.js"),
-    },
-    Asset {
-        path: "/canonical.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/canonical.js"),
-    },
-    Asset {
-        path: "/clock.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/clock.js"),
-    },
-    Asset {
-        path: "/describe.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/describe.js"),
-    },
+    js("/app.js", include_bytes!("../web/app.js")),
+    js("/canonical.js", include_bytes!("../web/canonical.js")),
+    js("/clock.js", include_bytes!("../web/clock.js")),
+    js("/describe.js", include_bytes!("../web/describe.js")),
+    js("/dom.js", include_bytes!("../web/dom.js")),
+    js("/evaluate.js", include_bytes!("../web/evaluate.js")),
+    js("/receipts.js", include_bytes!("../web/receipts.js")),
     Asset {
         path: "/style.css",
         content_type: "text/css; charset=utf-8",
@@ -310,8 +308,16 @@ fn cell_json(cell: &Cell) -> String {
             v
         })
         .collect();
-    serde_json::json!({ "cell": cell.id().as_str(), "name": cell.name(), "channels": channels })
-        .to_string()
+    let limits = cell.limits();
+    serde_json::json!({
+        "cell": cell.id().as_str(),
+        "name": cell.name(),
+        "channels": channels,
+        "read_receipts": cell.read_receipts().as_str(),
+        "acts_per_minute": limits.acts_per_minute,
+        "act_burst": limits.act_burst,
+    })
+    .to_string()
 }
 
 fn reason(status: u16) -> &'static str {
@@ -464,6 +470,9 @@ mod tests {
             ("/canonical.js", "text/javascript"),
             ("/clock.js", "text/javascript"),
             ("/describe.js", "text/javascript"),
+            ("/dom.js", "text/javascript"),
+            ("/evaluate.js", "text/javascript"),
+            ("/receipts.js", "text/javascript"),
             ("/style.css", "text/css"),
             ("/cell.json", "application/json"),
         ] {
@@ -520,6 +529,13 @@ mod tests {
         assert_eq!(hotline["ack_seconds"], 120);
         assert_eq!(hotline["ack_clock"], "wall");
         assert_eq!(v["name"], example_cell().name());
+        // What the console needs to receipt automatically without being rate limited.
+        assert_eq!(v["read_receipts"], "auto");
+        assert_eq!(
+            v["acts_per_minute"],
+            example_cell().limits().acts_per_minute
+        );
+        assert_eq!(v["act_burst"], example_cell().limits().act_burst);
         for absent in ["members", "readers", "public_key", "\"israel\"", "france"] {
             assert!(!body.contains(absent), "{absent} in {body}");
         }

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use fusioncell_wire::act_body::{
     Access, AckBody, ClockAction, ClockBody, CosignBody, DecisionBody, EscalateBody, GrantBody,
-    InjectBody, MuteBody, ObserveBody, ReceiptBody, ReceiptKind, RedactBody, ReplyBody,
+    InjectBody, MuteBody, ObserveBody, Rating, ReceiptBody, ReceiptKind, RedactBody, ReplyBody,
 };
 use fusioncell_wire::{
     Act, ActBody, ActKind, Body, CellId, ChannelId, Digest, IdentityId, OpenBody, OpenChannel,
@@ -234,6 +234,30 @@ fn samples() -> Vec<Record> {
                 refs: vec![5, 6],
                 text: "Released within a minute.".into(),
                 about: Some("M2-04".into()),
+                objective: None,
+                rating: None,
+            })),
+        ),
+        (
+            K::Observe,
+            None,
+            of(ActBody::Observe(ObserveBody {
+                refs: vec![7],
+                text: "Acknowledged late.".into(),
+                about: None,
+                objective: Some("O3".into()),
+                rating: Some(Rating::MajorChallenges),
+            })),
+        ),
+        (
+            K::Observe,
+            None,
+            of(ActBody::Observe(ObserveBody {
+                refs: vec![7],
+                text: "Noted.".into(),
+                about: Some("hotline".into()),
+                objective: Some("O3".into()),
+                rating: None,
             })),
         ),
         (
@@ -243,6 +267,8 @@ fn samples() -> Vec<Record> {
                 refs: vec![],
                 text: "Quiet phase.".into(),
                 about: None,
+                objective: None,
+                rating: None,
             })),
         ),
         (
@@ -252,6 +278,8 @@ fn samples() -> Vec<Record> {
                 refs: vec![5],
                 text: "".into(),
                 about: Some("".into()),
+                objective: None,
+                rating: None,
             })),
         ),
         (K::Observe, None, None),
@@ -261,6 +289,16 @@ fn samples() -> Vec<Record> {
             of(ActBody::Receipt(ReceiptBody {
                 target: 5,
                 kind: ReceiptKind::Read,
+                also: vec![],
+            })),
+        ),
+        (
+            K::Receipt,
+            None,
+            of(ActBody::Receipt(ReceiptBody {
+                target: 9,
+                kind: ReceiptKind::Read,
+                also: vec![5, 6, 8],
             })),
         ),
         (
@@ -269,6 +307,7 @@ fn samples() -> Vec<Record> {
             of(ActBody::Receipt(ReceiptBody {
                 target: 5,
                 kind: ReceiptKind::Delivered,
+                also: vec![],
             })),
         ),
         (

@@ -3,6 +3,9 @@
 import * as C from "./canonical.js";
 import { describe } from "./describe.js";
 import * as K from "./clock.js";
+import { el } from "./dom.js";
+import { AutoReceipts, pageIsRead, receiptInterval, wantsReceipt } from "./receipts.js";
+import { Evaluation } from "./evaluate.js";
 
 const PROTOCOL = "fusioncell/v1";
 const $ = (id) => document.getElementById(id);
@@ -21,6 +24,8 @@ const S = {
   policies: new Map(), // channel → {policy, ack_seconds, title}
   cell: null,
   cellName: null, // the cell's display name, from /cell.json
+  readReceipts: "auto", // the cell's `read_receipts`, from /cell.json
+  autoReceipts: null, // AutoReceipts, once /cell.json said the rate limit
   relayKeyHex: null, // pinned at the first challenge
   relayKey: null,
   ws: null,
@@ -68,21 +73,6 @@ const S = {
 
 // ------------------------------------------------------------------------------------------
 // Small helpers.
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") e.className = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return e;
-}
 
 function hms(ms) {
   const d = new Date(ms);
@@ -139,6 +129,11 @@ async function loadCellInfo() {
     const res = await fetch("/cell.json", { cache: "no-store" });
     const info = await res.json();
     S.cellName = info.name ?? info.cell;
+    S.readReceipts = info.read_receipts ?? "auto";
+    S.autoReceipts = new AutoReceipts(
+      (body, seqs) => act("receipt", null, JSON.stringify(body), `read receipt ${seqs.map((s) => `#${s}`).join(", ")}`),
+      receiptInterval(info.acts_per_minute),
+    );
     $("cell-name").textContent = `${S.cellName} (cell ${info.cell})`;
     for (const ch of info.channels) S.policies.set(ch.id, ch);
   } catch {
@@ -295,6 +290,7 @@ async function onFrame(ws, text) {
       // A backlog without a clock record placed nothing on the clock: the announced one is the best known.
       if (S.history.since_ms === 0 && S.clock) S.history = S.clock;
       activity(`live: the journal has ${f.size} records`);
+      autoReceipt();
       return;
     case "checkpoint":
       return onCheckpoint(f);
@@ -507,9 +503,14 @@ async function ingest(record, releasedBy) {
       break;
     }
     case "receipt": {
-      if (a.actor === S.identity && body) S.escalated.delete(body.target);
-      const target = body && S.records.get(body.target);
-      if (target) target.receipts.push(`${body.kind} by ${a.actor}`);
+      for (const seq of body ? [body.target, ...(body.also ?? [])] : []) {
+        const target = S.records.get(seq);
+        if (a.actor === S.identity) {
+          S.escalated.delete(seq);
+          if (target && body.kind === "read") target.readSent = true;
+        }
+        if (target) target.receipts.push(`${body.kind} by ${a.actor}`);
+      }
       break;
     }
     case "clock":
@@ -700,7 +701,7 @@ function item(entry, depth = 0) {
   if (entry.hot && S.hotline.has(r.seq) && canAck(entry)) {
     actions.push(el("button", { type: "button", class: "primary", "data-ack": r.seq, onclick: () => ackHotline(entry) }, "Acknowledge"));
   }
-  if ((a.kind === "post" || a.kind === "reply") && a.actor !== S.identity && S.role === "party" && !entry.readSent) {
+  if ((a.kind === "post" || a.kind === "reply") && a.actor !== S.identity && S.role === "party" && !entry.readSent && S.readReceipts === "manual") {
     actions.push(el("button", { type: "button", onclick: () => readReceipt(entry) }, "Mark read"));
   }
   const reply = canReply(entry)
@@ -722,7 +723,8 @@ function item(entry, depth = 0) {
       mark,
       statusBadge(entry.status),
       entry.hot ? el("span", { class: `badge ${hotlineState(entry).cls}`, "data-hot": r.seq }, hotlineState(entry).text) : null,
-      reply),
+      reply,
+      S.role === "evaluator" ? evaluation.button(r.seq) : null),
     el("div", { class: "body" }, describe(entry.record)),
     entry.receipts.length ? el("div", { class: "receipts" }, entry.receipts.join(" · ")) : null,
     actions.length ? el("div", { class: "actions" }, actions) : null);
@@ -796,6 +798,15 @@ function render() {
   renderPanels();
   if (S.scenario && firedIds().join("\n") !== S.firedKey) renderMsel();
   restoreFocus(focus);
+  autoReceipt(seqs);
+}
+
+/** Receipts what this page shows in the open channel, when a person can be reading it (receipts.js). */
+function autoReceipt(seqs = (S.timelines.get(S.selected) ?? []).slice(-500)) {
+  if (S.readReceipts !== "auto" || !S.autoReceipts || S.role !== "party" || !S.live || !pageIsRead()) return;
+  const shown = seqs.map((s) => S.records.get(s)).filter((e) => e && wantsReceipt(e, S.identity) && !S.held.has(e.record.seq));
+  for (const e of shown) e.readSent = true;
+  S.autoReceipts.add(shown.map((e) => e.record.seq));
 }
 
 /** The mediator's decision on a held post: Approve, or Reject with a reason typed beside it.
@@ -1186,15 +1197,9 @@ function wire() {
     act("redact", null, JSON.stringify({ target, reason }), `redact #${target}`);
     e.target.reset();
   });
-  $("observe-form").addEventListener("submit", (e) => {
-    e.preventDefault();
-    const refs = $("observe-refs").value.split(",").map((s) => Number(s.trim().replace(/^#/, ""))).filter(Number.isInteger);
-    const body = { refs, text: $("observe-text").value };
-    const about = $("observe-about").value.trim();
-    if (about) body.about = about;
-    act("observe", null, JSON.stringify(body), "observation");
-    e.target.reset();
-  });
+  evaluation.wire();
+  window.addEventListener("focus", () => autoReceipt());
+  document.addEventListener("visibilitychange", () => autoReceipt());
   // Alt+1…9 selects a channel; Alt+0 the cell events.
   document.addEventListener("keydown", (e) => {
     if (!e.altKey || S.selected === null) return;
@@ -1203,6 +1208,12 @@ function wire() {
     if (n >= 1 && n <= 9 && S.channels[n - 1]) select(S.channels[n - 1].id);
   });
 }
+
+const evaluation = new Evaluation({
+  act,
+  line: (seq) => (S.records.has(seq) ? `${S.records.get(seq).record.act.actor}: ${describe(S.records.get(seq).record)}` : ""),
+  $,
+});
 
 // For the browser tests: a read-only view of the state.
 window.fusioncell = { state: S };

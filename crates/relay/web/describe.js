@@ -41,9 +41,14 @@ const KINDS = {
   observe: (b) => {
     const refs = (b.refs ?? []).map((r) => `#${r}`).join(", ");
     const about = has(b.about) ? ` (about ${b.about})` : "";
-    return `observation on ${refs}${about}: ${b.text}`;
+    const rating = has(b.rating) ? `: ${b.rating}` : "";
+    const objective = has(b.objective) ? ` [objective ${b.objective}${rating}]` : "";
+    return `observation on ${refs}${about}${objective}: ${b.text}`;
   },
-  receipt: (b) => `${b.kind === "delivered" ? "received" : "read"} #${b.target}`,
+  receipt: (b) => {
+    const targets = [b.target, ...(b.also ?? [])].map((t) => `#${t}`).join(", ");
+    return `${b.kind === "delivered" ? "received" : "read"} ${targets}`;
+  },
   ack: (b) => `acknowledged #${b.target}`,
   cosign: (b) => `cosigned the checkpoint of size ${b.size}`,
   open: (b) => `cell ${b.cell} opened: ${b.identities.length} identities, ${b.channels.length} channels`,

@@ -10,6 +10,8 @@ use fusioncell_wire::{
     PublicKeyBytes, Record, Role, SignatureBytes,
 };
 
+mod objectives;
+
 use crate::metrics::Metrics;
 use crate::model::{AfterAction, Inputs, Integrity};
 use crate::{export, html, markdown};
@@ -187,6 +189,10 @@ const XSS: &str = "We confirm <script>alert(1)</script> & welcome";
 const CSV_NASTY: &str = "Syria confirms, \"fully\",\nwith a second line";
 
 fn journal() -> Vec<Record> {
+    journal_builder().records
+}
+
+fn journal_builder() -> Journal {
     use ActKind as K;
     let mut j = Journal::new();
     j.push(
@@ -321,7 +327,7 @@ fn journal() -> Vec<Record> {
         r#"{"action":"halt","reason":"Real-world emergency drill"}"#,
     ); // 23
     j.push(110_000, K::Clock, "control", None, r#"{"action":"end"}"#); // 24
-    j.records
+    j
 }
 
 fn integrity(size: u64) -> Integrity {

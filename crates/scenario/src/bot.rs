@@ -1,11 +1,16 @@
 //! A bot's vocabulary and memory: the events it is shown ([`BotEvent`]), the acts it decides
-//! on ([`BotAction`]), and [`Bot`], a persona that answers each event once.
+//! on ([`BotAction`]), and [`Bot`], a persona that answers each event once and varies like a
+//! person ([`crate::variation`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use fusioncell_wire::{ChannelId, IdentityId};
 
 use crate::persona::{Persona, RuleRef};
+use crate::variation::{Variation, near_duplicate};
+
+/// How many of its own posts per channel a bot remembers, so as not to repeat them.
+pub const RECENT_POSTS: usize = 32;
 
 /// What a bot sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +110,17 @@ pub enum BotAction {
 }
 
 impl BotAction {
+    /// The same action after `s` scenario seconds instead.
+    fn after(mut self, s: u64) -> BotAction {
+        match &mut self {
+            BotAction::Post { after_s, .. }
+            | BotAction::Ack { after_s, .. }
+            | BotAction::Approve { after_s, .. }
+            | BotAction::Reject { after_s, .. } => *after_s = s,
+        }
+        self
+    }
+
     /// Scenario seconds to wait before acting.
     pub fn after_s(&self) -> u64 {
         match self {
@@ -116,22 +132,35 @@ impl BotAction {
     }
 }
 
-/// A persona with memory: each rule answers an event at most once, and keyword rules at most
-/// `max_times` in all.
+/// A persona with memory: each rule answers an event at most once, keyword rules at most
+/// `max_times` in all, and no post repeats (or nearly repeats) one of the bot's recent posts on
+/// the same channel — several injects answered at once by one rule get different wordings, or
+/// one answer when the rule has no other.
 #[derive(Debug, Clone)]
 pub struct Bot {
     persona: Persona,
     answered: BTreeSet<(RuleRef, u64)>,
     keyword_fired: BTreeMap<usize, u32>,
+    said: BTreeMap<ChannelId, VecDeque<String>>,
+    variation: Variation,
 }
 
 impl Bot {
-    /// A bot that has seen nothing yet.
+    /// A bot that has seen nothing yet, seeded from its identity: the same persona varies the
+    /// same way on every run.
     pub fn new(persona: Persona) -> Bot {
+        let seed = Variation::seed_of(persona.identity().as_str());
+        Bot::seeded(persona, seed)
+    }
+
+    /// A bot whose choices are drawn from `seed`.
+    pub fn seeded(persona: Persona, seed: u64) -> Bot {
         Bot {
             persona,
             answered: BTreeSet::new(),
             keyword_fired: BTreeMap::new(),
+            said: BTreeMap::new(),
+            variation: Variation::seeded(seed),
         }
     }
 
@@ -157,8 +186,36 @@ impl Bot {
                 *fired += 1;
             }
             self.answered.insert((rule, seq));
-            out.push(action);
+            if let Some(action) = self.vary(rule, action) {
+                out.push(action);
+            }
         }
         out
+    }
+
+    /// The action as this bot carries it out: a varied delay and, for a post, a wording that
+    /// is no near-duplicate of its recent posts on the channel (`None`: every wording is).
+    fn vary(&mut self, rule: RuleRef, action: BotAction) -> Option<BotAction> {
+        let after_s = self.variation.jitter_s(action.after_s());
+        let BotAction::Post { channel, text, .. } = action else {
+            return Some(action.after(after_s));
+        };
+        let mut wordings = vec![text];
+        wordings.extend(self.persona.variants(rule).iter().cloned());
+        let start = self.variation.below(wordings.len());
+        let said = self.said.entry(channel.clone()).or_default();
+        let text = (0..wordings.len())
+            .map(|k| &wordings[(start + k) % wordings.len()])
+            .find(|w| !said.iter().any(|s| near_duplicate(s, w)))?
+            .clone();
+        said.push_back(text.clone());
+        if said.len() > RECENT_POSTS {
+            said.pop_front();
+        }
+        Some(BotAction::Post {
+            channel,
+            text,
+            after_s,
+        })
     }
 }

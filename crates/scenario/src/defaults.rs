@@ -2,10 +2,6 @@
 //! scenario or persona file may ask for, so that a typo is refused where it is written instead
 //! of surfacing hours into an exercise.
 
-/// Longest accepted control number or move id, in bytes: ample for any MSEL numbering, and
-/// short enough to stay one readable column in a console or report.
-pub const MAX_ID_LEN: usize = 64;
-
 /// The latest scenario time accepted: one year. Later is a typo, and the bound keeps every
 /// millisecond computation far from overflow.
 pub const MAX_AT_S: u64 = 366 * 24 * 3600;

@@ -76,6 +76,15 @@ pub fn export_csv(s: &Scenario) -> String {
     for m in s.moves() {
         lines.push(format!("# move: {}: {}", m.id, m.title));
     }
+    for o in s.objectives() {
+        lines.push(format!("# objective: {}: {}", o.id, o.title));
+        if let Some(c) = &o.capability {
+            lines.push(format!("# capability: {}: {c}", o.id));
+        }
+        for t in &o.tasks {
+            lines.push(format!("# task: {}: {t}", o.id));
+        }
+    }
     // Writing to a Vec cannot fail; the results are only io::Result of Vec::write.
     for line in &lines {
         let _ = w.write_record([line.as_str()]);

@@ -1,28 +1,9 @@
-//! Control numbers of injects and ids of moves.
-//!
-//! Spreadsheet MSELs number injects in many ways (`M1-03`, `ADMIN-1`, `12`, `2.4`), so these
-//! are looser than the wire's lowercase names: 1 to 64 ASCII letters, digits and `-_.:/`.
-//! What they exclude matters more: no spaces (`M1 03` and `M1-03` must not both exist and
-//! look alike in a report), no control characters, nothing a log line or CSV cell would need
-//! to escape.
+//! Control numbers of injects and ids of moves and objectives, all under the wire's rule for
+//! scenario ids ([`fusioncell_wire::ids::check_scenario_id`]), since an `observe` act names an
+//! objective by its id.
 
-pub use crate::defaults::MAX_ID_LEN;
-
-fn check_id(s: &str) -> Result<(), String> {
-    if s.is_empty() || s.len() > MAX_ID_LEN {
-        return Err(format!(
-            "must be 1 to {MAX_ID_LEN} characters, got {}",
-            s.len()
-        ));
-    }
-    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/');
-    if !s.chars().all(ok) {
-        return Err(format!(
-            "`{s}` may contain only ASCII letters, digits and - _ . : / (no spaces)"
-        ));
-    }
-    Ok(())
-}
+pub use fusioncell_wire::ids::MAX_SCENARIO_ID_LEN as MAX_ID_LEN;
+use fusioncell_wire::ids::check_scenario_id as check_id;
 
 fusioncell_wire::validated_name!(
     /// An inject's control number, e.g. `M1-03`: unique within a scenario, carried in the
@@ -34,6 +15,12 @@ fusioncell_wire::validated_name!(
 fusioncell_wire::validated_name!(
     /// A move's (phase's) id, e.g. `M1`.
     MoveId,
+    check: check_id,
+    error: String
+);
+fusioncell_wire::validated_name!(
+    /// An objective's id, e.g. `O2`: how injects and evaluators' observations name it.
+    ObjectiveId,
     check: check_id,
     error: String
 );

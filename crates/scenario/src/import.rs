@@ -11,7 +11,9 @@
 //! Lines above the header whose first cell starts with `#` are comments, except these, which
 //! carry what a spreadsheet has no column for (and what [`crate::export_csv`] writes):
 //! `# title: ...`, `# description: ...`, `# speed: 60`, and `# move: M1: title` (the id ends at the first `: `), which declares
-//! a move and its title in order. Moves that rows name but no `# move:` line declares are added
+//! a move and its title in order. `# objective: O1: title` declares an objective the same way,
+//! and `# capability: O1: ...` and `# task: O1: ...` (repeatable) give its core capability and
+//! critical tasks; once objectives are declared, each row's objective must be one of their ids. Moves that rows name but no `# move:` line declares are added
 //! in order of appearance, titled by an optional "Move title" column or else by their id.
 //!
 //! A cell that [`crate::export_csv`] prefixed with `'` to keep a spreadsheet from running it
@@ -23,8 +25,9 @@ use fusioncell_wire::ChannelId;
 
 use crate::error::ImportError;
 use crate::export::from_spreadsheet_safe;
-use crate::ids::{InjectId, MoveId};
+use crate::ids::{InjectId, MoveId, ObjectiveId};
 use crate::msel::{Inject, Move, Scenario, check_speed, check_text};
+use crate::objective::Objective;
 use crate::time::parse_at;
 
 /// The title of an imported scenario whose file has no `# title:` line.
@@ -280,7 +283,18 @@ pub fn import_csv_report(text: &str) -> Result<Import, ImportError> {
             title,
             text: text_value,
             expected,
-            objective: cell(&record, Column::Objective),
+            objective: match cell(&record, Column::Objective) {
+                Some(o) if !meta.objectives.is_empty() && !meta.declares(&o) => {
+                    return Err(fail(
+                        Column::Objective,
+                        format!(
+                            "`{o}` is not an objective declared by a `# objective:` line ({})",
+                            meta.objective_ids()
+                        ),
+                    ));
+                }
+                o => o,
+            },
             notes: cell(&record, Column::Notes),
             contingency,
         });
@@ -293,6 +307,7 @@ pub fn import_csv_report(text: &str) -> Result<Import, ImportError> {
         meta.description,
         meta.speed,
         moves,
+        meta.objectives,
         injects,
     );
     Ok(Import {
@@ -309,9 +324,41 @@ struct Metadata {
     speed: Option<u32>,
     /// Declared moves, with the line that declared each.
     moves: Vec<(u64, Move)>,
+    /// Declared objectives, in order.
+    objectives: Vec<Objective>,
 }
 
 impl Metadata {
+    /// Whether a `# objective:` line declared `id`.
+    fn declares(&self, id: &str) -> bool {
+        self.objectives.iter().any(|o| o.id == *id)
+    }
+
+    /// The declared objective ids, for an error message.
+    fn objective_ids(&self) -> String {
+        let ids: Vec<&str> = self.objectives.iter().map(|o| o.id.as_str()).collect();
+        ids.join(", ")
+    }
+
+    /// `O1: text` of a `# capability:` or `# task:` line: the objective it adds to (declared
+    /// by an earlier `# objective:` line) and the text.
+    fn objective_part(
+        &mut self,
+        key: &str,
+        value: &str,
+    ) -> Result<(&mut Objective, String), String> {
+        let (id, text) = value
+            .split_once(": ")
+            .ok_or_else(|| format!("`# {key}:` needs `objective id: text`"))?;
+        let text = check_text(text).map_err(|e| format!("{key} {e}"))?;
+        let id = id.trim();
+        let known = self.objective_ids();
+        let objective = self.objectives.iter_mut().find(|o| o.id == *id).ok_or_else(|| {
+            format!("`# {key}:` names `{id}`, which no earlier `# objective:` line declares ({known})")
+        })?;
+        Ok((objective, text))
+    }
+
     /// Reads one `#` line (without its `#`). Lines that are not `key: value` with a known key
     /// are comments.
     fn read(&mut self, line: u64, content: &str) -> Result<(), ImportError> {
@@ -362,6 +409,32 @@ impl Metadata {
                     t => t.to_owned(),
                 };
                 self.moves.push((line, Move { id, title }));
+            }
+            "objective" => {
+                let (id, title) = value
+                    .split_once(": ")
+                    .ok_or_else(|| fail("`# objective:` needs `id: title`".to_owned()))?;
+                let id =
+                    ObjectiveId::new(id.trim()).map_err(|e| fail(format!("objective id {e}")))?;
+                if self.declares(id.as_str()) {
+                    return Err(fail(format!("objective `{id}` is declared twice")));
+                }
+                let title = check_text(title).map_err(|e| fail(format!("objective title {e}")))?;
+                self.objectives.push(Objective::new(id, title));
+            }
+            "capability" => {
+                let (objective, capability) = self.objective_part(&key, value).map_err(fail)?;
+                if objective.capability.is_some() {
+                    return Err(fail(format!(
+                        "objective `{}` has its capability given twice",
+                        objective.id
+                    )));
+                }
+                objective.capability = Some(capability);
+            }
+            "task" => {
+                let (objective, task) = self.objective_part(&key, value).map_err(fail)?;
+                objective.tasks.push(task);
             }
             _ => {}
         }
@@ -526,6 +599,46 @@ Wait for release\",,Watch timing,X,
 
     fn err(text: &str) -> String {
         import_csv(text).unwrap_err().to_string()
+    }
+
+    /// SHEET with objective `O1` declared above the header and named by the first row.
+    fn with_objective() -> String {
+        SHEET
+            .replace(
+                "# move: P1: Opening\n",
+                "# move: P1: Opening\n# objective: O1: Open the cell\n\
+                 # capability: O1: Operational Communications\n\
+                 # task: O1: Confirm duty officer\n# task: O1: Confirm hours\n",
+            )
+            .replace(",Open the cell,", ",O1,")
+    }
+
+    #[test]
+    fn objectives_are_declared_above_the_header() {
+        let s = import_csv(&with_objective()).unwrap();
+        let o = s.objective("O1").unwrap();
+        assert_eq!(o.title, "Open the cell");
+        assert_eq!(o.capability.as_deref(), Some("Operational Communications"));
+        assert_eq!(o.tasks, ["Confirm duty officer", "Confirm hours"]);
+        assert_eq!(s.inject("1").unwrap().objective.as_deref(), Some("O1"));
+        // Written back and read again, nothing is lost.
+        assert_eq!(import_csv(&crate::export_csv(&s)).unwrap(), s);
+
+        let e = err(&with_objective().replace(",O1,", ",O7,"));
+        assert!(
+            e.contains("column \"Core Capability\": `O7` is not an objective declared"),
+            "{e}"
+        );
+        let e = err(&with_objective().replace("# task: O1: Confirm hours", "# task: O2: x"));
+        assert!(
+            e.contains("`# task:` names `O2`, which no earlier `# objective:` line declares"),
+            "{e}"
+        );
+        let e =
+            err(&with_objective().replace("# task: O1: Confirm hours", "# objective: O1: Again"));
+        assert!(e.contains("objective `O1` is declared twice"), "{e}");
+        let e = err(&with_objective().replace("# objective: O1: Open the cell", "# objective: O1"));
+        assert!(e.contains("`# objective:` needs `id: title`"), "{e}");
     }
 
     #[test]

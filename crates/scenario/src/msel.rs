@@ -7,8 +7,12 @@
 //! the after-action report use. Every table denies unknown keys: a misspelt `contingncy`
 //! would otherwise silently schedule a contingency inject as a regular one.
 //!
-//! Holding a [`Scenario`] means every rule held: control numbers unique, every inject's move
-//! exists, times parse and stay below a year, titles and texts are not blank. Injects are kept
+//! A scenario may declare its objectives (`[[objective]]`, see [`crate::objective`]); then an
+//! inject's `objective` is one of their ids. Without them, an inject's `objective` is free
+//! text, as older scenarios and spreadsheet imports write it.
+//!
+//! Holding a [`Scenario`] means every rule held: control numbers and objective ids unique,
+//! every inject's move and declared objective exists, times parse and stay below a year, titles and texts are not blank. Injects are kept
 //! in file order; [`Scenario::timeline`] gives the firing order, (time, file order), so authors
 //! may group injects however they like.
 
@@ -22,7 +26,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::ScenarioError;
-use crate::ids::{InjectId, MoveId};
+use crate::ids::{InjectId, MoveId, ObjectiveId};
+use crate::objective::{Objective, ObjectiveEntry};
 use crate::time::{check_at, parse_at};
 use fusioncell_cell::toml_location::{self as location, line_of};
 
@@ -39,6 +44,8 @@ pub struct Scenario {
     #[serde(skip_serializing_if = "Option::is_none")]
     speed: Option<u32>,
     moves: Vec<Move>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    objectives: Vec<Objective>,
     injects: Vec<Inject>,
 }
 
@@ -75,7 +82,8 @@ pub struct Inject {
     pub text: String,
     /// Expected player actions (for controllers, evaluators and the report; not sent).
     pub expected: Vec<String>,
-    /// The objective or capability it exercises (not sent).
+    /// The objective it exercises (not sent): an objective's id when the scenario declares
+    /// objectives, else free text.
     pub objective: Option<String>,
     /// Controller notes: control staff only, never sent to players.
     pub notes: Option<String>,
@@ -134,6 +142,25 @@ impl Scenario {
             });
         }
 
+        let mut objective_lines: BTreeMap<ObjectiveId, usize> = BTreeMap::new();
+        let mut objectives = Vec::with_capacity(file.objective.len());
+        for (i, entry) in file.objective.into_iter().enumerate() {
+            let span = entry.id.span();
+            let line = line_of(text, span.start);
+            let objective = entry.into_objective();
+            if let Some(first) = objective_lines.insert(objective.id.clone(), line) {
+                return Err(invalid(
+                    span,
+                    format!("objective[{i}].id"),
+                    format!(
+                        "duplicate objective id `{}` (first at line {first})",
+                        objective.id
+                    ),
+                ));
+            }
+            objectives.push(objective);
+        }
+
         if file.inject.is_empty() {
             return Err(invalid(
                 file.scenario.span(),
@@ -162,6 +189,21 @@ impl Scenario {
                     format!("`{move_id}` is not the id of a [[move]]"),
                 ));
             }
+            if !objectives.is_empty()
+                && let Some(o) = &entry.objective
+                && !objective_lines.keys().any(|k| *k == *o.get_ref().0)
+            {
+                let known: Vec<&str> = objective_lines.keys().map(|k| k.as_str()).collect();
+                return Err(invalid(
+                    o.span(),
+                    format!("inject[{i}].objective"),
+                    format!(
+                        "`{}` is not the id of an [[objective]] (the scenario declares {})",
+                        o.get_ref().0,
+                        known.join(", ")
+                    ),
+                ));
+            }
             injects.push(Inject {
                 id,
                 at_s: entry.at.0,
@@ -172,7 +214,7 @@ impl Scenario {
                 title: entry.title.0,
                 text: entry.text.0,
                 expected: entry.expected.into_iter().map(|t| t.0).collect(),
-                objective: entry.objective.map(|t| t.0),
+                objective: entry.objective.map(|t| t.into_inner().0),
                 notes: entry.notes.map(|t| t.0),
                 contingency: entry.contingency,
             });
@@ -184,6 +226,7 @@ impl Scenario {
             description: header.description.map(|t| t.0),
             speed: header.speed.map(|s| s.0),
             moves,
+            objectives,
             injects,
         })
     }
@@ -194,6 +237,7 @@ impl Scenario {
         description: Option<String>,
         speed: Option<u32>,
         moves: Vec<Move>,
+        objectives: Vec<Objective>,
         injects: Vec<Inject>,
     ) -> Scenario {
         Scenario {
@@ -201,6 +245,7 @@ impl Scenario {
             description,
             speed,
             moves,
+            objectives,
             injects,
         }
     }
@@ -223,6 +268,16 @@ impl Scenario {
     /// The moves, in order.
     pub fn moves(&self) -> &[Move] {
         &self.moves
+    }
+
+    /// The declared objectives, in file order (empty when the scenario declares none).
+    pub fn objectives(&self) -> &[Objective] {
+        &self.objectives
+    }
+
+    /// The objective with this id.
+    pub fn objective(&self, id: &str) -> Option<&Objective> {
+        self.objectives.iter().find(|o| o.id == *id)
     }
 
     /// The injects, in file order.
@@ -286,6 +341,8 @@ struct ScenarioFile {
     #[serde(rename = "move", default)]
     moves: Vec<MoveEntry>,
     #[serde(default)]
+    objective: Vec<ObjectiveEntry>,
+    #[serde(default)]
     inject: Vec<InjectEntry>,
 }
 
@@ -322,7 +379,7 @@ struct InjectEntry {
     text: Text,
     expected: Vec<Text>,
     #[serde(default)]
-    objective: Option<Text>,
+    objective: Option<Spanned<Text>>,
     #[serde(default)]
     notes: Option<Text>,
     #[serde(default)]
@@ -552,6 +609,72 @@ expected = ["a", "b"]
         assert_eq!(e, "line 1: inject: the scenario has no [[inject]]");
         let e = err("[scenario\n");
         assert!(e.starts_with("line 1, column"), "{e}");
+    }
+
+    /// MINI with two declared objectives; M1-01 names the first by id.
+    fn with_objectives() -> String {
+        MINI.replace(
+            "[[inject]]\nid = \"M1-02\"",
+            "[[objective]]\nid = \"O1\"\ntitle = \"Open the cell\"\n\
+             capability = \"Operational communications\"\n\
+             tasks = [\"Confirm duty officers\", \"State the rules\"]\n\n\
+             [[objective]]\nid = \"O2\"\ntitle = \"Share assessments\"\n\n\
+             [[inject]]\nid = \"M1-02\"",
+        )
+        .replace("objective = \"Open the cell\"", "objective = \"O1\"")
+    }
+
+    #[test]
+    fn declared_objectives_are_parsed_and_injects_name_them_by_id() {
+        let text = with_objectives();
+        let s = Scenario::from_toml(&text).unwrap();
+        let ids: Vec<&str> = s.objectives().iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, ["O1", "O2"]);
+        let o1 = s.objective("O1").unwrap();
+        assert_eq!(o1.capability.as_deref(), Some("Operational communications"));
+        assert_eq!(o1.tasks, ["Confirm duty officers", "State the rules"]);
+        assert!(s.objective("O2").unwrap().tasks.is_empty());
+        assert_eq!(s.inject("M1-01").unwrap().objective.as_deref(), Some("O1"));
+        // The control panel's JSON carries them; TOML written back reads back equal.
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["objectives"][0]["id"], "O1");
+        assert_eq!(Scenario::from_toml(&s.to_toml()).unwrap(), s);
+        // Without declared objectives an inject's objective is free text, as before.
+        let plain = Scenario::from_toml(MINI).unwrap();
+        assert!(plain.objectives().is_empty());
+        assert!(
+            serde_json::to_value(&plain)
+                .unwrap()
+                .get("objectives")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_undeclared_or_duplicate_objective_is_refused_where_written() {
+        let text = with_objectives().replace("objective = \"O1\"", "objective = \"O9\"");
+        let at = text.find("objective = \"O9\"").unwrap();
+        let l = text[..at].matches('\n').count() + 1;
+        assert_eq!(
+            err(&text),
+            format!(
+                "line {l}: inject[1].objective: `O9` is not the id of an [[objective]] \
+                 (the scenario declares O1, O2)"
+            )
+        );
+        let text = with_objectives().replace("id = \"O2\"", "id = \"O1\"");
+        let e = err(&text);
+        assert!(
+            e.contains("objective[1].id: duplicate objective id `O1` (first at line"),
+            "{e}"
+        );
+        let e = err(&with_objectives().replace("id = \"O2\"", "id = \"O 2\""));
+        assert!(
+            e.contains("objective[1].id") && e.contains("no spaces"),
+            "{e}"
+        );
+        let e = err(&with_objectives().replace("title = \"Share assessments\"", ""));
+        assert!(e.contains("missing field `title`"), "{e}");
     }
 
     #[test]

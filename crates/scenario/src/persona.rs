@@ -12,10 +12,13 @@
 //!   of `reject_if_contains` (case-insensitive) with `reject_reason`.
 //!
 //! Every answer waits `after_s` scenario seconds, so a demo reads like people typing, and
-//! faster when the clock runs faster. [`Persona::react`] is a pure function of one event; a
-//! persona never answers its own acts. [`Bot`] adds memory: each rule answers a given event
-//! (by its sequence number) at most once, so a redelivered event after a reconnect is not
-//! answered twice, and `max_times` is enforced.
+//! faster when the clock runs faster. A post rule may give `variants`: other wordings of its
+//! `text`. [`Persona::react`] is a pure function of one event; a persona never answers its own
+//! acts. [`Bot`] adds memory: each rule answers a given event (by its sequence number) at most
+//! once, so a redelivered event after a reconnect is not answered twice, and `max_times` is
+//! enforced; and it varies like a person (`crate::variation`): one of the wordings, never a
+//! near-duplicate of what it recently said on the channel, after a delay varied by up to a
+//! quarter, all drawn from a seeded generator.
 
 use fusioncell_wire::{ChannelId, IdentityId};
 use serde::Deserialize;
@@ -60,6 +63,8 @@ pub struct InjectRule {
     pub after_s: u64,
     /// The answer.
     pub text: String,
+    /// Other wordings of the answer.
+    pub variants: Vec<String>,
 }
 
 /// `[[on_keyword]]`.
@@ -74,6 +79,8 @@ pub struct KeywordRule {
     pub after_s: u64,
     /// The answer, posted on the triggering post's channel.
     pub text: String,
+    /// Other wordings of the answer.
+    pub variants: Vec<String>,
     /// How many times the rule fires at most ([`Bot`] enforces it); unlimited when absent.
     pub max_times: Option<u32>,
 }
@@ -160,6 +167,7 @@ impl Persona {
                 channel: e.channel,
                 after_s: e.after_s.0,
                 text: e.text.0,
+                variants: e.variants.into_iter().map(|t| t.0).collect(),
             });
         }
         let on_keyword = file
@@ -170,6 +178,7 @@ impl Persona {
                 channel: e.channel,
                 after_s: e.after_s.0,
                 text: e.text.0,
+                variants: e.variants.into_iter().map(|t| t.0).collect(),
                 max_times: e.max_times.map(|m| m.0),
             })
             .collect();
@@ -224,6 +233,15 @@ impl Persona {
     /// Its `[[on_keyword]]` rules, in file order.
     pub fn on_keyword(&self) -> &[KeywordRule] {
         &self.on_keyword
+    }
+
+    /// The other wordings of the rule that produced a post (none for other rules).
+    pub(crate) fn variants(&self, rule: RuleRef) -> &[String] {
+        match rule {
+            RuleRef::Inject(i) => self.on_inject.get(i).map_or(&[], |r| &r.variants),
+            RuleRef::Keyword(i) => self.on_keyword.get(i).map_or(&[], |r| &r.variants),
+            RuleRef::Hotline | RuleRef::Moderation => &[],
+        }
     }
 
     /// Its `[hotline]` rule.

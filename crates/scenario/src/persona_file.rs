@@ -35,6 +35,8 @@ pub(crate) struct InjectEntry {
     pub(crate) channel: Option<ChannelId>,
     pub(crate) after_s: AfterS,
     pub(crate) text: Text,
+    #[serde(default)]
+    pub(crate) variants: Vec<Text>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +47,8 @@ pub(crate) struct KeywordEntry {
     pub(crate) channel: Option<ChannelId>,
     pub(crate) after_s: AfterS,
     pub(crate) text: Text,
+    #[serde(default)]
+    pub(crate) variants: Vec<Text>,
     #[serde(default)]
     pub(crate) max_times: Option<MaxTimes>,
 }

@@ -70,7 +70,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     contingency: r.10,
                 })
                 .collect();
-            Scenario::assemble(title, description, speed, moves, injects)
+            Scenario::assemble(title, description, speed, moves, Vec::new(), injects)
         })
 }
 

@@ -29,6 +29,21 @@ pub(crate) fn scenario_to_toml(s: &Scenario) -> String {
         key(&mut out, "id", m.id.as_str());
         key(&mut out, "title", &m.title);
     }
+    for o in s.objectives() {
+        out.push_str("\n[[objective]]\n");
+        key(&mut out, "id", o.id.as_str());
+        key(&mut out, "title", &o.title);
+        if let Some(c) = &o.capability {
+            key(&mut out, "capability", c);
+        }
+        if !o.tasks.is_empty() {
+            out.push_str("tasks = [\n");
+            for t in &o.tasks {
+                let _ = writeln!(out, "  {},", basic_string(t));
+            }
+            out.push_str("]\n");
+        }
+    }
     for i in s.injects() {
         out.push_str("\n[[inject]]\n");
         key(&mut out, "id", i.id.as_str());

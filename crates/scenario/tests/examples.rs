@@ -166,6 +166,26 @@ fn every_persona_fits_the_scenario_and_the_cell() {
             "{name}: only the mediator moderates"
         );
         assert_eq!(p.hotline().is_some_and(|h| h.ack), PARTIES.contains(&me));
+        // No two wordings of the persona are near-duplicates: the bot would drop the later
+        // answer rather than repeat itself, and that inject would go unanswered.
+        let wordings: Vec<&String> = p
+            .on_inject()
+            .iter()
+            .flat_map(|r| std::iter::once(&r.text).chain(&r.variants))
+            .chain(
+                p.on_keyword()
+                    .iter()
+                    .flat_map(|r| std::iter::once(&r.text).chain(&r.variants)),
+            )
+            .collect();
+        for (i, a) in wordings.iter().enumerate() {
+            for b in &wordings[i + 1..] {
+                assert!(
+                    !fusioncell_scenario::variation::near_duplicate(a, b),
+                    "{name}: {a:?} ~ {b:?}"
+                );
+            }
+        }
     }
 }
 
@@ -435,4 +455,40 @@ fn the_demo_plays_out_believably() {
         demo.last_s <= s.span_s() + 15 * 60,
         "the demo ends near the end of play"
     );
+
+    // The hot wash (the last inject, which asks what worked and what did not) gets an answer
+    // from every delegation and the mediator before `exercise run` sends ENDEX, 300 scenario
+    // seconds after the last inject.
+    let hot_wash = s.timeline().last().copied().unwrap();
+    assert!(hot_wash.text.contains("hot wash"), "{}", hot_wash.text);
+    for who in ["israel", "syria", MEDIATOR] {
+        let answers: Vec<&Record> = demo
+            .posts
+            .values()
+            .filter(|r| r.actor == who && r.channel == hot_wash.channel.as_str())
+            .filter(|r| r.at_s > hot_wash.at_s && r.at_s < hot_wash.at_s + 300)
+            .collect();
+        assert_eq!(
+            answers.len(),
+            1,
+            "{who} answers the hot wash once: {answers:?}"
+        );
+        assert!(answers[0].body.to_lowercase().contains("hot wash"));
+    }
+    // Nobody repeats itself: no two posts of one identity on one channel are near-duplicates.
+    let posts: Vec<&Record> = demo.posts.values().collect();
+    for (i, a) in posts.iter().enumerate() {
+        for b in &posts[i + 1..] {
+            if a.actor == b.actor && a.channel == b.channel {
+                assert!(
+                    !fusioncell_scenario::variation::near_duplicate(&a.body, &b.body),
+                    "{} repeats itself on {}: {:?} ~ {:?}",
+                    a.actor,
+                    a.channel,
+                    a.body,
+                    b.body
+                );
+            }
+        }
+    }
 }

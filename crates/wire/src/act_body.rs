@@ -148,6 +148,73 @@ pub struct InjectBody {
     pub at_s: u64,
 }
 
+/// How well an objective's capability was performed: the four ratings of HSEEP's Exercise
+/// Evaluation Guide. On the wire, the rating's letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Rating {
+    /// `P`: performed without challenges.
+    #[serde(rename = "P")]
+    Performed,
+    /// `S`: performed with some challenges.
+    #[serde(rename = "S")]
+    SomeChallenges,
+    /// `M`: performed with major challenges.
+    #[serde(rename = "M")]
+    MajorChallenges,
+    /// `U`: unable to be performed.
+    #[serde(rename = "U")]
+    Unable,
+}
+
+impl Rating {
+    /// Every rating, best first.
+    pub const ALL: [Rating; 4] = [
+        Rating::Performed,
+        Rating::SomeChallenges,
+        Rating::MajorChallenges,
+        Rating::Unable,
+    ];
+
+    /// The rating's letter, as on the wire.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Rating::Performed => "P",
+            Rating::SomeChallenges => "S",
+            Rating::MajorChallenges => "M",
+            Rating::Unable => "U",
+        }
+    }
+
+    /// What the letter means, in HSEEP's words.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Rating::Performed => "performed without challenges",
+            Rating::SomeChallenges => "performed with some challenges",
+            Rating::MajorChallenges => "performed with major challenges",
+            Rating::Unable => "unable to be performed",
+        }
+    }
+}
+
+/// A rating that is not one of HSEEP's four letters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "rating `{0}`: expected P, S, M or U (performed without challenges, with some challenges, with major challenges, unable to be performed)"
+)]
+pub struct UnknownRating(pub String);
+
+impl std::str::FromStr for Rating {
+    type Err = UnknownRating;
+
+    /// The rating of a letter (either case).
+    fn from_str(s: &str) -> Result<Rating, UnknownRating> {
+        Rating::ALL
+            .into_iter()
+            .find(|r| r.letter().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnknownRating(s.to_owned()))
+    }
+}
+
 /// `observe` (evaluator): a private observation, seen by evaluators and control only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -156,9 +223,15 @@ pub struct ObserveBody {
     pub refs: Vec<u64>,
     /// The observation.
     pub text: String,
-    /// The inject or objective it evaluates, if any.
+    /// Free-text subject (an inject or objective named in words), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<String>,
+    /// The id of the scenario objective it evaluates (`[[objective]]` of the scenario).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective: Option<String>,
+    /// The evaluator's rating of that objective; only with `objective`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
 }
 
 /// What a receipt says.
@@ -171,14 +244,28 @@ pub enum ReceiptKind {
     Read,
 }
 
+/// Most records one receipt may cover: `target` and up to this many `also`.
+pub const MAX_RECEIPT_ALSO: usize = 255;
+
 /// `receipt` (anyone who could see the target): signed proof of delivery or reading.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptBody {
-    /// The record received.
+    /// The record received (the latest, when the receipt covers several).
     pub target: u64,
     /// Delivered or read.
     pub kind: ReceiptKind,
+    /// Other records the same receipt covers, so that a console reading a busy channel signs
+    /// one act for a batch and stays within its rate limit. Empty in a single receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<u64>,
+}
+
+impl ReceiptBody {
+    /// Every record the receipt covers: `target` first, then `also`.
+    pub fn targets(&self) -> impl Iterator<Item = u64> + '_ {
+        std::iter::once(self.target).chain(self.also.iter().copied())
+    }
 }
 
 /// `ack` (the other party on a hotline channel): the message was acknowledged in time.

@@ -25,6 +25,32 @@ pub enum IdError {
 /// Longest accepted name, in bytes.
 pub const MAX_NAME_LEN: usize = 64;
 
+/// Longest accepted scenario id (inject control number, move id, objective id), in bytes:
+/// ample for any MSEL numbering, short enough to stay one readable column.
+pub const MAX_SCENARIO_ID_LEN: usize = 64;
+
+/// The rule for a scenario's ids, which an `observe` act also names (its objective).
+///
+/// Spreadsheet MSELs number things in many ways (`M1-03`, `ADMIN-1`, `12`, `2.4`), so these
+/// are looser than the names above: 1 to 64 ASCII letters, digits and `-_.:/`. What they
+/// exclude matters more: no spaces (`M1 03` and `M1-03` must not both exist and look alike in
+/// a report), no control characters, nothing a log line or CSV cell would need to escape.
+pub fn check_scenario_id(s: &str) -> Result<(), String> {
+    if s.is_empty() || s.len() > MAX_SCENARIO_ID_LEN {
+        return Err(format!(
+            "must be 1 to {MAX_SCENARIO_ID_LEN} characters, got {}",
+            s.len()
+        ));
+    }
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/');
+    if !s.chars().all(ok) {
+        return Err(format!(
+            "`{s}` may contain only ASCII letters, digits and - _ . : / (no spaces)"
+        ));
+    }
+    Ok(())
+}
+
 fn check_name(s: &str) -> Result<(), IdError> {
     if s.is_empty() || s.len() > MAX_NAME_LEN {
         return Err(IdError::Length(s.len()));

@@ -1,35 +1,61 @@
-//! `receipt`: signed proof that a record was delivered to, or read by, its receiver. Only the
-//! receipt's maker, the target's sender and the supervisors receive it.
+//! `receipt`: signed proof that records were delivered to, or read by, their receiver. One
+//! receipt may cover a batch (`target` and `also`), so that a console receipting a busy
+//! channel signs one act per batch and stays within its rate limit. Only the receipt's maker,
+//! the senders of the records it covers and the supervisors receive it.
 
-use fusioncell_wire::act_body::{ReceiptBody, ReceiptKind};
+use std::collections::BTreeSet;
+
+use fusioncell_wire::act_body::{MAX_RECEIPT_ALSO, ReceiptBody, ReceiptKind};
 use fusioncell_wire::{ErrorCode, Record};
 
 use super::rules::{Context, Denied};
 use crate::policy::{can_read, can_see};
 use crate::state::{Audience, State};
 
-/// Only for a record the actor received: in its audience, or released to a channel it reads.
+/// Only for records the actor received: each in its audience, or released to a channel it
+/// reads. A batch is bounded and names each record once.
 pub(super) fn authorize(ctx: &Context<'_>, r: &ReceiptBody) -> Result<(), Denied> {
     let (cell, state, who) = (ctx.cell, ctx.state, &ctx.actor.id);
-    let released = state
-        .released_to(r.target)
-        .is_some_and(|c| can_read(cell, state, who, c));
-    if !can_see(cell, state, who, r.target) && !released {
+    if r.also.len() > MAX_RECEIPT_ALSO {
         return Err(Denied::new(
-            ErrorCode::Forbidden,
-            format!("`{who}` did not receive record {}", r.target),
+            ErrorCode::Malformed,
+            format!(
+                "receipt covers {} more records; at most {MAX_RECEIPT_ALSO}",
+                r.also.len()
+            ),
         ));
+    }
+    let mut seen = BTreeSet::new();
+    for target in r.targets() {
+        if !seen.insert(target) {
+            return Err(Denied::new(
+                ErrorCode::Malformed,
+                format!("receipt names record {target} twice"),
+            ));
+        }
+        let released = state
+            .released_to(target)
+            .is_some_and(|c| can_read(cell, state, who, c));
+        if !can_see(cell, state, who, target) && !released {
+            return Err(Denied::new(
+                ErrorCode::Forbidden,
+                format!("`{who}` did not receive record {target}"),
+            ));
+        }
     }
     Ok(())
 }
 
 pub(super) fn apply(state: &mut State, record: &Record, r: &ReceiptBody) -> Audience {
-    let target_actor = state.actor(r.target).cloned();
-    Audience::Named(
-        std::iter::once(record.act.actor.clone())
-            .chain(target_actor)
-            .collect(),
-    )
+    let mut audience = vec![record.act.actor.clone()];
+    for target in r.targets() {
+        if let Some(sender) = state.actor(target)
+            && !audience.contains(sender)
+        {
+            audience.push(sender.clone());
+        }
+    }
+    Audience::Named(audience)
 }
 
 pub(super) fn describe(r: &ReceiptBody) -> String {
@@ -37,5 +63,6 @@ pub(super) fn describe(r: &ReceiptBody) -> String {
         ReceiptKind::Delivered => "received",
         ReceiptKind::Read => "read",
     };
-    format!("{what} #{}", r.target)
+    let targets: Vec<String> = r.targets().map(|t| format!("#{t}")).collect();
+    format!("{what} {}", targets.join(", "))
 }

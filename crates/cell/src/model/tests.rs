@@ -57,6 +57,18 @@ fn invalid_configs_name_the_field() {
             },
         ),
         (
+            "unknown read receipts mode",
+            edit(
+                &ex,
+                "id = \"paris-joint-cell\"\n",
+                "id = \"paris-joint-cell\"\nread_receipts = \"sometimes\"\n",
+            ),
+            Expect::Parse {
+                path: "cell.read_receipts",
+                at: "\"sometimes\"",
+            },
+        ),
+        (
             "misspelt limit",
             edit(&ex, "[limits]\n", "[limits]\nmax_mesage_bytes = 1\n"),
             Expect::Parse {
@@ -437,6 +449,21 @@ members = ["a"]
         matches!(&err, CellError::Invalid { field, .. } if field == "channel"),
         "{err}"
     );
+}
+
+#[test]
+fn read_receipts_default_to_auto_and_may_be_manual() {
+    use crate::ReadReceipts;
+    let ex = example_text();
+    let cell = Cell::from_toml(&ex, Path::new("/")).unwrap();
+    assert_eq!(cell.read_receipts(), ReadReceipts::Auto);
+    let text = edit(
+        &ex,
+        "id = \"paris-joint-cell\"\n",
+        "id = \"paris-joint-cell\"\nread_receipts = \"manual\"\n",
+    );
+    let cell = Cell::from_toml(&text, Path::new("/")).unwrap();
+    assert_eq!(cell.read_receipts(), ReadReceipts::Manual);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use fusioncell_client::{Ack, Client, Event, acts};
-use fusioncell_wire::act_body::{Access, ClockAction};
+use fusioncell_wire::act_body::{Access, ClockAction, ObserveBody};
 use fusioncell_wire::{ChannelId, IdentityId, Record};
 
 use crate::args::{
@@ -134,7 +134,13 @@ pub(super) async fn clock(args: ClockArgs) -> anyhow::Result<ExitCode> {
 pub(super) async fn observe(args: ObserveArgs) -> anyhow::Result<ExitCode> {
     let client = connect(&args.connect).await?;
     let ack = client
-        .send(acts::observe(args.refs, args.text, args.about))
+        .send(acts::observe(ObserveBody {
+            refs: args.refs,
+            text: args.text,
+            about: args.about,
+            objective: args.objective,
+            rating: args.rating,
+        }))
         .await?;
     done(client, "observation", ack).await
 }

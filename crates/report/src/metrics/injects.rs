@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fusioncell_scenario::Scenario;
-use fusioncell_wire::act_body::{InjectBody, ObserveBody};
+use fusioncell_wire::act_body::{InjectBody, ObserveBody, Rating};
 use fusioncell_wire::{ActKind, ChannelId, IdentityId, Role};
 
 use crate::model::Entry;
@@ -132,8 +132,12 @@ pub struct Observation {
     pub actor: IdentityId,
     /// Records referenced.
     pub refs: Vec<u64>,
-    /// The inject or objective it evaluates.
+    /// Its free-text subject.
     pub about: Option<String>,
+    /// The id of the scenario objective it evaluates.
+    pub objective: Option<String>,
+    /// The evaluator's rating of that objective.
+    pub rating: Option<Rating>,
     /// The text; `None` when redacted.
     pub text: Option<String>,
     /// Seqs of the injects it is about.
@@ -200,6 +204,8 @@ pub(super) fn observations(entries: &[Entry]) -> Vec<Observation> {
                 actor: e.actor.clone(),
                 refs: body.as_ref().map(|o| o.refs.clone()).unwrap_or_default(),
                 about: body.as_ref().and_then(|o| o.about.clone()),
+                objective: body.as_ref().and_then(|o| o.objective.clone()),
+                rating: body.as_ref().and_then(|o| o.rating),
                 text: body.map(|o| o.text),
                 injects: Vec::new(),
             }

@@ -9,6 +9,7 @@ mod clock;
 mod hotline;
 mod injects;
 mod moderation;
+mod objectives;
 mod participation;
 mod redactions;
 mod security;
@@ -22,6 +23,7 @@ pub use clock::{ClockEvent, Stoppage};
 pub use hotline::{HotlineMessage, Reply};
 pub use injects::{InjectReport, Observation, Planned, Response};
 pub use moderation::{Decision, HeldPost, Moderation};
+pub use objectives::ObjectiveReport;
 pub use participation::{CATEGORIES, Participation};
 pub use redactions::Redaction;
 pub use security::{Recovery, SecurityEvent};
@@ -38,6 +40,8 @@ pub struct Metrics {
     pub unfired: Vec<Planned>,
     /// Evaluator observations.
     pub observations: Vec<Observation>,
+    /// The objectives, each with its injects, observations and ratings.
+    pub objectives: Vec<ObjectiveReport>,
     /// Moderated posts and decisions.
     pub moderation: Moderation,
     /// Every change of the exercise clock.
@@ -73,8 +77,10 @@ pub fn compute(
     let mut observations = injects::observations(entries);
     injects::link_observations(&mut injects, &mut observations);
     let clock_events = clock::clock_events(entries);
+    let unfired = injects::unfired(&injects, scenario);
     Metrics {
-        unfired: injects::unfired(&injects, scenario),
+        objectives: objectives::objectives(scenario, &injects, &unfired, &observations),
+        unfired,
         injects,
         observations,
         moderation: moderation::moderation(entries),
@@ -105,14 +111,17 @@ fn supervision(entries: &[Entry]) -> Vec<u64> {
         .collect()
 }
 
-/// Receipts: delivered, read.
+/// Records receipted: delivered, read (a batch receipt counts every record it covers).
 fn receipts(entries: &[Entry]) -> (u64, u64) {
     let mut counts = (0, 0);
     for e in entries.iter().filter(|e| e.kind == ActKind::Receipt) {
-        match e.params::<ReceiptBody>().map(|r| r.kind) {
-            Some(ReceiptKind::Delivered) => counts.0 += 1,
-            Some(ReceiptKind::Read) => counts.1 += 1,
-            None => {}
+        let Some(r) = e.params::<ReceiptBody>() else {
+            continue;
+        };
+        let covered = r.targets().count() as u64;
+        match r.kind {
+            ReceiptKind::Delivered => counts.0 += covered,
+            ReceiptKind::Read => counts.1 += covered,
         }
     }
     counts

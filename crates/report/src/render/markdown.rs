@@ -122,8 +122,9 @@ fn inline(piece: &Inline) -> String {
         Inline::Text(s) | Inline::Time(s) | Inline::Status(_, s) | Inline::Redacted(s) => escape(s),
         Inline::Strong(s) => format!("**{}**", escape(s)),
         Inline::Muted(s) => format!("_{}_", escape(s)),
-        Inline::Seq(n) => format!("\\#{n}"),
-        Inline::Anchor(n) => n.to_string(),
+        // A record reference links to the record's row in the transcript appendix.
+        Inline::Seq(n) => format!("[\\#{n}](#r{n})"),
+        Inline::Anchor(n) => format!("<a id=\"r{n}\"></a>{n}"),
         Inline::Mono(s)
             if s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-.:".contains(c)) =>

@@ -5,9 +5,10 @@
 //! sections follow it as appendices.
 
 use super::injects::responders;
+use super::objectives::ratings;
 use super::{Block, Inline, Line, Table, plural, redacted};
 use crate::format::{duration, opt_scenario_time, scenario_duration, scenario_time, utc};
-use crate::metrics::{InjectReport, Planned};
+use crate::metrics::{InjectReport, ObjectiveReport, Planned};
 use crate::model::AfterAction;
 
 /// A placeholder for the planning team.
@@ -45,11 +46,19 @@ fn overview(aar: &AfterAction) -> Vec<Block> {
         (Some((_, s)), None) => format!("{} (no ENDEX in the journal)", utc(s)),
         _ => "the clock was never started".to_owned(),
     };
-    let objectives = objectives(aar);
+    let objectives = &aar.metrics.objectives;
     let numbered = objectives
         .iter()
         .enumerate()
-        .map(|(i, o)| Line::from(format!("{}. {o}", i + 1)));
+        .map(|(i, o)| Line::from(format!("{}. {}", i + 1, label(o))));
+    let capabilities: Vec<&str> = objectives.iter().fold(Vec::new(), |mut all, o| {
+        if let Some(c) = o.capability.as_deref()
+            && !all.contains(&c)
+        {
+            all.push(c);
+        }
+        all
+    });
     let participants = aar
         .identities
         .iter()
@@ -88,7 +97,14 @@ fn overview(aar: &AfterAction) -> Vec<Block> {
                 Line::join(numbered, Inline::Break)
             },
         ],
-        vec!["Core capabilities".into(), todo()],
+        vec![
+            "Core capabilities".into(),
+            if capabilities.is_empty() {
+                todo()
+            } else {
+                capabilities.join(", ").into()
+            },
+        ],
         vec!["Threat or hazard".into(), todo()],
         vec!["Sponsor".into(), todo()],
         vec![
@@ -109,23 +125,13 @@ fn overview(aar: &AfterAction) -> Vec<Block> {
     ]
 }
 
-/// The scenario's objectives, in first-use order.
-fn objectives(aar: &AfterAction) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let planned = aar
-        .metrics
-        .injects
-        .iter()
-        .filter_map(|i| i.planned.as_ref())
-        .chain(aar.metrics.unfired.iter());
-    for p in planned {
-        if let Some(o) = &p.objective
-            && !out.contains(o)
-        {
-            out.push(o.clone());
-        }
+/// An objective as the AAR/IP names it: `O2: title`, or the free text.
+fn label(o: &ObjectiveReport) -> String {
+    if o.id == o.title {
+        o.title.clone()
+    } else {
+        format!("{}: {}", o.id, o.title)
     }
-    out
 }
 
 /// An inject under an objective: delivered (with its evidence) or only planned.
@@ -149,15 +155,20 @@ fn analysis(aar: &AfterAction) -> Vec<Block> {
                 .text(" unable to be performed."),
         ),
     ];
-    let objectives = objectives(aar);
-    if !objectives.is_empty() {
-        let rows = objectives
+    let m = &aar.metrics;
+    if !m.objectives.is_empty() {
+        let rows = m
+            .objectives
             .iter()
             .map(|o| {
                 vec![
-                    o.as_str().into(),
-                    todo(),
-                    Inline::Muted("P / S / M / U".into()).into(),
+                    label(o).into(),
+                    o.capability.as_deref().map_or_else(todo, Line::from),
+                    if o.ratings(&m.observations).next().is_some() {
+                        ratings(m, o)
+                    } else {
+                        Inline::Muted("P / S / M / U".into()).into()
+                    },
                 ]
             })
             .collect();
@@ -167,32 +178,53 @@ fn analysis(aar: &AfterAction) -> Vec<Block> {
             rows,
         )));
     }
-    let m = &aar.metrics;
-    let mut groups: Vec<(Option<&str>, Vec<Item<'_>>)> = objectives
+    let mut groups: Vec<(Option<String>, Vec<Item<'_>>)> = m
+        .objectives
         .iter()
-        .map(|o| (Some(o.as_str()), Vec::new()))
+        .enumerate()
+        .map(|(n, o)| {
+            let mut items: Vec<Item<'_>> = o
+                .injects
+                .iter()
+                .filter_map(|&k| m.injects.get(k))
+                .map(Item::Delivered)
+                .collect();
+            items.extend(
+                o.unfired
+                    .iter()
+                    .filter_map(|&k| m.unfired.get(k))
+                    .map(Item::Planned),
+            );
+            // Declared objectives go by their id; free-text ones are numbered.
+            let heading = if o.id == o.title {
+                format!("Objective {}: {}", n + 1, o.title)
+            } else {
+                format!("Objective {}: {}", o.id, o.title)
+            };
+            (Some(heading), items)
+        })
         .collect();
-    groups.push((None, Vec::new()));
-    for i in &m.injects {
-        let o = i.planned.as_ref().and_then(|p| p.objective.as_deref());
-        if let Some(g) = groups.iter_mut().find(|(k, _)| *k == o) {
-            g.1.push(Item::Delivered(i));
-        }
-    }
-    for p in &m.unfired {
-        let o = p.objective.as_deref();
-        if let Some(g) = groups.iter_mut().find(|(k, _)| *k == o) {
-            g.1.push(Item::Planned(p));
-        }
-    }
-    for (n, (objective, items)) in groups.iter().enumerate() {
+    let loose: Vec<Item<'_>> = m
+        .injects
+        .iter()
+        .filter(|i| i.planned.as_ref().is_none_or(|p| p.objective.is_none()))
+        .map(Item::Delivered)
+        .chain(
+            m.unfired
+                .iter()
+                .filter(|p| p.objective.is_none())
+                .map(Item::Planned),
+        )
+        .collect();
+    groups.push((None, loose));
+    for (objective, items) in &groups {
         if items.is_empty() {
             continue;
         }
         out.push(Block::Heading(
             3,
             match objective {
-                Some(o) => format!("Objective {}: {o}", n + 1).into(),
+                Some(heading) => heading.as_str().into(),
                 None => "Injects without a stated objective".into(),
             },
         ));
@@ -313,10 +345,12 @@ fn expected(planned: Option<&Planned>) -> Vec<Block> {
 }
 
 fn improvement_plan(aar: &AfterAction) -> Vec<Block> {
-    let mut rows: Vec<Vec<Line>> = objectives(aar)
+    let mut rows: Vec<Vec<Line>> = aar
+        .metrics
+        .objectives
         .iter()
         .map(|o| {
-            let mut r = vec![Line::from(o.as_str())];
+            let mut r = vec![Line::from(label(o))];
             r.extend(std::iter::repeat_n(todo(), 7));
             r
         })

@@ -11,6 +11,7 @@ mod hotline;
 mod injects;
 mod integrity;
 mod moderation;
+mod objectives;
 mod participation;
 mod security;
 mod summary;
@@ -21,10 +22,11 @@ pub use aar_ip::aar_ip;
 use crate::model::AfterAction;
 
 /// The report's sections: element id and heading, in order.
-pub const SECTIONS: [(&str, &str); 10] = [
+pub const SECTIONS: [(&str, &str); 11] = [
     ("summary", "Summary"),
     ("timeline", "Timeline"),
     ("injects", "Injects and responses"),
+    ("objectives", "Evaluation by objective"),
     ("expected", "Expected actions and observations"),
     ("moderation", "Moderation"),
     ("clock", "Clock: pauses and halts"),
@@ -47,10 +49,11 @@ pub struct Section {
 
 /// Every section of [`SECTIONS`], built from the after-action value.
 pub fn sections(aar: &AfterAction) -> Vec<Section> {
-    let builders: [fn(&AfterAction) -> Vec<Block>; 10] = [
+    let builders: [fn(&AfterAction) -> Vec<Block>; 11] = [
         summary::blocks,
         transcript::blocks,
         injects::blocks,
+        objectives::blocks,
         expected::blocks,
         moderation::blocks,
         clock::blocks,

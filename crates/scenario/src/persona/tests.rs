@@ -1,5 +1,7 @@
 //! Personas: parsing, checking against a scenario and cell, reactions, and the bot's memory.
 
+use std::collections::BTreeSet;
+
 use super::*;
 
 const ISRAEL: &str = r#"
@@ -21,6 +23,7 @@ keyword = "Ceasefire"
 channel = "diplomacy"
 after_s = 60
 text = "We support a ceasefire."
+variants = ["A ceasefire has our full backing.", "Our delegation backs an immediate truce."]
 max_times = 2
 
 [[on_keyword]]
@@ -130,13 +133,108 @@ fn bot_answers_each_event_once_and_caps_keyword_rules() {
             .is_empty(),
         "max_times"
     );
-    for seq in 10..20 {
-        assert_eq!(
-            bot.react(&post(seq, "syria", "commerce", "water")).len(),
-            1,
-            "no cap"
+    // No cap, but one wording: the bot says it once per channel, never again word for word.
+    assert_eq!(bot.react(&post(10, "syria", "commerce", "water")).len(), 1);
+    for seq in 11..20 {
+        assert!(
+            bot.react(&post(seq, "syria", "commerce", "water"))
+                .is_empty(),
+            "no repeat"
         );
     }
+    assert_eq!(bot.react(&post(20, "syria", "security", "water")).len(), 1);
+}
+
+fn texts(actions: &[BotAction]) -> Vec<String> {
+    actions
+        .iter()
+        .map(|a| match a {
+            BotAction::Post { text, .. } => text.clone(),
+            other => panic!("not a post: {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn several_injects_answered_at_once_never_get_the_same_text_twice() {
+    let inject = |seq: u64, id: &str| BotEvent::Inject {
+        id: id.into(),
+        channel: ch("commerce"),
+        seq,
+    };
+    // One wording: three injects on commerce at the same moment get one answer, not three.
+    let mut bot = Bot::new(Persona::from_toml(ISRAEL).unwrap());
+    let answers: Vec<BotAction> = [(3, "M1-04"), (4, "M2-06"), (5, "M3-04")]
+        .iter()
+        .flat_map(|(seq, id)| bot.react(&inject(*seq, id)))
+        .collect();
+    assert_eq!(texts(&answers), ["Noted on commerce."]);
+    // With variants, each answer has its own wording, none a near-duplicate of another.
+    let varied = ISRAEL.replace(
+        "text = \"Noted on commerce.\"",
+        "text = \"Noted on commerce.\"\nvariants = [\"We will study this in the working group.\", \
+         \"Our trade experts are looking at it now.\"]",
+    );
+    let mut bot = Bot::new(Persona::from_toml(&varied).unwrap());
+    let answers: Vec<BotAction> = [(3, "M1-04"), (4, "M2-06"), (5, "M3-04"), (6, "M3-09")]
+        .iter()
+        .flat_map(|(seq, id)| bot.react(&inject(*seq, id)))
+        .collect();
+    let said = texts(&answers);
+    assert_eq!(said.len(), 3, "three wordings, three answers: {said:?}");
+    for (i, a) in said.iter().enumerate() {
+        for b in &said[i + 1..] {
+            assert!(!crate::variation::near_duplicate(a, b), "{a} ~ {b}");
+        }
+    }
+}
+
+#[test]
+fn choices_and_delays_vary_but_replay_with_the_same_seed() {
+    let varied = ISRAEL.replace(
+        "text = \"Noted on commerce.\"",
+        "text = \"Noted on commerce.\"\nvariants = [\"We will study this in the working group.\", \
+         \"Our trade experts are looking at it now.\"]",
+    );
+    let persona = Persona::from_toml(&varied).unwrap();
+    let run = |seed: u64| -> Vec<(String, u64)> {
+        let mut bot = Bot::seeded(persona.clone(), seed);
+        (0..3)
+            .flat_map(|k| {
+                bot.react(&BotEvent::Inject {
+                    id: format!("X-{k}"),
+                    channel: ch("commerce"),
+                    seq: k,
+                })
+                .into_iter()
+                .map(|a| match a {
+                    BotAction::Post { text, after_s, .. } => (text, after_s),
+                    other => panic!("{other:?}"),
+                })
+            })
+            .collect()
+    };
+    assert_eq!(run(1), run(1), "the same seed replays exactly");
+    let runs: Vec<Vec<(String, u64)>> = (0..8).map(run).collect();
+    assert!(runs.iter().any(|r| *r != runs[0]), "seeds vary the run");
+    for (_, after_s) in runs.iter().flatten() {
+        assert!(
+            (8..=12).contains(after_s),
+            "10 s varied by a quarter at most: {after_s}"
+        );
+    }
+    let hotline = BotEvent::Hotline {
+        seq: 9,
+        actor: who("syria"),
+        channel: ch("deescalation"),
+    };
+    let delays: BTreeSet<u64> = (0..20)
+        .map(|seed| Bot::seeded(persona.clone(), seed).react(&hotline)[0].after_s())
+        .collect();
+    assert!(
+        delays.len() > 3 && delays.iter().all(|d| (23..=37).contains(d)),
+        "{delays:?}"
+    );
 }
 
 #[test]

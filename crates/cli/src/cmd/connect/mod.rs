@@ -24,7 +24,7 @@ use fusioncell_cell::{AckClock, Cell, Policy};
 use fusioncell_client::{
     Ack, ActDraft, Change, Client, ClientError, Event, Model, SupervisionState, View, acts,
 };
-use fusioncell_wire::act_body::{Access, ReceiptKind};
+use fusioncell_wire::act_body::{Access, ObserveBody, ReceiptKind};
 use fusioncell_wire::{ChannelId, IdentityId, Record, Role};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -474,7 +474,13 @@ impl Session {
             ),
             Input::Observe(refs, text) => (
                 "observation".into(),
-                Job::Act(acts::observe(refs, text, None)),
+                Job::Act(acts::observe(ObserveBody {
+                    refs,
+                    text,
+                    about: None,
+                    objective: None,
+                    rating: None,
+                })),
             ),
         }))
     }
