@@ -20,6 +20,7 @@ mod durability;
 mod faults;
 mod limits;
 mod metrics;
+mod msel;
 mod operating;
 mod pipeline;
 mod records;

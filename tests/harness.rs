@@ -102,8 +102,17 @@ pub struct Relay {
 
 impl Relay {
     pub async fn start(cell: &TestCell) -> Relay {
+        Relay::start_with_scenario(cell, None).await
+    }
+
+    /// A relay that gives `scenario` (as `scenario export` writes it) to control and evaluators.
+    pub async fn start_with_scenario(
+        cell: &TestCell,
+        scenario: Option<serde_json::Value>,
+    ) -> Relay {
         let loaded = cell.loaded();
-        let config = load::relay_config(&loaded, None, false).expect("relay config");
+        let mut config = load::relay_config(&loaded, None, false).expect("relay config");
+        config.scenario = scenario;
         let server = Server::spawn(config).await.expect("relay starts");
         let url = format!("wss://127.0.0.1:{}", server.local_addr().port());
         Relay {

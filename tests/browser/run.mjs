@@ -620,35 +620,63 @@ async function main() {
       await syria.locator(`#timeline li[data-seq="${inject}"] .body`, { hasText: "[redacted]" }).waitFor();
     });
 
-    await test("control loads an exported scenario and fires an inject from the MSEL timeline", async () => {
-      const exported = join(work, "paris-talks.json");
-      cli(["scenario", "export", join(root, "config/scenarios/paris-talks.toml"), "--format", "json", "--out", exported]);
-      const scenario = JSON.parse(readFileSync(exported, "utf8"));
+    await test("control's MSEL page: every inject from the relay, its status from the journal, the clock beside it", async () => {
+      const scenario = JSON.parse(cli(["scenario", "export", join(dir, "scenario.toml"), "--format", "json"]));
       const first = scenario.injects.find((i) => i.id === "M1-01");
-      assert(first && first.channel === "diplomacy" && first.notes, "the export has M1-01 with notes");
-      await control.setInputFiles("#scenario-file", exported);
-      const row = control.locator('#msel-body tr[data-inject="M1-01"]');
-      await row.waitFor();
-      assert((await control.locator("#msel-body tr").count()) === scenario.injects.length, "one row per inject");
-      assert((await row.locator(".status").textContent()) === "pending", "M1-01 pending before it is fired");
-      assert((await row.locator(".notes").textContent()).includes(first.notes), "controller notes shown to control");
-      // The clock runs and M1-01's time has come (or is near): hold and release locally.
-      await row.locator("button[data-hold]").click();
-      await control.locator('#msel-body tr[data-inject="M1-01"][data-status="held"]').waitFor();
-      await control.locator('#msel-body tr[data-inject="M1-01"] button[data-release]').click();
-      await control.locator('#msel-body tr[data-inject="M1-01"][data-status="pending"]').waitFor();
-      await control.locator('#msel-body tr[data-inject="M1-02"] button[data-skip]').click();
-      await control.locator('#msel-body tr[data-inject="M1-02"][data-status="skipped"]').waitFor();
-      // The row due at the scenario time is highlighted (the page's clock set to just after
-      // M1-01's time; the relay's next state frame puts it back).
+      assert(first && first.channel === "diplomacy" && first.notes, "the scenario has M1-01 with notes");
+      // The relay gives the scenario to control and the evaluator only: no one else has the page.
+      for (const [name, page] of [["israel", israel], ["syria", syria], ["the mediator", us], ["the observer", france]]) {
+        assert(await page.locator("#view-msel").isHidden(), `no MSEL for ${name}`);
+      }
+      await control.locator("#view-msel:not([hidden])").click();
+      await control.locator("#msel-view:not([hidden])").waitFor();
+      assert(await control.locator("#console").isHidden(), "the MSEL page takes the whole width");
+      const rows = control.locator("#msel-body tr");
+      assert((await rows.count()) === scenario.injects.length, "one row per inject");
+      const row = (page, id, status = "") => page.locator(`#msel-body tr[data-inject="${id}"]${status}`);
+      const shots = join(artifacts, "roles");
+      assert((await row(control, "M1-01").locator(".notes").textContent()).includes(first.notes), "controller notes shown to control");
+      // The clock controls are on the same page.
+      assert(await control.locator("#msel-clock-slot #clock-pause").isVisible(), "pause on the MSEL page");
+      assert(await control.locator("#msel-clock-slot #clock-halt").isVisible(), "halt on the MSEL page");
+      assert(/^Next: /.test(await control.textContent("#msel-next")), "the countdown to the next inject");
+      // Hold, release and skip are journaled: a second controller's page (a fresh login) sees them.
+      const second = await openConsole(browser, base, "control-2");
+      await login(second, keys("control"));
+      await loggedIn(second, "control", "control");
+      await second.locator("#view-msel:not([hidden])").click();
+      await row(control, "M1-01").locator("button[data-hold]").click();
+      await row(second, "M1-01", '[data-status="held"]').waitFor();
+      await row(second, "M1-01").locator("button[data-release]").click();
+      await row(control, "M1-01", ':is([data-status="pending"], [data-status="due"])').waitFor();
+      await row(control, "M1-02").locator("button[data-skip]").click();
+      await row(second, "M1-02", '[data-status="skipped"]').waitFor();
+      // The evaluator sees the same timeline, without buttons.
+      await evaluator.locator("#view-msel:not([hidden])").click();
+      await row(evaluator, "M1-02", '[data-status="skipped"]').waitFor();
+      assert((await evaluator.locator("#msel-body button").count()) === 0, "the evaluator's MSEL is read-only");
+      await evaluator.screenshot({ path: join(shots, "evaluator-msel.png"), fullPage: true });
+      await evaluator.click("#msel-back");
+      // Filter by move.
+      const moves = [...new Set(scenario.injects.map((i) => i.move))];
+      await control.selectOption("#msel-move", moves[moves.length - 1]);
+      const inLast = scenario.injects.filter((i) => i.move === moves[moves.length - 1]).length;
+      assert((await rows.count()) === inLast, `the move filter shows ${inLast} rows`);
+      await control.selectOption("#msel-move", "");
+      // The row due at the scenario time is marked (the page's clock set to just after M1-01's
+      // time; the relay's next state frame puts it back).
       await control.waitForFunction((at) => {
         const S = window.fusioncell.state;
         S.clock = { ...S.clock, phase: "paused", scenario_ms: (at + 10) * 1000 };
-        return document.querySelector('#msel-body tr.due[data-inject="M1-01"]') !== null
-          && document.querySelectorAll("#msel-body tr.due").length === 1;
+        return document.querySelector('#msel-body tr[data-status="due"][data-inject="M1-01"]') !== null;
       }, first.at_s);
-      await control.locator('#msel-body tr[data-inject="M1-01"] button[data-fire]').click();
-      await control.locator('#msel-body tr[data-inject="M1-01"][data-status="fired"]').waitFor();
+      await control.screenshot({ path: join(shots, "control-msel.png"), fullPage: true });
+      await row(control, "M1-01").locator("button[data-fire]").click();
+      await row(second, "M1-01", '[data-status="fired"]').waitFor();
+      await second.screenshot({ path: join(shots, "control-msel-second.png"), fullPage: true });
+      await control.click("#msel-back");
+      await control.locator("#console:not([hidden])").waitFor();
+      assert(await control.locator("#panel-control #clock-pause").isVisible(), "the clock controls come back to the panel");
       await selectChannel(syria, "diplomacy");
       const shown = itemOf(syria, first.title);
       await shown.locator(".verified").waitFor();
@@ -658,7 +686,10 @@ async function main() {
       assert(Object.keys(parsed).join(",") === "id,phase,from,to,title,text,at_s", `inject body fields: ${body}`);
       assert(parsed.phase === "M1" && parsed.at_s === first.at_s && parsed.text === first.text, `inject body: ${body}`);
       assert(!body.includes(first.notes), "controller notes are never sent");
-      assert(await syria.locator("#scenario-panel").isHidden(), "no scenario panel for a party");
+      assert(!(await syria.evaluate(() => [...window.fusioncell.state.records.values()].some((e) => e.record.act.kind === "msel"))),
+        "players never receive the MSEL decisions");
+      pages.delete("control-2");
+      await second.context().close();
     });
 
     await test("pages reconnect and resume without gaps or duplicates", async () => {

@@ -8,8 +8,9 @@
 //!
 //! What is served, all embedded in the binary (no file is read at run time, no other host is
 //! ever named):
-//! - `/` (the page), `/app.js`, `/canonical.js`, `/clock.js`, `/describe.js`, `/style.css`:
-//!   the console itself, plain ES modules with no build step;
+//! - `/` (the page), `/app.js`, `/canonical.js`, `/clock.js`, `/msel.js`, `/msel-view.js`,
+//!   `/describe.js`, `/style.css`: the console itself, plain ES modules with no build step (the
+//!   scenario is not among them: the relay sends it to control and evaluators after login);
 //! - `/cell.json`: the cell id and name, and each channel's id, title and policy (with the hotline
 //!   acknowledgement deadline and its clock). A party's `welcome` names its channels but not their
 //!   policies, and a party never sees record 0, yet the page must mark its held posts
@@ -68,6 +69,16 @@ const ASSETS: &[Asset] = &[
         path: "/clock.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../web/clock.js"),
+    },
+    Asset {
+        path: "/msel.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../web/msel.js"),
+    },
+    Asset {
+        path: "/msel-view.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../web/msel-view.js"),
     },
     Asset {
         path: "/describe.js",
@@ -463,6 +474,8 @@ mod tests {
             ("/app.js", "text/javascript"),
             ("/canonical.js", "text/javascript"),
             ("/clock.js", "text/javascript"),
+            ("/msel.js", "text/javascript"),
+            ("/msel-view.js", "text/javascript"),
             ("/describe.js", "text/javascript"),
             ("/style.css", "text/css"),
             ("/cell.json", "application/json"),
@@ -722,6 +735,7 @@ mod tests {
             tls: None,
             listen: "127.0.0.1:0".parse().expect("addr"),
             journal_dir: dir.path().join("journal"),
+            scenario: None,
         })
         .await
         .expect("relay");

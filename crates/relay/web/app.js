@@ -3,6 +3,7 @@
 import * as C from "./canonical.js";
 import { describe } from "./describe.js";
 import * as K from "./clock.js";
+import { MselView } from "./msel-view.js";
 
 const PROTOCOL = "fusioncell/v1";
 const $ = (id) => document.getElementById(id);
@@ -42,9 +43,6 @@ const S = {
   held: new Map(), // seq → entry (mediator: to decide; party: own, awaiting)
   hotline: new Map(), // seq → entry
   online: [], // identities with a logged-in session (the relay's `presence`)
-  scenario: null, // control: the loaded scenario (JSON of `fusioncell scenario export`), in memory
-  injectStatus: new Map(), // control: inject id → "skipped" | "held" (local only)
-  firedKey: "", // control: the fired inject ids the timeline table was last drawn with
   epoch: 0,
   clock: null,
   // The clock folded from every clock record in journal order: it places each hotline
@@ -273,6 +271,8 @@ async function onFrame(ws, text) {
       return onWelcome(f);
     case "state":
       return onState(f);
+    case "scenario":
+      return msel.setScenario(f.scenario);
     case "presence":
       S.online = Array.isArray(f.online) ? f.online : [];
       return renderOnline();
@@ -794,7 +794,7 @@ function render() {
   }
   renderChannels();
   renderPanels();
-  if (S.scenario && firedIds().join("\n") !== S.firedKey) renderMsel();
+  msel.update();
   restoreFocus(focus);
 }
 
@@ -930,7 +930,7 @@ function renderClock() {
 
 function tick() {
   renderClock();
-  markDue();
+  msel.tick();
   for (const e of document.querySelectorAll(".countdown[data-countdown]")) {
     const entry = S.hotline.get(Number(e.dataset.countdown));
     if (entry) e.textContent = countdownText(entry);
@@ -945,125 +945,10 @@ function tick() {
 }
 
 // ------------------------------------------------------------------------------------------
-// Control: the scenario (MSEL) timeline.
+// Control: scenario time now.
 
 function scenarioMs() {
   return S.clock ? K.scenarioAt(S.clock, relayNow()) : 0;
-}
-
-/** Inject ids already in the received records (fired, by this page or anyone). */
-function firedIds() {
-  const ids = new Set();
-  for (const e of S.records.values()) {
-    if (e.record.act.kind !== "inject" || e.record.body === null) continue;
-    const b = parse(e.record.body);
-    if (b && typeof b.id === "string") ids.add(b.id);
-  }
-  return [...ids].sort();
-}
-
-function injectStatus(inj, fired) {
-  if (fired.has(inj.id)) return "fired";
-  return S.injectStatus.get(inj.id) ?? "pending";
-}
-
-/** Checks the shape of an exported scenario; returns its injects in firing order. */
-function scenarioInjects(sc) {
-  if (!sc || typeof sc !== "object" || !Array.isArray(sc.injects)) throw new Error("no injects array");
-  const out = sc.injects.map((inj, i) => {
-    for (const f of ["id", "channel", "title", "text"]) {
-      if (typeof inj?.[f] !== "string") throw new Error(`inject ${i + 1}: ${f} is missing`);
-    }
-    if (!Number.isInteger(inj.at_s) || inj.at_s < 0) throw new Error(`inject ${inj.id}: at_s is not a time`);
-    return { ...inj, order: i };
-  });
-  return out.sort((a, b) => a.at_s - b.at_s || a.order - b.order);
-}
-
-async function onScenarioFile() {
-  const file = $("scenario-file").files[0];
-  if (!file) return;
-  const info = $("scenario-info");
-  try {
-    const sc = JSON.parse(await file.text());
-    const injects = scenarioInjects(sc);
-    S.scenario = { title: String(sc.title ?? file.name), injects };
-    S.injectStatus.clear();
-    info.textContent = `“${S.scenario.title}”: ${injects.length} injects. Kept in this page's memory only; controller notes are never sent.`;
-    info.className = "small muted";
-  } catch (e) {
-    S.scenario = null;
-    info.textContent = `This file is not a scenario export: ${e.message}`;
-    info.className = "small error";
-  }
-  renderMsel();
-}
-
-async function fireInject(inj) {
-  // Only what players may see: never notes, expected actions or objective.
-  const body = { id: inj.id, phase: inj.move };
-  if (typeof inj.from === "string") body.from = inj.from;
-  if (typeof inj.to === "string") body.to = inj.to;
-  Object.assign(body, { title: inj.title, text: inj.text, at_s: inj.at_s });
-  if (typeof body.phase !== "string") delete body.phase;
-  await act("inject", inj.channel, JSON.stringify(body), `inject ${inj.id}`);
-}
-
-function setInjectStatus(id, status) {
-  if (status === "pending") S.injectStatus.delete(id);
-  else S.injectStatus.set(id, status);
-  renderMsel();
-}
-
-function renderMsel() {
-  const table = $("msel");
-  if (!table) return;
-  const fired = new Set(firedIds());
-  S.firedKey = [...fired].join("\n");
-  if (!S.scenario) {
-    table.hidden = true;
-    $("msel-body").replaceChildren();
-    return;
-  }
-  table.hidden = false;
-  $("msel-body").replaceChildren(...S.scenario.injects.map((inj) => {
-    const status = injectStatus(inj, fired);
-    const buttons = [];
-    if (status !== "fired") {
-      buttons.push(el("button", { type: "button", class: "primary", "data-fire": inj.id, onclick: () => fireInject(inj) }, "Fire"));
-      if (status !== "skipped") buttons.push(el("button", { type: "button", "data-skip": inj.id, onclick: () => setInjectStatus(inj.id, "skipped") }, "Skip"));
-      if (status === "held") buttons.push(el("button", { type: "button", "data-release": inj.id, onclick: () => setInjectStatus(inj.id, "pending") }, "Release"));
-      else if (status === "pending") buttons.push(el("button", { type: "button", "data-hold": inj.id, onclick: () => setInjectStatus(inj.id, "held") }, "Hold"));
-      else buttons.push(el("button", { type: "button", "data-release": inj.id, onclick: () => setInjectStatus(inj.id, "pending") }, "Restore"));
-    }
-    return el("tr", { class: status, "data-inject": inj.id, "data-at": inj.at_s, "data-status": status, "data-contingency": inj.contingency ? "true" : null },
-      el("td", { class: "mono" }, scenarioHms(inj.at_s * 1000)),
-      el("td", { class: "mono" }, inj.id),
-      el("td", {}, `#${inj.channel}`),
-      el("td", {},
-        inj.title,
-        inj.contingency ? el("span", { class: "badge wait" }, " contingency") : null,
-        typeof inj.notes === "string" && inj.notes ? el("div", { class: "notes" }, `Notes: ${inj.notes}`) : null),
-      el("td", { class: "status" }, status),
-      el("td", {}, el("div", { class: "actions" }, buttons)));
-  }));
-  markDue();
-}
-
-/** Highlights the row due at the current scenario time: the first pending one whose time has come. */
-function markDue() {
-  if (!S.scenario) return;
-  const now = scenarioMs();
-  let due = null;
-  for (const row of document.querySelectorAll("#msel-body tr")) {
-    row.classList.remove("due");
-    row.removeAttribute("aria-current");
-    if (!due && row.dataset.status === "pending" && !row.dataset.contingency && Number(row.dataset.at) * 1000 <= now) due = row;
-  }
-  if (due) {
-    due.classList.add("due");
-    due.setAttribute("aria-current", "true");
-  }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1154,7 +1039,6 @@ function wire() {
     const reason = $("halt-reason").value.trim();
     clockAct("halt", reason ? { reason } : {});
   });
-  $("scenario-file").addEventListener("change", onScenarioFile);
   $("inject-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const scenario = scenarioMs();
@@ -1203,6 +1087,9 @@ function wire() {
     if (n >= 1 && n <= 9 && S.channels[n - 1]) select(S.channels[n - 1].id);
   });
 }
+
+// Control's (and evaluators') MSEL page.
+const msel = new MselView({ state: S, el, parse, act, scenarioMs, scenarioHms });
 
 // For the browser tests: a read-only view of the state.
 window.fusioncell = { state: S };

@@ -38,6 +38,7 @@ const KINDS = {
     }
   },
   inject: (b) => `INJECT ${b.id} "${b.title}": ${b.text}`,
+  msel: (b) => `MSEL: inject ${b.id} ${{ skip: "skipped", hold: "held", release: "released" }[b.action]}`,
   observe: (b) => {
     const refs = (b.refs ?? []).map((r) => `#${r}`).join(", ");
     const about = has(b.about) ? ` (about ${b.about})` : "";

@@ -103,6 +103,14 @@ pub enum ServerMsg {
         /// The relay's time when it sent this, to compute scenario time from the clock.
         now: i64,
     },
+    /// The scenario the relay runs (the MSEL, with controller notes, expected actions and
+    /// objectives): sent after `welcome` and `state` to exercise control and evaluators only,
+    /// when the relay was given one, so that their consoles need no file. Players and the
+    /// mediator never receive it.
+    Scenario {
+        /// The scenario as `fusioncell scenario export` writes it.
+        scenario: serde_json::Value,
+    },
     /// Who is online: sent after `welcome` (and `state`), and to every session whenever the
     /// set changes.
     Presence {
