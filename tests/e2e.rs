@@ -18,6 +18,7 @@ mod dead_links;
 mod docs;
 mod durability;
 mod faults;
+mod hot_wash;
 mod limits;
 mod metrics;
 mod msel;

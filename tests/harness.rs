@@ -134,6 +134,33 @@ impl Relay {
         relay
     }
 
+    /// A handle on a server this test does not own (a playback relay), to dial it.
+    pub fn at(url: String) -> Relay {
+        Relay { server: None, url }
+    }
+
+    /// `audit serve` of `records` (the cell's journal) at `speed`, on a free loopback port
+    /// with the cell's TLS: the playback, and a handle to dial it.
+    pub async fn playback(
+        cell: &TestCell,
+        records: Vec<fusioncell_wire::Record>,
+        speed: f64,
+    ) -> (fusioncell_relay::playback::Playback, Relay) {
+        let loaded = cell.loaded();
+        let tls = load::tls(&loaded, "127.0.0.1:0".parse().expect("addr"), false).expect("tls");
+        let playback = fusioncell_relay::playback::Playback::spawn(
+            loaded.cell.clone(),
+            records,
+            tls,
+            "127.0.0.1:0".parse().expect("addr"),
+            speed,
+        )
+        .await
+        .expect("playback starts");
+        let at = Relay::at(format!("wss://127.0.0.1:{}", playback.local_addr().port()));
+        (playback, at)
+    }
+
     pub fn server(&self) -> &Server {
         self.server.as_ref().expect("running")
     }

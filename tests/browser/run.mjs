@@ -27,6 +27,7 @@ const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = join(here, "artifacts");
 const TIMEOUT = 15000;
 const ACK_SECONDS = 20;
+const MARKING = "EXERCISE — BROWSER TEST CELL";
 
 const pages = new Map(); // name → page, for failure screenshots
 const results = [];
@@ -66,7 +67,8 @@ function cli(args, opts = {}) {
 }
 
 async function startRelay(dir) {
-  const relay = spawn(bin, ["relay", "--config", join(dir, "cell.toml")], {
+  // No admin listener: its fixed port would clash with another relay on this machine.
+  const relay = spawn(bin, ["relay", "--config", join(dir, "cell.toml"), "--admin", "off"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
@@ -253,6 +255,9 @@ async function loggedIn(page, identity, role) {
   assert(who.includes(identity) && who.includes(role), `whoami shows ${identity} (${role}): ${who}`);
   // Live, so that what follows is not backlog.
   await page.waitForFunction(() => window.fusioncell.state.live);
+  for (const bar of ["#marking-top", "#marking-bottom"]) {
+    assert((await page.textContent(bar)) === MARKING, `the cell's marking in ${bar}`);
+  }
 }
 
 async function selectChannel(page, channel) {
@@ -287,7 +292,10 @@ async function main() {
   cli(["init", dir, "--listen", "127.0.0.1:0"]);
   // A hotline deadline short enough to see an escalation in the test (the example's is 120 s).
   const config = join(dir, "cell.toml");
-  writeFileSync(config, readFileSync(config, "utf8").replace("ack_seconds = 120", `ack_seconds = ${ACK_SECONDS}`));
+  // And a marking line of its own, to see the cell's (not the page's default) on every page.
+  writeFileSync(config, readFileSync(config, "utf8")
+    .replace("ack_seconds = 120", `ack_seconds = ${ACK_SECONDS}`)
+    .replace("[cell]\n", `[cell]\nmarking = "${MARKING}"\n`));
   const { relay, addr, stderr } = await startRelay(dir);
   const base = `https://${addr}`;
   const keys = (id) => join(dir, "keys", `${id}.key`);
@@ -319,6 +327,15 @@ async function main() {
       assert(h["content-security-policy"]?.startsWith("default-src 'none'; script-src 'self'"), `CSP: ${h["content-security-policy"]}`);
       assert(h["x-content-type-options"] === "nosniff", "nosniff");
       assert((await page.title()) === "fusioncell console", "title");
+      // The cell's marking line, top and bottom, already on the login page.
+      await page.waitForFunction((m) => document.getElementById("marking-bottom").textContent === m, MARKING);
+      assert((await page.textContent("#marking-top")) === MARKING, "marking on top");
+      const [top, bottom] = await page.evaluate(() => ["marking-top", "marking-bottom"].map((id) => {
+        const r = document.getElementById(id).getBoundingClientRect();
+        return { y: r.top, bottom: r.bottom, h: r.height };
+      }));
+      assert(top.y === 0 && top.h > 0, `marking at the top: ${JSON.stringify(top)}`);
+      assert(Math.abs(bottom.bottom - page.viewportSize().height) < 1, `marking at the bottom: ${JSON.stringify(bottom)}`);
       const missing = await page.goto(`${base}/nothing-here`);
       assert(missing.status() === 404, `404 for an unknown path, got ${missing.status()}`);
       pages.delete("probe");
@@ -760,6 +777,48 @@ async function main() {
       assert((await unread.count()) === 0, "read records counted as unread after a reload");
     });
 
+    await test("the login key is kept across reloads when asked, never extractable, and removed at log-out", async () => {
+      const page = await openConsole(browser, base, "kept");
+      await page.setInputFiles("#key-file", keys("france"));
+      await page.fill("#identity", "france");
+      await page.check("#keep-login");
+      await page.screenshot({ path: join(artifacts, "roles", "login-keep.png") });
+      await page.click("#login-button");
+      await loggedIn(page, "france", "observer");
+      const kept = () => page.evaluate(async () => {
+        const k = await (await import("/keystore.js")).keptLogin();
+        if (!k) return null;
+        let exported = false;
+        try {
+          await crypto.subtle.exportKey("pkcs8", k.key);
+          exported = true;
+        } catch {}
+        return { identity: k.identity, extractable: k.key.extractable, type: k.key.type, alg: k.key.algorithm.name, usages: k.key.usages, exported };
+      });
+      await page.waitForFunction(async () => (await (await import("/keystore.js")).keptLogin()) !== null);
+      const held = await kept();
+      assert(held.identity === "france" && held.type === "private" && held.alg === "Ed25519", `kept: ${JSON.stringify(held)}`);
+      assert(held.extractable === false && held.exported === false && held.usages.join() === "sign", `the kept key cannot be read back: ${JSON.stringify(held)}`);
+      // A reload logs in again with the kept key: no file chosen.
+      await page.reload();
+      await loggedIn(page, "france", "observer");
+      await page.click("#logout");
+      await page.waitForSelector("#login:not([hidden])");
+      assert((await kept()) === null, "log-out removes the kept key");
+      await page.reload();
+      await page.waitForSelector("#login:not([hidden])");
+      await new Promise((res) => setTimeout(res, 500));
+      assert(await page.locator("#console").isHidden(), "after log-out a reload asks for the key file");
+      // Without the box ticked nothing is kept.
+      await page.setInputFiles("#key-file", keys("france"));
+      await page.fill("#identity", "france");
+      await page.click("#login-button");
+      await loggedIn(page, "france", "observer");
+      assert((await kept()) === null, "nothing kept unless asked");
+      pages.delete("kept");
+      await page.context().close();
+    });
+
     await test("parties and the mediator cosign the relay's checkpoints", async () => {
       for (const p of [israel, us]) {
         await p.waitForFunction(() => window.fusioncell.state.cosigned > 0, null, { timeout: 20000 });
@@ -862,13 +921,59 @@ async function main() {
         });
         const m = /on wss:\/\/(\S+)/.exec(first);
         assert(m, `unexpected first line from audit serve: ${first}`);
-        const viewer = await openConsole(browser, `https://${m[1]}`, "replay-syria");
-        await login(viewer, keys("syria"), "syria");
-        await loggedIn(viewer, "syria", "party");
-        // The recording plays: syria's page receives what syria received live.
-        await viewer.waitForFunction(() => window.fusioncell.state.records.size >= 5);
-        const recorded = await viewer.evaluate(() => window.fusioncell.state.records.size);
-        log(`     ${recorded} records played back to syria's page`);
+        const viewer = await openConsole(browser, `https://${m[1]}`, "replay-control");
+        await login(viewer, keys("control"), "control");
+        await loggedIn(viewer, "control", "control");
+        // A REPLAY banner on top, no compose box, the controls.
+        await viewer.locator("#replay:not([hidden])").waitFor();
+        assert((await viewer.textContent("#replay .replay-mark")) === "REPLAY", "the REPLAY mark");
+        await selectChannel(viewer, "diplomacy");
+        assert(await viewer.locator("#compose").isHidden(), "no compose box in a replay");
+        assert((await viewer.textContent("#compose-note")).includes("Replay"), "the note says replay");
+        assert(await viewer.locator("#panel-control").isHidden(), "no clock or inject controls in a replay");
+        // The whole recording arrives at once; the page shows it up to its own playhead (the start).
+        // (Frames, not records: an approval's frame carries the post it releases.)
+        const R = () => viewer.evaluate(() => ({ kept: window.fusioncell.replay.frames.length, shown: window.fusioncell.replay.fed }));
+        await viewer.waitForFunction(() => window.fusioncell.replay.frames.length >= 10 && window.fusioncell.state.live);
+        let r = await R();
+        assert(r.shown < r.kept, `the start shows less than everything: ${JSON.stringify(r)}`);
+        // Step: one record more.
+        await viewer.click("#replay-step");
+        await viewer.waitForFunction((n) => window.fusioncell.replay.fed === n + 1, r.shown);
+        // Jump to an inject: shown as the last record, on its channel.
+        const option = viewer.locator("#replay-jump option", { hasText: "M1-01" });
+        const seq = Number(await option.getAttribute("value"));
+        await viewer.selectOption("#replay-jump", String(seq));
+        await viewer.waitForFunction((seq) => {
+          const S = window.fusioncell.state;
+          return S.records.has(seq) && Math.max(...S.records.keys()) <= seq + 1 && S.selected === "diplomacy";
+        }, seq);
+        await itemOf(viewer, "The joint communication cell opens").waitFor();
+        await viewer.screenshot({ path: join(artifacts, "roles", "replay-jump-to-inject.png") });
+        // Play at ×2 (this recording lasts about a minute), then pause: it moves while
+        // playing and stands still when paused.
+        const before = await viewer.evaluate(() => window.fusioncell.replay.fed);
+        await viewer.selectOption("#replay-speed", "2");
+        await viewer.click("#replay-play");
+        await viewer.waitForFunction((n) => window.fusioncell.replay.fed > n, before);
+        assert(await viewer.evaluate(() => window.fusioncell.replay.playing), "still playing");
+        await viewer.click("#replay-play");
+        const paused = await viewer.evaluate(() => window.fusioncell.replay.at);
+        await new Promise((res) => setTimeout(res, 700));
+        assert((await viewer.evaluate(() => window.fusioncell.replay.at)) === paused, "paused stands still");
+        // Seek back to the start: the page shows the start again (records forgotten and re-shown).
+        await viewer.evaluate(() => {
+          const seek = document.getElementById("replay-seek");
+          seek.value = "0";
+          seek.dispatchEvent(new Event("input", { bubbles: true }));
+        });
+        await viewer.waitForFunction((n) => window.fusioncell.replay.fed === n, r.shown);
+        // To the end: everything this identity saw.
+        await viewer.click("#replay-end");
+        await viewer.waitForFunction(() => window.fusioncell.replay.fed === window.fusioncell.replay.frames.length);
+        r = await R();
+        await viewer.screenshot({ path: join(artifacts, "roles", "replay-end.png") });
+        log(`     ${r.kept} records played back to control's page, stepped, jumped, played, paused and sought`);
       } finally {
         serve.kill("SIGTERM");
       }

@@ -188,6 +188,11 @@ pub fn render_example(params: &ExampleParams) -> String {
         "name = {}",
         basic_string("Paris joint communication cell")
     ));
+    line("# The marking line on every console page, transcript and report page (optional).");
+    line(&format!(
+        "# marking = {}",
+        basic_string(crate::defaults::MARKING)
+    ));
     line("");
     line("[relay]");
     line("# IP address and port the relay binds.");

@@ -43,6 +43,9 @@ pub struct CellSection {
     pub id: CellId,
     /// Display name; defaults to the id.
     pub name: Option<String>,
+    /// The marking line on every console page, transcript and report page; defaults to
+    /// `defaults::MARKING`.
+    pub marking: Option<String>,
 }
 
 /// `[relay]`. Paths are as written, relative to the config file's folder.

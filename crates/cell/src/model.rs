@@ -31,6 +31,7 @@ use crate::relay_settings::relay_settings;
 pub struct Cell {
     id: CellId,
     name: String,
+    marking: String,
     relay: RelaySettings,
     limits: Limits,
     /// In config order, which is also the order of the `open` record.
@@ -65,6 +66,7 @@ impl Cell {
             cell: CellSection {
                 id: open.cell.clone(),
                 name: None,
+                marking: None,
             },
             relay: RelaySection {
                 listen: "127.0.0.1:0".into(),
@@ -112,6 +114,7 @@ impl Cell {
     /// Validates a parsed file.
     fn from_file(file: CellFile, base_dir: &Path) -> Result<Cell, CellError> {
         let name = display_text("cell.name", file.cell.name, file.cell.id.as_str())?;
+        let marking = crate::marking::marking(file.cell.marking)?;
         let relay = relay_settings(file.relay, base_dir)?;
         file.limits.check()?;
         let (identities, identity_index) = identities(file.identity, &relay.public_key)?;
@@ -119,6 +122,7 @@ impl Cell {
         Ok(Cell {
             id: file.cell.id,
             name,
+            marking,
             relay,
             limits: file.limits,
             identities,
@@ -136,6 +140,18 @@ impl Cell {
     /// The display name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The marking line (`[cell] marking`, `crate::marking`).
+    pub fn marking(&self) -> &str {
+        &self.marking
+    }
+
+    /// This cell with `other`'s marking line: a cell rebuilt from a journal's `open` record
+    /// (which does not carry it) shown as its config marks it.
+    pub fn with_marking_of(mut self, other: &Cell) -> Cell {
+        self.marking = other.marking.clone();
+        self
     }
 
     /// The relay's settings.

@@ -759,6 +759,10 @@ pub struct ReplayArgs {
     /// Stop after this record or scenario time.
     #[arg(long)]
     pub to: Option<String>,
+    /// The cell config, for its marking line at the head of the transcript (default: the
+    /// default marking; the journal itself carries none).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Output format.
     #[command(flatten)]
     pub output: JsonLines,

@@ -9,9 +9,9 @@
 //! What is served, all embedded in the binary (no file is read at run time, no other host is
 //! ever named):
 //! - `/` (the page), `/app.js`, `/canonical.js`, `/clock.js`, `/msel.js`, `/msel-view.js`,
-//!   `/describe.js`, `/style.css`: the console itself, plain ES modules with no build step (the
+//!   `/playback.js`, `/marking.js`, `/keystore.js`, `/describe.js`, `/style.css`: the console itself, plain ES modules with no build step (the
 //!   scenario is not among them: the relay sends it to control and evaluators after login);
-//! - `/cell.json`: the cell id and name, and each channel's id, title and policy (with the hotline
+//! - `/cell.json`: the cell id, name and marking line, and each channel's id, title and policy (with the hotline
 //!   acknowledgement deadline and its clock). A party's `welcome` names its channels but not their
 //!   policies, and a party never sees record 0, yet the page must mark its held posts
 //!   "awaiting approval" and count down hotline deadlines. Members, readers, identities and
@@ -44,6 +44,17 @@ struct Asset {
     body: &'static [u8],
 }
 
+/// A JavaScript module of `web/`, served at its file name.
+macro_rules! js {
+    ($name:literal) => {
+        Asset {
+            path: concat!("/", $name),
+            content_type: "text/javascript; charset=utf-8",
+            body: include_bytes!(concat!("../web/", $name)),
+        }
+    };
+}
+
 const ASSETS: &[Asset] = &[
     Asset {
         path: "/",
@@ -55,36 +66,15 @@ const ASSETS: &[Asset] = &[
         content_type: "text/html; charset=utf-8",
         body: include_bytes!("../web/index.html"),
     },
-    Asset {
-        path: "/app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/app.js"),
-    },
-    Asset {
-        path: "/canonical.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/canonical.js"),
-    },
-    Asset {
-        path: "/clock.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/clock.js"),
-    },
-    Asset {
-        path: "/msel.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/msel.js"),
-    },
-    Asset {
-        path: "/msel-view.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/msel-view.js"),
-    },
-    Asset {
-        path: "/describe.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/describe.js"),
-    },
+    js!("app.js"),
+    js!("canonical.js"),
+    js!("clock.js"),
+    js!("msel.js"),
+    js!("msel-view.js"),
+    js!("playback.js"),
+    js!("marking.js"),
+    js!("keystore.js"),
+    js!("describe.js"),
     Asset {
         path: "/style.css",
         content_type: "text/css; charset=utf-8",
@@ -321,8 +311,13 @@ fn cell_json(cell: &Cell) -> String {
             v
         })
         .collect();
-    serde_json::json!({ "cell": cell.id().as_str(), "name": cell.name(), "channels": channels })
-        .to_string()
+    serde_json::json!({
+        "cell": cell.id().as_str(),
+        "name": cell.name(),
+        "marking": cell.marking(),
+        "channels": channels,
+    })
+    .to_string()
 }
 
 fn reason(status: u16) -> &'static str {
@@ -476,6 +471,9 @@ mod tests {
             ("/clock.js", "text/javascript"),
             ("/msel.js", "text/javascript"),
             ("/msel-view.js", "text/javascript"),
+            ("/playback.js", "text/javascript"),
+            ("/marking.js", "text/javascript"),
+            ("/keystore.js", "text/javascript"),
             ("/describe.js", "text/javascript"),
             ("/style.css", "text/css"),
             ("/cell.json", "application/json"),
@@ -533,6 +531,7 @@ mod tests {
         assert_eq!(hotline["ack_seconds"], 120);
         assert_eq!(hotline["ack_clock"], "wall");
         assert_eq!(v["name"], example_cell().name());
+        assert_eq!(v["marking"], fusioncell_cell::defaults::MARKING);
         for absent in ["members", "readers", "public_key", "\"israel\"", "france"] {
             assert!(!body.contains(absent), "{absent} in {body}");
         }

@@ -4,6 +4,9 @@ import * as C from "./canonical.js";
 import { describe } from "./describe.js";
 import * as K from "./clock.js";
 import { MselView } from "./msel-view.js";
+import { Replay } from "./playback.js";
+import { showMarking } from "./marking.js";
+import { forgetLogin, keepLogin, keptLogin } from "./keystore.js";
 
 const PROTOCOL = "fusioncell/v1";
 const $ = (id) => document.getElementById(id);
@@ -137,6 +140,7 @@ async function loadCellInfo() {
     const res = await fetch("/cell.json", { cache: "no-store" });
     const info = await res.json();
     S.cellName = info.name ?? info.cell;
+    showMarking(info.marking);
     $("cell-name").textContent = `${S.cellName} (cell ${info.cell})`;
     for (const ch of info.channels) S.policies.set(ch.id, ch);
   } catch {
@@ -190,6 +194,7 @@ async function onLogin(ev) {
     return loginError(`This key file cannot be used: ${e.message}`);
   }
   S.identity = identity;
+  S.keep = $("keep-login").checked;
   connect();
 }
 
@@ -238,6 +243,11 @@ async function onClose(ws, ev) {
   const reason = ev.reason || "";
   if (!S.everLoggedIn) {
     S.key = null;
+    if (S.kept) {
+      // A kept key the relay does not take (rotated, or another cell now): forgotten.
+      S.kept = false;
+      await forgetLogin().catch(() => {});
+    }
     if (ev.code === 4001 || ev.code === 4000) {
       return loginError(
         `The relay refused the login as “${S.identity}”: ${reason || "unauthenticated"}. ` +
@@ -273,6 +283,8 @@ async function onFrame(ws, text) {
       return onState(f);
     case "scenario":
       return msel.setScenario(f.scenario);
+    case "recording":
+      return replay.start(f);
     case "presence":
       S.online = Array.isArray(f.online) ? f.online : [];
       return renderOnline();
@@ -281,7 +293,7 @@ async function onFrame(ws, text) {
     case "error":
       return onError(f);
     case "deliver":
-      return onDeliver(f);
+      return replay.active ? replay.receive(f) : onDeliver(f);
     case "live":
       S.live = true;
       // A channel never opened in this browser: its history is not unread.
@@ -321,6 +333,11 @@ async function onWelcome(w) {
   const first = !S.everLoggedIn;
   const ch = S.pendingChallenge;
   S.cell = ch.cell;
+  if (first && S.keep) {
+    keepLogin(w.identity, ch.cell, S.key)
+      .then(() => activity("login key kept in this browser until you log out"))
+      .catch((e) => activity(`the login key could not be kept: ${e.message}`, true));
+  }
   if (first) S.seen = loadSeen(w.identity);
   if (!S.relayKeyHex) {
     S.relayKeyHex = ch.relay_key;
@@ -348,6 +365,7 @@ async function onWelcome(w) {
 }
 
 function onState(f) {
+  if (replay.active) return; // a replay keeps its own playhead (playback.js)
   S.epoch = f.epoch;
   S.offset = f.now - Date.now();
   const before = S.clock;
@@ -430,6 +448,15 @@ async function onDeliver(f) {
   if (f.released) await ingest(f.released, r.seq);
   await ingest(r, null);
   render();
+}
+
+/** Forgets every record: a replay seeking back shows the recording again from its start. */
+function resetRecords() {
+  for (const m of [S.records, S.timelines, S.unread, S.held, S.hotline, S.escalated]) m.clear();
+  S.lastDelivered = -1;
+  S.history = K.initialClock();
+  S.haltReason = null;
+  S.replyTo = null;
 }
 
 async function ingest(record, releasedBy) {
@@ -573,6 +600,7 @@ function buildConsole(w) {
   $("console").hidden = false;
   const me = $("whoami");
   me.hidden = false;
+  $("logout").hidden = false;
   me.replaceChildren(w.identity, el("span", { class: "role" }, w.role),
     el("span", { class: "muted cell-name", title: `cell ${S.cell}` }, ` · ${S.cellName ?? S.cell}`));
   document.title = `${w.identity} (${w.role}) · fusioncell`;
@@ -605,13 +633,14 @@ function select(channel) {
   S.unread.set(channel, 0);
   renderChannels();
   render();
-  const canPost = channel !== CELL_EVENTS && writes(channel);
+  const canPost = !replay.active && channel !== CELL_EVENTS && writes(channel);
   $("compose").hidden = !canPost;
   const policy = policyOf(channel);
   const info = S.policies.get(channel);
   $("timeline-title").textContent = channel === CELL_EVENTS ? "Cell events" : `#${channel}${info?.title && info.title !== channel ? ` — ${info.title}` : ""}`;
   let note = "";
-  if (S.role === "observer") note = "Observer: read only.";
+  if (replay.active) note = "Replay of a recorded exercise: read only.";
+  else if (S.role === "observer") note = "Observer: read only.";
   else if (channel === CELL_EVENTS) note = "Records without a channel: clock, receipts, observations, cosignatures, relay events.";
   else if (!canPost) note = "Read only for you.";
   else if (policy === "moderated" && S.role === "party") note = "Moderated: your posts reach the others once the mediator approves them.";
@@ -1011,6 +1040,7 @@ async function onCompose(ev) {
 
 function wire() {
   $("login-form").addEventListener("submit", onLogin);
+  $("logout").addEventListener("click", logOut);
   $("key-file").addEventListener("change", onKeyChosen);
   $("compose").addEventListener("submit", onCompose);
   $("compose-text").addEventListener("keydown", (e) => {
@@ -1091,8 +1121,35 @@ function wire() {
 // Control's (and evaluators') MSEL page.
 const msel = new MselView({ state: S, el, parse, act, scenarioMs, scenarioHms });
 
+// The hot wash: a recording played back at the page's own pace.
+const replay = new Replay({
+  state: S, send, deliver: onDeliver, reset: resetRecords, refresh: tick, select, scenarioHms,
+  scenarioAt: K.scenarioAt, el, parse,
+});
+
 // For the browser tests: a read-only view of the state.
-window.fusioncell = { state: S };
+window.fusioncell = { state: S, replay };
+
+/** Logs in with the key kept in this browser, if the user asked to keep one. */
+async function resumeKeptLogin() {
+  const kept = await keptLogin().catch(() => null);
+  if (!kept || S.key) return;
+  S.key = kept.key;
+  S.identity = kept.identity;
+  S.kept = true;
+  $("identity").value = kept.identity;
+  $("login-button").disabled = true;
+  connect();
+}
+
+/** Log out: the kept key is removed, the session closed, the page back to its login. */
+async function logOut() {
+  await forgetLogin().catch(() => {});
+  S.everLoggedIn = false;
+  if (S.ws) S.ws.close(1000, "logged out");
+  location.reload();
+}
 
 wire();
 loadCellInfo();
+resumeKeptLogin();

@@ -111,6 +111,16 @@ pub enum ServerMsg {
         /// The scenario as `fusioncell scenario export` writes it.
         scenario: serde_json::Value,
     },
+    /// Sent by a playback relay (`audit serve`) after `welcome` and `state`: this is a
+    /// recording, read-only, of `records` records from relay time `first_ts` to `last_ts`.
+    Recording {
+        /// Records in the recording (every identity's, not only this one's).
+        records: u64,
+        /// Relay time of its first record.
+        first_ts: i64,
+        /// Relay time of its last record.
+        last_ts: i64,
+    },
     /// Who is online: sent after `welcome` (and `state`), and to every session whenever the
     /// set changes.
     Presence {
