@@ -102,8 +102,17 @@ pub struct Relay {
 
 impl Relay {
     pub async fn start(cell: &TestCell) -> Relay {
+        Relay::start_with_scenario(cell, None).await
+    }
+
+    /// A relay that gives `scenario` (as `scenario export` writes it) to control and evaluators.
+    pub async fn start_with_scenario(
+        cell: &TestCell,
+        scenario: Option<serde_json::Value>,
+    ) -> Relay {
         let loaded = cell.loaded();
-        let config = load::relay_config(&loaded, None, false).expect("relay config");
+        let mut config = load::relay_config(&loaded, None, false).expect("relay config");
+        config.scenario = scenario;
         let server = Server::spawn(config).await.expect("relay starts");
         let url = format!("wss://127.0.0.1:{}", server.local_addr().port());
         Relay {
@@ -123,6 +132,33 @@ impl Relay {
         let server = relay.server.as_mut().expect("running");
         server.serve_admin(admin).await.expect("admin listener");
         relay
+    }
+
+    /// A handle on a server this test does not own (a playback relay), to dial it.
+    pub fn at(url: String) -> Relay {
+        Relay { server: None, url }
+    }
+
+    /// `audit serve` of `records` (the cell's journal) at `speed`, on a free loopback port
+    /// with the cell's TLS: the playback, and a handle to dial it.
+    pub async fn playback(
+        cell: &TestCell,
+        records: Vec<fusioncell_wire::Record>,
+        speed: f64,
+    ) -> (fusioncell_relay::playback::Playback, Relay) {
+        let loaded = cell.loaded();
+        let tls = load::tls(&loaded, "127.0.0.1:0".parse().expect("addr"), false).expect("tls");
+        let playback = fusioncell_relay::playback::Playback::spawn(
+            loaded.cell.clone(),
+            records,
+            tls,
+            "127.0.0.1:0".parse().expect("addr"),
+            speed,
+        )
+        .await
+        .expect("playback starts");
+        let at = Relay::at(format!("wss://127.0.0.1:{}", playback.local_addr().port()));
+        (playback, at)
     }
 
     pub fn server(&self) -> &Server {

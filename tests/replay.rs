@@ -151,17 +151,8 @@ async fn a_played_back_recording_shows_each_identity_what_it_saw() {
 
     let records = journal_records(&cell);
     let loaded = cell.loaded();
-    let tls = fusioncell::load::tls(&loaded, "127.0.0.1:0".parse().unwrap(), false).unwrap();
-    let playback = fusioncell_relay::playback::Playback::spawn(
-        loaded.cell.clone(),
-        records.clone(),
-        tls,
-        "127.0.0.1:0".parse().unwrap(),
-        1000.0,
-    )
-    .await
-    .unwrap();
-    let url = format!("wss://127.0.0.1:{}", playback.local_addr().port());
+    let (playback, at) = Relay::playback(&cell, records.clone(), 1000.0).await;
+    let url = at.url.clone();
     let mut config = fusioncell::load::client_config(&fusioncell::load::ConnectArgs {
         config: Some(cell.config.clone()),
         relay: Some(url),

@@ -28,6 +28,7 @@ const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = join(here, "artifacts");
 const TIMEOUT = 15000;
 const ACK_SECONDS = 20;
+const MARKING = "EXERCISE — BROWSER TEST CELL";
 
 const pages = new Map(); // name → page, for failure screenshots
 const results = [];
@@ -67,7 +68,8 @@ function cli(args, opts = {}) {
 }
 
 async function startRelay(dir) {
-  const relay = spawn(bin, ["relay", "--config", join(dir, "cell.toml")], {
+  // No admin listener: its fixed port would clash with another relay on this machine.
+  const relay = spawn(bin, ["relay", "--config", join(dir, "cell.toml"), "--admin", "off"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
@@ -254,6 +256,9 @@ async function loggedIn(page, identity, role) {
   assert(who.includes(identity) && who.includes(role), `whoami shows ${identity} (${role}): ${who}`);
   // Live, so that what follows is not backlog.
   await page.waitForFunction(() => window.fusioncell.state.live);
+  for (const bar of ["#marking-top", "#marking-bottom"]) {
+    assert((await page.textContent(bar)) === MARKING, `the cell's marking in ${bar}`);
+  }
 }
 
 async function selectChannel(page, channel) {
@@ -288,7 +293,10 @@ async function main() {
   cli(["init", dir, "--listen", "127.0.0.1:0"]);
   // A hotline deadline short enough to see an escalation in the test (the example's is 120 s).
   const config = join(dir, "cell.toml");
-  writeFileSync(config, readFileSync(config, "utf8").replace("ack_seconds = 120", `ack_seconds = ${ACK_SECONDS}`));
+  // And a marking line of its own, to see the cell's (not the page's default) on every page.
+  writeFileSync(config, readFileSync(config, "utf8")
+    .replace("ack_seconds = 120", `ack_seconds = ${ACK_SECONDS}`)
+    .replace("[cell]\n", `[cell]\nmarking = "${MARKING}"\n`));
   const { relay, addr, stderr } = await startRelay(dir);
   const base = `https://${addr}`;
   const keys = (id) => join(dir, "keys", `${id}.key`);
@@ -320,6 +328,15 @@ async function main() {
       assert(h["content-security-policy"]?.startsWith("default-src 'none'; script-src 'self'"), `CSP: ${h["content-security-policy"]}`);
       assert(h["x-content-type-options"] === "nosniff", "nosniff");
       assert((await page.title()) === "fusioncell console", "title");
+      // The cell's marking line, top and bottom, already on the login page.
+      await page.waitForFunction((m) => document.getElementById("marking-bottom").textContent === m, MARKING);
+      assert((await page.textContent("#marking-top")) === MARKING, "marking on top");
+      const [top, bottom] = await page.evaluate(() => ["marking-top", "marking-bottom"].map((id) => {
+        const r = document.getElementById(id).getBoundingClientRect();
+        return { y: r.top, bottom: r.bottom, h: r.height };
+      }));
+      assert(top.y === 0 && top.h > 0, `marking at the top: ${JSON.stringify(top)}`);
+      assert(Math.abs(bottom.bottom - page.viewportSize().height) < 1, `marking at the bottom: ${JSON.stringify(bottom)}`);
       const missing = await page.goto(`${base}/nothing-here`);
       assert(missing.status() === 404, `404 for an unknown path, got ${missing.status()}`);
       pages.delete("probe");
@@ -607,13 +624,10 @@ async function main() {
       await selectChannel(syria, "diplomacy");
       await itemOf(syria, "Border incident reported").locator(".verified").waitFor();
       // The evaluator records an observation on the approved post, chosen from the post itself,
-      // rating an objective of the scenario loaded into the observation panel.
+      // rating one of the objectives of the scenario the relay serves it.
       const seq = await us.evaluate((t) => [...window.fusioncell.state.records.values()].find((e) => e.record.body === t).record.seq, held);
       const shots = join(artifacts, "roles");
       mkdirSync(shots, { recursive: true });
-      const exported = join(work, "paris-talks-objectives.json");
-      cli(["scenario", "export", join(root, "config/scenarios/paris-talks.toml"), "--format", "json", "--out", exported]);
-      await evaluator.setInputFiles("#observe-scenario", exported);
       await evaluator.locator('#observe-objective option[value="O2"]').waitFor({ state: "attached" });
       assert(await evaluator.locator("#observe-rating").isDisabled(), "no rating before an objective is chosen");
       await selectChannel(evaluator, "security");
@@ -674,35 +688,63 @@ async function main() {
       await israel.screenshot({ path: join(shots, "israel-busy-receipts.png") });
     });
 
-    await test("control loads an exported scenario and fires an inject from the MSEL timeline", async () => {
-      const exported = join(work, "paris-talks.json");
-      cli(["scenario", "export", join(root, "config/scenarios/paris-talks.toml"), "--format", "json", "--out", exported]);
-      const scenario = JSON.parse(readFileSync(exported, "utf8"));
+    await test("control's MSEL page: every inject from the relay, its status from the journal, the clock beside it", async () => {
+      const scenario = JSON.parse(cli(["scenario", "export", join(dir, "scenario.toml"), "--format", "json"]));
       const first = scenario.injects.find((i) => i.id === "M1-01");
-      assert(first && first.channel === "diplomacy" && first.notes, "the export has M1-01 with notes");
-      await control.setInputFiles("#scenario-file", exported);
-      const row = control.locator('#msel-body tr[data-inject="M1-01"]');
-      await row.waitFor();
-      assert((await control.locator("#msel-body tr").count()) === scenario.injects.length, "one row per inject");
-      assert((await row.locator(".status").textContent()) === "pending", "M1-01 pending before it is fired");
-      assert((await row.locator(".notes").textContent()).includes(first.notes), "controller notes shown to control");
-      // The clock runs and M1-01's time has come (or is near): hold and release locally.
-      await row.locator("button[data-hold]").click();
-      await control.locator('#msel-body tr[data-inject="M1-01"][data-status="held"]').waitFor();
-      await control.locator('#msel-body tr[data-inject="M1-01"] button[data-release]').click();
-      await control.locator('#msel-body tr[data-inject="M1-01"][data-status="pending"]').waitFor();
-      await control.locator('#msel-body tr[data-inject="M1-02"] button[data-skip]').click();
-      await control.locator('#msel-body tr[data-inject="M1-02"][data-status="skipped"]').waitFor();
-      // The row due at the scenario time is highlighted (the page's clock set to just after
-      // M1-01's time; the relay's next state frame puts it back).
+      assert(first && first.channel === "diplomacy" && first.notes, "the scenario has M1-01 with notes");
+      // The relay gives the scenario to control and the evaluator only: no one else has the page.
+      for (const [name, page] of [["israel", israel], ["syria", syria], ["the mediator", us], ["the observer", france]]) {
+        assert(await page.locator("#view-msel").isHidden(), `no MSEL for ${name}`);
+      }
+      await control.locator("#view-msel:not([hidden])").click();
+      await control.locator("#msel-view:not([hidden])").waitFor();
+      assert(await control.locator("#console").isHidden(), "the MSEL page takes the whole width");
+      const rows = control.locator("#msel-body tr");
+      assert((await rows.count()) === scenario.injects.length, "one row per inject");
+      const row = (page, id, status = "") => page.locator(`#msel-body tr[data-inject="${id}"]${status}`);
+      const shots = join(artifacts, "roles");
+      assert((await row(control, "M1-01").locator(".notes").textContent()).includes(first.notes), "controller notes shown to control");
+      // The clock controls are on the same page.
+      assert(await control.locator("#msel-clock-slot #clock-pause").isVisible(), "pause on the MSEL page");
+      assert(await control.locator("#msel-clock-slot #clock-halt").isVisible(), "halt on the MSEL page");
+      assert(/^Next: /.test(await control.textContent("#msel-next")), "the countdown to the next inject");
+      // Hold, release and skip are journaled: a second controller's page (a fresh login) sees them.
+      const second = await openConsole(browser, base, "control-2");
+      await login(second, keys("control"));
+      await loggedIn(second, "control", "control");
+      await second.locator("#view-msel:not([hidden])").click();
+      await row(control, "M1-01").locator("button[data-hold]").click();
+      await row(second, "M1-01", '[data-status="held"]').waitFor();
+      await row(second, "M1-01").locator("button[data-release]").click();
+      await row(control, "M1-01", ':is([data-status="pending"], [data-status="due"])').waitFor();
+      await row(control, "M1-02").locator("button[data-skip]").click();
+      await row(second, "M1-02", '[data-status="skipped"]').waitFor();
+      // The evaluator sees the same timeline, without buttons.
+      await evaluator.locator("#view-msel:not([hidden])").click();
+      await row(evaluator, "M1-02", '[data-status="skipped"]').waitFor();
+      assert((await evaluator.locator("#msel-body button").count()) === 0, "the evaluator's MSEL is read-only");
+      await evaluator.screenshot({ path: join(shots, "evaluator-msel.png"), fullPage: true });
+      await evaluator.click("#msel-back");
+      // Filter by move.
+      const moves = [...new Set(scenario.injects.map((i) => i.move))];
+      await control.selectOption("#msel-move", moves[moves.length - 1]);
+      const inLast = scenario.injects.filter((i) => i.move === moves[moves.length - 1]).length;
+      assert((await rows.count()) === inLast, `the move filter shows ${inLast} rows`);
+      await control.selectOption("#msel-move", "");
+      // The row due at the scenario time is marked (the page's clock set to just after M1-01's
+      // time; the relay's next state frame puts it back).
       await control.waitForFunction((at) => {
         const S = window.fusioncell.state;
         S.clock = { ...S.clock, phase: "paused", scenario_ms: (at + 10) * 1000 };
-        return document.querySelector('#msel-body tr.due[data-inject="M1-01"]') !== null
-          && document.querySelectorAll("#msel-body tr.due").length === 1;
+        return document.querySelector('#msel-body tr[data-status="due"][data-inject="M1-01"]') !== null;
       }, first.at_s);
-      await control.locator('#msel-body tr[data-inject="M1-01"] button[data-fire]').click();
-      await control.locator('#msel-body tr[data-inject="M1-01"][data-status="fired"]').waitFor();
+      await control.screenshot({ path: join(shots, "control-msel.png"), fullPage: true });
+      await row(control, "M1-01").locator("button[data-fire]").click();
+      await row(second, "M1-01", '[data-status="fired"]').waitFor();
+      await second.screenshot({ path: join(shots, "control-msel-second.png"), fullPage: true });
+      await control.click("#msel-back");
+      await control.locator("#console:not([hidden])").waitFor();
+      assert(await control.locator("#panel-control #clock-pause").isVisible(), "the clock controls come back to the panel");
       await selectChannel(syria, "diplomacy");
       const shown = itemOf(syria, first.title);
       await shown.locator(".verified").waitFor();
@@ -712,7 +754,10 @@ async function main() {
       assert(Object.keys(parsed).join(",") === "id,phase,from,to,title,text,at_s", `inject body fields: ${body}`);
       assert(parsed.phase === "M1" && parsed.at_s === first.at_s && parsed.text === first.text, `inject body: ${body}`);
       assert(!body.includes(first.notes), "controller notes are never sent");
-      assert(await syria.locator("#scenario-panel").isHidden(), "no scenario panel for a party");
+      assert(!(await syria.evaluate(() => [...window.fusioncell.state.records.values()].some((e) => e.record.act.kind === "msel"))),
+        "players never receive the MSEL decisions");
+      pages.delete("control-2");
+      await second.context().close();
     });
 
     await test("pages reconnect and resume without gaps or duplicates", async () => {
@@ -781,6 +826,48 @@ async function main() {
       await loggedIn(israel, "israel", "party");
       await israel.waitForTimeout(300);
       assert((await unread.count()) === 0, "read records counted as unread after a reload");
+    });
+
+    await test("the login key is kept across reloads when asked, never extractable, and removed at log-out", async () => {
+      const page = await openConsole(browser, base, "kept");
+      await page.setInputFiles("#key-file", keys("france"));
+      await page.fill("#identity", "france");
+      await page.check("#keep-login");
+      await page.screenshot({ path: join(artifacts, "roles", "login-keep.png") });
+      await page.click("#login-button");
+      await loggedIn(page, "france", "observer");
+      const kept = () => page.evaluate(async () => {
+        const k = await (await import("/keystore.js")).keptLogin();
+        if (!k) return null;
+        let exported = false;
+        try {
+          await crypto.subtle.exportKey("pkcs8", k.key);
+          exported = true;
+        } catch {}
+        return { identity: k.identity, extractable: k.key.extractable, type: k.key.type, alg: k.key.algorithm.name, usages: k.key.usages, exported };
+      });
+      await page.waitForFunction(async () => (await (await import("/keystore.js")).keptLogin()) !== null);
+      const held = await kept();
+      assert(held.identity === "france" && held.type === "private" && held.alg === "Ed25519", `kept: ${JSON.stringify(held)}`);
+      assert(held.extractable === false && held.exported === false && held.usages.join() === "sign", `the kept key cannot be read back: ${JSON.stringify(held)}`);
+      // A reload logs in again with the kept key: no file chosen.
+      await page.reload();
+      await loggedIn(page, "france", "observer");
+      await page.click("#logout");
+      await page.waitForSelector("#login:not([hidden])");
+      assert((await kept()) === null, "log-out removes the kept key");
+      await page.reload();
+      await page.waitForSelector("#login:not([hidden])");
+      await new Promise((res) => setTimeout(res, 500));
+      assert(await page.locator("#console").isHidden(), "after log-out a reload asks for the key file");
+      // Without the box ticked nothing is kept.
+      await page.setInputFiles("#key-file", keys("france"));
+      await page.fill("#identity", "france");
+      await page.click("#login-button");
+      await loggedIn(page, "france", "observer");
+      assert((await kept()) === null, "nothing kept unless asked");
+      pages.delete("kept");
+      await page.context().close();
     });
 
     await test("parties and the mediator cosign the relay's checkpoints", async () => {
@@ -885,13 +972,59 @@ async function main() {
         });
         const m = /on wss:\/\/(\S+)/.exec(first);
         assert(m, `unexpected first line from audit serve: ${first}`);
-        const viewer = await openConsole(browser, `https://${m[1]}`, "replay-syria");
-        await login(viewer, keys("syria"), "syria");
-        await loggedIn(viewer, "syria", "party");
-        // The recording plays: syria's page receives what syria received live.
-        await viewer.waitForFunction(() => window.fusioncell.state.records.size >= 5);
-        const recorded = await viewer.evaluate(() => window.fusioncell.state.records.size);
-        log(`     ${recorded} records played back to syria's page`);
+        const viewer = await openConsole(browser, `https://${m[1]}`, "replay-control");
+        await login(viewer, keys("control"), "control");
+        await loggedIn(viewer, "control", "control");
+        // A REPLAY banner on top, no compose box, the controls.
+        await viewer.locator("#replay:not([hidden])").waitFor();
+        assert((await viewer.textContent("#replay .replay-mark")) === "REPLAY", "the REPLAY mark");
+        await selectChannel(viewer, "diplomacy");
+        assert(await viewer.locator("#compose").isHidden(), "no compose box in a replay");
+        assert((await viewer.textContent("#compose-note")).includes("Replay"), "the note says replay");
+        assert(await viewer.locator("#panel-control").isHidden(), "no clock or inject controls in a replay");
+        // The whole recording arrives at once; the page shows it up to its own playhead (the start).
+        // (Frames, not records: an approval's frame carries the post it releases.)
+        const R = () => viewer.evaluate(() => ({ kept: window.fusioncell.replay.frames.length, shown: window.fusioncell.replay.fed }));
+        await viewer.waitForFunction(() => window.fusioncell.replay.frames.length >= 10 && window.fusioncell.state.live);
+        let r = await R();
+        assert(r.shown < r.kept, `the start shows less than everything: ${JSON.stringify(r)}`);
+        // Step: one record more.
+        await viewer.click("#replay-step");
+        await viewer.waitForFunction((n) => window.fusioncell.replay.fed === n + 1, r.shown);
+        // Jump to an inject: shown as the last record, on its channel.
+        const option = viewer.locator("#replay-jump option", { hasText: "M1-01" });
+        const seq = Number(await option.getAttribute("value"));
+        await viewer.selectOption("#replay-jump", String(seq));
+        await viewer.waitForFunction((seq) => {
+          const S = window.fusioncell.state;
+          return S.records.has(seq) && Math.max(...S.records.keys()) <= seq + 1 && S.selected === "diplomacy";
+        }, seq);
+        await itemOf(viewer, "The joint communication cell opens").waitFor();
+        await viewer.screenshot({ path: join(artifacts, "roles", "replay-jump-to-inject.png") });
+        // Play at ×2 (this recording lasts about a minute), then pause: it moves while
+        // playing and stands still when paused.
+        const before = await viewer.evaluate(() => window.fusioncell.replay.fed);
+        await viewer.selectOption("#replay-speed", "2");
+        await viewer.click("#replay-play");
+        await viewer.waitForFunction((n) => window.fusioncell.replay.fed > n, before);
+        assert(await viewer.evaluate(() => window.fusioncell.replay.playing), "still playing");
+        await viewer.click("#replay-play");
+        const paused = await viewer.evaluate(() => window.fusioncell.replay.at);
+        await new Promise((res) => setTimeout(res, 700));
+        assert((await viewer.evaluate(() => window.fusioncell.replay.at)) === paused, "paused stands still");
+        // Seek back to the start: the page shows the start again (records forgotten and re-shown).
+        await viewer.evaluate(() => {
+          const seek = document.getElementById("replay-seek");
+          seek.value = "0";
+          seek.dispatchEvent(new Event("input", { bubbles: true }));
+        });
+        await viewer.waitForFunction((n) => window.fusioncell.replay.fed === n, r.shown);
+        // To the end: everything this identity saw.
+        await viewer.click("#replay-end");
+        await viewer.waitForFunction(() => window.fusioncell.replay.fed === window.fusioncell.replay.frames.length);
+        r = await R();
+        await viewer.screenshot({ path: join(artifacts, "roles", "replay-end.png") });
+        log(`     ${r.kept} records played back to control's page, stepped, jumped, played, paused and sought`);
       } finally {
         serve.kill("SIGTERM");
       }

@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CellError;
 
+/// The marking line when `[cell] marking` is not set: says, on every screen and page, that this
+/// is an exercise and its scenario fiction (the project ships a fictional training scenario).
+pub const MARKING: &str = "EXERCISE — FICTIONAL TRAINING SCENARIO";
+
 /// 64 KiB: OWASP's starting point; a post is text, far below it, and it bounds what one
 /// connection can make the relay buffer (SECURITY.md, P1; tungstenite allows 64 MiB).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;

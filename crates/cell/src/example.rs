@@ -192,6 +192,11 @@ pub fn render_example(params: &ExampleParams) -> String {
     line("# channel of a visible, focused page is receipted, in batches paced under the rate");
     line("# limit) | manual (a \"Mark read\" button on each message).");
     line("# read_receipts = \"auto\"");
+    line("# The marking line on every console page, transcript and report page (optional).");
+    line(&format!(
+        "# marking = {}",
+        basic_string(crate::defaults::MARKING)
+    ));
     line("");
     line("[relay]");
     line("# IP address and port the relay binds.");

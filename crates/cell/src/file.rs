@@ -46,6 +46,9 @@ pub struct CellSection {
     /// How the browser console sends read receipts; defaults to [`ReadReceipts::Auto`].
     #[serde(default)]
     pub read_receipts: ReadReceipts,
+    /// The marking line on every console page, transcript and report page; defaults to
+    /// `defaults::MARKING`.
+    pub marking: Option<String>,
 }
 
 /// How the browser console sends read receipts (`[cell] read_receipts`).

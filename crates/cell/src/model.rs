@@ -34,6 +34,7 @@ pub struct Cell {
     id: CellId,
     name: String,
     read_receipts: ReadReceipts,
+    marking: String,
     relay: RelaySettings,
     limits: Limits,
     /// In config order, which is also the order of the `open` record.
@@ -69,6 +70,7 @@ impl Cell {
                 id: open.cell.clone(),
                 name: None,
                 read_receipts: ReadReceipts::default(),
+                marking: None,
             },
             relay: RelaySection {
                 listen: "127.0.0.1:0".into(),
@@ -116,6 +118,7 @@ impl Cell {
     /// Validates a parsed file.
     fn from_file(file: CellFile, base_dir: &Path) -> Result<Cell, CellError> {
         let name = display_text("cell.name", file.cell.name, file.cell.id.as_str())?;
+        let marking = crate::marking::marking(file.cell.marking)?;
         let relay = relay_settings(file.relay, base_dir)?;
         file.limits.check()?;
         let (identities, identity_index) = identities(file.identity, &relay.public_key)?;
@@ -124,6 +127,7 @@ impl Cell {
             id: file.cell.id,
             name,
             read_receipts: file.cell.read_receipts,
+            marking,
             relay,
             limits: file.limits,
             identities,
@@ -146,6 +150,18 @@ impl Cell {
     /// How the browser console sends read receipts.
     pub fn read_receipts(&self) -> ReadReceipts {
         self.read_receipts
+    }
+
+    /// The marking line (`[cell] marking`, `crate::marking`).
+    pub fn marking(&self) -> &str {
+        &self.marking
+    }
+
+    /// This cell with `other`'s marking line: a cell rebuilt from a journal's `open` record
+    /// (which does not carry it) shown as its config marks it.
+    pub fn with_marking_of(mut self, other: &Cell) -> Cell {
+        self.marking = other.marking.clone();
+        self
     }
 
     /// The relay's settings.

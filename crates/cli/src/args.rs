@@ -100,8 +100,8 @@ pub enum ScenarioCommand {
     Check(ScenarioCheckArgs),
     /// Convert a spreadsheet MSEL (CSV) to a scenario file.
     Import(ScenarioImportArgs),
-    /// Write a validated scenario as JSON, for the browser console's control panel (controller
-    /// notes included: for control staff only).
+    /// Write a validated scenario as JSON, as the relay gives it to control's and evaluators'
+    /// consoles (controller notes included: for the white cell only).
     Export(ScenarioExportArgs),
 }
 
@@ -461,6 +461,11 @@ pub struct RelayArgs {
     /// Listen here instead of `relay.listen`.
     #[arg(long)]
     pub listen: Option<SocketAddr>,
+    /// The scenario (MSEL) to give exercise control and evaluators when they log in, so that
+    /// their consoles need no file (default: `scenario.toml` beside the cell config, if there
+    /// is one; `off`: none). Players and the mediator never receive it.
+    #[arg(long, value_name = "FILE|off")]
+    pub scenario: Option<PathBuf>,
     /// Whether to serve without TLS.
     #[command(flatten)]
     pub plain: PlainWs,
@@ -761,6 +766,10 @@ pub struct ReplayArgs {
     /// Stop after this record or scenario time.
     #[arg(long)]
     pub to: Option<String>,
+    /// The cell config, for its marking line at the head of the transcript (default: the
+    /// default marking; the journal itself carries none).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Output format.
     #[command(flatten)]
     pub output: JsonLines,

@@ -128,6 +128,7 @@ pub fn relay_config(
         tls,
         listen,
         journal_dir: relay.journal.clone(),
+        scenario: None,
     })
 }
 

@@ -5,6 +5,20 @@ use fusioncell_wire::act_body::ClockAction;
 use fusioncell_wire::{ActBody, ActKind, Record};
 use serde::Serialize;
 
+/// The marking line at the head of a transcript (`connect`, `listen`, `audit replay`), so a
+/// terminal capture or a pasted transcript says it is an exercise (`[cell] marking`).
+pub(crate) fn marking_head(marking: &str) -> String {
+    format!("=== {marking} ===")
+}
+
+/// The marking of the cell at `config`, or the default without one.
+pub(crate) fn marking_of(config: Option<&std::path::Path>) -> anyhow::Result<String> {
+    Ok(match config {
+        Some(path) => crate::load::cell(path)?.cell.marking().to_owned(),
+        None => fusioncell_cell::defaults::MARKING.to_owned(),
+    })
+}
+
 /// One record as `listen --json` prints it.
 #[derive(Serialize)]
 pub(crate) struct Printed<'a> {

@@ -179,6 +179,14 @@ fn the_demo_journal_reports_and_exports() {
         assert!(page[at + 6..].starts_with('#'), "only in-page links");
     }
     assert!(page.contains("INJECT M1-01") || page.contains("<b>M1-01</b>"));
+    // The marking line top and bottom (on every printed page: fixed in the print CSS).
+    let marking = fusioncell_cell::defaults::MARKING;
+    assert_eq!(
+        page.matches(&format!(">{marking}</div>")).count(),
+        2,
+        "marking top and bottom"
+    );
+    assert!(page.contains(".marking.top{top:0}.marking.bottom{bottom:0}"));
     assert!(page.contains("[redacted]"));
     let escaped = fusioncell_report::html::escape(&secret_text);
     assert!(!page.contains(&escaped), "redacted text in the report");
@@ -197,6 +205,34 @@ fn the_demo_journal_reports_and_exports() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.starts_with(&format!("**{marking}**\n")),
+        "the AAR/IP is marked at its head"
+    );
+    assert!(
+        text.ends_with(&format!("**{marking}**\n\n")),
+        "and at its end"
+    );
+    // A transcript is marked at its head; injects carry the exercise prefix.
+    let out = fusioncell(&[
+        "audit",
+        "replay",
+        s(&journal),
+        "--speed",
+        "0",
+        "--config",
+        s(&cell.join("cell.toml")),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let transcript = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        transcript.lines().next(),
+        Some(&*format!("=== {marking} ==="))
+    );
+    assert!(
+        transcript.contains("EXERCISE EXERCISE EXERCISE INJECT M1-01"),
+        "{transcript}"
+    );
     for heading in [
         "# After-Action Report / Improvement Plan (AAR/IP)",
         "## Exercise overview",

@@ -6,7 +6,7 @@
 use fusioncell_keys::sha256;
 use fusioncell_wire::act_body::{
     Access, AckBody, ClockAction, ClockBody, CosignBody, DecisionBody, GrantBody, InjectBody,
-    MuteBody, ObserveBody, ReceiptBody, ReceiptKind, RedactBody, ReplyBody,
+    MselAction, MselBody, MuteBody, ObserveBody, ReceiptBody, ReceiptKind, RedactBody, ReplyBody,
 };
 use fusioncell_wire::{ActBody, ActKind, Body, ChannelId, Digest, IdentityId, Record, canonical};
 
@@ -164,6 +164,17 @@ pub fn clock_end() -> ActDraft {
 /// Real-world emergency: play stops on every channel at once.
 pub fn clock_halt(reason: Option<String>) -> ActDraft {
     clock(ClockAction::Halt, None, reason)
+}
+
+/// Control's decision on an inject of the timeline: skip, hold or release it (cell-wide).
+pub fn msel(id: &str, action: MselAction) -> ActDraft {
+    ActDraft::new(
+        None,
+        ActBody::Msel(MselBody {
+            id: id.to_owned(),
+            action,
+        }),
+    )
 }
 
 /// A scenario inject delivered to `channel` (control).

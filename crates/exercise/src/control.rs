@@ -3,16 +3,18 @@
 //! The relay's clock (journaled `clock` acts) is the only source of scenario time: control
 //! reads it from the `state` frames and asks the pure [`Schedule`] what is due. While the
 //! clock is paused or halted nothing is asked, so nothing fires; after a resume, what came
-//! due fires once, in order. On start, injects already in the journal are marked fired, so a
-//! restarted control repeats nothing.
+//! due fires once, in order. The timeline is the journal's: injects already fired and every
+//! controller's skip, hold and release (`msel` acts) are read from it on start and as they
+//! arrive, so a restarted control repeats nothing and a held inject stays held whichever
+//! controller (this one, another, or a console) held it.
 
 use std::fmt;
 use std::time::Duration;
 
-use fusioncell_client::{Client, ClientError, Event, acts};
+use fusioncell_client::{Client, ClientError, Event, Subscription, acts};
 use fusioncell_scenario::{InjectId, Scenario, Schedule, Status};
-use fusioncell_wire::act_body::ClockAction;
-use fusioncell_wire::{ActBody, Phase};
+use fusioncell_wire::Phase;
+use fusioncell_wire::act_body::{ClockAction, MselAction};
 use tokio::sync::mpsc;
 
 use crate::defaults::{CONTROL_MAX_WAKE, CONTROL_MIN_WAKE};
@@ -159,11 +161,14 @@ pub async fn run_control(
     mut commands: mpsc::Receiver<ControlCommand>,
     events: mpsc::Sender<ControlEvent>,
 ) -> Result<(), ClientError> {
-    let mut schedule = Schedule::new(scenario);
-    let fired_before = fired_in_journal(client).await?;
-    for id in &fired_before {
-        let _ = schedule.fire_now(id);
-    }
+    let mut journal = client.subscribe(Some(0)).await?;
+    let mut schedule = timeline_in_journal(scenario, &mut journal).await?;
+    let fired_before: Vec<String> = schedule
+        .entries()
+        .iter()
+        .filter(|e| e.status == Status::Fired)
+        .map(|e| e.id.to_string())
+        .collect();
     if !fired_before.is_empty() {
         let _ = events
             .send(ControlEvent::Resumed {
@@ -206,6 +211,10 @@ pub async fn run_control(
             () = tokio::time::sleep(wake) => {}
             cmd = commands.recv(), if commands_open => match cmd {
                 Some(ControlCommand::Status) => {
+                    // The clock as known now: a record may have woken the loop before the
+                    // state frame of the same change arrived.
+                    let state = client.supervision().await?;
+                    let now = client.scenario_ms().await?;
                     let report = StatusReport::new(scenario, &schedule, state.clock, now);
                     let _ = events.send(ControlEvent::Status(Box::new(report))).await;
                 }
@@ -214,6 +223,15 @@ pub async fn run_control(
                 None => return Ok(()),
             },
             changed = client.state_changed() => { changed?; }
+            event = journal.next() => match event {
+                Some(Event::Record { record, .. }) => {
+                    if let Some(body) = record.params() {
+                        schedule.apply(body);
+                    }
+                }
+                Some(_) => {}
+                None => return Err(ClientError::Stopped("the journal subscription ended".into())),
+            },
         }
     }
 }
@@ -313,9 +331,9 @@ async fn command(
             }
             Err(e) => Err(e.to_string()),
         },
-        ControlCommand::Skip(id) => schedule.skip(id).map_err(|e| e.to_string()),
-        ControlCommand::Hold(id) => schedule.hold(id).map_err(|e| e.to_string()),
-        ControlCommand::Release(id) => schedule.release(id).map_err(|e| e.to_string()),
+        ControlCommand::Skip(id) => decide(client, schedule, id, MselAction::Skip).await,
+        ControlCommand::Hold(id) => decide(client, schedule, id, MselAction::Hold).await,
+        ControlCommand::Release(id) => decide(client, schedule, id, MselAction::Release).await,
         ControlCommand::Pause => clock(client, ClockAction::Pause, None, None)
             .await
             .map_err(|e| e.to_string()),
@@ -353,22 +371,50 @@ async fn clock(
         .map(|_| ())
 }
 
-/// Control numbers of the injects already in the journal (control reads every channel).
-async fn fired_in_journal(client: &Client) -> Result<Vec<String>, ClientError> {
-    let mut sub = client.subscribe(Some(0)).await?;
-    let mut fired = Vec::new();
-    while let Some(event) = sub.next().await {
+/// Skips, holds or releases inject `id`: refused here if it does not apply to the inject's
+/// status, else journaled as an `msel` act, which every controller's timeline then applies.
+async fn decide(
+    client: &Client,
+    schedule: &mut Schedule,
+    id: &str,
+    action: MselAction,
+) -> Result<(), String> {
+    let mut tried = schedule.clone();
+    match action {
+        MselAction::Skip => tried.skip(id),
+        MselAction::Hold => tried.hold(id),
+        MselAction::Release => tried.release(id),
+    }
+    .map_err(|e| e.to_string())?;
+    client
+        .send(acts::msel(id, action))
+        .await
+        .map_err(|e| e.to_string())?;
+    *schedule = tried;
+    Ok(())
+}
+
+/// The timeline as the journal tells it so far: every `inject` and `msel` record up to the
+/// live edge (control reads every channel and the white cell's records).
+async fn timeline_in_journal(
+    scenario: &Scenario,
+    journal: &mut Subscription,
+) -> Result<Schedule, ClientError> {
+    let mut schedule = Schedule::new(scenario);
+    while let Some(event) = journal.next().await {
         match event {
             Event::Record { record, .. } => {
-                if let Some(ActBody::Inject(inject)) = record.params() {
-                    fired.push(inject.id.clone());
+                if let Some(body) = record.params() {
+                    schedule.apply(body);
                 }
             }
-            Event::Live { .. } => break,
+            Event::Live { .. } => return Ok(schedule),
             _ => {}
         }
     }
-    Ok(fired)
+    Err(ClientError::Stopped(
+        "the journal subscription ended before it went live".into(),
+    ))
 }
 
 #[cfg(test)]

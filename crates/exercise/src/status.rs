@@ -5,7 +5,7 @@
 use std::fmt;
 
 use fusioncell_scenario::time::format_at;
-use fusioncell_scenario::{Scenario, Schedule, Status};
+use fusioncell_scenario::{Scenario, Schedule};
 use fusioncell_wire::clock::{Clock, Phase};
 
 /// A snapshot of control's view, written as sentences and a table.
@@ -45,10 +45,7 @@ impl StatusReport {
             .iter()
             .filter_map(|e| {
                 let inject = scenario.inject(e.id.as_str())?;
-                let status = match e.status {
-                    Status::Pending if !e.contingency && e.at_ms() <= scenario_ms => "due",
-                    other => other.as_str(),
-                };
+                let status = e.shown_at(scenario_ms);
                 Some(StatusLine {
                     id: e.id.as_str().to_owned(),
                     at_s: e.at_s,

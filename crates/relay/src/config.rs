@@ -23,4 +23,8 @@ pub struct RelayConfig {
     pub listen: SocketAddr,
     /// The journal folder.
     pub journal_dir: PathBuf,
+    /// The scenario the exercise runs (as `fusioncell scenario export` writes it), sent to
+    /// control and evaluator sessions after login so that their consoles need no file; never
+    /// to anyone else (it holds controller notes and expected actions).
+    pub scenario: Option<serde_json::Value>,
 }

@@ -9,9 +9,11 @@
 //! What is served, all embedded in the binary (no file is read at run time, no other host is
 //! ever named):
 //! - `/` (the page), `/app.js`, `/canonical.js`, `/clock.js`, `/describe.js`, `/dom.js`,
-//!   `/evaluate.js`, `/receipts.js`, `/style.css`:
-//!   the console itself, plain ES modules with no build step;
-//! - `/cell.json`: the cell id and name, and each channel's id, title and policy (with the hotline
+//!   `/evaluate.js`, `/receipts.js`, `/msel.js`, `/msel-view.js`, `/playback.js`,
+//!   `/marking.js`, `/keystore.js`, `/style.css`: the console itself, plain ES modules with no
+//!   build step (the scenario is not among them: the relay sends it to control and evaluators
+//!   after login);
+//! - `/cell.json`: the cell id, name and marking line, and each channel's id, title and policy (with the hotline
 //!   acknowledgement deadline and its clock). A party's `welcome` names its channels but not their
 //!   policies, and a party never sees record 0, yet the page must mark its held posts
 //!   "awaiting approval" and count down hotline deadlines. Also the cell's `read_receipts`
@@ -45,13 +47,15 @@ struct Asset {
     body: &'static [u8],
 }
 
-/// A JavaScript module of the console.
-const fn js(path: &'static str, body: &'static [u8]) -> Asset {
-    Asset {
-        path,
-        content_type: "text/javascript; charset=utf-8",
-        body,
-    }
+/// A JavaScript module of `web/`, served at its file name.
+macro_rules! js {
+    ($name:literal) => {
+        Asset {
+            path: concat!("/", $name),
+            content_type: "text/javascript; charset=utf-8",
+            body: include_bytes!(concat!("../web/", $name)),
+        }
+    };
 }
 
 const ASSETS: &[Asset] = &[
@@ -65,13 +69,18 @@ const ASSETS: &[Asset] = &[
         content_type: "text/html; charset=utf-8",
         body: include_bytes!("../web/index.html"),
     },
-    js("/app.js", include_bytes!("../web/app.js")),
-    js("/canonical.js", include_bytes!("../web/canonical.js")),
-    js("/clock.js", include_bytes!("../web/clock.js")),
-    js("/describe.js", include_bytes!("../web/describe.js")),
-    js("/dom.js", include_bytes!("../web/dom.js")),
-    js("/evaluate.js", include_bytes!("../web/evaluate.js")),
-    js("/receipts.js", include_bytes!("../web/receipts.js")),
+    js!("app.js"),
+    js!("canonical.js"),
+    js!("clock.js"),
+    js!("msel.js"),
+    js!("msel-view.js"),
+    js!("playback.js"),
+    js!("marking.js"),
+    js!("keystore.js"),
+    js!("describe.js"),
+    js!("dom.js"),
+    js!("evaluate.js"),
+    js!("receipts.js"),
     Asset {
         path: "/style.css",
         content_type: "text/css; charset=utf-8",
@@ -312,6 +321,7 @@ fn cell_json(cell: &Cell) -> String {
     serde_json::json!({
         "cell": cell.id().as_str(),
         "name": cell.name(),
+        "marking": cell.marking(),
         "channels": channels,
         "read_receipts": cell.read_receipts().as_str(),
         "acts_per_minute": limits.acts_per_minute,
@@ -469,6 +479,11 @@ mod tests {
             ("/app.js", "text/javascript"),
             ("/canonical.js", "text/javascript"),
             ("/clock.js", "text/javascript"),
+            ("/msel.js", "text/javascript"),
+            ("/msel-view.js", "text/javascript"),
+            ("/playback.js", "text/javascript"),
+            ("/marking.js", "text/javascript"),
+            ("/keystore.js", "text/javascript"),
             ("/describe.js", "text/javascript"),
             ("/dom.js", "text/javascript"),
             ("/evaluate.js", "text/javascript"),
@@ -536,6 +551,7 @@ mod tests {
             example_cell().limits().acts_per_minute
         );
         assert_eq!(v["act_burst"], example_cell().limits().act_burst);
+        assert_eq!(v["marking"], fusioncell_cell::defaults::MARKING);
         for absent in ["members", "readers", "public_key", "\"israel\"", "france"] {
             assert!(!body.contains(absent), "{absent} in {body}");
         }
@@ -738,6 +754,7 @@ mod tests {
             tls: None,
             listen: "127.0.0.1:0".parse().expect("addr"),
             journal_dir: dir.path().join("journal"),
+            scenario: None,
         })
         .await
         .expect("relay");

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use fusioncell_cell::Cell;
 use fusioncell_journal::Reader;
-use fusioncell_wire::{PublicKeyBytes, SecurityBody};
+use fusioncell_wire::{PublicKeyBytes, Role, SecurityBody};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
@@ -44,6 +44,9 @@ pub struct Context {
     pub shutdown: Shutdown,
     /// The relay's metrics (served by [`crate::admin`] when the relay has an admin listener).
     pub metrics: Arc<Metrics>,
+    /// The `scenario` frame (serialized once), sent after login to control and evaluators
+    /// only ([`Context::may_read_scenario`]); `None` when the relay runs no scenario.
+    pub scenario_frame: Option<String>,
     next_session: AtomicU64,
 }
 
@@ -81,8 +84,16 @@ impl Context {
             reader,
             state,
             shutdown,
+            scenario_frame: None,
             next_session: AtomicU64::new(1),
         }
+    }
+
+    /// Whether `role` receives the scenario: the white cell (control and evaluators) only. The
+    /// scenario holds what players must not see — controller notes, expected actions,
+    /// objectives, and the injects still to come — nor the mediator, who plays the talks.
+    pub fn may_read_scenario(role: Role) -> bool {
+        matches!(role, Role::Control | Role::Evaluator)
     }
 
     /// A fresh session number.

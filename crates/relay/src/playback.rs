@@ -6,6 +6,11 @@
 //! not change. Connections are admitted as by the live relay ([`crate::listener`]: connection
 //! and pending-login caps, deadlines), and a session has the live one's idle timeout and
 //! per-identity rate limits.
+//!
+//! Each viewer learns that it watches a recording (a `recording` frame after `state`). A
+//! hot-wash console takes the pacing into its own hands: it sends a `playhead` at the end of
+//! the recording, receives at once everything its identity saw, and plays it back itself —
+//! pause, seek, speed, jump to an inject — in front of the room.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -177,9 +182,15 @@ async fn session(
         channels: policy::channel_access(cell, &State::new(), &auth.identity),
         identities: cell.identity_infos(),
     };
+    let recording = ServerMsg::Recording {
+        records: rec.records.len() as u64,
+        first_ts: rec.records.first().map_or(0, |r| r.ts),
+        last_ts: rec.records.last().map_or(0, |r| r.ts),
+    };
     let greeted = async {
         sink.feed(Message::text(welcome.to_json())).await?;
-        sink.send(Message::Text(rec.state_frame(playhead))).await
+        sink.feed(Message::Text(rec.state_frame(playhead))).await?;
+        sink.send(Message::text(recording.to_json())).await
     };
     if greeted.await.is_err() {
         return;
@@ -188,6 +199,9 @@ async fn session(
     let mut cursor: Option<usize> = None;
     // `live` goes out once what was already played is sent: everything after it is new.
     let mut live_due = false;
+    // This viewer's own playhead, once it sent one (a hot-wash console): it replaces the
+    // shared one for this session.
+    let mut own: Option<i64> = None;
     let mut last_state = Instant::now();
     let mut tick = tokio::time::interval(PLAYBACK_TICK);
     let limits = cell.limits();
@@ -238,7 +252,7 @@ async fn session(
                     })
                 } else {
                     strikes = 0;
-                    reply(&text, &seen, rec, &mut cursor, &mut live_due)
+                    reply(&text, &seen, rec, &mut cursor, &mut live_due, &mut own)
                 };
                 if let Some(reply) = reply
                     && sink.send(Message::text(reply.to_json())).await.is_err()
@@ -247,7 +261,7 @@ async fn session(
                 }
             }
             _ = tick.tick() => {
-                let playhead = rec.playhead();
+                let playhead = own.unwrap_or_else(|| rec.playhead());
                 if last_state.elapsed() >= PLAYBACK_STATE_EVERY {
                     last_state = Instant::now();
                     if sink.send(Message::Text(rec.state_frame(playhead))).await.is_err() {
@@ -294,8 +308,19 @@ fn reply(
     rec: &Recording,
     cursor: &mut Option<usize>,
     live_due: &mut bool,
+    own: &mut Option<i64>,
 ) -> Option<ServerMsg> {
     match ClientMsg::from_json(text) {
+        Ok(ClientMsg::Playhead { at }) => {
+            // What was sent stays sent: a playhead never goes back (the client seeks back in
+            // what it holds). Not yet subscribed: from the start of the recording.
+            *own = Some(own.map_or(at, |was| was.max(at)));
+            if cursor.is_none() {
+                *cursor = Some(0);
+                *live_due = true;
+            }
+            None
+        }
         Ok(ClientMsg::Subscribe { from }) if cursor.is_none() => {
             let start = match from {
                 Some(from) => seen.iter().position(|s| position(s) >= from),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use fusioncell_journal::{Journal, Options};
-use fusioncell_wire::{ActBody, Digest, PublicKeyBytes, RecoveredBody};
+use fusioncell_wire::{ActBody, Digest, PublicKeyBytes, RecoveredBody, ServerMsg};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
@@ -78,6 +78,7 @@ impl Server {
             tls,
             listen,
             journal_dir,
+            scenario,
         } = config;
         if relay_key.public_key().bytes() != cell.relay().public_key.bytes() {
             return Err(RelayError::WrongRelayKey);
@@ -107,14 +108,16 @@ impl Server {
         let (tcp, addr) = crate::listener::bind(listen).await?;
 
         let shutdown = Shutdown::new(span.clone());
-        let ctx = Arc::new(Context::new(
+        let mut ctx = Context::new(
             cell.clone(),
             PublicKeyBytes(*relay_key.public_key().bytes()),
             tls.map(tokio_rustls::TlsAcceptor::from),
             Some(journal.reader()),
             sequencer.state().clone(),
             shutdown.clone(),
-        ));
+        );
+        ctx.scenario_frame = scenario.map(|scenario| ServerMsg::Scenario { scenario }.to_json());
+        let ctx = Arc::new(ctx);
         let (commands, rx) = mpsc::channel::<Command>(COMMAND_QUEUE);
         let state = sequencer.state().clone();
         let metrics = ctx.metrics.clone();

@@ -113,9 +113,17 @@ pub async fn run(
         strikes: 0,
         backlog: None,
     };
+    let scenario = match &session.ctx.scenario_frame {
+        Some(frame) if Context::may_read_scenario(session.auth.role) => Some(frame.clone()),
+        _ => None,
+    };
     let greeted = async {
         sink.send(welcome).await?;
-        sink.send(Message::Text(state)).await
+        sink.send(Message::Text(state)).await?;
+        match scenario {
+            Some(frame) => sink.send(Message::text(frame)).await,
+            None => Ok(()),
+        }
     };
     let end = match greeted.await {
         Ok(()) => {

@@ -4,24 +4,13 @@
 //! ENDEX, hotline posts in wall and scenario seconds — each probed between its steps. `node`
 //! is required: the browser tests need it too (README.md).
 
-use std::process::Command;
+mod support;
 
 use fusioncell_cell::{AckClock, Due};
 use fusioncell_wire::act_body::ClockAction;
 use fusioncell_wire::clock::Clock;
 use serde_json::{Value, json};
-
-/// A small deterministic generator (xorshift), so that a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
+use support::{Rng, run_in_node};
 
 const ACTIONS: [ClockAction; 5] = [
     ClockAction::Start,
@@ -85,11 +74,8 @@ fn schedule(rng: &mut Rng) -> Value {
 }
 
 const SCRIPT: &str = r#"
-    const { readFileSync } = await import("node:fs");
-    const src = readFileSync(process.env.CLOCK_JS, "utf8");
-    const K = await import("data:text/javascript;base64," + Buffer.from(src).toString("base64"));
-    const schedules = JSON.parse(readFileSync(process.env.CLOCK_CASES, "utf8"));
-    const out = schedules.map(({ steps }) => {
+    const K = M;
+    const out = cases.map(({ steps }) => {
         let clock = K.initialClock();
         const dues = [];
         const probes = [];
@@ -112,33 +98,14 @@ const SCRIPT: &str = r#"
 fn the_console_clock_computes_what_the_relay_computes() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let schedules: Vec<Value> = (0..300).map(|_| schedule(&mut rng)).collect();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let cases = dir.path().join("schedules.json");
-    std::fs::write(&cases, serde_json::to_vec(&schedules).expect("json")).expect("write");
-    let module = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/clock.js");
-    let out = Command::new("node")
-        .args(["--input-type=module", "-e", SCRIPT])
-        .env("CLOCK_JS", &module)
-        .env("CLOCK_CASES", &cases)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "this test runs the console's clock.js in node, and `node` could not be started \
-                 ({e}): install Node.js (also needed by tests/browser) and put it on PATH"
-            )
-        });
-    assert!(
-        out.status.success(),
-        "node failed on clock.js: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got: Vec<Value> = serde_json::from_slice(&out.stdout).expect("node printed JSON");
+    let got = run_in_node("clock.js", &json!(schedules), SCRIPT);
+    let got = got.as_array().expect("an array per schedule");
     let probes: usize = schedules
         .iter()
         .map(|s| s["expected"].as_array().map_or(0, Vec::len))
         .sum();
     assert!(probes > 1000, "only {probes} probes");
-    for (i, (s, got)) in schedules.iter().zip(&got).enumerate() {
+    for (i, (s, got)) in schedules.iter().zip(got.iter()).enumerate() {
         assert_eq!(&s["expected"], got, "schedule {i}: {}", s["steps"]);
     }
 }

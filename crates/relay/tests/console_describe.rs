@@ -9,7 +9,8 @@ use std::process::Command;
 
 use fusioncell_wire::act_body::{
     Access, AckBody, ClockAction, ClockBody, CosignBody, DecisionBody, EscalateBody, GrantBody,
-    InjectBody, MuteBody, ObserveBody, Rating, ReceiptBody, ReceiptKind, RedactBody, ReplyBody,
+    InjectBody, MselAction, MselBody, MuteBody, ObserveBody, Rating, ReceiptBody, ReceiptKind,
+    RedactBody, ReplyBody,
 };
 use fusioncell_wire::{
     Act, ActBody, ActKind, Body, CellId, ChannelId, Digest, IdentityId, OpenBody, OpenChannel,
@@ -227,6 +228,30 @@ fn samples() -> Vec<Record> {
             of(ActBody::Inject(inject(None))),
         ),
         (K::Inject, Some("diplomacy"), None),
+        (
+            K::Msel,
+            None,
+            of(ActBody::Msel(MselBody {
+                id: "M2-04".into(),
+                action: MselAction::Skip,
+            })),
+        ),
+        (
+            K::Msel,
+            None,
+            of(ActBody::Msel(MselBody {
+                id: "M2-05".into(),
+                action: MselAction::Hold,
+            })),
+        ),
+        (
+            K::Msel,
+            None,
+            of(ActBody::Msel(MselBody {
+                id: "M2-05".into(),
+                action: MselAction::Release,
+            })),
+        ),
         (
             K::Observe,
             None,

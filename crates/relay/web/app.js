@@ -6,6 +6,10 @@ import * as K from "./clock.js";
 import { el } from "./dom.js";
 import { AutoReceipts, pageIsRead, receiptInterval, wantsReceipt } from "./receipts.js";
 import { Evaluation } from "./evaluate.js";
+import { MselView } from "./msel-view.js";
+import { Replay } from "./playback.js";
+import { showMarking } from "./marking.js";
+import { forgetLogin, keepLogin, keptLogin } from "./keystore.js";
 
 const PROTOCOL = "fusioncell/v1";
 const $ = (id) => document.getElementById(id);
@@ -47,9 +51,6 @@ const S = {
   held: new Map(), // seq → entry (mediator: to decide; party: own, awaiting)
   hotline: new Map(), // seq → entry
   online: [], // identities with a logged-in session (the relay's `presence`)
-  scenario: null, // control: the loaded scenario (JSON of `fusioncell scenario export`), in memory
-  injectStatus: new Map(), // control: inject id → "skipped" | "held" (local only)
-  firedKey: "", // control: the fired inject ids the timeline table was last drawn with
   epoch: 0,
   clock: null,
   // The clock folded from every clock record in journal order: it places each hotline
@@ -134,6 +135,7 @@ async function loadCellInfo() {
       (body, seqs) => act("receipt", null, JSON.stringify(body), `read receipt ${seqs.map((s) => `#${s}`).join(", ")}`),
       receiptInterval(info.acts_per_minute),
     );
+    showMarking(info.marking);
     $("cell-name").textContent = `${S.cellName} (cell ${info.cell})`;
     for (const ch of info.channels) S.policies.set(ch.id, ch);
   } catch {
@@ -187,6 +189,7 @@ async function onLogin(ev) {
     return loginError(`This key file cannot be used: ${e.message}`);
   }
   S.identity = identity;
+  S.keep = $("keep-login").checked;
   connect();
 }
 
@@ -235,6 +238,11 @@ async function onClose(ws, ev) {
   const reason = ev.reason || "";
   if (!S.everLoggedIn) {
     S.key = null;
+    if (S.kept) {
+      // A kept key the relay does not take (rotated, or another cell now): forgotten.
+      S.kept = false;
+      await forgetLogin().catch(() => {});
+    }
     if (ev.code === 4001 || ev.code === 4000) {
       return loginError(
         `The relay refused the login as “${S.identity}”: ${reason || "unauthenticated"}. ` +
@@ -268,6 +276,11 @@ async function onFrame(ws, text) {
       return onWelcome(f);
     case "state":
       return onState(f);
+    case "scenario":
+      evaluation.setScenario(f.scenario);
+      return msel.setScenario(f.scenario);
+    case "recording":
+      return replay.start(f);
     case "presence":
       S.online = Array.isArray(f.online) ? f.online : [];
       return renderOnline();
@@ -276,7 +289,7 @@ async function onFrame(ws, text) {
     case "error":
       return onError(f);
     case "deliver":
-      return onDeliver(f);
+      return replay.active ? replay.receive(f) : onDeliver(f);
     case "live":
       S.live = true;
       // A channel never opened in this browser: its history is not unread.
@@ -317,6 +330,11 @@ async function onWelcome(w) {
   const first = !S.everLoggedIn;
   const ch = S.pendingChallenge;
   S.cell = ch.cell;
+  if (first && S.keep) {
+    keepLogin(w.identity, ch.cell, S.key)
+      .then(() => activity("login key kept in this browser until you log out"))
+      .catch((e) => activity(`the login key could not be kept: ${e.message}`, true));
+  }
   if (first) S.seen = loadSeen(w.identity);
   if (!S.relayKeyHex) {
     S.relayKeyHex = ch.relay_key;
@@ -344,6 +362,7 @@ async function onWelcome(w) {
 }
 
 function onState(f) {
+  if (replay.active) return; // a replay keeps its own playhead (playback.js)
   S.epoch = f.epoch;
   S.offset = f.now - Date.now();
   const before = S.clock;
@@ -426,6 +445,15 @@ async function onDeliver(f) {
   if (f.released) await ingest(f.released, r.seq);
   await ingest(r, null);
   render();
+}
+
+/** Forgets every record: a replay seeking back shows the recording again from its start. */
+function resetRecords() {
+  for (const m of [S.records, S.timelines, S.unread, S.held, S.hotline, S.escalated]) m.clear();
+  S.lastDelivered = -1;
+  S.history = K.initialClock();
+  S.haltReason = null;
+  S.replyTo = null;
 }
 
 async function ingest(record, releasedBy) {
@@ -574,6 +602,7 @@ function buildConsole(w) {
   $("console").hidden = false;
   const me = $("whoami");
   me.hidden = false;
+  $("logout").hidden = false;
   me.replaceChildren(w.identity, el("span", { class: "role" }, w.role),
     el("span", { class: "muted cell-name", title: `cell ${S.cell}` }, ` · ${S.cellName ?? S.cell}`));
   document.title = `${w.identity} (${w.role}) · fusioncell`;
@@ -606,13 +635,14 @@ function select(channel) {
   S.unread.set(channel, 0);
   renderChannels();
   render();
-  const canPost = channel !== CELL_EVENTS && writes(channel);
+  const canPost = !replay.active && channel !== CELL_EVENTS && writes(channel);
   $("compose").hidden = !canPost;
   const policy = policyOf(channel);
   const info = S.policies.get(channel);
   $("timeline-title").textContent = channel === CELL_EVENTS ? "Cell events" : `#${channel}${info?.title && info.title !== channel ? ` — ${info.title}` : ""}`;
   let note = "";
-  if (S.role === "observer") note = "Observer: read only.";
+  if (replay.active) note = "Replay of a recorded exercise: read only.";
+  else if (S.role === "observer") note = "Observer: read only.";
   else if (channel === CELL_EVENTS) note = "Records without a channel: clock, receipts, observations, cosignatures, relay events.";
   else if (!canPost) note = "Read only for you.";
   else if (policy === "moderated" && S.role === "party") note = "Moderated: your posts reach the others once the mediator approves them.";
@@ -796,7 +826,7 @@ function render() {
   }
   renderChannels();
   renderPanels();
-  if (S.scenario && firedIds().join("\n") !== S.firedKey) renderMsel();
+  msel.update();
   restoreFocus(focus);
   autoReceipt(seqs);
 }
@@ -941,7 +971,7 @@ function renderClock() {
 
 function tick() {
   renderClock();
-  markDue();
+  msel.tick();
   for (const e of document.querySelectorAll(".countdown[data-countdown]")) {
     const entry = S.hotline.get(Number(e.dataset.countdown));
     if (entry) e.textContent = countdownText(entry);
@@ -956,125 +986,10 @@ function tick() {
 }
 
 // ------------------------------------------------------------------------------------------
-// Control: the scenario (MSEL) timeline.
+// Control: scenario time now.
 
 function scenarioMs() {
   return S.clock ? K.scenarioAt(S.clock, relayNow()) : 0;
-}
-
-/** Inject ids already in the received records (fired, by this page or anyone). */
-function firedIds() {
-  const ids = new Set();
-  for (const e of S.records.values()) {
-    if (e.record.act.kind !== "inject" || e.record.body === null) continue;
-    const b = parse(e.record.body);
-    if (b && typeof b.id === "string") ids.add(b.id);
-  }
-  return [...ids].sort();
-}
-
-function injectStatus(inj, fired) {
-  if (fired.has(inj.id)) return "fired";
-  return S.injectStatus.get(inj.id) ?? "pending";
-}
-
-/** Checks the shape of an exported scenario; returns its injects in firing order. */
-function scenarioInjects(sc) {
-  if (!sc || typeof sc !== "object" || !Array.isArray(sc.injects)) throw new Error("no injects array");
-  const out = sc.injects.map((inj, i) => {
-    for (const f of ["id", "channel", "title", "text"]) {
-      if (typeof inj?.[f] !== "string") throw new Error(`inject ${i + 1}: ${f} is missing`);
-    }
-    if (!Number.isInteger(inj.at_s) || inj.at_s < 0) throw new Error(`inject ${inj.id}: at_s is not a time`);
-    return { ...inj, order: i };
-  });
-  return out.sort((a, b) => a.at_s - b.at_s || a.order - b.order);
-}
-
-async function onScenarioFile() {
-  const file = $("scenario-file").files[0];
-  if (!file) return;
-  const info = $("scenario-info");
-  try {
-    const sc = JSON.parse(await file.text());
-    const injects = scenarioInjects(sc);
-    S.scenario = { title: String(sc.title ?? file.name), injects };
-    S.injectStatus.clear();
-    info.textContent = `“${S.scenario.title}”: ${injects.length} injects. Kept in this page's memory only; controller notes are never sent.`;
-    info.className = "small muted";
-  } catch (e) {
-    S.scenario = null;
-    info.textContent = `This file is not a scenario export: ${e.message}`;
-    info.className = "small error";
-  }
-  renderMsel();
-}
-
-async function fireInject(inj) {
-  // Only what players may see: never notes, expected actions or objective.
-  const body = { id: inj.id, phase: inj.move };
-  if (typeof inj.from === "string") body.from = inj.from;
-  if (typeof inj.to === "string") body.to = inj.to;
-  Object.assign(body, { title: inj.title, text: inj.text, at_s: inj.at_s });
-  if (typeof body.phase !== "string") delete body.phase;
-  await act("inject", inj.channel, JSON.stringify(body), `inject ${inj.id}`);
-}
-
-function setInjectStatus(id, status) {
-  if (status === "pending") S.injectStatus.delete(id);
-  else S.injectStatus.set(id, status);
-  renderMsel();
-}
-
-function renderMsel() {
-  const table = $("msel");
-  if (!table) return;
-  const fired = new Set(firedIds());
-  S.firedKey = [...fired].join("\n");
-  if (!S.scenario) {
-    table.hidden = true;
-    $("msel-body").replaceChildren();
-    return;
-  }
-  table.hidden = false;
-  $("msel-body").replaceChildren(...S.scenario.injects.map((inj) => {
-    const status = injectStatus(inj, fired);
-    const buttons = [];
-    if (status !== "fired") {
-      buttons.push(el("button", { type: "button", class: "primary", "data-fire": inj.id, onclick: () => fireInject(inj) }, "Fire"));
-      if (status !== "skipped") buttons.push(el("button", { type: "button", "data-skip": inj.id, onclick: () => setInjectStatus(inj.id, "skipped") }, "Skip"));
-      if (status === "held") buttons.push(el("button", { type: "button", "data-release": inj.id, onclick: () => setInjectStatus(inj.id, "pending") }, "Release"));
-      else if (status === "pending") buttons.push(el("button", { type: "button", "data-hold": inj.id, onclick: () => setInjectStatus(inj.id, "held") }, "Hold"));
-      else buttons.push(el("button", { type: "button", "data-release": inj.id, onclick: () => setInjectStatus(inj.id, "pending") }, "Restore"));
-    }
-    return el("tr", { class: status, "data-inject": inj.id, "data-at": inj.at_s, "data-status": status, "data-contingency": inj.contingency ? "true" : null },
-      el("td", { class: "mono" }, scenarioHms(inj.at_s * 1000)),
-      el("td", { class: "mono" }, inj.id),
-      el("td", {}, `#${inj.channel}`),
-      el("td", {},
-        inj.title,
-        inj.contingency ? el("span", { class: "badge wait" }, " contingency") : null,
-        typeof inj.notes === "string" && inj.notes ? el("div", { class: "notes" }, `Notes: ${inj.notes}`) : null),
-      el("td", { class: "status" }, status),
-      el("td", {}, el("div", { class: "actions" }, buttons)));
-  }));
-  markDue();
-}
-
-/** Highlights the row due at the current scenario time: the first pending one whose time has come. */
-function markDue() {
-  if (!S.scenario) return;
-  const now = scenarioMs();
-  let due = null;
-  for (const row of document.querySelectorAll("#msel-body tr")) {
-    row.classList.remove("due");
-    row.removeAttribute("aria-current");
-    if (!due && row.dataset.status === "pending" && !row.dataset.contingency && Number(row.dataset.at) * 1000 <= now) due = row;
-  }
-  if (due) {
-    due.classList.add("due");
-    due.setAttribute("aria-current", "true");
-  }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1137,6 +1052,7 @@ async function onCompose(ev) {
 
 function wire() {
   $("login-form").addEventListener("submit", onLogin);
+  $("logout").addEventListener("click", logOut);
   $("key-file").addEventListener("change", onKeyChosen);
   $("compose").addEventListener("submit", onCompose);
   $("compose-text").addEventListener("keydown", (e) => {
@@ -1165,7 +1081,6 @@ function wire() {
     const reason = $("halt-reason").value.trim();
     clockAct("halt", reason ? { reason } : {});
   });
-  $("scenario-file").addEventListener("change", onScenarioFile);
   $("inject-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const scenario = scenarioMs();
@@ -1215,8 +1130,38 @@ const evaluation = new Evaluation({
   $,
 });
 
+// Control's (and evaluators') MSEL page.
+const msel = new MselView({ state: S, el, parse, act, scenarioMs, scenarioHms });
+
+// The hot wash: a recording played back at the page's own pace.
+const replay = new Replay({
+  state: S, send, deliver: onDeliver, reset: resetRecords, refresh: tick, select, scenarioHms,
+  scenarioAt: K.scenarioAt, el, parse,
+});
+
 // For the browser tests: a read-only view of the state.
-window.fusioncell = { state: S };
+window.fusioncell = { state: S, replay };
+
+/** Logs in with the key kept in this browser, if the user asked to keep one. */
+async function resumeKeptLogin() {
+  const kept = await keptLogin().catch(() => null);
+  if (!kept || S.key) return;
+  S.key = kept.key;
+  S.identity = kept.identity;
+  S.kept = true;
+  $("identity").value = kept.identity;
+  $("login-button").disabled = true;
+  connect();
+}
+
+/** Log out: the kept key is removed, the session closed, the page back to its login. */
+async function logOut() {
+  await forgetLogin().catch(() => {});
+  S.everLoggedIn = false;
+  if (S.ws) S.ws.close(1000, "logged out");
+  location.reload();
+}
 
 wire();
 loadCellInfo();
+resumeKeptLogin();

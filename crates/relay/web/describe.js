@@ -37,7 +37,8 @@ const KINDS = {
         return `clock ${b.action}${reason}`;
     }
   },
-  inject: (b) => `INJECT ${b.id} "${b.title}": ${b.text}`,
+  inject: (b) => `EXERCISE EXERCISE EXERCISE INJECT ${b.id} "${b.title}": ${b.text}`,
+  msel: (b) => `MSEL: inject ${b.id} ${{ skip: "skipped", hold: "held", release: "released" }[b.action]}`,
   observe: (b) => {
     const refs = (b.refs ?? []).map((r) => `#${r}`).join(", ");
     const about = has(b.about) ? ` (about ${b.about})` : "";

@@ -3,11 +3,10 @@
 // button on each — never by typing record numbers. The evaluator picks one of the scenario's
 // objectives and rates it P, S, M or U.
 //
-// Where the objectives come from: the scenario's `[[objective]]` tables, as in the JSON of
-// `fusioncell scenario export` loaded in this panel. `setObjectives` takes them from any other
-// source (a scenario the relay serves), so the panel does not care which. The relay checks an
-// objective id's form only (it holds the cell, not the scenario); this panel offers only the
-// scenario's objectives, and the after-action report lists any other id apart.
+// Where the objectives come from: the scenario's `[[objective]]` tables, in the `scenario` frame
+// the relay sends control and evaluators after login (PROTOCOL.md §3), as `fusioncell scenario
+// export` writes it; no file to load. The relay checks an objective id's form only; this panel
+// offers only the scenario's objectives, and the after-action report lists any other id apart.
 import { el } from "./dom.js";
 
 /** HSEEP's ratings, as the `observe` act carries them (PROTOCOL.md §5.1). */
@@ -61,7 +60,6 @@ export class Evaluation {
   /** Connects the panel's controls. */
   wire() {
     const $ = this.$;
-    $("observe-scenario").addEventListener("change", () => this.onScenarioFile());
     $("observe-objective").addEventListener("change", () => this.renderRating());
     $("observe-form").addEventListener("submit", (e) => this.onSubmit(e));
     this.setObjectives([], null);
@@ -79,19 +77,17 @@ export class Evaluation {
     );
     this.$("observe-objectives-info").textContent = source
       ? `${list.length} objectives from ${source}.`
-      : "No scenario loaded: observations can still be recorded, without an objective or rating.";
+      : "The relay serves no scenario: observations can still be recorded, without an objective or rating.";
     this.renderRating();
   }
 
-  async onScenarioFile() {
-    const file = this.$("observe-scenario").files[0];
-    if (!file) return;
+  /** The scenario the relay sent: its objectives, or none with the reason if it has none. */
+  setScenario(scenario) {
     try {
-      const list = objectivesOf(JSON.parse(await file.text()));
-      this.setObjectives(list, `“${file.name}”`);
+      this.setObjectives(objectivesOf(scenario), "the relay's scenario");
     } catch (e) {
       this.setObjectives([], null);
-      this.$("observe-objectives-info").textContent = `This file is not a scenario export: ${e.message}`;
+      this.$("observe-objectives-info").textContent = `The relay's scenario has no usable objectives: ${e.message}`;
     }
   }
 

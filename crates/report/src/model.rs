@@ -177,6 +177,9 @@ impl Span {
 pub struct AfterAction {
     /// The cell id.
     pub cell: String,
+    /// The marking line on every page (`[cell] marking` of the config; the default without
+    /// one, since the journal does not carry it).
+    pub marking: String,
     /// SHA-256 of the config the cell was opened with.
     pub config_sha256: Digest,
     /// Whether hotline deadlines come from the config (otherwise only escalations state them).
@@ -243,6 +246,7 @@ impl AfterAction {
         let metrics = metrics::compute(&entries, &identities, &channels, inputs.scenario);
         Ok(AfterAction {
             cell: inputs.open.cell.as_str().to_owned(),
+            marking: cell.marking().to_owned(),
             config_sha256: inputs.open.config_sha256,
             config_given: inputs.config.is_some(),
             scenario: inputs.scenario.map(|s| ScenarioInfo {

@@ -13,6 +13,9 @@
 
 use std::fmt;
 
+use fusioncell_wire::ActBody;
+use fusioncell_wire::act_body::MselAction;
+
 use crate::error::ScheduleError;
 use crate::ids::InjectId;
 use crate::msel::Scenario;
@@ -66,6 +69,16 @@ pub struct Entry {
 impl Entry {
     pub fn at_ms(&self) -> u64 {
         self.at_s.saturating_mul(1000)
+    }
+
+    /// How the inject is shown at scenario time `scenario_ms`: its status, or `due` for a
+    /// pending timed inject whose time has come (it fires at once unless play is stopped).
+    /// The console's `msel.js` computes the same, checked by the relay's tests.
+    pub fn shown_at(&self, scenario_ms: u64) -> &'static str {
+        match self.status {
+            Status::Pending if !self.contingency && self.at_ms() <= scenario_ms => "due",
+            other => other.as_str(),
+        }
     }
 }
 
@@ -140,6 +153,37 @@ impl Schedule {
     /// [`Schedule::due`] fires it (unless it is a contingency inject).
     pub fn release(&mut self, id: &str) -> Result<(), ScheduleError> {
         self.transition(id, "release", &[Status::Held], Status::Pending)
+    }
+
+    /// The timeline as the journal tells it: every `inject` and `msel` record's body, in
+    /// journal order, applied with [`Schedule::apply`].
+    pub fn from_journal<'a>(
+        scenario: &Scenario,
+        bodies: impl IntoIterator<Item = &'a ActBody>,
+    ) -> Schedule {
+        let mut schedule = Schedule::new(scenario);
+        for body in bodies {
+            schedule.apply(body);
+        }
+        schedule
+    }
+
+    /// What a journaled record does to the timeline: an `inject` fires its inject, an `msel`
+    /// act skips, holds or releases one; other kinds change nothing. A decision that does not
+    /// apply (an inject of another scenario, a release of an inject not held, anything after
+    /// it fired) changes nothing either: every reader of the journal, whatever its order of
+    /// arrival, derives the same timeline — `exercise run`, `status`, and the console's
+    /// `msel.js`, which mirrors this and is checked against it by the relay's tests.
+    pub fn apply(&mut self, body: &ActBody) {
+        let _ignored = match body {
+            ActBody::Inject(i) => self.fire_now(&i.id),
+            ActBody::Msel(m) => match m.action {
+                MselAction::Skip => self.skip(&m.id),
+                MselAction::Hold => self.hold(&m.id),
+                MselAction::Release => self.release(&m.id),
+            },
+            _ => Ok(()),
+        };
     }
 
     /// The status of an inject, if the scenario has it.

@@ -37,6 +37,9 @@ pub enum ActKind {
     Clock,
     /// Exercise control delivers a scenario inject to a channel (body: `InjectBody`).
     Inject,
+    /// Exercise control skips, holds or releases an inject of the timeline, seen by the white
+    /// cell only, so that every controller's page derives the same MSEL (body: `MselBody`).
+    Msel,
     /// An evaluator's private observation (body: `ObserveBody`).
     Observe,
     /// A signed delivery or read receipt (body: `ReceiptBody`).
@@ -58,7 +61,7 @@ pub enum ActKind {
 
 impl ActKind {
     /// Every kind, for documentation and tests.
-    pub const ALL: [ActKind; 19] = [
+    pub const ALL: [ActKind; 20] = [
         ActKind::Post,
         ActKind::Reply,
         ActKind::Approve,
@@ -70,6 +73,7 @@ impl ActKind {
         ActKind::Redact,
         ActKind::Clock,
         ActKind::Inject,
+        ActKind::Msel,
         ActKind::Observe,
         ActKind::Receipt,
         ActKind::Ack,
@@ -94,6 +98,7 @@ impl ActKind {
             ActKind::Redact => "redact",
             ActKind::Clock => "clock",
             ActKind::Inject => "inject",
+            ActKind::Msel => "msel",
             ActKind::Observe => "observe",
             ActKind::Receipt => "receipt",
             ActKind::Ack => "ack",

@@ -196,6 +196,29 @@ impl Rating {
     }
 }
 
+/// What a controller does to an inject of the timeline with an `msel` act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MselAction {
+    /// Drop it: it will not fire by itself (it can still be fired on demand).
+    Skip,
+    /// Keep it back until released.
+    Hold,
+    /// Put a held inject back on the timeline.
+    Release,
+}
+
+impl MselAction {
+    /// The action's name, as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MselAction::Skip => "skip",
+            MselAction::Hold => "hold",
+            MselAction::Release => "release",
+        }
+    }
+}
+
 /// A rating that is not one of HSEEP's four letters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -213,6 +236,18 @@ impl std::str::FromStr for Rating {
             .find(|r| r.letter().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| UnknownRating(s.to_owned()))
     }
+}
+
+/// `msel` (control): a controller's decision on an inject of the timeline. Journaled, so that
+/// where every inject stands is derived from the journal alone; seen by the white cell only
+/// (players never learn which injects are coming, held or dropped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MselBody {
+    /// The inject's control number, e.g. `M1-03`.
+    pub id: String,
+    /// What to do with it.
+    pub action: MselAction,
 }
 
 /// `observe` (evaluator): a private observation, seen by evaluators and control only.

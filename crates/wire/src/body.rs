@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::act::ActKind;
 use crate::act_body::{
-    AckBody, ClockBody, CosignBody, DecisionBody, EscalateBody, GrantBody, InjectBody, MuteBody,
-    ObserveBody, ReceiptBody, RedactBody, ReplyBody,
+    AckBody, ClockBody, CosignBody, DecisionBody, EscalateBody, GrantBody, InjectBody, MselBody,
+    MuteBody, ObserveBody, ReceiptBody, RedactBody, ReplyBody,
 };
 use crate::relay_body::{OpenBody, RecoveredBody, SecurityBody};
 
@@ -43,6 +43,8 @@ pub enum ActBody {
     Clock(ClockBody),
     /// A scenario inject.
     Inject(InjectBody),
+    /// A controller skips, holds or releases an inject.
+    Msel(MselBody),
     /// An evaluator's observation.
     Observe(ObserveBody),
     /// A delivery or read receipt.
@@ -76,6 +78,7 @@ impl ActBody {
             ActBody::Redact(_) => ActKind::Redact,
             ActBody::Clock(_) => ActKind::Clock,
             ActBody::Inject(_) => ActKind::Inject,
+            ActBody::Msel(_) => ActKind::Msel,
             ActBody::Observe(_) => ActKind::Observe,
             ActBody::Receipt(_) => ActKind::Receipt,
             ActBody::Ack(_) => ActKind::Ack,
@@ -102,6 +105,7 @@ impl ActBody {
             ActBody::Redact(b) => json(b),
             ActBody::Clock(b) => json(b),
             ActBody::Inject(b) => json(b),
+            ActBody::Msel(b) => json(b),
             ActBody::Observe(b) => json(b),
             ActBody::Receipt(b) => json(b),
             ActBody::Ack(b) => json(b),
@@ -142,6 +146,7 @@ params! {
     RedactBody => Redact;
     ClockBody => Clock;
     InjectBody => Inject;
+    MselBody => Msel;
     ObserveBody => Observe;
     ReceiptBody => Receipt;
     AckBody => Ack;
@@ -213,6 +218,7 @@ impl Body {
             ActKind::Redact => ActBody::Redact(parse(kind, t)?),
             ActKind::Clock => ActBody::Clock(parse(kind, t)?),
             ActKind::Inject => ActBody::Inject(parse(kind, t)?),
+            ActKind::Msel => ActBody::Msel(parse(kind, t)?),
             ActKind::Observe => ActBody::Observe(parse(kind, t)?),
             ActKind::Receipt => ActBody::Receipt(parse(kind, t)?),
             ActKind::Ack => ActBody::Ack(parse(kind, t)?),

@@ -41,6 +41,15 @@ pub enum ClientMsg {
         /// The tree size.
         size: u64,
     },
+    /// To a playback relay (`audit serve`, which announces itself with `recording`): deliver
+    /// now what this identity received up to relay time `at` of the recording, and from then
+    /// on follow this client's playheads, not the shared one. A hot-wash console asks for the
+    /// whole recording once and plays it back itself (pause, seek, speed, jump to an inject).
+    /// A live relay refuses it (`malformed`).
+    Playhead {
+        /// Relay time of the recording, in milliseconds since the Unix epoch.
+        at: i64,
+    },
 }
 
 impl ClientMsg {

@@ -103,6 +103,24 @@ pub enum ServerMsg {
         /// The relay's time when it sent this, to compute scenario time from the clock.
         now: i64,
     },
+    /// The scenario the relay runs (the MSEL, with controller notes, expected actions and
+    /// objectives): sent after `welcome` and `state` to exercise control and evaluators only,
+    /// when the relay was given one, so that their consoles need no file. Players and the
+    /// mediator never receive it.
+    Scenario {
+        /// The scenario as `fusioncell scenario export` writes it.
+        scenario: serde_json::Value,
+    },
+    /// Sent by a playback relay (`audit serve`) after `welcome` and `state`: this is a
+    /// recording, read-only, of `records` records from relay time `first_ts` to `last_ts`.
+    Recording {
+        /// Records in the recording (every identity's, not only this one's).
+        records: u64,
+        /// Relay time of its first record.
+        first_ts: i64,
+        /// Relay time of its last record.
+        last_ts: i64,
+    },
     /// Who is online: sent after `welcome` (and `state`), and to every session whenever the
     /// set changes.
     Presence {

@@ -12,6 +12,13 @@ pub(super) fn authorize(ctx: &Context<'_>, _body: Option<&InjectBody>) -> Result
     Ok(())
 }
 
+/// Marked as exercise traffic is ([`crate::EXERCISE_PREFIX`]): in every view, not in the body.
 pub(super) fn describe(i: &InjectBody) -> String {
-    format!("INJECT {} \"{}\": {}", i.id, i.title, i.text)
+    format!(
+        "{} INJECT {} \"{}\": {}",
+        crate::EXERCISE_PREFIX,
+        i.id,
+        i.title,
+        i.text
+    )
 }

@@ -16,6 +16,7 @@ mod decision;
 mod escalate;
 mod grant;
 mod inject;
+mod msel;
 mod mute;
 mod observe;
 mod post;
@@ -94,6 +95,7 @@ pub fn authorize(
         ActBody::Redact(b) => redact::authorize(&ctx, b),
         ActBody::Clock(b) => clock::authorize(&ctx, b),
         ActBody::Inject(b) => inject::authorize(&ctx, Some(b)),
+        ActBody::Msel(b) => msel::authorize(&ctx, b),
         ActBody::Observe(b) => observe::authorize(&ctx, Some(b)),
         ActBody::Receipt(b) => receipt::authorize(&ctx, b),
         ActBody::Ack(b) => ack::authorize(&ctx, b),
@@ -115,7 +117,7 @@ pub(crate) fn apply(state: &mut State, cell: &Cell, record: &Record) -> Audience
     let Some(body) = record.params() else {
         return match record.act.kind {
             ActKind::Post | ActKind::Reply => post::apply(state, cell, record),
-            ActKind::Observe => Audience::WhiteCell,
+            ActKind::Observe | ActKind::Msel => Audience::WhiteCell,
             ActKind::Inject => state.on_channel(cell, &record.act),
             _ => Audience::Supervisors,
         };
@@ -131,7 +133,7 @@ pub(crate) fn apply(state: &mut State, cell: &Cell, record: &Record) -> Audience
         ActBody::Redact(b) => redact::apply(state, cell, b),
         ActBody::Clock(b) => clock::apply(state, record, b),
         ActBody::Inject(_) => state.on_channel(cell, &record.act),
-        ActBody::Observe(_) => Audience::WhiteCell,
+        ActBody::Msel(_) | ActBody::Observe(_) => Audience::WhiteCell,
         ActBody::Receipt(b) => receipt::apply(state, record, b),
         ActBody::Ack(b) => ack::apply(state, cell, record, b),
         ActBody::Cosign(b) => cosign::apply(state, record, b),
@@ -160,6 +162,7 @@ pub fn describe(body: Option<&Body>) -> String {
         ActBody::Redact(b) => redact::describe(b),
         ActBody::Clock(b) => clock::describe(b),
         ActBody::Inject(b) => inject::describe(b),
+        ActBody::Msel(b) => msel::describe(b),
         ActBody::Observe(b) => observe::describe(b),
         ActBody::Receipt(b) => receipt::describe(b),
         ActBody::Ack(b) => ack::describe(b),

@@ -43,7 +43,9 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let config = write_cell_folder(&folder, &params)?;
     let loaded = load::cell(&config)?;
     let scenario = Scenario::from_toml(embedded::SCENARIO).context("built-in scenario")?;
-    let server = Server::spawn(load::relay_config(&loaded, None, false)?).await?;
+    let mut relay_config = load::relay_config(&loaded, None, false)?;
+    relay_config.scenario = Some(serde_json::to_value(&scenario)?);
+    let server = Server::spawn(relay_config).await?;
     let url = format!("wss://127.0.0.1:{}", server.local_addr().port());
     crate::outln!(
         "fusioncell demo: \"{}\" at ×{speed} — relay {url}, cell folder {}",

@@ -36,6 +36,10 @@ pub(super) async fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if !args.output.json {
+        let marking = crate::show::marking_of(args.connect.config.as_deref())?;
+        crate::outln!("{}", crate::show::marking_head(&marking));
+    }
     let mut sub = client.subscribe(args.from).await?;
     let mut printed = 0u64;
     let stop = crate::stop::signal();

@@ -1,10 +1,12 @@
 //! `fusioncell relay --config CELL`: runs until Ctrl-C or SIGTERM, then shuts down in order.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use fusioncell_relay::admin::AdminConfig;
 use fusioncell_relay::{RelayError, Server};
 
+use super::exercise::{check_channels, load_scenario};
 use crate::args::RelayArgs;
 use crate::load;
 use crate::logging::{failure, status};
@@ -13,7 +15,16 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let loaded = load::cell(&args.config)?;
     let listen = args.listen.unwrap_or(loaded.cell.relay().listen);
     load::refuse_public_keys(&loaded, listen, args.demo.insecure_demo_keys)?;
-    let config = load::relay_config(&loaded, Some(listen), args.plain.insecure_loopback)?;
+    let mut config = load::relay_config(&loaded, Some(listen), args.plain.insecure_loopback)?;
+    let scenario = match scenario_file(args.scenario.as_deref(), &args.config) {
+        Some(path) => {
+            let scenario = load_scenario(&path)?;
+            check_channels(&scenario, &path, &loaded.cell)?;
+            config.scenario = Some(serde_json::to_value(&scenario)?);
+            Some((path, scenario))
+        }
+        None => None,
+    };
     let scheme = if config.tls.is_some() { "wss" } else { "ws" };
     // Listening for signals starts before recovery, which can take a while on a long journal:
     // a SIGTERM then stops recovery (changing nothing) instead of killing the process.
@@ -57,6 +68,16 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
             ))
         });
     }
+    if let Some((path, scenario)) = &scenario {
+        span.in_scope(|| {
+            status(format_args!(
+                "scenario \"{}\" ({}, {} injects) given to control and evaluators at login",
+                scenario.title(),
+                path.display(),
+                scenario.injects().len()
+            ))
+        });
+    }
     if scheme == "wss" {
         span.in_scope(|| {
             status(format_args!(
@@ -87,5 +108,22 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The scenario file the relay gives control and evaluators: `--scenario FILE`, none with
+/// `--scenario off`, else the cell folder's `scenario.toml` if there is one (`init --scenario`
+/// and `demo --keep` write it there).
+fn scenario_file(arg: Option<&Path>, cell_config: &Path) -> Option<PathBuf> {
+    match arg {
+        Some(p) if p == Path::new("off") => None,
+        Some(p) => Some(p.to_owned()),
+        None => {
+            let beside = cell_config
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(crate::init::SCENARIO_FILE);
+            beside.is_file().then_some(beside)
+        }
     }
 }

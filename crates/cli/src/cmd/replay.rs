@@ -94,6 +94,10 @@ pub(super) async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             .is_none_or(|c| s.record.act.channel.as_ref() == Some(c));
         after && before && on_channel
     };
+    if !args.output.json {
+        let marking = crate::show::marking_of(args.config.as_deref())?;
+        crate::outln!("{}", crate::show::marking_head(&marking));
+    }
     let mut previous_ts: Option<i64> = None;
     let mut stdin = std::io::stdin().lines();
     for seen in shown.iter().filter(|s| within(s)) {

@@ -23,7 +23,7 @@ pub(super) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let scheme = if tls.is_some() { "wss" } else { "ws" };
     let cell_id = cell.id().to_string();
     let playback = Playback::spawn(
-        Arc::new(cell),
+        Arc::new(cell.with_marking_of(&loaded.cell)),
         records.clone(),
         tls,
         args.listen,

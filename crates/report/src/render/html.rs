@@ -38,6 +38,8 @@ pub fn render(aar: &AfterAction) -> String {
                 style { (PreEscaped(CSS)) }
             }
             body {
+                // Top and bottom of the screen, and of every printed page (report.css).
+                div.marking.top { (aar.marking) }
                 header {
                     h1 { "After-action report" }
                     p { (title) }
@@ -64,6 +66,7 @@ pub fn render(aar: &AfterAction) -> String {
                          computed them; real times are the relay's, in UTC."
                     }
                 }
+                div.marking.bottom { (aar.marking) }
             }
         }
     };

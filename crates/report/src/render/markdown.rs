@@ -34,6 +34,8 @@ pub fn escape(s: &str) -> String {
 /// Renders the AAR/IP skeleton.
 pub fn render(aar: &AfterAction) -> String {
     let mut out = String::with_capacity(32 * 1024 + aar.entries.len() * 200);
+    let marking = format!("**{}**\n\n", escape(&aar.marking));
+    out.push_str(&marking);
     blocks(&mut out, &sections::aar_ip(aar), 0);
     out.push_str("## Appendices\n\n");
     for (i, section) in sections::sections(aar).iter().enumerate() {
@@ -41,6 +43,7 @@ pub fn render(aar: &AfterAction) -> String {
         let _ = write!(out, "### Appendix {letter}: {}\n\n", section.heading);
         blocks(&mut out, &section.blocks, 1);
     }
+    out.push_str(&marking);
     out
 }
 

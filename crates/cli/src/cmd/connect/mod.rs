@@ -48,6 +48,9 @@ pub(super) async fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let cell = cell.as_ref().map(|c| c.cell.as_ref());
     let model = Model::new(View::new(client.welcome(), cell), state.clock);
     let mut session = Session::new(model, cell);
+    say(&crate::show::marking_head(
+        cell.map_or(fusioncell_cell::defaults::MARKING, |c| c.marking()),
+    ));
     for line in session.intro(&url, scenario_ms) {
         say(&line);
     }

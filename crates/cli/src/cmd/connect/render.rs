@@ -200,7 +200,7 @@ mod tests {
                 Some("security"),
                 r#"{"id":"M1-02","title":"Drone sighted","text":"A drone crossed.","at_s":60}"#
             ),
-            "INJECT M1-02 \"Drone sighted\": A drone crossed."
+            "EXERCISE EXERCISE EXERCISE INJECT M1-02 \"Drone sighted\": A drone crossed."
         );
         assert_eq!(
             line(
