@@ -447,10 +447,16 @@ pub struct CheckArgs {
 
 /// `relay`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("cells_to_serve").required(true).args(["config", "cells"])))]
 pub struct RelayArgs {
-    /// The cell config.
+    /// The cell config: serve this one cell.
     #[arg(long)]
-    pub config: PathBuf,
+    pub config: Option<PathBuf>,
+    /// Serve every cell of this folder: each subfolder holding a `cell.toml` is one cell,
+    /// reached at `/cells/<id>`. SIGHUP rescans it: a new folder starts its cell, a folder
+    /// holding a file named `retired` (or no longer there) retires its cell.
+    #[arg(long, value_name = "DIR")]
+    pub cells: Option<PathBuf>,
     /// Listen here instead of `relay.listen`.
     #[arg(long)]
     pub listen: Option<SocketAddr>,

@@ -229,23 +229,30 @@ fn parse_request(head: &[u8]) -> Result<Head<'_>, u16> {
     Ok(head)
 }
 
-/// Decides what a complete request head gets.
-/// `buf` is what [`read_head`] returned; bytes after the head are not looked at. `origins`
-/// are the origins the relay admits for WebSockets: the page is served only under a `Host`
-/// one of them names, since from any other address it could not connect (and a page served
-/// under a foreign name is what DNS rebinding needs).
-pub fn route(buf: &[u8], cell: &Cell, origins: &[String]) -> Route {
-    let head = &buf[..head_len(buf).unwrap_or(buf.len())];
-    let parsed = match parse(head) {
-        Ok(h) => h,
-        Err(status) => return Route::Http(error_response(status)),
-    };
+/// Parses a complete head ([`read_head`]'s bytes; bytes after the head are not looked at)
+/// under the console's rules; `Err` is the answer to send.
+pub(crate) fn parse_head(buf: &[u8]) -> Result<Head<'_>, Vec<u8>> {
+    parse(&buf[..head_len(buf).unwrap_or(buf.len())]).map_err(error_response)
+}
+
+/// The answer to a path that names nothing served here, a cell's path or any other: the same
+/// bytes for both, so that it tells nothing about which cells a relay serves.
+pub(crate) fn not_found() -> Vec<u8> {
+    error_response(404)
+}
+
+/// Decides what a parsed request for `cell` gets; `path` is the request's path within the
+/// cell ([`crate::routes::Routes::find`]: `/` for the page, empty for `/cells/<id>` itself).
+/// `origins` are the origins the relay admits for WebSockets: the page is served only under a
+/// `Host` one of them names, since from any other address it could not connect (and a page
+/// served under a foreign name is what DNS rebinding needs).
+pub(crate) fn route(parsed: &Head<'_>, path: &str, cell: &Cell, origins: &[String]) -> Route {
     let upgrade = parsed.header("upgrade").any(|v| {
         v.split(',')
             .any(|t| t.trim().eq_ignore_ascii_case("websocket"))
     });
     if upgrade && parsed.method == "GET" {
-        return match crate::upgrade::check(&parsed, origins) {
+        return match crate::upgrade::check(parsed, origins) {
             Ok(()) => Route::WebSocket,
             Err(refusal) => Route::Http(refusal),
         };
@@ -269,7 +276,16 @@ pub fn route(buf: &[u8], cell: &Cell, origins: &[String]) -> Route {
     if parsed.method != "GET" {
         return Route::Http(error_response(405));
     }
-    let path = parsed.target.split('?').next().unwrap_or_default();
+    if path.is_empty() {
+        // `/cells/<id>`: the page's relative links need the trailing slash.
+        let location = format!("Location: {}/\r\n", parsed.path());
+        return Route::Http(with_header(
+            308,
+            "text/plain; charset=utf-8",
+            &location,
+            b"308 Permanent Redirect\n",
+        ));
+    }
     if path == "/cell.json" {
         return Route::Http(response(
             200,
@@ -317,6 +333,7 @@ fn cell_json(cell: &Cell) -> String {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
@@ -438,6 +455,14 @@ mod tests {
 
     fn get(path: &str, extra: &str) -> Vec<u8> {
         format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:8443\r\n{extra}\r\n").into_bytes()
+    }
+
+    /// Routes a request of a relay of one cell, as [`crate::upgrade`] does.
+    fn route(buf: &[u8], cell: &Cell, origins: &[String]) -> Route {
+        match parse_head(buf) {
+            Err(answer) => Route::Http(answer),
+            Ok(head) => super::route(&head, head.path(), cell, origins),
+        }
     }
 
     fn route_(buf: &[u8], cell: &Cell) -> Route {
@@ -739,7 +764,7 @@ mod tests {
         let page = ask(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n")).await;
         assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
         assert!(page.contains("Content-Security-Policy: default-src 'none'"));
-        assert!(page.contains("<script type=\"module\" src=\"/app.js\"></script>"));
+        assert!(page.contains("<script type=\"module\" src=\"app.js\"></script>"));
         let rebound = ask("GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n".into()).await;
         assert!(rebound.starts_with("HTTP/1.1 421 "), "{rebound}");
         let upgrade = |origin: &str| {

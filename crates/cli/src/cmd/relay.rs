@@ -1,4 +1,5 @@
 //! `fusioncell relay --config CELL`: runs until Ctrl-C or SIGTERM, then shuts down in order.
+//! `--cells DIR` serves a folder of cells instead ([`super::relay_cells`]).
 
 use std::process::ExitCode;
 
@@ -10,7 +11,15 @@ use crate::load;
 use crate::logging::{failure, status};
 
 pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
-    let loaded = load::cell(&args.config)?;
+    let config = match (&args.config, &args.cells) {
+        (Some(config), _) => config.clone(),
+        (None, Some(dir)) => {
+            let dir = dir.clone();
+            return super::relay_cells::run(args, &dir).await;
+        }
+        (None, None) => anyhow::bail!("give --config CELL or --cells DIR"),
+    };
+    let loaded = load::cell(&config)?;
     let listen = args.listen.unwrap_or(loaded.cell.relay().listen);
     load::refuse_public_keys(&loaded, listen, args.demo.insecure_demo_keys)?;
     let config = load::relay_config(&loaded, Some(listen), args.plain.insecure_loopback)?;
