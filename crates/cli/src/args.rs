@@ -191,9 +191,14 @@ pub struct DemoArgs {
     /// Scenario seconds per real second (the example's two hours take about 75 s at 100).
     #[arg(long, default_value_t = 100)]
     pub speed: u32,
-    /// Leave the cell folder here (cell.toml, keys, journal) instead of a temporary folder.
+    /// Leave the cell folder here (cell.toml, keys, journal) instead of a temporary folder;
+    /// with `--cells`, a folder of cell folders that `relay --cells` serves.
     #[arg(long)]
     pub keep: Option<PathBuf>,
+    /// Run this many syndicates at once, each its own cell (`paris-joint-cell-1` …) with its
+    /// own exercise control and bots, behind one relay.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub cells: u16,
 }
 
 /// `bench`: the load and where it goes. A `--scenario` sets the shape; flags given
