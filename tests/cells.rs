@@ -24,9 +24,16 @@ fn cells_dir(ids: &[&str]) -> (Arc<tempfile::TempDir>, Vec<TestCell>) {
 }
 
 /// `fusioncell relay --cells ROOT` on a free port, with its admin listener, and `faults` set
-/// for every journal it opens.
+/// for every journal it opens; on CPU `FC_RELAY_CPU` only (`taskset -c`) when it is set.
 fn relay_of(root: &tempfile::TempDir, faults: Option<&str>) -> RelayProcess {
-    let mut cmd = std::process::Command::new(fusioncell_bin());
+    let mut cmd = match std::env::var("FC_RELAY_CPU") {
+        Ok(cpu) => {
+            let mut cmd = std::process::Command::new("taskset");
+            cmd.args(["-c", &cpu]).arg(fusioncell_bin());
+            cmd
+        }
+        Err(_) => std::process::Command::new(fusioncell_bin()),
+    };
     cmd.args(["relay", "--cells"])
         .arg(root.path())
         .args(["--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"])
@@ -404,4 +411,153 @@ async fn a_relay_of_one_cell_also_answers_at_its_cell_path() {
     israel.close().await;
     relay.stop().await;
     assert_eq!(posts(&cell), ["by path"]);
+}
+
+/// `n` posts by `client`, one started every `pace` (or at once after a slower one): the time
+/// from sending each to its durable acknowledgement.
+async fn paced_posts(client: &Client, n: usize, pace: Duration) -> Vec<Duration> {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let next = tokio::time::Instant::now() + pace;
+        let sent = std::time::Instant::now();
+        client
+            .post(&diplomacy(), &format!("paced {i}"))
+            .await
+            .expect("acknowledged");
+        times.push(sent.elapsed());
+        tokio::time::sleep_until(next).await;
+    }
+    times
+}
+
+/// Acts posted into one cell as fast as durable acknowledgements allow: `ids` each with
+/// `window` posts in flight, on the runtime it is started in; counts what was acknowledged.
+struct ActFlood {
+    acked: Arc<std::sync::atomic::AtomicU64>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl ActFlood {
+    async fn start(
+        runtime: &tokio::runtime::Runtime,
+        cell: &TestCell,
+        url: &str,
+        ids: &[&str],
+        window: usize,
+    ) -> ActFlood {
+        let acked = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for id in ids {
+            let client = Arc::new(
+                runtime
+                    .spawn(Client::connect(config(cell, url, id)))
+                    .await
+                    .expect("joined")
+                    .expect("the flood connects"),
+            );
+            for _ in 0..window {
+                let (client, acked) = (client.clone(), acked.clone());
+                tasks.push(runtime.spawn(async move {
+                    let ch = ChannelId::new("commerce").expect("channel");
+                    while client.post(&ch, "flood").await.is_ok() {
+                        acked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }));
+            }
+        }
+        ActFlood { acked, tasks }
+    }
+
+    fn acked(&self) -> u64 {
+        self.acked.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for ActFlood {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Acts acknowledged by `floods` per second over `window`, and the relay process's CPU
+/// (cores: CPU seconds per second) meanwhile.
+async fn rate(relay_pid: u32, floods: &[&ActFlood], window: Duration) -> (f64, f64) {
+    let cpu = || fusioncell_bench::procstat::sample(Some(relay_pid)).map_or(0.0, |s| s.cpu_s);
+    let acked = || floods.iter().map(|f| f.acked()).sum::<u64>();
+    let (acks, cpu0, t0) = (acked(), cpu(), std::time::Instant::now());
+    tokio::time::sleep(window).await;
+    let dt = t0.elapsed().as_secs_f64();
+    ((acked() - acks) as f64 / dt, (cpu() - cpu0) / dt)
+}
+
+/// The measurement of BENCHMARKS.md, "Cells": cell B's post latency (`FC_POSTS` (300) posts
+/// by one client, one every `FC_PACE_MS` (10 ms), send to durable acknowledgement) alone,
+/// then while cell A of the same relay process is flooded (2 identities with `FC_WINDOW`
+/// (16) posts each in flight, on a runtime of their own); then the acts/s of A flooded alone
+/// and of A and B flooded together over `FC_SECONDS` (10) each, with the relay's CPU.
+/// `FC_NO_FSYNC=1` sets both cells' `dangerous_no_fsync`, to see the relay's own limit
+/// without the disk's; `FC_RELAY_CPU=0` pins the relay to CPU 0 (run the test itself under
+/// `taskset -c 1`, so that the load and the relay do not share a core). Prints the figures;
+/// asserts nothing about time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run by hand (BENCHMARKS.md, Cells)"]
+async fn measure_one_cells_flood_against_anothers_latency() {
+    let posts = env_or("FC_POSTS", 300);
+    let pace = Duration::from_millis(env_or("FC_PACE_MS", 10) as u64);
+    let window = env_or("FC_WINDOW", 16);
+    let seconds = Duration::from_secs(env_or("FC_SECONDS", 10) as u64);
+    let (root, mut cells) = cells_dir(&["joint-a", "joint-b"]);
+    if env_or("FC_NO_FSYNC", 0) == 1 {
+        cells = cells
+            .into_iter()
+            .map(|c| c.edit("dangerous_no_fsync = false", "dangerous_no_fsync = true"))
+            .collect();
+    }
+    let (a, b) = (&cells[0], &cells[1]);
+    let mut relay = relay_of(&root, None);
+    let url = relay.url();
+    relay.wait_for("cell `joint-b` served");
+    let pid = relay.pid();
+    let b_israel = connect(b, &url, "israel").await;
+    // Warm up: TLS session, first journal writes.
+    paced_posts(&b_israel, 20, pace).await;
+    let mut alone = paced_posts(&b_israel, posts, pace).await;
+
+    let flooder = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("the flood's runtime");
+    let flooders = ["syria", "us"];
+    let flood_a = ActFlood::start(&flooder, a, &at(&url, "joint-a"), &flooders, window).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (acks_before, t0) = (flood_a.acked(), std::time::Instant::now());
+    let mut flooded = paced_posts(&b_israel, posts, pace).await;
+    let a_during = (flood_a.acked() - acks_before) as f64 / t0.elapsed().as_secs_f64();
+    let (one_rate, one_cpu) = rate(pid, &[&flood_a], seconds).await;
+    let flood_b = ActFlood::start(&flooder, b, &at(&url, "joint-b"), &flooders, window).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (two_rate, two_cpu) = rate(pid, &[&flood_a, &flood_b], seconds).await;
+    drop((flood_a, flood_b));
+    flooder.shutdown_background();
+
+    let p99_alone = percentile_ms(&mut alone, 99.0);
+    let p99_flooded = percentile_ms(&mut flooded, 99.0);
+    println!(
+        "cell B alone: {posts} posts, p50 {:.2} ms, p99 {p99_alone:.2} ms",
+        percentile_ms(&mut alone, 50.0)
+    );
+    println!(
+        "cell B while cell A is flooded ({a_during:.0} acts/s in A): p50 {:.2} ms, p99 \
+         {p99_flooded:.2} ms ({:.2}x alone)",
+        percentile_ms(&mut flooded, 50.0),
+        p99_flooded / p99_alone
+    );
+    println!("one cell flooded: {one_rate:.0} acts/s, relay CPU {one_cpu:.2} cores");
+    println!("two cells flooded: {two_rate:.0} acts/s together, relay CPU {two_cpu:.2} cores");
+    b_israel.close().await;
+    let (status, printed) = relay.terminate();
+    assert!(status.success(), "{printed}");
 }

@@ -76,6 +76,7 @@ impl TestCell {
         };
         cell.edit("# acts_per_minute = ", "acts_per_minute = 1000000 #")
             .edit("# act_burst = ", "act_burst = 100000 #")
+            .edit("# bytes_per_second = ", "bytes_per_second = 100000000 #")
     }
 
     /// Replaces text in the config (for settings that are not limits).
@@ -752,6 +753,11 @@ impl RelayProcess {
             .expect("admin address")
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGHUP (a relay of several cells rescans its folder).
     pub fn hangup(&self) {
         let sent = std::process::Command::new("kill")
@@ -816,4 +822,22 @@ pub async fn admin_exchange(addr: std::net::SocketAddr, request: &str) -> String
         .expect("answered within 10 s")
         .expect("read");
     String::from_utf8(answer).expect("UTF-8")
+}
+
+/// `name` from the environment, or `default`.
+pub fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The `p`-th percentile (nearest rank) of `times`, in milliseconds.
+pub fn percentile_ms(times: &mut [Duration], p: f64) -> f64 {
+    times.sort();
+    if times.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * times.len() as f64).ceil() as usize;
+    times[rank.clamp(1, times.len()) - 1].as_secs_f64() * 1000.0
 }
