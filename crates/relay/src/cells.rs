@@ -24,6 +24,9 @@ pub struct Cells {
     front: Arc<Front>,
     routes: Arc<Routes<Live>>,
     running: Mutex<BTreeMap<String, ServedCell>>,
+    /// Held for the whole of an [`Cells::add`] or [`Cells::retire`]: a cell's journal is
+    /// never open twice (two adds, or an add while its retirement still drains it).
+    changing: tokio::sync::Mutex<()>,
     /// `relay`: the listener's and the admin listener's log lines; each cell's are in its own
     /// `relay{cell=…}`.
     span: tracing::Span,
@@ -50,36 +53,26 @@ impl Cells {
             front,
             routes,
             running: Mutex::default(),
+            changing: tokio::sync::Mutex::default(),
             span,
         })
     }
 
     /// Opens (recovering) the cell's journal and serves it at `/cells/<id>` from now on.
     pub async fn add(&self, config: CellConfig) -> Result<(), RelayError> {
+        let _changing = self.changing.lock().await;
         let id = config.cell.id().as_str().to_owned();
         if self.lock().contains_key(&id) {
             return Err(RelayError::CellServed(id));
         }
         // Not a child of the listener's span: a cell's lines name the cell, and only it.
-        let span =
-            tracing::error_span!(target: "fusioncell_relay", parent: None, "relay", cell = %id);
+        let span = tracing::error_span!(target: "fusioncell_relay", parent: None, "relay", cell = %id);
         let cell = ServedCell::start(config, &self.front, std::future::pending(), span.clone())
             .instrument(span.clone())
             .await?;
-        let refused = {
-            let mut running = self.lock();
-            if !running.contains_key(&id) && self.routes.insert(cell.route.clone()) {
-                running.insert(id.clone(), cell);
-                None
-            } else {
-                Some(cell)
-            }
-        };
-        if let Some(cell) = refused {
-            // Added twice at once: the second start is undone.
-            let _ = cell.stop().await;
-            return Err(RelayError::CellServed(id));
-        }
+        // Nothing else adds or retires meanwhile (`changing`).
+        self.routes.insert(cell.route.clone());
+        self.lock().insert(id, cell);
         span.in_scope(|| tracing::info!("cell served"));
         Ok(())
     }
@@ -88,6 +81,7 @@ impl Cells {
     /// owed, drains its commit thread and writes its final checkpoint; the other cells serve
     /// on.
     pub async fn retire(&self, id: &str) -> Result<ShutdownReport, RelayError> {
+        let _changing = self.changing.lock().await;
         self.routes.remove(id);
         let cell = self
             .lock()
