@@ -66,7 +66,8 @@ impl Cells {
             return Err(RelayError::CellServed(id));
         }
         // Not a child of the listener's span: a cell's lines name the cell, and only it.
-        let span = tracing::error_span!(target: "fusioncell_relay", parent: None, "relay", cell = %id);
+        let span =
+            tracing::error_span!(target: "fusioncell_relay", parent: None, "relay", cell = %id);
         let cell = ServedCell::start(config, &self.front, std::future::pending(), span.clone())
             .instrument(span.clone())
             .await?;
