@@ -2,7 +2,7 @@
 //! WebSocket endpoint, so that a browser needs nothing but the relay's address.
 //!
 //! [`crate::upgrade`] reads each connection's request head with [`read_head`] (bounded in size,
-//! under the upgrade deadline) and asks [`route`] what it is: a WebSocket upgrade goes on to
+//! under the upgrade deadline) and asks `route` what it is: a WebSocket upgrade goes on to
 //! tungstenite with the bytes already read replayed in front of the stream ([`Prefixed`]);
 //! anything else gets one HTTP response ([`Route::Http`]) and the connection is closed.
 //!

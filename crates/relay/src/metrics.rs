@@ -40,7 +40,7 @@ use tokio::sync::Semaphore;
 
 use crate::admission::Admission;
 
-/// The `Content-Type` of [`Metrics::encode`]'s text (Prometheus text format 0.0.4).
+/// The `Content-Type` of [`MetricsRegistry::encode`]'s text (Prometheus text format 0.0.4).
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// The roles known when the relay starts: their session gauges exist (at 0) before anyone

@@ -25,7 +25,7 @@ use crate::shutdown::Shutdown;
 use crate::{RelayError, ShutdownReport, listener, now_ms, session};
 
 /// A cell being served.
-pub(crate) struct ServedCell {
+pub struct ServedCell {
     /// Its context and sessions, as the listener routes to them.
     pub(crate) route: CellRoute<Live>,
     commit: std::thread::JoinHandle<Result<u64, fusioncell_journal::JournalError>>,

@@ -71,7 +71,7 @@ pub enum Routed<S> {
 
 /// Reads the request head (bounded, see [`console::read_head`]), finds the cell its path
 /// names, and either performs the WebSocket upgrade with the cell's limits, once `check` has
-/// passed it, or answers a console request or a refused upgrade ([`console::route`]). All of
+/// passed it, or answers a console request or a refused upgrade (`console::route`). All of
 /// it within the upgrade deadline.
 pub async fn websocket<S>(
     mut stream: Box<dyn Transport>,
