@@ -3,7 +3,7 @@
 //!
 //! [`crate::upgrade`] reads each connection's request head with [`read_head`] (bounded in size,
 //! under the upgrade deadline) and asks `route` what it is: a WebSocket upgrade goes on to
-//! tungstenite with the bytes already read replayed in front of the stream ([`Prefixed`]);
+//! tungstenite with the bytes already read replayed in front of the stream ([`crate::prefixed::Prefixed`]);
 //! anything else gets one HTTP response ([`Route::Http`]) and the connection is closed.
 //!
 //! What is served, all embedded in the binary (no file is read at run time, no other host is
@@ -23,11 +23,9 @@
 //! head's size and on the number of headers.
 
 use std::io;
-use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
 
 use fusioncell_cell::{Cell, Policy};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::defaults::{HEAD_READ_BYTES, MAX_HEAD_BYTES, MAX_HEADERS};
 
@@ -92,7 +90,7 @@ pub enum Route {
 }
 
 /// Reads a request head: every byte up to and including the first blank line, plus whatever
-/// the peer sent after it in the same reads (replayed to tungstenite by [`Prefixed`]).
+/// the peer sent after it in the same reads (replayed to tungstenite by [`crate::prefixed::Prefixed`]).
 /// `Ok(None)` when the head is over [`MAX_HEAD_BYTES`].
 pub async fn read_head<S: AsyncRead + Unpin + ?Sized>(
     stream: &mut S,
@@ -385,63 +383,6 @@ fn with_header(status: u16, content_type: &str, extra: &str, body: &[u8]) -> Vec
     let mut out = head.into_bytes();
     out.extend_from_slice(body);
     out
-}
-
-/// A stream that first yields bytes already read from it (the request head), then reads on.
-pub struct Prefixed<S> {
-    prefix: Vec<u8>,
-    at: usize,
-    inner: S,
-}
-
-impl<S> Prefixed<S> {
-    /// `prefix` is returned by reads before anything from `inner`.
-    pub fn new(prefix: Vec<u8>, inner: S) -> Self {
-        Prefixed {
-            prefix,
-            at: 0,
-            inner,
-        }
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        if this.at < this.prefix.len() {
-            let n = (this.prefix.len() - this.at).min(buf.remaining());
-            buf.put_slice(&this.prefix[this.at..this.at + n]);
-            this.at += n;
-            if this.at == this.prefix.len() {
-                this.prefix = Vec::new();
-                this.at = 0;
-            }
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }
 
 #[cfg(test)]
@@ -791,14 +732,5 @@ mod tests {
         let refused = ask(huge).await;
         assert!(refused.starts_with("HTTP/1.1 431 "), "{refused}");
         server.shutdown().await.expect("shutdown");
-    }
-
-    #[tokio::test]
-    async fn prefixed_replays_then_reads_on() {
-        let inner: &[u8] = b" world";
-        let mut s = Prefixed::new(b"hello".to_vec(), inner);
-        let mut out = String::new();
-        s.read_to_string(&mut out).await.expect("read");
-        assert_eq!(out, "hello world");
     }
 }

@@ -6,7 +6,7 @@
 //! 2. [`upgrade`] completes TLS (the [`front`] door's, shared by every cell), finds the cell
 //!    the request's path names ([`routes`]) and completes the WebSocket upgrade (the cell's
 //!    Origin check and frame limits) within their deadlines; a plain HTTP GET on the same port
-//!    gets the cell's browser [`console`];
+//!    gets the cell's browser [`console`]; [`prefixed`] replays the head it read to tungstenite;
 //! 3. [`handshake`] challenges the client and yields an [`handshake::Authenticated`] proof, or
 //!    closes with a code and journals a security event;
 //! 4. [`session`] reads frames, rate-limits, verifies each act's signature, and submits it;
@@ -45,6 +45,7 @@ pub mod handshake;
 pub mod listener;
 pub mod metrics;
 pub mod playback;
+pub mod prefixed;
 pub mod rate;
 pub mod resume;
 pub mod routes;

@@ -18,6 +18,7 @@ use fusioncell_cell::Cell;
 
 use crate::console;
 use crate::front::Front;
+use crate::prefixed::Prefixed;
 use crate::routes::{CellRoute, Routes};
 
 /// Why a connection never became a WebSocket.
@@ -87,7 +88,7 @@ pub async fn websocket<S>(
             Ok(Some(head)) => match decide(&head, routes, front.tls.is_some(), local) {
                 Err(reply) => reply,
                 Ok(route) => {
-                    let stream: Box<dyn Transport> = Box::new(console::Prefixed::new(head, stream));
+                    let stream: Box<dyn Transport> = Box::new(Prefixed::new(head, stream));
                     return tokio_tungstenite::accept_async_with_config(
                         stream,
                         Some(route.ctx.ws_config()),
