@@ -27,17 +27,30 @@ struct Served {
 pub(super) async fn run(args: RelayArgs, dir: &Path) -> anyhow::Result<ExitCode> {
     let found = cell_dir::scan(dir)?;
     // The first folder (in name order) whose cell loads decides what the cells share.
-    let first = found
+    let mut first = None;
+    let mut problem = None;
+    for folder in found
         .iter()
         .filter(|(_, f)| **f == Found::Serve)
-        .find_map(|(folder, _)| load::cell(&folder.join(CELL_FILE)).ok())
-        .with_context(|| {
-            format!(
-                "{}: no subfolder holds a {CELL_FILE} that loads (and no `{}` marker)",
-                dir.display(),
-                cell_dir::RETIRED
-            )
-        })?;
+        .map(|(d, _)| d)
+    {
+        match load::cell(&folder.join(CELL_FILE)) {
+            Ok(loaded) => {
+                first = Some(loaded);
+                break;
+            }
+            Err(e) => problem = problem.or(Some(e)),
+        }
+    }
+    let first = match (first, problem) {
+        (Some(first), _) => first,
+        (None, Some(e)) => return Err(e.into()),
+        (None, None) => anyhow::bail!(
+            "{}: no subfolder holds a {CELL_FILE} without a `{}` marker beside it",
+            dir.display(),
+            cell_dir::RETIRED
+        ),
+    };
     let shared = Shared::of(&first, args.listen, args.plain.insecure_loopback)?;
     let scheme = if shared.tls.is_some() { "wss" } else { "ws" };
     let cells = Cells::spawn(FrontConfig {
