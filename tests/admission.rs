@@ -462,24 +462,6 @@ async fn one_shot_commands_retry_until_the_relay_is_up() {
     server.shutdown().await.unwrap();
 }
 
-/// `name` from the environment, or `default`.
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The `p`-th percentile (nearest rank) of `times`, in milliseconds.
-fn percentile_ms(times: &mut [Duration], p: f64) -> f64 {
-    times.sort();
-    if times.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * times.len() as f64).ceil() as usize;
-    times[rank.clamp(1, times.len()) - 1].as_secs_f64() * 1000.0
-}
-
 /// The measurement of SECURITY.md, "Admission": `FC_POSTS` (100) legitimate one-shot posts
 /// from 127.0.0.1, one every `FC_PACE_MS` (60 ms, so that they span more than one login
 /// deadline and meet the attacker's re-openings), first alone, then while the same address

@@ -23,27 +23,6 @@ fn client_at(cell: &TestCell, url: &str, id: &str) -> fusioncell_client::ClientC
     c
 }
 
-/// A raw, logged-in WebSocket session to a relay process (a second client that only waits to
-/// be told the journal failed).
-async fn raw_session(cell: &TestCell, url: &str, id: &str) -> fusioncell_client::connection::Ws {
-    use fusioncell_client::connection::{self, Expect, Target};
-    let ca = std::fs::read(cell.folder().join("tls/ca.pem")).expect("ca");
-    let target = Target::new(url, Some(&ca)).expect("target");
-    let mut ws = connection::dial(&target).await.expect("dial");
-    let loaded = cell.loaded();
-    let expect = Expect {
-        cell: Some(loaded.cell.id().clone()),
-        relay_key: Some(fusioncell_wire::PublicKeyBytes(
-            *loaded.cell.relay().public_key.bytes(),
-        )),
-    };
-    let name = fusioncell_wire::IdentityId::new(id).expect("id");
-    connection::login(&mut ws, &name, &cell.key(id), &expect)
-        .await
-        .expect("login");
-    ws
-}
-
 /// Posts until the relay stops acknowledging; returns what it acknowledged.
 async fn post_until_refused(client: &Client) -> Vec<(u64, u64, String)> {
     let ch = ChannelId::new("commerce").expect("channel");
@@ -130,7 +109,7 @@ async fn a_full_disk_stops_acknowledgements_and_tells_every_client() {
     let israel = Client::connect(client_at(&cell, &url, "israel"))
         .await
         .unwrap();
-    let mut syria = raw_session(&cell, &url, "syria").await;
+    let mut syria = raw_login_at(&cell, &url, "syria").await;
     let ch = ChannelId::new("commerce").unwrap();
     for i in 0..5 {
         israel.post(&ch, &format!("before {i}")).await.unwrap();
@@ -143,7 +122,7 @@ async fn a_full_disk_stops_acknowledgements_and_tells_every_client() {
     let (code, reason) = expect_close(&mut syria, 20).await;
     assert_eq!(code, 1013, "{reason}");
     // A later login is told at once too.
-    let mut late = raw_session(&cell, &url, "us").await;
+    let mut late = raw_login_at(&cell, &url, "us").await;
     assert_eq!(expect_close(&mut late, 20).await.0, 1013);
     the_failure_is_told_and_nothing_acknowledged_is_lost(&cell, relay, &acked, || {
         std::fs::remove_file(&filler).unwrap();
@@ -165,7 +144,7 @@ async fn an_fsync_error_stops_acknowledgements_and_tells_every_client() {
     let israel = Client::connect(client_at(&cell, &url, "israel"))
         .await
         .unwrap();
-    let mut syria = raw_session(&cell, &url, "syria").await;
+    let mut syria = raw_login_at(&cell, &url, "syria").await;
     let acked = post_until_refused(&israel).await;
     assert!(!acked.is_empty());
     assert_eq!(expect_close(&mut syria, 20).await.0, 1013);

@@ -13,9 +13,11 @@ use fusioncell_wire::{CellId, IdentityId, PublicKeyBytes, ServerMsg};
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
-/// A cell folder written like `fusioncell init` does, in a temporary directory.
+/// A cell folder written like `fusioncell init` does, in a temporary directory (which the
+/// cells of one relay share, [`TestCell::of_relay`]).
 pub struct TestCell {
-    pub dir: tempfile::TempDir,
+    /// The temporary directory, removed when its last cell is dropped.
+    _dir: std::sync::Arc<tempfile::TempDir>,
     pub config: PathBuf,
 }
 
@@ -42,7 +44,39 @@ impl TestCell {
             text.replace_range(start..end, &format!("{key} = {value}"));
         }
         std::fs::write(&config, text).expect("write config");
-        TestCell { dir, config }
+        TestCell {
+            _dir: std::sync::Arc::new(dir),
+            config,
+        }
+    }
+
+    /// Cell `id` in folder `root/id`, written for a relay of several cells (`relay --cells
+    /// root`): its clients dial `/cells/<id>`, and with `relay_tls` it shares that cell's TLS
+    /// identity (as every cell of one relay must). Limits generous enough to post a lot.
+    pub fn of_relay(
+        root: &std::sync::Arc<tempfile::TempDir>,
+        id: &str,
+        relay_tls: Option<&TestCell>,
+    ) -> TestCell {
+        let params = InitParams {
+            cell_id: CellId::new(id).expect("id"),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            hosts: vec![],
+            scenario: None,
+        };
+        let config = fusioncell::init::write_cell_of_relay(
+            &root.path().join(id),
+            &params,
+            relay_tls.map(TestCell::folder),
+        )
+        .expect("init");
+        let cell = TestCell {
+            _dir: root.clone(),
+            config,
+        };
+        cell.edit("# acts_per_minute = ", "acts_per_minute = 1000000 #")
+            .edit("# act_burst = ", "act_burst = 100000 #")
+            .edit("# bytes_per_second = ", "bytes_per_second = 100000000 #")
     }
 
     /// Replaces text in the config (for settings that are not limits).
@@ -74,15 +108,11 @@ impl TestCell {
     }
 
     pub fn journal_dir(&self) -> PathBuf {
-        self.dir.path().join("cell").join("journal")
+        self.folder().join("journal")
     }
 
     pub fn key_path(&self, id: &str) -> PathBuf {
-        self.dir
-            .path()
-            .join("cell")
-            .join("keys")
-            .join(format!("{id}.key"))
+        self.folder().join("keys").join(format!("{id}.key"))
     }
 
     pub fn key(&self, id: &str) -> SigningKey {
@@ -228,7 +258,14 @@ pub async fn raw(cell: &TestCell, relay: &Relay) -> Ws {
 
 /// A raw WebSocket logged in as `id`.
 pub async fn raw_login(cell: &TestCell, relay: &Relay, id: &str) -> Ws {
-    let mut ws = raw(cell, relay).await;
+    raw_login_at(cell, &relay.url, id).await
+}
+
+/// A raw WebSocket logged in as `id` of `cell` at `url` (a relay process, a cell's path).
+pub async fn raw_login_at(cell: &TestCell, url: &str, id: &str) -> Ws {
+    let ca = std::fs::read(cell.folder().join("tls/ca.pem")).expect("ca");
+    let target = Target::new(url, Some(&ca)).expect("target");
+    let mut ws = connection::dial(&target).await.expect("dial");
     let loaded = cell.loaded();
     let expect = Expect {
         cell: Some(loaded.cell.id().clone()),
@@ -752,6 +789,19 @@ impl RelayProcess {
             .expect("admin address")
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGHUP (a relay of several cells rescans its folder).
+    pub fn hangup(&self) {
+        let sent = std::process::Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status();
+        assert!(sent.expect("kill").success());
+    }
+
     /// SIGKILL, and reaps it.
     pub fn sigkill(mut self) {
         self.child.kill().expect("SIGKILL");
@@ -808,4 +858,22 @@ pub async fn admin_exchange(addr: std::net::SocketAddr, request: &str) -> String
         .expect("answered within 10 s")
         .expect("read");
     String::from_utf8(answer).expect("UTF-8")
+}
+
+/// `name` from the environment, or `default`.
+pub fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The `p`-th percentile (nearest rank) of `times`, in milliseconds.
+pub fn percentile_ms(times: &mut [Duration], p: f64) -> f64 {
+    times.sort();
+    if times.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * times.len() as f64).ceil() as usize;
+    times[rank.clamp(1, times.len()) - 1].as_secs_f64() * 1000.0
 }

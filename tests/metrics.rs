@@ -16,16 +16,19 @@ const CELL: &str = "test-cell";
 
 /// One scrape: every sample by name and labels (sorted, without `cell`, which every sample
 /// must carry with the cell's id), checked against the Prometheus text format on the way.
+/// A sample's name, cell (none for the shared listener's) and other labels.
+type Series = (String, Option<String>, Vec<(String, String)>);
+
 #[derive(Debug)]
-struct Scrape {
-    samples: BTreeMap<(String, Vec<(String, String)>), f64>,
-    types: BTreeMap<String, String>,
+pub struct Scrape {
+    samples: BTreeMap<Series, f64>,
+    pub types: BTreeMap<String, String>,
 }
 
 impl Scrape {
     /// Parses the text format 0.0.4: `# HELP` and `# TYPE` lines, then samples
     /// `name{label="value",…} number`, each belonging to the family of the last `# TYPE`.
-    fn parse(text: &str) -> Scrape {
+    pub fn parse(text: &str) -> Scrape {
         let mut samples = BTreeMap::new();
         let mut types = BTreeMap::new();
         let mut family: Option<(String, String)> = None;
@@ -97,19 +100,31 @@ impl Scrape {
                     pairs.push((k.to_owned(), v.to_owned()));
                 }
             }
-            assert_eq!(cell.as_deref(), Some(CELL), "no cell label in {line:?}");
+            // Only the shared listener's series belong to no cell.
+            assert_eq!(
+                cell.is_none(),
+                name.starts_with("fusioncell_listener_"),
+                "the cell label in {line:?}"
+            );
             if name.ends_with("_bucket") {
                 assert!(pairs.iter().any(|(k, _)| k == "le"), "{line:?}");
             }
             pairs.sort();
-            let key = (name.to_owned(), pairs);
+            let key = (name.to_owned(), cell, pairs);
             assert!(samples.insert(key, value).is_none(), "repeated {line:?}");
         }
         Scrape { samples, types }
     }
 
-    /// The sample `name` with `labels` (besides `cell`); panics if there is none.
+    /// The sample `name` of the test cell with `labels` (besides `cell`); panics if there is
+    /// none.
     fn get(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        self.get_in(Some(CELL), name, labels)
+    }
+
+    /// The sample `name` of `cell` (`None`: the shared listener's) with `labels` besides
+    /// `cell`; panics if there is none.
+    pub fn get_in(&self, cell: Option<&str>, name: &str, labels: &[(&str, &str)]) -> f64 {
         let mut key: Vec<(String, String)> = labels
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -117,7 +132,7 @@ impl Scrape {
         key.sort();
         *self
             .samples
-            .get(&(name.to_owned(), key))
+            .get(&(name.to_owned(), cell.map(str::to_owned), key))
             .unwrap_or_else(|| panic!("no sample {name} {labels:?} in {:#?}", self.samples))
     }
 
@@ -125,7 +140,7 @@ impl Scrape {
     fn sum(&self, name: &str) -> f64 {
         self.samples
             .iter()
-            .filter(|((n, _), _)| n == name)
+            .filter(|((n, _, _), _)| n == name)
             .map(|(_, v)| v)
             .sum()
     }
@@ -144,17 +159,17 @@ fn is_label(s: &str) -> bool {
 }
 
 /// The status line and body of an admin answer.
-fn split(answer: &str) -> (&str, &str) {
+pub fn split(answer: &str) -> (&str, &str) {
     let status = answer.lines().next().unwrap_or_default();
     let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     (status, body)
 }
 
-async fn get(admin: SocketAddr, path: &str) -> String {
+pub async fn get(admin: SocketAddr, path: &str) -> String {
     admin_exchange(admin, &format!("GET {path} HTTP/1.0\r\n\r\n")).await
 }
 
-async fn scrape(admin: SocketAddr) -> Scrape {
+pub async fn scrape(admin: SocketAddr) -> Scrape {
     let answer = admin_exchange(
         admin,
         "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/plain\r\n\r\n",
@@ -358,7 +373,7 @@ async fn metrics_count_exactly_what_clients_did() {
         closed
             .samples
             .iter()
-            .filter(|((n, _), v)| n == "fusioncell_session_closes_total" && **v > 0.0)
+            .filter(|((n, _, _), v)| n == "fusioncell_session_closes_total" && **v > 0.0)
             .collect::<Vec<_>>()
     );
     assert_eq!(closed.get("fusioncell_outbound_queued_frames", &[]), 0.0);

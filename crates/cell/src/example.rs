@@ -24,8 +24,11 @@ pub const EXAMPLE_IDENTITIES: [&str; 6] =
 pub struct ExampleParams {
     /// The cell id.
     pub cell_id: CellId,
-    /// The address the relay binds; `public_url` is `wss://` + this.
+    /// The address the relay binds; `public_url` is `wss://` + this + `public_path`.
     pub listen: SocketAddr,
+    /// The path clients dial: `""` for a relay of this cell alone, `"/cells/<id>"` for one of
+    /// several cells behind one relay.
+    pub public_path: String,
     /// Prepended to the key and TLS paths (`keys/relay.key`, `tls/relay.pem`,
     /// `tls/relay-tls.key`, `tls/ca.pem`): `""` for a folder written by `init`,
     /// `"../certs-example/"` for the repository's example.
@@ -207,7 +210,7 @@ pub fn render_example(params: &ExampleParams) -> String {
     line("# The URL clients dial (optional; defaults to \"wss://\" + listen).");
     line(&format!(
         "public_url = {}",
-        basic_string(&format!("wss://{}", params.listen))
+        basic_string(&format!("wss://{}{}", params.listen, params.public_path))
     ));
     line("# The relay's Ed25519 public key (64 hex): it signs checkpoints and its own records.");
     line(&format!(
@@ -440,6 +443,7 @@ pub(crate) mod fixture {
         ExampleParams {
             cell_id: "paris-joint-cell".parse().unwrap(),
             listen: "127.0.0.1:8443".parse().unwrap(),
+            public_path: String::new(),
             path_prefix: "../certs-example/".to_owned(),
             journal: "../target/example-journal".to_owned(),
             relay_public_key: key_hex(1),

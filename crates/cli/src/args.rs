@@ -192,9 +192,14 @@ pub struct DemoArgs {
     /// Scenario seconds per real second (the example's two hours take about 75 s at 100).
     #[arg(long, default_value_t = 100)]
     pub speed: u32,
-    /// Leave the cell folder here (cell.toml, keys, journal) instead of a temporary folder.
+    /// Leave the cell folder here (cell.toml, keys, journal) instead of a temporary folder;
+    /// with `--cells`, a folder of cell folders that `relay --cells` serves.
     #[arg(long)]
     pub keep: Option<PathBuf>,
+    /// Run this many syndicates at once, each its own cell (`paris-joint-cell-1` …) with its
+    /// own exercise control and bots, behind one relay.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub cells: u16,
 }
 
 /// `bench`: the load and where it goes. A `--scenario` sets the shape; flags given
@@ -454,10 +459,16 @@ pub struct CheckArgs {
 
 /// `relay`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("cells_to_serve").required(true).args(["config", "cells"])))]
 pub struct RelayArgs {
-    /// The cell config.
+    /// The cell config: serve this one cell.
     #[arg(long)]
-    pub config: PathBuf,
+    pub config: Option<PathBuf>,
+    /// Serve every cell of this folder: each subfolder holding a `cell.toml` is one cell,
+    /// reached at `/cells/<id>`. SIGHUP rescans it: a new folder starts its cell, a folder
+    /// holding a file named `retired` (or no longer there) retires its cell.
+    #[arg(long, value_name = "DIR")]
+    pub cells: Option<PathBuf>,
     /// Listen here instead of `relay.listen`.
     #[arg(long)]
     pub listen: Option<SocketAddr>,

@@ -11,6 +11,8 @@ use fusioncell_cell::{EXAMPLE_IDENTITIES, ExampleParams, render_example};
 use fusioncell_keys::SigningKey;
 use fusioncell_wire::CellId;
 
+use fusioncell_relay::routes::PREFIX;
+
 use crate::certs::dev_certs;
 use crate::files::{FileError, create_dir, write_key_pair, write_new};
 
@@ -51,6 +53,27 @@ pub enum InitError {
 
 /// Writes the example cell into `dir` and returns the path of its `cell.toml`.
 pub fn write_cell_folder(dir: &Path, params: &InitParams) -> Result<PathBuf, InitError> {
+    write_folder(dir, params, None)
+}
+
+/// Writes the example cell into `dir` as one of the cells of one relay (`relay --cells`): its
+/// clients dial `/cells/<id>`, and, given `relay_tls` (a folder written before, whose `tls/`
+/// holds the relay's certificate, key and CA), it names the relay's TLS identity instead of a
+/// new one: the cells of one relay share it. Returns the path of its `cell.toml`.
+pub fn write_cell_of_relay(
+    dir: &Path,
+    params: &InitParams,
+    relay_tls: Option<&Path>,
+) -> Result<PathBuf, InitError> {
+    write_folder(dir, params, Some(relay_tls))
+}
+
+/// [`write_cell_folder`], or with `of_relay` [`write_cell_of_relay`].
+fn write_folder(
+    dir: &Path,
+    params: &InitParams,
+    of_relay: Option<Option<&Path>>,
+) -> Result<PathBuf, InitError> {
     if dir
         .read_dir()
         .map(|mut entries| entries.next().is_some())
@@ -73,21 +96,41 @@ pub fn write_cell_folder(dir: &Path, params: &InitParams) -> Result<PathBuf, Ini
         identity_keys.insert(id.to_owned(), hex::encode(key.public_key().bytes()));
     }
 
-    let mut hosts = params.hosts.clone();
-    hosts.push(params.listen.ip().to_string());
-    let certs = dev_certs(params.cell_id.as_str(), &hosts)?;
-    write_new(&tls.join("ca.pem"), certs.ca_pem.as_bytes(), false)?;
-    write_new(&tls.join("ca.key"), certs.ca_key_pem.as_bytes(), true)?;
-    write_new(&tls.join("relay.pem"), certs.relay_pem.as_bytes(), false)?;
-    write_new(
-        &tls.join("relay-tls.key"),
-        certs.relay_key_pem.as_bytes(),
-        true,
-    )?;
+    match of_relay.flatten() {
+        Some(relay) => {
+            // Only what the relay serves and what clients trust: the CA's key stays where it
+            // was made.
+            for (file, secret) in [
+                ("ca.pem", false),
+                ("relay.pem", false),
+                ("relay-tls.key", true),
+            ] {
+                let bytes = crate::files::read_bytes(&relay.join("tls").join(file))?;
+                write_new(&tls.join(file), &bytes, secret)?;
+            }
+        }
+        None => {
+            let mut hosts = params.hosts.clone();
+            hosts.push(params.listen.ip().to_string());
+            let certs = dev_certs(params.cell_id.as_str(), &hosts)?;
+            write_new(&tls.join("ca.pem"), certs.ca_pem.as_bytes(), false)?;
+            write_new(&tls.join("ca.key"), certs.ca_key_pem.as_bytes(), true)?;
+            write_new(&tls.join("relay.pem"), certs.relay_pem.as_bytes(), false)?;
+            write_new(
+                &tls.join("relay-tls.key"),
+                certs.relay_key_pem.as_bytes(),
+                true,
+            )?;
+        }
+    }
 
     let text = render_example(&ExampleParams {
         cell_id: params.cell_id.clone(),
         listen: params.listen,
+        public_path: match of_relay {
+            Some(_) => format!("{PREFIX}{}", params.cell_id),
+            None => String::new(),
+        },
         path_prefix: String::new(),
         journal: "journal".into(),
         relay_public_key: hex::encode(relay.public_key().bytes()),

@@ -11,6 +11,7 @@
 //! - [`cmd`]: one file per subcommand.
 
 pub mod args;
+pub mod cell_dir;
 pub mod certs;
 pub mod cmd;
 pub mod embedded;

@@ -10,7 +10,7 @@ use fusioncell_cell::Cell;
 use fusioncell_client::ClientConfig;
 use fusioncell_client::connection::Expect;
 use fusioncell_keys::{SigningKey, sha256};
-use fusioncell_relay::RelayConfig;
+use fusioncell_relay::{CellConfig, RelayConfig};
 use fusioncell_wire::{IdentityId, PublicKeyBytes};
 
 use crate::files::{FileError, read_bytes, read_text};
@@ -111,8 +111,30 @@ pub fn relay_config(
     listen: Option<SocketAddr>,
     insecure_loopback: bool,
 ) -> Result<RelayConfig, LoadError> {
+    let listen = listen.unwrap_or(loaded.cell.relay().listen);
+    let CellConfig {
+        cell,
+        relay_key,
+        config_sha256,
+        journal_dir,
+        scenario,
+    } = cell_config(loaded)?;
+    let tls = tls(loaded, listen, insecure_loopback)?;
+    Ok(RelayConfig {
+        cell,
+        relay_key,
+        config_sha256,
+        tls,
+        listen,
+        journal_dir,
+        scenario,
+    })
+}
+
+/// What a relay needs to serve the cell, besides its listener: the relay key (checked against
+/// the cell's `relay.public_key`) and the journal folder.
+pub fn cell_config(loaded: &LoadedCell) -> Result<CellConfig, LoadError> {
     let relay = loaded.cell.relay();
-    let listen = listen.unwrap_or(relay.listen);
     let relay_key = signing_key(&relay.key)?;
     if relay_key.public_key() != relay.public_key {
         return Err(LoadError::Key {
@@ -120,13 +142,10 @@ pub fn relay_config(
             reason: "this key's public key is not relay.public_key of the cell config".into(),
         });
     }
-    let tls = tls(loaded, listen, insecure_loopback)?;
-    Ok(RelayConfig {
+    Ok(CellConfig {
         cell: loaded.cell.clone(),
         relay_key: Arc::new(relay_key),
         config_sha256: loaded.sha256,
-        tls,
-        listen,
         journal_dir: relay.journal.clone(),
         scenario: None,
     })
@@ -140,22 +159,36 @@ pub fn tls(
     insecure_loopback: bool,
 ) -> Result<Option<Arc<fusioncell_relay::tls::ServerConfig>>, LoadError> {
     let relay = loaded.cell.relay();
-    if insecure_loopback {
-        if !listen.ip().is_loopback() {
-            return Err(LoadError::Invalid(format!(
-                "--insecure-loopback serves plain ws:// and is refused on {listen}: use a loopback address"
-            )));
-        }
+    if plain(listen, insecure_loopback)? {
         return Ok(None);
     }
     let cert = read_bytes(&relay.tls_cert)?;
     let key = read_bytes(&relay.tls_key)?;
-    fusioncell_relay::tls::server_config(&cert, &key)
-        .map(Some)
-        .map_err(|e| LoadError::Tls {
-            path: format!("{} / {}", relay.tls_cert.display(), relay.tls_key.display()),
-            reason: e.to_string(),
-        })
+    tls_from(loaded, &cert, &key).map(Some)
+}
+
+/// Whether to serve plain `ws://`: only with `insecure_loopback`, which is refused unless
+/// `listen` is a loopback address.
+pub fn plain(listen: SocketAddr, insecure_loopback: bool) -> Result<bool, LoadError> {
+    if insecure_loopback && !listen.ip().is_loopback() {
+        return Err(LoadError::Invalid(format!(
+            "--insecure-loopback serves plain ws:// and is refused on {listen}: use a loopback address"
+        )));
+    }
+    Ok(insecure_loopback)
+}
+
+/// TLS settings from the certificate chain and key `loaded` names, already read.
+pub fn tls_from(
+    loaded: &LoadedCell,
+    cert: &[u8],
+    key: &[u8],
+) -> Result<Arc<fusioncell_relay::tls::ServerConfig>, LoadError> {
+    let relay = loaded.cell.relay();
+    fusioncell_relay::tls::server_config(cert, key).map_err(|e| LoadError::Tls {
+        path: format!("{} / {}", relay.tls_cert.display(), relay.tls_key.display()),
+        reason: e.to_string(),
+    })
 }
 
 /// Refuses to serve a cell that uses the public keys of `certs-example/` on `listen` unless it

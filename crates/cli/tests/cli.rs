@@ -361,6 +361,53 @@ fn the_demo_runs_and_its_journal_verifies() {
     );
 }
 
+/// `demo --cells 3`: three syndicates play the whole exercise at once, each in its own cell
+/// behind one relay; each transcript line names its syndicate, and each journal verifies on
+/// its own against its cell, with none of another cell's records.
+#[test]
+fn the_demo_runs_syndicates_side_by_side_in_one_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("cells");
+    let out = fusioncell(&[
+        "demo",
+        "--cells",
+        "3",
+        "--speed",
+        "3000",
+        "--keep",
+        keep.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
+    for i in 1..=3 {
+        let id = format!("paris-joint-cell-{i}");
+        for expected in ["== ENDEX ==", "INJECT M1-01"] {
+            assert!(
+                stdout.contains(&format!("[{id}] ")) && stdout.contains(expected),
+                "no `{expected}` of {id} in:\n{stdout}"
+            );
+        }
+        assert!(
+            stdout.contains(&format!("{id}: journal verified")),
+            "{stdout}"
+        );
+        let folder = keep.join(&id);
+        let verify = fusioncell(&[
+            "audit",
+            "verify",
+            folder.join("journal").to_str().unwrap(),
+            "--config",
+            folder.join("cell.toml").to_str().unwrap(),
+        ]);
+        assert!(verify.status.success(), "{id}: {}", stderr(&verify));
+    }
+    let one = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("[paris-joint-cell-1] ") && l.contains("ENDEX"))
+        .count();
+    assert_eq!(one, 1, "each syndicate ends once");
+}
+
 #[test]
 fn bench_json_is_one_compact_line() {
     let out = fusioncell(&[

@@ -1,32 +1,48 @@
-//! The console's HTTP request parser (`fusioncell_relay::console::route`).
+//! The relay's HTTP request parser and router (`fusioncell_relay::upgrade::decide`).
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use fusioncell_cell::Cell;
-use fusioncell_relay::console::{Route, route};
+use fusioncell_relay::context::Context;
+use fusioncell_relay::routes::{CellRoute, Routes};
+use fusioncell_relay::upgrade::decide;
 
 /// The statuses the console answers with (its `reason` table).
-const STATUSES: [u16; 7] = [200, 400, 404, 405, 421, 431, 505];
+const STATUSES: [u16; 8] = [200, 308, 400, 404, 405, 421, 431, 505];
 
-/// The example cell, and the origins the relay admits when it listens where that cell says.
-fn cell() -> &'static (Cell, Vec<String>) {
-    static CELL: OnceLock<(Cell, Vec<String>)> = OnceLock::new();
-    CELL.get_or_init(|| {
+/// A relay of the example cell alone, listening where that cell says (plain, so its own
+/// origin is `https://127.0.0.1:8443` only through the cell's public URL).
+fn routes() -> &'static Routes<()> {
+    static ROUTES: OnceLock<Routes<()>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
         let text = include_str!("../../../config/cell.example.toml");
-        let cell = Cell::from_toml(text, Path::new("config")).expect("the example cell is valid");
-        (cell, vec!["https://127.0.0.1:8443".to_owned()])
+        let cell = Arc::new(
+            Cell::from_toml(text, Path::new("config")).expect("the example cell is valid"),
+        );
+        let shutdown = fusioncell_relay::shutdown::Shutdown::new(tracing::Span::none());
+        let ctx = Context::new(
+            cell.clone(),
+            fusioncell_wire::PublicKeyBytes(*cell.relay().public_key.bytes()),
+            None,
+            Default::default(),
+            shutdown,
+            fusioncell_relay::metrics::Metrics::detached(&cell),
+        );
+        Routes::one(CellRoute {
+            ctx: Arc::new(ctx),
+            service: Arc::new(()),
+        })
     })
 }
 
-/// A request head as the relay reads it (`route`): it never panics; an upgrade is routed to
+/// A request head as the relay reads it (`decide`): it never panics; an upgrade is routed to
 /// the WebSocket only for a `GET`; every other answer is one complete HTTP/1.1 response whose
 /// status is one the console gives, whose `Content-Length` is its body's length, and whose head
 /// is exactly the console's fixed header lines (nothing of the request reaches a header); a
 /// head with a bare LF is always answered 400 (the console refuses what a proxy could read
 /// differently).
 pub fn console(data: &[u8]) -> bool {
-    let (cell, origins) = cell();
     let head_end = data
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -36,8 +52,9 @@ pub fn console(data: &[u8]) -> bool {
         .iter()
         .enumerate()
         .any(|(i, &b)| b == b'\n' && (i == 0 || head[i - 1] != b'\r'));
-    let reply = match route(data, cell, origins) {
-        Route::WebSocket => {
+    let local = "127.0.0.1:8443".parse().expect("address");
+    let reply = match decide(data, routes(), true, local) {
+        Ok(_) => {
             // httparse skips empty lines before the request line, as RFC 9112 §2.2 lets a
             // server do (so does tungstenite, which reads the same head next).
             let mut line = data;
@@ -48,7 +65,7 @@ pub fn console(data: &[u8]) -> bool {
             assert!(!bare_lf, "a head with a bare LF upgraded");
             return true;
         }
-        Route::Http(reply) => reply,
+        Err(reply) => reply,
     };
     let mut headers = [httparse::EMPTY_HEADER; 16];
     let mut response = httparse::Response::new(&mut headers);
@@ -80,6 +97,9 @@ pub fn console(data: &[u8]) -> bool {
     ];
     if status == 405 {
         expected.push("allow");
+    }
+    if status == 308 {
+        expected.push("location");
     }
     expected.push("connection");
     assert_eq!(names, expected, "the answer's header lines");

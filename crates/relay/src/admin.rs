@@ -1,5 +1,6 @@
-//! The admin listener: `GET /metrics` (Prometheus text), `GET /healthz` (the process serves)
-//! and `GET /readyz` (the journal is open and has not failed), over plain HTTP on its own
+//! The admin listener: `GET /metrics` (Prometheus text, every cell's series), `GET /healthz`
+//! (the process serves) and `GET /readyz` (every cell's journal is open and has not failed;
+//! 503 naming the cells that are not), over plain HTTP on its own
 //! socket, apart from the participants' TLS port. It binds to loopback by default
 //! (SECURITY.md, "The admin listener": what binding it elsewhere exposes).
 //!
@@ -20,7 +21,8 @@ use tokio::sync::Semaphore;
 
 use crate::console;
 use crate::defaults::{ACCEPT_BACKOFF, ADMIN_CONNECTIONS, ADMIN_REQUEST_TIMEOUT};
-use crate::metrics::{self, Metrics};
+use crate::front::Front;
+use crate::metrics::{self, MetricsRegistry};
 use crate::shutdown::Shutdown;
 
 /// Where and how the admin listener serves.
@@ -42,19 +44,31 @@ impl AdminConfig {
     }
 }
 
-/// Binds the admin socket; returns it with the address actually bound.
-pub async fn bind(listen: SocketAddr) -> Result<(TcpListener, SocketAddr), crate::RelayError> {
-    crate::listener::bind_or(listen, |addr, source| crate::RelayError::AdminBind {
-        addr,
-        source,
+/// Binds the admin socket and serves the metrics of `front`'s registry until its shutdown;
+/// returns the address actually bound, which it also logs in `span`.
+pub(crate) async fn serve(
+    front: &Front,
+    config: AdminConfig,
+    span: &tracing::Span,
+) -> Result<SocketAddr, crate::RelayError> {
+    let (tcp, addr) = crate::listener::bind_or(config.listen, |addr, source| {
+        crate::RelayError::AdminBind { addr, source }
     })
-    .await
+    .await?;
+    front.shutdown.spawn(run(
+        tcp,
+        front.registry.clone(),
+        front.shutdown.clone(),
+        config.request_timeout,
+    ));
+    span.in_scope(|| tracing::info!(%addr, "admin listening (metrics, health)"));
+    Ok(addr)
 }
 
 /// Accepts admin connections until shutdown.
-pub async fn run(
+async fn run(
     listener: TcpListener,
-    metrics: Arc<Metrics>,
+    metrics: Arc<MetricsRegistry>,
     shutdown: Shutdown,
     request_timeout: Duration,
 ) {
@@ -93,7 +107,7 @@ pub async fn run(
 }
 
 /// Reads one request head, writes the answer and closes.
-async fn exchange(mut tcp: TcpStream, metrics: &Metrics) -> std::io::Result<()> {
+async fn exchange(mut tcp: TcpStream, metrics: &MetricsRegistry) -> std::io::Result<()> {
     let reply = match console::read_head(&mut tcp).await? {
         None => console::too_large(),
         Some(head) => answer(&head, metrics),
@@ -103,7 +117,7 @@ async fn exchange(mut tcp: TcpStream, metrics: &Metrics) -> std::io::Result<()> 
 }
 
 /// The response to a complete request head.
-fn answer(head: &[u8], metrics: &Metrics) -> Vec<u8> {
+fn answer(head: &[u8], metrics: &MetricsRegistry) -> Vec<u8> {
     let head = match console::request(head) {
         Ok(head) => head,
         Err(status) => return console::error_response(status),
@@ -115,12 +129,19 @@ fn answer(head: &[u8], metrics: &Metrics) -> Vec<u8> {
     match head.path() {
         "/metrics" => console::response(200, metrics::CONTENT_TYPE, metrics.encode().as_bytes()),
         "/healthz" => console::response(200, text, b"ok\n"),
-        "/readyz" if metrics.ready() => console::response(200, text, b"ready\n"),
-        "/readyz" => console::response(
-            503,
-            text,
-            b"not ready: the journal is closed or has failed (acts are refused until a restart)\n",
-        ),
+        "/readyz" => match metrics.not_ready() {
+            Some(cells) if cells.is_empty() => console::response(200, text, b"ready\n"),
+            Some(cells) => {
+                let mut body = String::new();
+                for cell in cells {
+                    body += &format!(
+                        "not ready: cell `{cell}`: the journal is closed or has failed (its acts are refused until it is restarted)\n"
+                    );
+                }
+                console::response(503, text, body.as_bytes())
+            }
+            None => console::response(503, text, b"not ready: no cell is served\n"),
+        },
         _ => console::error_response(404),
     }
 }
@@ -128,7 +149,7 @@ fn answer(head: &[u8], metrics: &Metrics) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{example_cell, metrics};
+    use crate::testing::example_cell;
 
     fn status(reply: &[u8]) -> String {
         let text = String::from_utf8_lossy(reply);
@@ -137,8 +158,14 @@ mod tests {
 
     #[test]
     fn paths_methods_and_versions_get_their_status() {
-        let m = metrics(&example_cell());
-        let get = |req: &str| status(&answer(req.as_bytes(), &m));
+        let registry = MetricsRegistry::new(None);
+        let get = |req: &str| status(&answer(req.as_bytes(), &registry));
+        assert_eq!(
+            get("GET /readyz HTTP/1.0\r\n\r\n"),
+            "HTTP/1.1 503 Service Unavailable",
+            "no cell"
+        );
+        let m = registry.cell(example_cell().id());
         assert_eq!(get("GET /healthz HTTP/1.0\r\n\r\n"), "HTTP/1.1 200 OK");
         assert_eq!(
             get("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use fusioncell_cell::Cell;
 use fusioncell_keys::SigningKey;
 
-/// A relay's complete configuration.
+use crate::front::{FrontConfig, FrontLimits};
+
+/// The complete configuration of a relay of one cell.
 pub struct RelayConfig {
     /// The cell: identities, channels, limits.
     pub cell: Arc<Cell>,
@@ -27,4 +29,43 @@ pub struct RelayConfig {
     /// control and evaluator sessions after login so that their consoles need no file; never
     /// to anyone else (it holds controller notes and expected actions).
     pub scenario: Option<serde_json::Value>,
+}
+
+/// One cell of a relay: what [`crate::Cells::add`] needs (the listener, its TLS identity and
+/// caps are the relay's, [`crate::front::FrontConfig`]).
+pub struct CellConfig {
+    /// The cell: identities, channels, limits.
+    pub cell: Arc<Cell>,
+    /// The relay's signing key for this cell; its public key must be the one the cell
+    /// registers.
+    pub relay_key: Arc<SigningKey>,
+    /// SHA-256 of the cell file, written into the journal's first record.
+    pub config_sha256: [u8; 32],
+    /// The journal folder.
+    pub journal_dir: PathBuf,
+    /// The scenario sent to this cell's control and evaluator sessions
+    /// ([`RelayConfig::scenario`]).
+    pub scenario: Option<serde_json::Value>,
+}
+
+impl RelayConfig {
+    /// The relay's front door (TLS, listen address, and the cell's caps that apply before a
+    /// request names its cell) and the cell.
+    pub fn split(self) -> (FrontConfig, CellConfig) {
+        let limits = FrontLimits::of(&self.cell);
+        (
+            FrontConfig {
+                tls: self.tls,
+                listen: self.listen,
+                limits,
+            },
+            CellConfig {
+                cell: self.cell,
+                relay_key: self.relay_key,
+                config_sha256: self.config_sha256,
+                journal_dir: self.journal_dir,
+                scenario: self.scenario,
+            },
+        )
+    }
 }

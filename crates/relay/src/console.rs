@@ -2,8 +2,8 @@
 //! WebSocket endpoint, so that a browser needs nothing but the relay's address.
 //!
 //! [`crate::upgrade`] reads each connection's request head with [`read_head`] (bounded in size,
-//! under the upgrade deadline) and asks [`route`] what it is: a WebSocket upgrade goes on to
-//! tungstenite with the bytes already read replayed in front of the stream ([`Prefixed`]);
+//! under the upgrade deadline) and asks `route` what it is: a WebSocket upgrade goes on to
+//! tungstenite with the bytes already read replayed in front of the stream ([`crate::prefixed::Prefixed`]);
 //! anything else gets one HTTP response ([`Route::Http`]) and the connection is closed.
 //!
 //! What is served, all embedded in the binary (no file is read at run time, no other host is
@@ -27,11 +27,9 @@
 //! head's size and on the number of headers.
 
 use std::io;
-use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
 
 use fusioncell_cell::{Cell, Policy};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::defaults::{HEAD_READ_BYTES, MAX_HEAD_BYTES, MAX_HEADERS};
 
@@ -99,7 +97,7 @@ pub enum Route {
 }
 
 /// Reads a request head: every byte up to and including the first blank line, plus whatever
-/// the peer sent after it in the same reads (replayed to tungstenite by [`Prefixed`]).
+/// the peer sent after it in the same reads (replayed to tungstenite by [`crate::prefixed::Prefixed`]).
 /// `Ok(None)` when the head is over [`MAX_HEAD_BYTES`].
 pub async fn read_head<S: AsyncRead + Unpin + ?Sized>(
     stream: &mut S,
@@ -236,23 +234,30 @@ fn parse_request(head: &[u8]) -> Result<Head<'_>, u16> {
     Ok(head)
 }
 
-/// Decides what a complete request head gets.
-/// `buf` is what [`read_head`] returned; bytes after the head are not looked at. `origins`
-/// are the origins the relay admits for WebSockets: the page is served only under a `Host`
-/// one of them names, since from any other address it could not connect (and a page served
-/// under a foreign name is what DNS rebinding needs).
-pub fn route(buf: &[u8], cell: &Cell, origins: &[String]) -> Route {
-    let head = &buf[..head_len(buf).unwrap_or(buf.len())];
-    let parsed = match parse(head) {
-        Ok(h) => h,
-        Err(status) => return Route::Http(error_response(status)),
-    };
+/// Parses a complete head ([`read_head`]'s bytes; bytes after the head are not looked at)
+/// under the console's rules; `Err` is the answer to send.
+pub(crate) fn parse_head(buf: &[u8]) -> Result<Head<'_>, Vec<u8>> {
+    parse(&buf[..head_len(buf).unwrap_or(buf.len())]).map_err(error_response)
+}
+
+/// The answer to a path that names nothing served here, a cell's path or any other: the same
+/// bytes for both, so that it tells nothing about which cells a relay serves.
+pub(crate) fn not_found() -> Vec<u8> {
+    error_response(404)
+}
+
+/// Decides what a parsed request for `cell` gets; `path` is the request's path within the
+/// cell ([`crate::routes::Routes::find`]: `/` for the page, empty for `/cells/<id>` itself).
+/// `origins` are the origins the relay admits for WebSockets: the page is served only under a
+/// `Host` one of them names, since from any other address it could not connect (and a page
+/// served under a foreign name is what DNS rebinding needs).
+pub(crate) fn route(parsed: &Head<'_>, path: &str, cell: &Cell, origins: &[String]) -> Route {
     let upgrade = parsed.header("upgrade").any(|v| {
         v.split(',')
             .any(|t| t.trim().eq_ignore_ascii_case("websocket"))
     });
     if upgrade && parsed.method == "GET" {
-        return match crate::upgrade::check(&parsed, origins) {
+        return match crate::upgrade::check(parsed, origins) {
             Ok(()) => Route::WebSocket,
             Err(refusal) => Route::Http(refusal),
         };
@@ -276,7 +281,16 @@ pub fn route(buf: &[u8], cell: &Cell, origins: &[String]) -> Route {
     if parsed.method != "GET" {
         return Route::Http(error_response(405));
     }
-    let path = parsed.target.split('?').next().unwrap_or_default();
+    if path.is_empty() {
+        // `/cells/<id>`: the page's relative links need the trailing slash.
+        let location = format!("Location: {}/\r\n", parsed.path());
+        return Route::Http(with_header(
+            308,
+            "text/plain; charset=utf-8",
+            &location,
+            b"308 Permanent Redirect\n",
+        ));
+    }
     if path == "/cell.json" {
         return Route::Http(response(
             200,
@@ -333,6 +347,7 @@ fn cell_json(cell: &Cell) -> String {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
@@ -386,63 +401,6 @@ fn with_header(status: u16, content_type: &str, extra: &str, body: &[u8]) -> Vec
     out
 }
 
-/// A stream that first yields bytes already read from it (the request head), then reads on.
-pub struct Prefixed<S> {
-    prefix: Vec<u8>,
-    at: usize,
-    inner: S,
-}
-
-impl<S> Prefixed<S> {
-    /// `prefix` is returned by reads before anything from `inner`.
-    pub fn new(prefix: Vec<u8>, inner: S) -> Self {
-        Prefixed {
-            prefix,
-            at: 0,
-            inner,
-        }
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        if this.at < this.prefix.len() {
-            let n = (this.prefix.len() - this.at).min(buf.remaining());
-            buf.put_slice(&this.prefix[this.at..this.at + n]);
-            this.at += n;
-            if this.at == this.prefix.len() {
-                this.prefix = Vec::new();
-                this.at = 0;
-            }
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut this.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,6 +412,14 @@ mod tests {
 
     fn get(path: &str, extra: &str) -> Vec<u8> {
         format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:8443\r\n{extra}\r\n").into_bytes()
+    }
+
+    /// Routes a request of a relay of one cell, as [`crate::upgrade`] does.
+    fn route(buf: &[u8], cell: &Cell, origins: &[String]) -> Route {
+        match parse_head(buf) {
+            Err(answer) => Route::Http(answer),
+            Ok(head) => super::route(&head, head.path(), cell, origins),
+        }
     }
 
     fn route_(buf: &[u8], cell: &Cell) -> Route {
@@ -772,7 +738,7 @@ mod tests {
         let page = ask(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n")).await;
         assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
         assert!(page.contains("Content-Security-Policy: default-src 'none'"));
-        assert!(page.contains("<script type=\"module\" src=\"/app.js\"></script>"));
+        assert!(page.contains("<script type=\"module\" src=\"app.js\"></script>"));
         let rebound = ask("GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n".into()).await;
         assert!(rebound.starts_with("HTTP/1.1 421 "), "{rebound}");
         let upgrade = |origin: &str| {
@@ -799,14 +765,5 @@ mod tests {
         let refused = ask(huge).await;
         assert!(refused.starts_with("HTTP/1.1 431 "), "{refused}");
         server.shutdown().await.expect("shutdown");
-    }
-
-    #[tokio::test]
-    async fn prefixed_replays_then_reads_on() {
-        let inner: &[u8] = b" world";
-        let mut s = Prefixed::new(b"hello".to_vec(), inner);
-        let mut out = String::new();
-        s.read_to_string(&mut out).await.expect("read");
-        assert_eq!(out, "hello world");
     }
 }

@@ -1,5 +1,7 @@
-//! What every connection task shares: the cell, the relay's public key, the journal reader,
-//! rate limits, the way to the commit thread. Cloning the `Arc` is the only cost per task.
+//! What every connection task of one cell shares once its request has named the cell: the
+//! cell, the relay's public key, the journal reader, rate limits, the cell's shutdown and
+//! metrics. What connections share before that is the [`crate::front::Front`]. Cloning the
+//! `Arc` is the only cost per task.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,13 +10,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use fusioncell_cell::Cell;
 use fusioncell_journal::Reader;
 use fusioncell_wire::{PublicKeyBytes, Role, SecurityBody};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use crate::admission::Admission;
 use crate::commit::{Command, SecurityEvent};
 use crate::defaults::{WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES};
-use crate::metrics::{Metrics, Probes};
+use crate::metrics::Metrics;
 use crate::rate::RateLimits;
 use crate::sequencer::SharedState;
 use crate::shutdown::Shutdown;
@@ -26,23 +27,15 @@ pub struct Context {
     pub cell: Arc<Cell>,
     /// The relay's public key, sent in every challenge.
     pub relay_key: PublicKeyBytes,
-    /// TLS settings, or `None` for plain loopback WebSockets.
-    pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Reads durable records for resumes (`None` when serving a recording, which has its own).
     pub reader: Option<Reader>,
     /// The supervision state, to filter and redact what a resume sends.
     pub state: SharedState,
     /// Per-identity rate limits.
     pub rate: RateLimits,
-    /// Connections not yet logged in (SECURITY.md, P5 and "Admission": a cap on half-open
-    /// handshakes that evicts the longest-waiting rather than refusing the newest, and silent
-    /// sockets that make room at the connection cap).
-    pub admission: Arc<Admission>,
-    /// All connections.
-    pub connections: Arc<Semaphore>,
-    /// The relay's shutdown.
+    /// The cell's shutdown (a child of the relay's: retiring the cell triggers it alone).
     pub shutdown: Shutdown,
-    /// The relay's metrics (served by [`crate::admin`] when the relay has an admin listener).
+    /// The cell's metrics (served by [`crate::admin`] when the relay has an admin listener).
     pub metrics: Arc<Metrics>,
     /// The `scenario` frame (serialized once), sent after login to control and evaluators
     /// only ([`Context::may_read_scenario`]); `None` when the relay runs no scenario.
@@ -55,32 +48,17 @@ impl Context {
     pub fn new(
         cell: Arc<Cell>,
         relay_key: PublicKeyBytes,
-        tls: Option<tokio_rustls::TlsAcceptor>,
         reader: Option<Reader>,
         state: SharedState,
         shutdown: Shutdown,
+        metrics: Arc<Metrics>,
     ) -> Self {
         let l = cell.limits();
-        let admission = Admission::new(l.max_pending_connections);
-        // At most what the descriptor limit allows (`descriptors`).
-        let capacity = crate::descriptors::connection_capacity(l.max_connections);
-        let connections = Arc::new(Semaphore::new(capacity));
-        let metrics = Arc::new(Metrics::new(
-            cell.id(),
-            Probes {
-                connections: connections.clone(),
-                max_connections: capacity,
-                admission: admission.clone(),
-            },
-        ));
         Context {
             rate: RateLimits::new(l.acts_per_minute, l.act_burst, l.bytes_per_second),
-            admission,
-            connections,
             metrics,
             cell,
             relay_key,
-            tls,
             reader,
             state,
             shutdown,

@@ -49,6 +49,12 @@ pub enum RelayError {
         /// The journal's.
         found: String,
     },
+    /// A cell was added to a relay that serves it already.
+    #[error("cell `{0}` is served already")]
+    CellServed(String),
+    /// A cell to retire is not served.
+    #[error("cell `{0}` is not served")]
+    NoSuchCell(String),
     /// A relay thread could not be started or failed.
     #[error("relay thread: {0}")]
     Thread(String),

@@ -1,10 +1,12 @@
-//! The fusioncell relay: one cell, served over TLS WebSockets.
+//! The fusioncell relay: one cell or several, served over TLS WebSockets.
 //!
 //! The pipeline of one act, in file order:
 //! 1. [`listener`] accepts a TCP connection under the connection cap, and [`admission`] gives
 //!    it a place among those waiting to log in (evicting the longest-waiting at the cap);
-//! 2. [`upgrade`] completes TLS and the WebSocket upgrade (Origin check, frame limits) within
-//!    their deadlines; a plain HTTP GET on the same port gets the browser [`console`];
+//! 2. [`upgrade`] completes TLS (the [`front`] door's, shared by every cell), finds the cell
+//!    the request's path names ([`routes`]) and completes the WebSocket upgrade (the cell's
+//!    Origin check and frame limits) within their deadlines; a plain HTTP GET on the same port
+//!    gets the cell's browser [`console`]; [`prefixed`] replays the head it read to tungstenite;
 //! 3. [`handshake`] challenges the client and yields an [`handshake::Authenticated`] proof, or
 //!    closes with a code and journals a security event;
 //! 4. [`session`] reads frames, rate-limits, verifies each act's signature, and submits it;
@@ -18,7 +20,8 @@
 //!
 //! [`playback`] serves a recorded journal read-only, at a chosen speed, to ordinary clients,
 //! admitted by the same [`listener`].
-//! [`server`] wires these together and owns every task; [`shutdown`] drains them in pipeline
+//! [`served_cell`] wires one cell's part of these together (journal, commit thread, context);
+//! [`server`] is a relay of one cell and [`cells`] a relay of several, each owning every task; [`shutdown`] drains them in pipeline
 //! order; [`session_end`] says how a connection ends and is the only place close codes and
 //! their reasons are chosen; [`defaults`] holds the relay's fixed tuning constants.
 //! [`metrics`] holds the Prometheus registry and the handles the pipeline updates;
@@ -28,6 +31,7 @@
 pub mod acknowledgement;
 pub mod admin;
 pub mod admission;
+pub mod cells;
 pub mod commit;
 pub mod config;
 pub mod console;
@@ -36,13 +40,17 @@ pub mod defaults;
 pub mod descriptors;
 pub mod error;
 pub mod fanout;
+pub mod front;
 pub mod handshake;
 pub mod listener;
 pub mod metrics;
 pub mod playback;
+pub mod prefixed;
 pub mod rate;
 pub mod resume;
+pub mod routes;
 pub mod sequencer;
+pub mod served_cell;
 pub mod server;
 pub mod session;
 pub mod session_end;
@@ -53,7 +61,8 @@ pub mod tls;
 pub mod upgrade;
 pub mod verify;
 
-pub use config::RelayConfig;
+pub use cells::Cells;
+pub use config::{CellConfig, RelayConfig};
 pub use error::RelayError;
 pub use server::{Server, ShutdownReport};
 

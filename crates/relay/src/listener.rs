@@ -14,7 +14,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use fusioncell_wire::SecurityBody;
 use futures_util::StreamExt;
@@ -22,10 +21,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_tungstenite::WebSocketStream;
 
+use tracing::Instrument;
+
 use crate::admission::Waiting;
-use crate::context::Context;
 use crate::defaults::{ACCEPT_BACKOFF, EVICTION_WAIT};
+use crate::front::Front;
 use crate::handshake::{self, Authenticated, LoginFailure};
+use crate::routes::{CellRoute, Routes};
 use crate::session_end::SessionEnd;
 use crate::upgrade::{self, Transport};
 
@@ -64,8 +66,8 @@ pub(crate) async fn bind_or(
     Ok((tcp, addr))
 }
 
-/// Accepts connections until shutdown.
-pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: Arc<S>) {
+/// Accepts connections until shutdown, for the cells of `routes`.
+pub async fn run<S: Service>(listener: TcpListener, front: Arc<Front>, routes: Arc<Routes<S>>) {
     // The address actually bound (port 0 picks one): its Origin is admitted too.
     let local = match listener.local_addr() {
         Ok(a) => a,
@@ -77,7 +79,7 @@ pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: 
     loop {
         let accepted = tokio::select! {
             biased;
-            () = ctx.shutdown.triggered() => break,
+            () = front.shutdown.triggered() => break,
             accepted = listener.accept() => accepted,
         };
         let (tcp, peer) = match accepted {
@@ -90,11 +92,10 @@ pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: 
             }
         };
         // The login deadline runs from here.
-        let deadline =
-            tokio::time::Instant::now() + Duration::from_millis(ctx.cell.limits().login_timeout_ms);
-        let connection = match ctx.connections.clone().try_acquire_owned() {
+        let deadline = tokio::time::Instant::now() + front.limits.login_timeout();
+        let connection = match front.connections.clone().try_acquire_owned() {
             Ok(permit) => permit,
-            Err(_) => match room_at_the_cap(&ctx).await {
+            Err(_) => match room_at_the_cap(&front).await {
                 Some(permit) => permit,
                 None => {
                     tracing::warn!(%peer, "refused: connection limit reached");
@@ -102,7 +103,7 @@ pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: 
                 }
             },
         };
-        let ticket = ctx.admission.admit(peer);
+        let ticket = front.admission.admit(peer);
         let _ = tcp.set_nodelay(true);
         let task = serve(
             Connection {
@@ -113,14 +114,13 @@ pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: 
                 _connection: connection,
                 waiting: ticket,
             },
-            ctx.clone(),
-            service.clone(),
+            front.clone(),
+            routes.clone(),
         );
-        let journal = service.clone();
-        ctx.shutdown.spawn(async move {
-            if let Some(panicked) = crate::session::guarded(task, peer).await {
-                journal.security(panicked).await;
-            }
+        front.shutdown.spawn(async move {
+            // A panic after the request named a cell is journaled in the cell (`serve`); one
+            // before is only logged: no cell is concerned yet.
+            let _ = crate::session::guarded(task, peer).await;
         });
         // Let the new task read its socket before the next accept, so that a flood of
         // accepts does not count a connection as silent that has already spoken.
@@ -132,13 +132,13 @@ pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: 
 /// At the connection cap: a silent connection makes room for the newcomer
 /// ([`Admission::make_room`](crate::admission::Admission::make_room)). Its task gives the
 /// permit back as soon as it runs, so the wait is short; `None` when nobody is silent.
-async fn room_at_the_cap(ctx: &Context) -> Option<OwnedSemaphorePermit> {
-    let source = ctx.admission.make_room()?;
+async fn room_at_the_cap(front: &Front) -> Option<OwnedSemaphorePermit> {
+    let source = front.admission.make_room()?;
     tracing::debug!(
         ?source,
         "connection cap reached: evicted a silent connection"
     );
-    tokio::time::timeout(EVICTION_WAIT, ctx.connections.clone().acquire_owned())
+    tokio::time::timeout(EVICTION_WAIT, front.connections.clone().acquire_owned())
         .await
         .ok()?
         .ok()
@@ -155,8 +155,9 @@ struct Connection {
     waiting: Waiting,
 }
 
-/// TLS, upgrade, login, then the session.
-async fn serve<S: Service>(conn: Connection, ctx: Arc<Context>, service: Arc<S>) {
+/// TLS and the request head, which names the cell; then, in the cell's span and counted among
+/// its tasks, the upgrade, the login and the session.
+async fn serve<S: Service>(conn: Connection, front: Arc<Front>, routes: Arc<Routes<S>>) {
     let Connection {
         tcp,
         peer,
@@ -174,13 +175,13 @@ async fn serve<S: Service>(conn: Connection, ctx: Arc<Context>, service: Arc<S>)
         if let Some(source) = first_words.said() {
             tracing::debug!(%peer, ?source, "pending-login cap reached: evicted the longest-waiting connection");
         }
-        let stream = upgrade::tls(tcp, &ctx).await?;
-        upgrade::websocket(stream, &ctx, local).await
+        let stream = upgrade::tls(tcp, &front).await?;
+        upgrade::websocket(stream, &routes, &front, local).await
     };
     // Before the WebSocket there is no way to say why: the socket is dropped.
-    let mut ws = tokio::select! {
+    let (ws, route) = tokio::select! {
         biased;
-        () = ctx.shutdown.triggered() => return,
+        () = front.shutdown.triggered() => return,
         () = waiting.evicted() => {
             tracing::debug!(%peer, "dropped before the upgrade: {}", SessionEnd::Evicted);
             return;
@@ -190,7 +191,7 @@ async fn serve<S: Service>(conn: Connection, ctx: Arc<Context>, service: Arc<S>)
             return;
         }
         ws = before_login => match ws {
-            Ok(upgrade::Routed::WebSocket(ws)) => *ws,
+            Ok(upgrade::Routed::WebSocket(ws, route)) => (*ws, route),
             Ok(upgrade::Routed::Served) => return,
             Err(e) => {
                 tracing::debug!(%peer, "connection dropped: {e}");
@@ -198,6 +199,26 @@ async fn serve<S: Service>(conn: Connection, ctx: Arc<Context>, service: Arc<S>)
             }
         },
     };
+    let span = route.ctx.shutdown.span().clone();
+    let service = route.service.clone();
+    let in_cell = in_cell(ws, route, peer, deadline, waiting);
+    if let Some(panicked) = crate::session::guarded(in_cell.instrument(span.clone()), peer).await {
+        service.security(panicked).instrument(span).await;
+    }
+}
+
+/// The part of a connection's life that belongs to its cell: the login and the session,
+/// counted among the cell's tasks (retiring the cell waits for it) and in its metrics.
+async fn in_cell<S: Service>(
+    mut ws: WebSocketStream<Box<dyn Transport>>,
+    route: CellRoute<S>,
+    peer: SocketAddr,
+    deadline: tokio::time::Instant,
+    mut waiting: Waiting,
+) {
+    let CellRoute { ctx, service } = route;
+    let _tracked = ctx.shutdown.track();
+    let (_open, waiting_login) = ctx.metrics.connection();
     let login = tokio::select! {
         biased;
         () = ctx.shutdown.triggered() => return,
@@ -205,6 +226,7 @@ async fn serve<S: Service>(conn: Connection, ctx: Arc<Context>, service: Arc<S>)
         login = handshake::login(&mut ws, &ctx, peer, deadline) => login,
     };
     drop(waiting);
+    drop(waiting_login);
     match login {
         Ok(auth) => service.session(ws, auth).await,
         Err(failure) => {

@@ -25,8 +25,10 @@ use crate::RelayError;
 use crate::context::Context;
 use crate::defaults::{PLAYBACK_STATE_EVERY, PLAYBACK_TICK, RATE_STRIKES};
 use crate::fanout::deliver_frame;
+use crate::front::{Front, FrontLimits};
 use crate::handshake::Authenticated;
 use crate::listener;
+use crate::routes::{CellRoute, Routes};
 use crate::sequencer::SharedState;
 use crate::session_end::SessionEnd;
 use crate::shutdown::Shutdown;
@@ -105,19 +107,24 @@ impl Playback {
         // Error level and the crate's target, as the live relay's span (server.rs).
         let span = tracing::error_span!(target: "fusioncell_relay", "playback", cell = %cell.id());
         let shutdown = Shutdown::new(span.clone());
+        let front = Arc::new(Front::new(tls, FrontLimits::of(&cell), shutdown.clone()));
         let ctx = Arc::new(Context::new(
             cell.clone(),
             PublicKeyBytes(*cell.relay().public_key.bytes()),
-            tls.map(tokio_rustls::TlsAcceptor::from),
             None,
             SharedState::default(),
-            shutdown.clone(),
+            front.shutdown.child(span.clone()),
+            front.registry.cell(cell.id()),
         ));
         let viewers = Arc::new(Viewers {
             ctx: ctx.clone(),
             rec: recording,
         });
-        shutdown.spawn(listener::run(tcp, ctx, viewers));
+        let routes = Arc::new(Routes::one(CellRoute {
+            ctx,
+            service: viewers,
+        }));
+        shutdown.spawn(listener::run(tcp, front, routes));
         span.in_scope(|| tracing::info!(%addr, "playback listening"));
         Ok(Playback { addr, shutdown })
     }

@@ -31,6 +31,28 @@ impl Shutdown {
         }
     }
 
+    /// The shutdown of one part of the relay (a cell): triggered by this one's trigger or its
+    /// own, with its own tasks, in `span`.
+    pub fn child(&self, span: tracing::Span) -> Self {
+        Self {
+            token: self.token.child_token(),
+            tasks: TaskTracker::new(),
+            span,
+        }
+    }
+
+    /// Counts the caller's task among those [`Self::wait`] waits for while the returned token
+    /// lives: a connection task spawned by the shared listener belongs to the cell its request
+    /// names.
+    pub fn track(&self) -> tokio_util::task::task_tracker::TaskTrackerToken {
+        self.tasks.token()
+    }
+
+    /// The span its tasks run in.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
     /// Starts shutting down.
     pub fn trigger(&self) {
         self.tasks.close();

@@ -1,9 +1,10 @@
-//! From a TCP socket to a WebSocket: TLS, then the HTTP upgrade with the Origin check, each
-//! under its own deadline (SECURITY.md, P5, P6). A plain HTTP request on the same port is a
-//! browser fetching the console ([`crate::console`]): it is answered and the connection
-//! closed. An upgrade request is parsed once, by the console's `httparse` head parser, and
-//! `check`ed here before tungstenite completes it, so that every refusal gets an HTTP answer
-//! (PROTOCOL.md, section 1). A failure here happens before anyone is authenticated, so it is
+//! From a TCP socket to a WebSocket of one cell: TLS (the relay's, shared by its cells), then
+//! the request head, whose path names the cell ([`crate::routes`]), then the HTTP upgrade with
+//! the cell's Origin check and frame limits, each under its own deadline (SECURITY.md, P5,
+//! P6). A plain HTTP request on the same port is a browser fetching a cell's console
+//! ([`crate::console`]): it is answered and the connection closed. An upgrade request is
+//! parsed once, by the console's `httparse` head parser, and `check`ed here before tungstenite
+//! completes it, so that every refusal gets an HTTP answer (PROTOCOL.md, section 1). A failure here happens before anyone is authenticated, so it is
 //! logged but not journaled (an unauthenticated peer must not be able to fill the audit log).
 
 use std::net::SocketAddr;
@@ -13,8 +14,12 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 
+use fusioncell_cell::Cell;
+
 use crate::console;
-use crate::context::Context;
+use crate::front::Front;
+use crate::prefixed::Prefixed;
+use crate::routes::{CellRoute, Routes};
 
 /// Why a connection never became a WebSocket.
 #[derive(Debug, thiserror::Error)]
@@ -37,10 +42,10 @@ pub enum UpgradeError {
 }
 
 /// Completes TLS (when configured).
-pub async fn tls(tcp: TcpStream, ctx: &Context) -> Result<Box<dyn Transport>, UpgradeError> {
-    match &ctx.tls {
+pub async fn tls(tcp: TcpStream, front: &Front) -> Result<Box<dyn Transport>, UpgradeError> {
+    match &front.tls {
         Some(acceptor) => {
-            let deadline = Duration::from_millis(ctx.cell.limits().tls_handshake_timeout_ms);
+            let deadline = Duration::from_millis(front.limits.tls_handshake_timeout_ms);
             match tokio::time::timeout(deadline, acceptor.accept(tcp)).await {
                 Err(_) => Err(UpgradeError::TlsTimeout(deadline)),
                 Ok(Err(e)) => Err(UpgradeError::Tls(e)),
@@ -57,38 +62,39 @@ pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
 
 /// What became of a connection after TLS.
-pub enum Routed {
-    /// A WebSocket, ready for the login.
-    WebSocket(Box<WebSocketStream<Box<dyn Transport>>>),
-    /// A plain HTTP request for the browser console, answered; the connection is done.
+pub enum Routed<S> {
+    /// A WebSocket of a cell, ready for the login.
+    WebSocket(Box<WebSocketStream<Box<dyn Transport>>>, CellRoute<S>),
+    /// A plain HTTP request (the browser console, a refusal, an unknown path), answered; the
+    /// connection is done.
     Served,
 }
 
-/// Reads the request head (bounded, see [`console::read_head`]) and either performs the
-/// WebSocket upgrade with the configured limits, once `check` has passed it, or answers a
-/// console request or a refused upgrade ([`console::route`]). All of it within the upgrade
-/// deadline.
-pub async fn websocket(
+/// Reads the request head (bounded, see [`console::read_head`]), finds the cell its path
+/// names, and either performs the WebSocket upgrade with the cell's limits, once `check` has
+/// passed it, or answers a console request or a refused upgrade (`console::route`). All of
+/// it within the upgrade deadline.
+pub async fn websocket<S>(
     mut stream: Box<dyn Transport>,
-    ctx: &Context,
+    routes: &Routes<S>,
+    front: &Front,
     local: SocketAddr,
-) -> Result<Routed, UpgradeError> {
-    let allowed = allowed_origins(ctx, local);
-    let deadline = Duration::from_millis(ctx.cell.limits().upgrade_timeout_ms);
+) -> Result<Routed<S>, UpgradeError> {
+    let deadline = Duration::from_millis(front.limits.upgrade_timeout_ms);
     let routed = async {
         let reply = match console::read_head(&mut stream).await {
             Err(e) => return Err(UpgradeError::Http(e)),
             Ok(None) => console::too_large(),
-            Ok(Some(head)) => match console::route(&head, &ctx.cell, &allowed) {
-                console::Route::Http(reply) => reply,
-                console::Route::WebSocket => {
-                    let stream: Box<dyn Transport> = Box::new(console::Prefixed::new(head, stream));
+            Ok(Some(head)) => match decide(&head, routes, front.tls.is_some(), local) {
+                Err(reply) => reply,
+                Ok(route) => {
+                    let stream: Box<dyn Transport> = Box::new(Prefixed::new(head, stream));
                     return tokio_tungstenite::accept_async_with_config(
                         stream,
-                        Some(ctx.ws_config()),
+                        Some(route.ctx.ws_config()),
                     )
                     .await
-                    .map(|ws| Routed::WebSocket(Box::new(ws)))
+                    .map(|ws| Routed::WebSocket(Box::new(ws), route))
                     .map_err(UpgradeError::Upgrade);
                 }
             },
@@ -100,6 +106,24 @@ pub async fn websocket(
     match tokio::time::timeout(deadline, routed).await {
         Err(_) => Err(UpgradeError::UpgradeTimeout(deadline)),
         Ok(result) => result,
+    }
+}
+
+/// The cell a complete request head is for, if it is a WebSocket upgrade that passed the
+/// cell's checks; `Err` is the HTTP answer (the console's files, a refusal, or the one answer
+/// to every unknown path). `tls` and `local` are the listener's (the origins it admits).
+pub fn decide<S>(
+    head: &[u8],
+    routes: &Routes<S>,
+    tls: bool,
+    local: SocketAddr,
+) -> Result<CellRoute<S>, Vec<u8>> {
+    let parsed = console::parse_head(head)?;
+    let (route, within) = routes.find(parsed.path()).ok_or_else(console::not_found)?;
+    let allowed = allowed_origins(&route.ctx.cell, tls, local);
+    match console::route(&parsed, within, &route.ctx.cell, &allowed) {
+        console::Route::Http(reply) => Err(reply),
+        console::Route::WebSocket => Ok(route),
     }
 }
 
@@ -172,13 +196,9 @@ fn is_websocket_key(key: &str) -> bool {
 /// The origins whose pages may open a WebSocket: the configured ones, the relay's own public
 /// URL's, and, when the relay listens on another port than the public URL names (port 0 in
 /// tests), the listening address's and the public host's at the listening port.
-fn allowed_origins(ctx: &Context, local: SocketAddr) -> Vec<String> {
-    let mut allowed = ctx.cell.relay().allowed_origins.clone();
-    allowed.extend(own_origins(
-        &ctx.cell.relay().public_url,
-        ctx.tls.is_some(),
-        local,
-    ));
+fn allowed_origins(cell: &Cell, tls: bool, local: SocketAddr) -> Vec<String> {
+    let mut allowed = cell.relay().allowed_origins.clone();
+    allowed.extend(own_origins(&cell.relay().public_url, tls, local));
     allowed
 }
 

@@ -127,7 +127,7 @@ function setConn(text, ok) {
 
 async function loadCellInfo() {
   try {
-    const res = await fetch("/cell.json", { cache: "no-store" });
+    const res = await fetch("cell.json", { cache: "no-store" });
     const info = await res.json();
     S.cellName = info.name ?? info.cell;
     S.readReceipts = info.read_receipts ?? "auto";
@@ -210,7 +210,10 @@ function connect() {
   setConn(S.everLoggedIn ? "reconnecting…" : "connecting…", false);
   let ws;
   try {
-    ws = new WebSocket(`${scheme}//${location.host}/`);
+    // The page's folder: `/` on a relay of one cell, `/cells/<id>/` on a relay of several;
+    // this page's cell answers the WebSocket there, as it serves cell.json.
+    const folder = location.pathname.slice(0, location.pathname.lastIndexOf("/") + 1);
+    ws = new WebSocket(`${scheme}//${location.host}${folder}`);
   } catch (e) {
     return loginError(`Cannot open a connection: ${e.message}`);
   }

@@ -19,6 +19,7 @@ mod listen;
 mod post;
 mod proof;
 mod relay;
+mod relay_cells;
 mod replay;
 mod report;
 mod serve;

@@ -1,4 +1,5 @@
 //! `fusioncell relay --config CELL`: runs until Ctrl-C or SIGTERM, then shuts down in order.
+//! `--cells DIR` serves a folder of cells instead ([`super::relay_cells`]).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,19 +13,22 @@ use crate::load;
 use crate::logging::{failure, status};
 
 pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
-    let loaded = load::cell(&args.config)?;
+    let config = match (&args.config, &args.cells) {
+        (Some(config), _) => config.clone(),
+        (None, Some(dir)) => {
+            let dir = dir.clone();
+            return super::relay_cells::run(args, &dir).await;
+        }
+        (None, None) => anyhow::bail!("give --config CELL or --cells DIR"),
+    };
+    let loaded = load::cell(&config)?;
     let listen = args.listen.unwrap_or(loaded.cell.relay().listen);
     load::refuse_public_keys(&loaded, listen, args.demo.insecure_demo_keys)?;
     let mut config = load::relay_config(&loaded, Some(listen), args.plain.insecure_loopback)?;
-    let scenario = match scenario_file(args.scenario.as_deref(), &args.config) {
-        Some(path) => {
-            let scenario = load_scenario(&path)?;
-            check_channels(&scenario, &path, &loaded.cell)?;
-            config.scenario = Some(serde_json::to_value(&scenario)?);
-            Some((path, scenario))
-        }
-        None => None,
-    };
+    let scenario = cell_scenario(args.scenario.as_deref(), &loaded)?;
+    if let Some((_, s)) = &scenario {
+        config.scenario = Some(serde_json::to_value(s)?);
+    }
     let scheme = if config.tls.is_some() { "wss" } else { "ws" };
     // Listening for signals starts before recovery, which can take a while on a long journal:
     // a SIGTERM then stops recovery (changing nothing) instead of killing the process.
@@ -111,9 +115,23 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The scenario the relay gives the cell's control and evaluators ([`scenario_file`]), loaded
+/// and checked against the cell's channels.
+pub(super) fn cell_scenario(
+    arg: Option<&Path>,
+    loaded: &load::LoadedCell,
+) -> anyhow::Result<Option<(PathBuf, fusioncell_scenario::Scenario)>> {
+    let Some(path) = scenario_file(arg, &loaded.path) else {
+        return Ok(None);
+    };
+    let scenario = load_scenario(&path)?;
+    check_channels(&scenario, &path, &loaded.cell)?;
+    Ok(Some((path, scenario)))
+}
+
 /// The scenario file the relay gives control and evaluators: `--scenario FILE`, none with
 /// `--scenario off`, else the cell folder's `scenario.toml` if there is one (`init --scenario`
-/// and `demo --keep` write it there).
+/// and `demo --keep` write it there; each cell folder of `relay --cells` may hold one).
 fn scenario_file(arg: Option<&Path>, cell_config: &Path) -> Option<PathBuf> {
     match arg {
         Some(p) if p == Path::new("off") => None,
