@@ -104,7 +104,10 @@ pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: 
         };
         let ticket = ctx.admission.admit(peer);
         let _ = tcp.set_nodelay(true);
-        let task = serve(
+        // Boxed: the task below both captures `task` and awaits it, and an async block keeps
+        // room for each, so inline the connection's whole state would be reserved twice for
+        // the life of the connection (BENCHMARKS.md, "Idle memory").
+        let task = Box::pin(serve(
             Connection {
                 tcp,
                 peer,
@@ -115,7 +118,7 @@ pub async fn run<S: Service>(listener: TcpListener, ctx: Arc<Context>, service: 
             },
             ctx.clone(),
             service.clone(),
-        );
+        ));
         let journal = service.clone();
         ctx.shutdown.spawn(async move {
             if let Some(panicked) = crate::session::guarded(task, peer).await {
