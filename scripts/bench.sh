@@ -82,7 +82,9 @@ pin=()
 if [ "$(nproc)" -ge 2 ]; then pin=(--pin 0); fi
 for s in fanout many publishers idle; do
   extra=(--duration "$duration")
-  if [ "$s" = idle ]; then extra=(); fi
+  # Idle: the floor with a 4 KiB read buffer (tokio-tungstenite's default 128 KiB would make
+  # any server look small next to it).
+  if [ "$s" = idle ]; then extra=(--floor-read-buffer 4096); fi
   extra+=("${pin[@]}")
   echo "-- $bin bench --scenario $s --floor ${extra[*]}   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   "$bin" bench --scenario "$s" --floor "${extra[@]}" --json-file "$out/$s.json" | tee "$out/$s.txt" || echo "!! $s: accounting NOT CLEAN"
