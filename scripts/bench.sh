@@ -10,9 +10,11 @@
 # 3. `audit verify` and restart recovery of a 1,000,000-record journal against the raw verify
 #    rate (BENCH_RECORDS=N for another size); then `audit verify --config` and a relay restart
 #    on a journal of about a million records the relay itself wrote;
-# 4. `fusioncell bench --floor` for each scenario (fanout, many, publishers, idle): the relay
-#    with everything on (TLS, signature verify, fsync'd journal, per-session queues) and the
-#    floor over TLS driven by the same load in the same run.
+# 4. `fusioncell bench --floor --pin 0` for each scenario (fanout, many, publishers, idle): the
+#    relay with everything on (TLS, signature verify, fsync'd journal, per-session queues) and
+#    the floor over TLS driven by the same load in the same run, each on CPU 0 with the load
+#    generator on the other CPUs; a run limited by its load generator or by other work on the
+#    machine says "NOT QUOTABLE" (and `"quotable": false` in its JSON).
 #
 # Everything goes to stdout and to target/bench/ (one .txt and one .json per scenario,
 # criterion.txt, verify.txt, restart.txt). What dominates each figure: scripts/profile.sh.
@@ -74,10 +76,17 @@ awk -v v="$verify" -v r="$restart" 'BEGIN { printf "audit verify --config: %.2f 
 rm -rf "$out/journal-copy" "$cell"
 
 echo "== fusioncell bench (relay vs floor, same load, same run)"
+# The server (relay, then floor) on CPU 0 and the load generator on the others, so that they
+# do not take CPU from each other; each run says whether it is quotable (BENCHMARKS.md).
+pin=()
+if [ "$(nproc)" -ge 2 ]; then pin=(--pin 0); fi
 for s in fanout many publishers idle; do
   extra=(--duration "$duration")
-  if [ "$s" = idle ]; then extra=(); fi
-  echo "-- $bin bench --scenario $s --floor ${extra[*]}"
+  # Idle: the floor with a 4 KiB read buffer (tokio-tungstenite's default 128 KiB would make
+  # any server look small next to it).
+  if [ "$s" = idle ]; then extra=(--floor-read-buffer 4096); fi
+  extra+=("${pin[@]}")
+  echo "-- $bin bench --scenario $s --floor ${extra[*]}   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   "$bin" bench --scenario "$s" --floor "${extra[@]}" --json-file "$out/$s.json" | tee "$out/$s.txt" || echo "!! $s: accounting NOT CLEAN"
 done
 echo "== done: $out"

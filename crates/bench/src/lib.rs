@@ -9,12 +9,18 @@
 //!   relay (signed acts, durable acks) or the floor (plain text frames);
 //! - [`floor`]: a minimal broadcast relay on tokio-tungstenite, optionally over rustls/ring
 //!   TLS: what the hardware and the WebSocket stack give with no security at all;
-//! - [`procstat`]: a process's CPU time and resident memory from `/proc`.
+//! - [`procstat`]: a process's CPU time and resident memory from `/proc`;
+//! - [`bottleneck`]: whether the server or the load generator limited a run;
+//! - [`pinning`]: the server and the generator on different CPUs;
+//! - [`verify_cost`]: one signature verification, timed in the same run.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod account;
 pub mod body;
+pub mod bottleneck;
 pub mod floor;
 pub mod hist;
 pub mod load;
+pub mod pinning;
 pub mod procstat;
+pub mod verify_cost;

@@ -1,4 +1,5 @@
-//! CPU time and resident memory of a process, from `/proc/PID/stat` and `/proc/PID/status`.
+//! CPU time and resident memory of a process, from `/proc/PID/stat` and `/proc/PID/status`,
+//! and the whole machine's busy CPU time, from `/proc/stat`.
 
 /// Kernel clock ticks per second (`USER_HZ`): 100 on every Linux the relay runs on.
 const TICKS_PER_S: f64 = 100.0;
@@ -36,6 +37,23 @@ pub fn sample(pid: Option<u32>) -> Option<Sample> {
     })
 }
 
+/// Seconds every CPU of the machine together spent busy so far (user, nice, system, irq,
+/// softirq and steal: everything but idle and iowait).
+pub fn machine_busy_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let all = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<f64> = all
+        .split_whitespace()
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal (guest time is inside user already).
+    let busy: f64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|i| ticks.get(*i))
+        .sum();
+    Some(busy / TICKS_PER_S)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -44,5 +62,10 @@ mod tests {
         assert!(s.rss_bytes > 0);
         assert!(s.cpu_s >= 0.0);
         assert_eq!(super::sample(Some(u32::MAX)), None);
+        let busy = super::machine_busy_s().expect("/proc/stat");
+        assert!(
+            busy >= s.cpu_s,
+            "the machine was busy at least while this process ran"
+        );
     }
 }

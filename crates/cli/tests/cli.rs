@@ -428,4 +428,15 @@ fn bench_json_is_one_compact_line() {
     assert_eq!(lines.len(), 1, "{text}");
     let v: serde_json::Value = serde_json::from_str(lines[0]).expect("one JSON object");
     assert_eq!(v["clean"], true, "{text}");
+    // What says whether the figures may be quoted: the generator's own CPU, the rest of the
+    // machine's, the verdict, and the verification cost of the same run.
+    assert!(v["quotable"].is_boolean(), "{text}");
+    assert!(v["relay"]["load_cpu_cores"].as_f64().is_some(), "{text}");
+    assert!(v["relay"]["others_cores"].as_f64().is_some(), "{text}");
+    assert!(v["verify_us"].as_f64().is_some_and(|us| us > 0.0), "{text}");
+    assert_eq!(
+        v["quotable"].as_bool(),
+        Some(v["relay"]["load_bound"].is_null()),
+        "{text}"
+    );
 }

@@ -105,7 +105,10 @@ pub async fn run<S: Service>(listener: TcpListener, front: Arc<Front>, routes: A
         };
         let ticket = front.admission.admit(peer);
         let _ = tcp.set_nodelay(true);
-        let task = serve(
+        // Boxed: the task below both captures `task` and awaits it, and an async block keeps
+        // room for each, so inline the connection's whole state would be reserved twice for
+        // the life of the connection (BENCHMARKS.md, "Idle memory").
+        let task = Box::pin(serve(
             Connection {
                 tcp,
                 peer,
@@ -116,7 +119,7 @@ pub async fn run<S: Service>(listener: TcpListener, front: Arc<Front>, routes: A
             },
             front.clone(),
             routes.clone(),
-        );
+        ));
         front.shutdown.spawn(async move {
             // A panic after the request named a cell is journaled in the cell (`serve`); one
             // before is only logged: no cell is concerned yet.
@@ -201,9 +204,13 @@ async fn serve<S: Service>(conn: Connection, front: Arc<Front>, routes: Arc<Rout
     };
     let span = route.ctx.shutdown.span().clone();
     let service = route.service.clone();
-    let in_cell = in_cell(ws, route, peer, deadline, waiting);
+    // Boxed, as the connection's future is (`run`): held in a local and then awaited inside
+    // `guarded`, it would otherwise be reserved twice for the whole session.
+    let in_cell = Box::pin(in_cell(ws, route, peer, deadline, waiting));
     if let Some(panicked) = crate::session::guarded(in_cell.instrument(span.clone()), peer).await {
-        service.security(panicked).instrument(span).await;
+        // Boxed too: only a panicked task journals, and inline its state would be reserved in
+        // every connection's task.
+        Box::pin(service.security(panicked).instrument(span)).await;
     }
 }
 

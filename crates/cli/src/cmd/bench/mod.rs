@@ -12,10 +12,11 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use fusioncell_bench::bottleneck::{self, LoadBound, Usage};
 use fusioncell_bench::floor::{self, FloorOptions};
 use fusioncell_bench::hist::{Histogram, Quantiles};
 use fusioncell_bench::load::{self, FusionTarget, LoadReport, LoadSpec, Phase, Target};
-use fusioncell_bench::procstat;
+use fusioncell_bench::{pinning, procstat, verify_cost};
 use fusioncell_keys::SigningKey;
 use fusioncell_wire::{CellId, ChannelId, IdentityId, PublicKeyBytes};
 use serde::Serialize;
@@ -23,6 +24,8 @@ use serde::Serialize;
 use crate::args::{BenchArgs, BenchScenario};
 use crate::init::{InitParams, write_cell_folder};
 use crate::load::{self as cellload, ConnectArgs};
+
+mod print;
 
 /// Publisher identities written into the temporary cell (at least).
 const PUBLISHER_IDS: usize = 20;
@@ -48,6 +51,21 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     let spec = spec(&args);
     let progress = !args.json;
+    descriptors_for(spec.publishers + spec.subscribers)?;
+    let pinned = match args.pin {
+        Some(server) => {
+            let load = pinning::other_cpus(server)?;
+            pinning::pin_process(std::process::id(), &load)?;
+            Some(Pinned { server, load })
+        }
+        None => None,
+    };
+    let load_budget = pinned.as_ref().map_or_else(
+        || std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64) / 2.0,
+        |p| p.load.split(',').count() as f64,
+    );
+    // Before any server runs, on the generator's CPUs: the price of one verification today.
+    let verify_us = verify_cost::verify_us(5, Duration::from_millis(60)).ok();
 
     // The relay: our own on a temporary cell, or the one given.
     let (cell_config, url, mut relay_child, _folder) = match (&args.relay, &args.config) {
@@ -111,7 +129,12 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             spec.duration.as_secs_f64()
         );
     }
-    let relay = measure("relay", &Target::Fusion(target), &spec, relay_pid, progress).await;
+    let how = How {
+        spec: &spec,
+        progress,
+        load_budget,
+    };
+    let relay = measure("relay", &Target::Fusion(target), &how, relay_pid).await;
     if let Some(child) = relay_child.take() {
         child.stop();
     }
@@ -151,7 +174,7 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             ca_pem: ca,
         };
         let name = if tls { "floor (TLS)" } else { "floor (plain)" };
-        let m = measure(name, &target, &spec, Some(child.0.id()), progress).await;
+        let m = measure(name, &target, &how, Some(child.0.id())).await;
         child.stop();
         let _ = std::fs::remove_file(&log);
         Some(m?)
@@ -159,8 +182,14 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         None
     };
 
+    let clean = relay.report.clean() && floor.as_ref().is_none_or(|f| f.report.clean());
     let out = Output {
         scenario,
+        quotable: clean
+            && relay.load_bound.is_none()
+            && floor.as_ref().is_none_or(|f| f.load_bound.is_none()),
+        pinned,
+        verify_us,
         fdatasync,
         publishers: spec.publishers,
         subscribers: spec.subscribers,
@@ -169,8 +198,8 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         rate: spec.rate,
         duration_s: spec.duration.as_secs_f64(),
         window: spec.window,
-        ratios: floor.as_ref().map(|f| Ratios::of(&relay, f)),
-        clean: relay.report.clean() && floor.as_ref().is_none_or(|f| f.report.clean()),
+        ratios: floor.as_ref().map(|f| Ratios::of(&relay, f, verify_us)),
+        clean,
         relay,
         floor,
     };
@@ -182,7 +211,7 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         // One compact line, for a pipe (`| jq`, a log collector); --json-file keeps it pretty.
         crate::outln!("{}", serde_json::to_string(&out)?);
     } else {
-        print_human(&out)?;
+        print::human(&out)?;
     }
     if let Some((folder, _)) = &_folder
         && args.keep.is_some()
@@ -347,8 +376,15 @@ struct Measured {
     /// The load generator's own CPU use (this process) while publishing, in cores: on a
     /// 2-core machine, relay + load near 2.0 means the machine, not the relay, was the limit.
     load_cpu_cores: Option<f64>,
-    /// Server CPU µs per acknowledged message.
+    /// Server CPU µs per acknowledged message: the figure to compare, since it does not
+    /// depend on how hard the load pushed (unless the load was the limit, see `load_bound`).
     cpu_us_per_message: Option<f64>,
+    /// Set when the load generator, not the server, limited this run: its figures are then
+    /// the generator's and must not be quoted.
+    load_bound: Option<LoadBound>,
+    /// CPU the rest of the machine used while publishing, in cores (its busy time from
+    /// `/proc/stat` minus the server's and the load generator's).
+    others_cores: Option<f64>,
     /// Server RSS before any connection, bytes.
     rss_idle_bytes: Option<u64>,
     /// Server RSS with every connection open (after the hold), bytes.
@@ -359,16 +395,26 @@ struct Measured {
     rss_per_connection_bytes: Option<f64>,
 }
 
+/// How every system of a run is driven and judged.
+struct How<'a> {
+    spec: &'a LoadSpec,
+    progress: bool,
+    /// Cores the load generator may use (see [`Usage::load_budget`]).
+    load_budget: f64,
+}
+
 async fn measure(
     name: &str,
     target: &Target,
-    spec: &LoadSpec,
+    how: &How<'_>,
     pid: Option<u32>,
-    progress: bool,
 ) -> anyhow::Result<Measured> {
+    let (spec, progress) = (how.spec, how.progress);
     let sample = || pid.and_then(|p| procstat::sample(Some(p)));
     let mut self_start = None;
     let mut self_end = None;
+    let mut machine_start = None;
+    let mut machine_end = None;
     let idle = sample();
     let mut start: Option<(Instant, procstat::Sample)> = None;
     let mut connected = None;
@@ -397,6 +443,7 @@ async fn measure(
             connected = sample();
             start = sample().map(|s| (Instant::now(), s));
             self_start = procstat::sample(None).map(|s| (Instant::now(), s));
+            machine_start = procstat::machine_busy_s().map(|b| (Instant::now(), b));
         }
         Phase::Tick {
             elapsed_s,
@@ -414,6 +461,7 @@ async fn measure(
         Phase::Done => {
             end = sample().map(|s| (Instant::now(), s));
             self_end = procstat::sample(None).map(|s| (Instant::now(), s));
+            machine_end = procstat::machine_busy_s().map(|b| (Instant::now(), b));
         }
     })
     .await
@@ -421,30 +469,34 @@ async fn measure(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let cores =
-        |a: Option<(Instant, procstat::Sample)>, b: Option<(Instant, procstat::Sample)>| match (
-            a, b,
-        ) {
-            (Some((t0, s0)), Some((t1, s1))) => {
-                let dt = t1.duration_since(t0).as_secs_f64();
-                (dt > 0.0).then(|| (s1.cpu_s - s0.cpu_s) / dt)
-            }
-            _ => None,
-        };
-    let load_cpu_cores = cores(self_start, self_end);
-    let cpu_cores = match (start, end) {
-        (Some((t0, s0)), Some((t1, s1))) => {
+    let load_cpu_cores = per_second(self_start, self_end, |s| s.cpu_s);
+    let cpu_cores = per_second(start, end, |s| s.cpu_s);
+    let machine_cores = machine_start
+        .zip(machine_end)
+        .and_then(|((t0, b0), (t1, b1))| {
             let dt = t1.duration_since(t0).as_secs_f64();
-            (dt > 0.0).then(|| (s1.cpu_s - s0.cpu_s) / dt)
-        }
-        _ => None,
-    };
+            (dt > 0.0).then(|| (b1 - b0) / dt)
+        });
+    let others_cores = machine_cores
+        .zip(cpu_cores.zip(load_cpu_cores))
+        .map(|(all, (server, load))| (all - server - load).max(0.0));
     let cpu_s = match (start, end) {
         (Some((_, s0)), Some((_, s1))) => Some(s1.cpu_s - s0.cpu_s),
         _ => None,
     };
     let conns = report.connections.max(1) as f64;
+    let load_bound = cpu_cores.zip(load_cpu_cores).and_then(|(server, load)| {
+        bottleneck::load_bound(Usage {
+            server_cores: server,
+            load_cores: load,
+            others_cores: others_cores.unwrap_or(0.0),
+            load_budget: how.load_budget,
+            full_speed: spec.rate == 0.0,
+        })
+    });
     Ok(Measured {
+        load_bound,
+        others_cores,
         system: name.to_owned(),
         cpu_us_per_message: cpu_s
             .filter(|_| report.acked > 0)
@@ -462,21 +514,41 @@ async fn measure(
     })
 }
 
+/// How fast `seconds` of a sample grew between two timed samples (CPU seconds per second:
+/// cores).
+fn per_second(
+    a: Option<(Instant, procstat::Sample)>,
+    b: Option<(Instant, procstat::Sample)>,
+    seconds: fn(&procstat::Sample) -> f64,
+) -> Option<f64> {
+    let ((t0, s0), (t1, s1)) = a.zip(b)?;
+    let dt = t1.duration_since(t0).as_secs_f64();
+    (dt > 0.0).then(|| (seconds(&s1) - seconds(&s0)).max(0.0) / dt)
+}
+
 /// The relay's figures over the floor's.
 #[derive(Debug, Serialize)]
 struct Ratios {
+    /// The headline: server CPU per act, relay / floor.
+    cpu_us_per_message: Option<f64>,
+    /// Relay CPU per act / (floor CPU per act + one verification): the fan-out goal is ≤ 1.1.
+    cpu_vs_floor_plus_verify: Option<f64>,
     deliveries_per_s: f64,
     acked_per_s: f64,
     latency_p50: f64,
     latency_p99: f64,
     rss_per_connection: Option<f64>,
-    cpu_us_per_message: Option<f64>,
 }
 
 impl Ratios {
-    fn of(relay: &Measured, floor: &Measured) -> Ratios {
+    fn of(relay: &Measured, floor: &Measured, verify_us: Option<f64>) -> Ratios {
         let r = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
         Ratios {
+            cpu_vs_floor_plus_verify: relay
+                .cpu_us_per_message
+                .zip(floor.cpu_us_per_message)
+                .zip(verify_us)
+                .map(|((a, f), v)| r(a, f + v)),
             deliveries_per_s: r(relay.report.deliveries_per_s, floor.report.deliveries_per_s),
             acked_per_s: r(relay.report.acked_per_s, floor.report.acked_per_s),
             latency_p50: r(relay.report.latency.p50_us, floor.report.latency.p50_us),
@@ -496,6 +568,13 @@ impl Ratios {
 #[derive(Debug, Serialize)]
 struct Output {
     scenario: Option<BenchScenario>,
+    /// Clean, and no system of the run was limited by its load generator: figures that may
+    /// be quoted.
+    quotable: bool,
+    /// `--pin`: the server's CPU and the load generator's.
+    pinned: Option<Pinned>,
+    /// One Ed25519 verification (the project's verifier), µs, timed just before the load.
+    verify_us: Option<f64>,
     /// 200 appends of a 700-byte line + fdatasync in the cell folder, just before the load:
     /// the disk's share of a durable acknowledgement in this run.
     fdatasync: Option<Quantiles>,
@@ -513,117 +592,38 @@ struct Output {
     clean: bool,
 }
 
+/// Where `--pin` put the server and the load generator.
+#[derive(Debug, Serialize)]
+struct Pinned {
+    /// The server's CPU (`taskset -c`).
+    server: u32,
+    /// The load generator's CPUs (a `taskset` list).
+    load: String,
+}
+
+/// Descriptors this process keeps besides its connections (stdio, the runtime, files).
+const RESERVED_DESCRIPTORS: u64 = 64;
+
+/// Raises the soft descriptor limit to the hard one (each connection holds a descriptor),
+/// and refuses a load the hard limit cannot hold, saying which limit to raise.
+fn descriptors_for(connections: usize) -> anyhow::Result<()> {
+    let limit = rlimit::increase_nofile_limit(u64::MAX)
+        .context("reading or raising the file-descriptor limit")?;
+    let needed = connections as u64 + RESERVED_DESCRIPTORS;
+    if needed > limit {
+        bail!(
+            "{connections} connections need {needed} file descriptors but the limit is {limit}: raise the hard limit (`ulimit -Hn {needed}` as root, or LimitNOFILE= in a systemd unit)"
+        );
+    }
+    Ok(())
+}
+
 fn rate_text(rate: f64) -> String {
     if rate > 0.0 {
         format!("{rate} msg/s")
     } else {
         "full speed".to_owned()
     }
-}
-
-fn print_human(out: &Output) -> std::io::Result<()> {
-    let mut rows: Vec<&Measured> = vec![&out.relay];
-    if let Some(f) = &out.floor {
-        rows.push(f);
-    }
-    for m in rows {
-        let r = &m.report;
-        crate::outln!("{}:", m.system);
-        crate::outln!(
-            "  deliveries     {:>12.0}/s   ({} delivered to {} connections in {:.2} s)",
-            r.deliveries_per_s,
-            r.totals.delivered,
-            r.connections,
-            r.elapsed_s
-        );
-        crate::outln!(
-            "  acked          {:>12.0}/s   ({} sent, {} acked{})",
-            r.acked_per_s,
-            r.sent,
-            r.acked,
-            if m.system == "relay" {
-                " as durable"
-            } else {
-                " (floor: sent)"
-            }
-        );
-        crate::outln!(
-            "  latency        p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, max {:.0} µs (publish → delivery)",
-            r.latency.p50_us,
-            r.latency.p90_us,
-            r.latency.p99_us,
-            r.latency.max_us
-        );
-        if r.ack_latency.count > 0 {
-            crate::outln!(
-                "  ack latency    p50 {:.0} µs, p99 {:.0} µs (publish → durable ack)",
-                r.ack_latency.p50_us,
-                r.ack_latency.p99_us
-            );
-        }
-        crate::outln!(
-            "  accounting     {} lost, {} duplicates, {} gaps, {} refused, {} unanswered{}",
-            r.totals.lost,
-            r.totals.duplicates,
-            r.totals.gaps,
-            r.refused,
-            r.unacked,
-            if r.clean() { "" } else { "  ← NOT CLEAN" }
-        );
-        for f in r.failures.iter().take(5) {
-            crate::outln!("  failure        {f}");
-        }
-        let mb = |b: u64| b as f64 / 1_048_576.0;
-        match (m.cpu_cores, m.rss_end_bytes) {
-            (Some(cpu), Some(rss)) => crate::outln!(
-                "  server         CPU {:.2} cores ({} µs/msg; load generator {:.2} cores), RSS {:.1} MiB idle, {:.1} MiB connected, {:.1} MiB at end{}",
-                cpu,
-                m.cpu_us_per_message
-                    .map_or("-".to_owned(), |c| format!("{c:.1}")),
-                m.load_cpu_cores.unwrap_or(0.0),
-                mb(m.rss_idle_bytes.unwrap_or(0)),
-                mb(m.rss_connected_bytes.unwrap_or(0)),
-                mb(rss),
-                m.rss_per_connection_bytes
-                    .map_or(String::new(), |b| format!(
-                        ", {:.1} KB per connection",
-                        b / 1000.0
-                    ))
-            ),
-            _ => crate::outln!("  server         CPU and RSS unknown (give --relay-pid)"),
-        }
-    }
-    if let Some(f) = &out.fdatasync {
-        crate::outln!(
-            "disk:            fdatasync of a 700 B append: p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} samples)",
-            f.p50_us,
-            f.p99_us,
-            f.max_us,
-            f.count
-        );
-    }
-    if let Some(x) = &out.ratios {
-        crate::outln!(
-            "relay / floor:   deliveries/s ×{:.3}, acked/s ×{:.3}, p50 ×{:.2}, p99 ×{:.2}{}{}",
-            x.deliveries_per_s,
-            x.acked_per_s,
-            x.latency_p50,
-            x.latency_p99,
-            x.rss_per_connection
-                .map_or(String::new(), |v| format!(", RSS/connection ×{v:.2}")),
-            x.cpu_us_per_message
-                .map_or(String::new(), |v| format!(", CPU/msg ×{v:.2}"))
-        );
-    }
-    crate::outln!(
-        "{}",
-        if out.clean {
-            "accounting: clean (nothing lost, duplicated, reordered or refused)"
-        } else {
-            "accounting: NOT CLEAN"
-        }
-    );
-    Ok(())
 }
 
 /// A temporary folder, removed when dropped.
