@@ -54,6 +54,8 @@ WORKDIR /app
 COPY --from=build /src/target/dist/fusioncell /usr/local/bin/fusioncell
 COPY --chown=10001:10001 config/ /app/config/
 COPY --chown=10001:10001 certs-example/ /app/certs-example/
+# The cells of deploy/scale/docker-compose.yml (SCALE.md), each relay's folder a volume there.
+COPY --chown=10001:10001 deploy/scale/ /app/deploy/scale/
 # config/cell.example.toml puts the journal at ../target/example-journal, i.e. here. Created
 # owned by the relay's user so that a named volume mounted on it starts with that owner.
 RUN mkdir -p /app/target/example-journal \
