@@ -362,6 +362,14 @@ async fn the_csv_export_neutralises_formulas() {
         .iter()
         .position(|h| h == "body")
         .expect("body column");
+    // Exercise traffic is marked on every row (the default marking: no --config given).
+    assert_eq!(header[0], "marking");
+    assert!(
+        reader
+            .iter()
+            .all(|r| r[0] == fusioncell_cell::defaults::MARKING),
+        "every row is marked"
+    );
     let mut seen = 0;
     for row in &reader {
         for cell in row {

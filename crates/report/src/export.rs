@@ -2,7 +2,8 @@
 //! same columns. A redacted body is absent (JSON) or empty with `redacted` true (CSV); the row
 //! itself stays, so a row count always equals the journal's size.
 //!
-//! Columns: `seq`, `ts` (relay time, ms since the Unix epoch), `time` (the same, RFC 3339
+//! Columns: `marking` (the cell's marking line, on every row, so that a row copied out of the
+//! file still says it is exercise traffic), `seq`, `ts` (relay time, ms since the Unix epoch), `time` (the same, RFC 3339
 //! UTC), `scenario_ms` and `scenario_time` (exercise time from STARTEX by the journaled clock;
 //! absent before STARTEX), `kind`, `actor`, `channel` (absent for cell-wide records),
 //! `redacted`, `body` (the text exactly as journaled: JSON parameters stay JSON text).
@@ -19,7 +20,8 @@ use crate::format::{rfc3339, scenario_time};
 use crate::model::Entry;
 
 /// The CSV header, and the JSON keys in order.
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; 11] = [
+    "marking",
     "seq",
     "ts",
     "time",
@@ -34,6 +36,7 @@ pub const COLUMNS: [&str; 10] = [
 
 #[derive(Serialize)]
 struct Row<'a> {
+    marking: &'a str,
     seq: u64,
     ts: i64,
     time: String,
@@ -51,8 +54,9 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn of(e: &'a Entry) -> Row<'a> {
+    fn of(e: &'a Entry, marking: &'a str) -> Row<'a> {
         Row {
+            marking,
             seq: e.seq,
             ts: e.ts,
             time: rfc3339(e.ts),
@@ -67,12 +71,12 @@ impl<'a> Row<'a> {
     }
 }
 
-/// JSON Lines: one compact object per record, each line ended by `\n`.
-pub fn jsonl(entries: &[Entry]) -> String {
+/// JSON Lines: one compact object per record, each line ended by `\n`; `marking` on each.
+pub fn jsonl(entries: &[Entry], marking: &str) -> String {
     let mut out = String::with_capacity(entries.len() * 256);
     for e in entries {
         // A struct of strings and integers always serializes.
-        if let Ok(line) = serde_json::to_string(&Row::of(e)) {
+        if let Ok(line) = serde_json::to_string(&Row::of(e, marking)) {
             out.push_str(&line);
             out.push('\n');
         }
@@ -81,18 +85,19 @@ pub fn jsonl(entries: &[Entry]) -> String {
 }
 
 /// CSV (RFC 4180): a header row, then one row per record; every line ends with CRLF. Fields
-/// are quoted when they hold a comma, a double quote, CR or LF.
-pub fn csv(entries: &[Entry]) -> String {
+/// are quoted when they hold a comma, a double quote, CR or LF; `marking` heads each row.
+pub fn csv(entries: &[Entry], marking: &str) -> String {
     let mut w = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .from_writer(Vec::new());
     // Writing to a Vec cannot fail: the only errors are the Vec's own io::Result.
     let _ = w.write_record(COLUMNS);
     for e in entries {
-        let r = Row::of(e);
+        let r = Row::of(e, marking);
         let (seq, ts) = (r.seq.to_string(), r.ts.to_string());
         let scenario_ms = r.scenario_ms.map(|m| m.to_string()).unwrap_or_default();
         let row = [
+            r.marking,
             seq.as_str(),
             ts.as_str(),
             r.time.as_str(),
@@ -129,9 +134,9 @@ mod tests {
             held: false,
             hotline: false,
         };
-        let text = csv(&[entry]);
+        let text = csv(&[entry], "EXERCISE — TEST");
         let row = text.split_once("\r\n").unwrap().1;
-        let prefix = "1,0,1970-01-01T00:00:00.000Z,,,post,a,,false,";
+        let prefix = "EXERCISE — TEST,1,0,1970-01-01T00:00:00.000Z,,,post,a,,false,";
         row.strip_prefix(prefix).unwrap().to_owned()
     }
 

@@ -547,13 +547,16 @@ fn html_has_every_section_and_makes_no_request() {
     }
 }
 
+/// A marking line with a comma, so the CSV must quote it.
+const MARK: &str = "EXERCISE, EXERCISE — TEST";
+
 #[test]
 fn redacted_text_appears_nowhere() {
     let aar = build(true);
     let page = html::render(&aar);
     let md = markdown::render(&aar);
-    let jsonl = export::jsonl(&aar.entries);
-    let csv = export::csv(&aar.entries);
+    let jsonl = export::jsonl(&aar.entries, MARK);
+    let csv = export::csv(&aar.entries, MARK);
     for (name, text) in [
         ("html", &page),
         ("md", &md),
@@ -645,7 +648,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 fn exports_have_one_row_per_record() {
     let aar = build(false);
     let n = aar.entries.len();
-    let jsonl = export::jsonl(&aar.entries);
+    let jsonl = export::jsonl(&aar.entries, MARK);
     let lines: Vec<serde_json::Value> = jsonl
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -658,24 +661,32 @@ fn exports_have_one_row_per_record() {
     assert_eq!(lines[7]["redacted"], true);
     assert!(lines[7].get("body").is_none(), "redacted body absent");
     assert_eq!(lines[7]["channel"], "security");
+    assert!(
+        lines.iter().all(|l| l["marking"] == MARK),
+        "every line is marked"
+    );
 
-    let csv = export::csv(&aar.entries);
+    let csv = export::csv(&aar.entries, MARK);
     let rows = parse_csv(&csv);
     assert_eq!(rows.len(), n + 1);
     assert_eq!(rows[0], export::COLUMNS);
     assert!(rows.iter().all(|r| r.len() == export::COLUMNS.len()));
+    assert!(
+        rows[1..].iter().all(|r| r[0] == MARK),
+        "every row is marked"
+    );
     assert_eq!(
-        rows[1 + 4][9],
+        rows[1 + 4][10],
         CSV_NASTY,
         "commas, quotes and a newline round-trip"
     );
-    assert_eq!(rows[1 + 3][9], XSS);
+    assert_eq!(rows[1 + 3][10], XSS);
     assert_eq!(
-        (rows[1 + 7][8].as_str(), rows[1 + 7][9].as_str()),
+        (rows[1 + 7][9].as_str(), rows[1 + 7][10].as_str()),
         ("true", "")
     );
-    assert_eq!(rows[1][3], "", "no scenario time before STARTEX");
-    assert_eq!(rows[1 + 2][2], "2027-01-15T08:00:03.000Z");
+    assert_eq!(rows[1][4], "", "no scenario time before STARTEX");
+    assert_eq!(rows[1 + 2][3], "2027-01-15T08:00:03.000Z");
 }
 
 #[test]

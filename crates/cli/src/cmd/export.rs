@@ -20,9 +20,13 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{}", args.journal.display()))?;
     let entries = fusioncell_report::entries(&records, &open)
         .with_context(|| format!("{}", args.journal.display()))?;
+    // The cell's marking line with --config (the journal does not carry it), else the default.
+    let marking = expected
+        .as_ref()
+        .map_or(fusioncell_cell::defaults::MARKING, |c| c.cell.marking());
     let text = match args.format {
-        ExportFormat::Jsonl => fusioncell_report::export::jsonl(&entries),
-        ExportFormat::Csv => fusioncell_report::export::csv(&entries),
+        ExportFormat::Jsonl => fusioncell_report::export::jsonl(&entries, marking),
+        ExportFormat::Csv => fusioncell_report::export::csv(&entries, marking),
     };
     if let Some(file) = crate::out::to_file_or_stdout(args.out.as_deref(), &text)? {
         eprintln!("wrote {} ({} records)", file.display(), entries.len());
