@@ -29,6 +29,8 @@ const artifacts = join(here, "artifacts");
 const TIMEOUT = 15000;
 const ACK_SECONDS = 20;
 const MARKING = "EXERCISE — BROWSER TEST CELL";
+// The marking of a cell that sets none (`[cell] marking`'s default).
+const DEFAULT_MARKING = "EXERCISE — FICTIONAL TRAINING SCENARIO";
 
 const pages = new Map(); // name → page, for failure screenshots
 const results = [];
@@ -249,14 +251,15 @@ async function login(page, keyFile, identity) {
   await page.click("#login-button");
 }
 
-async function loggedIn(page, identity, role) {
+/** Logged in as `identity` (`role`), live, and the pages marked with `marking` (the test cell's own by default). */
+async function loggedIn(page, identity, role, marking = MARKING) {
   await page.waitForSelector("#console:not([hidden])");
   const who = await page.textContent("#whoami");
   assert(who.includes(identity) && who.includes(role), `whoami shows ${identity} (${role}): ${who}`);
   // Live, so that what follows is not backlog.
   await page.waitForFunction(() => window.fusioncell.state.live);
   for (const bar of ["#marking-top", "#marking-bottom"]) {
-    assert((await page.textContent(bar)) === MARKING, `the cell's marking in ${bar}`);
+    assert((await page.textContent(bar)) === marking, `the cell's marking in ${bar}`);
   }
 }
 
@@ -1049,7 +1052,8 @@ async function main() {
         const page = await openConsole(pinned, `https://${multi.addr}/cells/${id}`, "cells-syria");
         await page.waitForFunction((id) => document.getElementById("cell-name").textContent.includes(id), id);
         await login(page, join(cells, id, "keys", "syria.key"), "syria");
-        await loggedIn(page, "syria", "party");
+        // `demo --cells` writes cells with the default marking line.
+        await loggedIn(page, "syria", "party", DEFAULT_MARKING);
         await page.waitForFunction(() => window.fusioncell.state.records.size >= 5);
         const seen = await page.evaluate(() => [
           ...new Set([...window.fusioncell.state.records.values()].map((e) => e.record.act.cell)),
