@@ -675,6 +675,9 @@ async function main() {
           await post(page, "diplomacy", text);
         }
       }
+      // Typing in the senders' pages (one browser here, three machines in a real exercise) can
+      // take the focus from Syria's, whose reader is then not reading: give it back.
+      await syria.bringToFront();
       // Every post is receipted by Syria: the last of each sender shows it to its sender.
       await itemOf(israel, texts[texts.length - 2]).locator(".receipts", { hasText: "read by syria" }).waitFor({ timeout: 30000 });
       await itemOf(us, texts[texts.length - 1]).locator(".receipts", { hasText: "read by syria" }).waitFor({ timeout: 30000 });
