@@ -17,11 +17,14 @@ pub const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// frame.
 pub const WS_READ_BUFFER_BYTES: usize = 1024;
 
-/// 16 KiB, one full TLS record: frames of one batch (session.rs `write_batch`) accumulate up
-/// to this before they are written; the flush at the end of the batch writes the rest. With 0,
-/// every frame was its own TLS record and socket write: `fusioncell bench --scenario fanout`
-/// measured 5 µs of relay CPU per delivery against the floor's 0.3 µs (BENCHMARKS.md).
-pub const WS_WRITE_BUFFER_BYTES: usize = 16 * 1024;
+/// 128 KiB (tungstenite's default): frames of one batch (session.rs `write_batch`, at most
+/// [`WRITE_BATCH`] frames) accumulate up to this before they are written; the flush at the
+/// end of the batch writes the rest, so a batch is one socket write of several TLS records.
+/// With 0, every frame was its own TLS record and socket write (5 µs of relay CPU per
+/// delivery); with 16 KiB, a batch of 100 deliveries took about 3.7 writes; `fusioncell bench
+/// --scenario fanout --pin 0` measured 212, 197–200 and 188–189 µs of relay CPU per act with
+/// 16, 32 and 128 KiB (BENCHMARKS.md). The buffer keeps the size of the largest batch.
+pub const WS_WRITE_BUFFER_BYTES: usize = 128 * 1024;
 
 /// 4096 commands: capacity of the queue into the commit thread. Bounded, so a flood backs up
 /// into the sessions that cause it; large enough that one full group commit of every session

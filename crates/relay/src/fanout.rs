@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use fusioncell_cell::{Cell, State};
+use fusioncell_cell::{Audience, Cell, State};
 use fusioncell_journal::Durable;
 use fusioncell_wire::{IdentityId, Record, Role, ServerMsg};
 use tokio::sync::mpsc;
@@ -59,6 +59,29 @@ struct Entry {
     handle: SessionHandle,
     /// Whether it has subscribed: only live sessions get deliveries.
     live: bool,
+    /// The reader set of a channel audience last asked about, and whether it admits this
+    /// session. Records of a channel share one set until its membership changes, so fan-out
+    /// decides once per session and set instead of searching the set for every record. The
+    /// `Arc` held here keeps its address from being reused while it is compared.
+    readers_seen: Option<(Arc<[IdentityId]>, bool)>,
+}
+
+impl Entry {
+    /// Whether this session receives a record with `audience`.
+    fn admits(&mut self, audience: &Audience) -> bool {
+        let (who, role) = (&self.handle.identity, self.handle.role);
+        match audience {
+            Audience::Channel { readers, .. } if !role.reads_all() => match &self.readers_seen {
+                Some((seen, admitted)) if Arc::ptr_eq(seen, readers) => *admitted,
+                _ => {
+                    let admitted = audience.admits(who, role);
+                    self.readers_seen = Some((readers.clone(), admitted));
+                    admitted
+                }
+            },
+            _ => audience.admits(who, role),
+        }
+    }
 }
 
 /// Every connected session, by number (numbers increase, so the first of an identity's
@@ -113,6 +136,7 @@ impl Fanout {
             Entry {
                 handle,
                 live: false,
+                readers_seen: None,
             },
         );
     }
@@ -185,7 +209,7 @@ impl Fanout {
         let Some(e) = self.sessions.get(&id) else {
             return;
         };
-        if self.push(&e.handle, frame) {
+        if push(self.max_queue_bytes, &e.handle, frame) {
             self.metrics.queued(1, 0);
         } else {
             self.sessions.remove(&id);
@@ -211,9 +235,9 @@ impl Fanout {
             let Some(audience) = state.audience(record.seq) else {
                 continue;
             };
-            for (id, e) in &self.sessions {
-                if e.live && audience.admits(&e.handle.identity, e.handle.role) {
-                    if self.push(&e.handle, frame.clone()) {
+            for (id, e) in &mut self.sessions {
+                if e.live && e.admits(audience) {
+                    if push(self.max_queue_bytes, &e.handle, frame.clone()) {
                         delivered += 1;
                     } else {
                         dead.push(*id);
@@ -245,7 +269,7 @@ impl Fanout {
             .iter()
             .filter(|(_, e)| to(e))
             .filter(|(_, e)| {
-                let pushed = self.push(&e.handle, frame.clone());
+                let pushed = push(self.max_queue_bytes, &e.handle, frame.clone());
                 queued += usize::from(pushed);
                 !pushed
             })
@@ -264,26 +288,25 @@ impl Fanout {
             e.handle.killer.kill(end.clone());
         }
     }
+}
 
-    /// Queues one frame; false (and the session told to close) when it cannot keep up or is
-    /// gone.
-    fn push(&self, h: &SessionHandle, frame: Utf8Bytes) -> bool {
-        let len = frame.len();
-        if h.queued_bytes.load(Ordering::Relaxed) + len > self.max_queue_bytes {
-            h.killer.kill(SessionEnd::QueueFull("bytes"));
-            return false;
+/// Queues one frame; false (and the session told to close) when it cannot keep up or is gone.
+fn push(max_queue_bytes: usize, h: &SessionHandle, frame: Utf8Bytes) -> bool {
+    let len = frame.len();
+    if h.queued_bytes.load(Ordering::Relaxed) + len > max_queue_bytes {
+        h.killer.kill(SessionEnd::QueueFull("bytes"));
+        return false;
+    }
+    match h.tx.try_send(frame) {
+        Ok(()) => {
+            h.queued_bytes.fetch_add(len, Ordering::Relaxed);
+            true
         }
-        match h.tx.try_send(frame) {
-            Ok(()) => {
-                h.queued_bytes.fetch_add(len, Ordering::Relaxed);
-                true
-            }
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                h.killer.kill(SessionEnd::QueueFull("frames"));
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            h.killer.kill(SessionEnd::QueueFull("frames"));
+            false
         }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
     }
 }
 
@@ -390,6 +413,37 @@ mod tests {
         f.deliver(&durable, &records, &seq.state().read(), &HashMap::new());
         assert!(syria.rx.try_recv().is_ok());
         assert!(france.rx.try_recv().is_ok(), "france reads diplomacy");
+    }
+
+    /// The admission cache follows the reader set: a changed membership (a new set) is asked
+    /// again, and never answered from the set seen before.
+    #[tokio::test]
+    async fn a_new_reader_set_is_decided_again() {
+        let cell = example_cell();
+        let mut f = Fanout::new(&cell, metrics(&cell));
+        let _syria = session(&mut f, 1, "syria", 16);
+        let e = f.sessions.get_mut(&1).unwrap();
+        let ids = |names: &[&str]| -> Arc<[IdentityId]> {
+            names.iter().map(|n| IdentityId::new(*n).unwrap()).collect()
+        };
+        let channel = fusioncell_wire::ChannelId::new("diplomacy").unwrap();
+        let with = Audience::Channel {
+            channel: channel.clone(),
+            readers: ids(&["israel", "syria"]),
+        };
+        let without = Audience::Channel {
+            channel,
+            readers: ids(&["israel"]),
+        };
+        assert!(e.admits(&with));
+        assert!(e.admits(&with), "answered from the cache");
+        assert!(!e.admits(&without), "a new set is searched");
+        assert!(e.admits(&with));
+        assert!(
+            !e.admits(&Audience::Supervisors),
+            "other audiences bypass the cache"
+        );
+        assert!(e.admits(&with));
     }
 
     /// The frame is encoded once and shared: every recipient gets the same bytes.
