@@ -43,10 +43,12 @@ pub fn encode(mark: Mark, size: usize) -> String {
 
 /// Reads a body's header (the body itself, or any text that contains it after `"body":"`).
 pub fn decode(text: &str) -> Option<Mark> {
+    static BODY: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
     let start = if text.starts_with('b') {
         0
     } else {
-        text.find("\"body\":\"b")? + 8
+        let finder = BODY.get_or_init(|| memchr::memmem::Finder::new(b"\"body\":\"b"));
+        finder.find(text.as_bytes())? + 8
     };
     let h = text.get(start..start + HEADER)?.as_bytes();
     if h[0] != b'b' || h[7] != b'.' || h[20] != b'.' || h[41] != b'.' {

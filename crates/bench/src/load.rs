@@ -228,10 +228,9 @@ impl Shared {
         }
     }
 
-    fn delivered_one(&self, slot: usize) {
+    fn delivered_one(&self, slot: usize, now_ns: u64) {
         self.delivered[slot].fetch_add(1, Ordering::Relaxed);
-        self.last_delivery
-            .fetch_max(body::now_ns(), Ordering::Relaxed);
+        self.last_delivery.fetch_max(now_ns, Ordering::Relaxed);
         if self.waiting.swap(false, Ordering::Relaxed) {
             self.progress.notify_waiters();
         }
@@ -564,10 +563,15 @@ async fn read_loop(
         ack_latency: Histogram::default(),
         failure: None,
     };
+    // One stop future for the whole loop, not one per frame: the generator must stay far
+    // cheaper per delivery than the server it measures.
+    let stopped = stop.wait_for(|s| *s);
+    tokio::pin!(stopped);
     loop {
         let msg = tokio::select! {
+            biased;
+            _ = &mut stopped => break,
             m = stream.next() => m,
-            _ = stop.wait_for(|s| *s) => break,
         };
         let text = match msg {
             Some(Ok(Message::Text(t))) => t,
@@ -636,7 +640,7 @@ async fn read_loop(
             let before = a.received;
             a.see(from, seq);
             if a.received > before {
-                shared.delivered_one(slot);
+                shared.delivered_one(slot, now);
             }
         }
     }

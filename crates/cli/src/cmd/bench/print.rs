@@ -104,16 +104,23 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
             out.floor.as_ref().and_then(|f| f.cpu_us_per_message),
         )
     {
+        let is = if x.cpu_ratios_at_least { "≥" } else { "=" };
         crate::outln!(
-            "server CPU/act:  relay {relay:.1} µs, floor {floor:.1} µs: ×{:.2}{}",
+            "server CPU/act:  relay {relay:.1} µs, floor {floor:.1} µs: {}×{:.2}{}",
+            if x.cpu_ratios_at_least { "≥ " } else { "" },
             x.cpu_us_per_message.unwrap_or(0.0),
             match (out.verify_us, x.cpu_vs_floor_plus_verify) {
                 (Some(v), Some(q)) => format!(
-                    "; one verify {v:.1} µs: relay / (floor + verify) = {q:.2} (goal ≤ 1.1)"
+                    "; one verify {v:.1} µs: relay / (floor + verify) {is} {q:.2} (goal ≤ 1.1)"
                 ),
                 _ => String::new(),
             }
         );
+        if x.cpu_ratios_at_least {
+            crate::outln!(
+                "                 (lower bounds: only the floor's load generator was the limit; pushed harder, the floor batches more and spends less per act)"
+            );
+        }
     }
     if let Some(x) = &out.ratios {
         crate::outln!(
@@ -128,9 +135,15 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
                 .map_or(String::new(), |v| format!(", CPU/msg ×{v:.2}"))
         );
     }
+    let bounds = out.ratios.as_ref().is_some_and(|x| x.cpu_ratios_at_least);
     if out.clean && !out.quotable {
         crate::outln!(
-            "figures:         NOT QUOTABLE (the load generator or other work was the limit; see above)"
+            "figures:         NOT QUOTABLE (the load generator or other work was the limit; see above){}",
+            if bounds {
+                "; the relay's own figures and the CPU ratios as lower bounds are"
+            } else {
+                ""
+            }
         );
     }
     crate::outln!(
