@@ -22,6 +22,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use fusioncell_wire::{ActBody, Checkpoint, OpenBody, Record};
@@ -291,60 +292,53 @@ fn prepare_lines(
         .collect()
 }
 
-/// A share of a batch being prepared, or already prepared if no thread could be started.
-enum Share<'scope> {
-    Running(thread::ScopedJoinHandle<'scope, Vec<Prepared>>),
-    Done(Vec<Prepared>),
-}
-
-/// Starts preparing `batch` on `threads` threads (contiguous shares, so joining them in order
-/// gives the lines in order). With one thread, prepares it here and now.
-fn start<'scope, 'env>(
-    scope: &'scope thread::Scope<'scope, 'env>,
-    keys: Option<&'env Keys>,
+/// Prepares every line of `batch` on `helpers` scoped threads and the calling thread, which
+/// first runs `own` (the in-order walk of the previous batch, and reading the next) and then
+/// takes lines too, so that no core idles while another still has lines. Lines are taken
+/// `chunk` at a time from a shared counter, so the threads of a batch finish together
+/// whatever each line costs; the chunks are put back in file order before returning.
+fn prepare_batch<T>(
+    keys: Option<&Keys>,
     trusted: u64,
-    batch: &'env Batch,
-    threads: usize,
-) -> Vec<Share<'scope>> {
-    if threads <= 1 || batch.lines.len() < 2 {
-        return vec![Share::Done(prepare_lines(
-            keys,
-            trusted,
-            batch,
-            &batch.lines,
-        ))];
-    }
-    let share = batch.lines.len().div_ceil(threads);
-    batch
-        .lines
-        .chunks(share)
-        .map(|lines| {
-            let work = move || prepare_lines(keys, trusted, batch, lines);
-            match thread::Builder::new()
-                .name("journal-verify".into())
-                .spawn_scoped(scope, work)
-            {
-                Ok(handle) => Share::Running(handle),
-                // Out of threads: slower, not wrong.
-                Err(_) => Share::Done(prepare_lines(keys, trusted, batch, lines)),
+    batch: &Batch,
+    helpers: usize,
+    chunk: usize,
+    own: impl FnOnce() -> T,
+) -> (Vec<Prepared>, T) {
+    let next = AtomicUsize::new(0);
+    let total = batch.lines.len();
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(chunk, Ordering::Relaxed);
+            if start >= total {
+                return done;
             }
-        })
-        .collect()
-}
-
-/// Waits for every share, in order.
-fn finish(shares: Vec<Share<'_>>) -> Vec<Prepared> {
-    let mut out = Vec::new();
-    for share in shares {
-        match share {
-            Share::Done(v) => out.extend(v),
-            Share::Running(handle) => match handle.join() {
-                Ok(v) => out.extend(v),
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
+            let lines = &batch.lines[start..total.min(start + chunk)];
+            done.push((start, prepare_lines(keys, trusted, batch, lines)));
         }
-    }
-    out
+    };
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..helpers)
+            .filter_map(|_| {
+                // Out of threads: slower, not wrong.
+                thread::Builder::new()
+                    .name("journal-verify".into())
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
+        let own = own();
+        let mut chunks = work();
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => chunks.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        chunks.sort_unstable_by_key(|(start, _)| *start);
+        (chunks.into_iter().flat_map(|(_, p)| p).collect(), own)
+    })
 }
 
 /// The in-order part of the scan of `records.jsonl`.
@@ -517,25 +511,30 @@ pub(crate) fn scan(
         _ => 0,
     };
 
+    // The calling thread is one of the `threads`: it walks, reads and then prepares too.
+    let helpers = threads - 1;
+    let chunk = (batch_lines / threads / 16).max(1);
     let mut pending: Option<(Batch, Vec<Prepared>)> = None;
-    while !walk.stopped {
-        let batch = Batch::read(&mut lines, batch_lines).map_err(io_err)?;
-        if batch.lines.is_empty() {
-            break;
-        }
+    let mut batch = Batch::read(&mut lines, batch_lines).map_err(io_err)?;
+    while !walk.stopped && !batch.lines.is_empty() {
         let keys = walk.checker.keys();
-        let prepared = thread::scope(|scope| {
-            let shares = start(scope, keys.as_ref(), trusted, &batch, threads);
-            // Walk the previous batch while the workers prepare this one.
-            let walked = match pending.take() {
-                Some((previous, prepared)) => walk.walk(&previous, prepared, &mut each),
-                None => Ok(()),
-            };
-            let prepared = finish(shares);
-            walked.map(|()| prepared)
-        })?;
+        let (prepared, (walked, next)) =
+            prepare_batch(keys.as_ref(), trusted, &batch, helpers, chunk, || {
+                // Walk the previous batch and read the next while the helpers prepare this one.
+                let walked = match pending.take() {
+                    Some((previous, prepared)) => walk.walk(&previous, prepared, &mut each),
+                    None => Ok(()),
+                };
+                let next = match walked {
+                    Ok(()) if !walk.stopped => Batch::read(&mut lines, batch_lines),
+                    _ => Ok(Batch::default()),
+                };
+                (walked, next)
+            });
+        walked?;
         report(&walk);
         pending = Some((batch, prepared));
+        batch = next.map_err(io_err)?;
     }
     if let Some((batch, prepared)) = pending {
         walk.walk(&batch, prepared, &mut each)?;
