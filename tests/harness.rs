@@ -142,7 +142,7 @@ impl Relay {
     ) -> Relay {
         let loaded = cell.loaded();
         let mut config = load::relay_config(&loaded, None, false).expect("relay config");
-        config.scenario = scenario;
+        config.cell.scenario = scenario;
         let server = Server::spawn(config).await.expect("relay starts");
         let url = format!("wss://127.0.0.1:{}", server.local_addr().port());
         Relay {

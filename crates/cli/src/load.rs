@@ -112,22 +112,10 @@ pub fn relay_config(
     insecure_loopback: bool,
 ) -> Result<RelayConfig, LoadError> {
     let listen = listen.unwrap_or(loaded.cell.relay().listen);
-    let CellConfig {
-        cell,
-        relay_key,
-        config_sha256,
-        journal_dir,
-        scenario,
-    } = cell_config(loaded)?;
-    let tls = tls(loaded, listen, insecure_loopback)?;
     Ok(RelayConfig {
-        cell,
-        relay_key,
-        config_sha256,
-        tls,
+        cell: cell_config(loaded)?,
+        tls: tls(loaded, listen, insecure_loopback)?,
         listen,
-        journal_dir,
-        scenario,
     })
 }
 

@@ -714,13 +714,15 @@ mod tests {
 
         let dir = tempfile::tempdir().expect("tempdir");
         let server = crate::Server::spawn(crate::RelayConfig {
-            cell: example_cell(),
-            relay_key: std::sync::Arc::new(crate::testing::key("relay")),
-            config_sha256: [0; 32],
+            cell: crate::CellConfig {
+                cell: example_cell(),
+                relay_key: std::sync::Arc::new(crate::testing::key("relay")),
+                config_sha256: [0; 32],
+                journal_dir: dir.path().join("journal"),
+                scenario: None,
+            },
             tls: None,
             listen: "127.0.0.1:0".parse().expect("addr"),
-            journal_dir: dir.path().join("journal"),
-            scenario: None,
         })
         .await
         .expect("relay");

@@ -181,7 +181,7 @@ async fn start_one(folder: &Path) -> anyhow::Result<(DemoRelay, Vec<Syndicate>)>
     let config = write_cell_folder(folder, &params(cell_id)?)?;
     let loaded = load::cell(&config)?;
     let mut relay_config = load::relay_config(&loaded, None, false)?;
-    relay_config.scenario = Some(built_in_scenario()?);
+    relay_config.cell.scenario = Some(built_in_scenario()?);
     let server = Server::spawn(relay_config).await?;
     let url = format!("wss://127.0.0.1:{}", server.local_addr().port());
     let syndicate = Syndicate {

@@ -27,7 +27,7 @@ pub(super) async fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let mut config = load::relay_config(&loaded, Some(listen), args.plain.insecure_loopback)?;
     let scenario = cell_scenario(args.scenario.as_deref(), &loaded)?;
     if let Some((_, s)) = &scenario {
-        config.scenario = Some(serde_json::to_value(s)?);
+        config.cell.scenario = Some(serde_json::to_value(s)?);
     }
     let scheme = if config.tls.is_some() { "wss" } else { "ws" };
     // Listening for signals starts before recovery, which can take a while on a long journal:
