@@ -50,8 +50,7 @@ impl Server {
     ) -> Result<Server, RelayError> {
         // At error level and on the crate's target, so that any filter that lets one of the
         // relay's lines through (`RUST_LOG=warn`, `fusioncell_relay=debug`) keeps the span.
-        let span =
-            tracing::error_span!(target: "fusioncell_relay", "relay", cell = %config.cell.cell.id());
+        let span = tracing::error_span!(target: "fusioncell_relay", "relay", cell = %config.cell.cell.id());
         Server::start(config, stop, span.clone())
             .instrument(span)
             .await

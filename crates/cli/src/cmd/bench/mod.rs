@@ -189,6 +189,9 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             && relay.load_bound.is_none()
             && floor.as_ref().is_none_or(|f| f.load_bound.is_none()),
         pinned,
+        acked_vs_verify_rate: verify_us
+            .filter(|v| *v > 0.0)
+            .map(|v| relay.report.acked_per_s * v / 1e6),
         verify_us,
         fdatasync,
         publishers: spec.publishers,
@@ -584,6 +587,9 @@ struct Output {
     pinned: Option<Pinned>,
     /// One Ed25519 verification (the project's verifier), µs, timed just before the load.
     verify_us: Option<f64>,
+    /// The relay's durable acts/s as a multiple of one core's verification rate (1 s /
+    /// `verify_us`): the publishers goal is ≥ 0.8.
+    acked_vs_verify_rate: Option<f64>,
     /// 200 appends of a 700-byte line + fdatasync in the cell folder, just before the load:
     /// the disk's share of a durable acknowledgement in this run.
     fdatasync: Option<Quantiles>,

@@ -98,6 +98,13 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
             f.count
         );
     }
+    if let (Some(x), Some(v)) = (out.acked_vs_verify_rate, out.verify_us) {
+        crate::outln!(
+            "durable acts/s:  relay {:.0}/s = {x:.2} × one core's verify rate ({:.0}/s)",
+            out.relay.report.acked_per_s,
+            1e6 / v
+        );
+    }
     if let Some(x) = &out.ratios
         && let (Some(relay), Some(floor)) = (
             out.relay.cpu_us_per_message,
