@@ -16,8 +16,11 @@
 #    generator on the other CPUs; a run limited by its load generator or by other work on the
 #    machine says "NOT QUOTABLE" (and `"quotable": false` in its JSON).
 #
+# 5. several cells in one relay: one cell's latency while another is flooded, and one
+#    flooded cell's acts/s against two's (the ignored test `cells::measure`, release build).
+#
 # Everything goes to stdout and to target/bench/ (one .txt and one .json per scenario,
-# criterion.txt, verify.txt, restart.txt). What dominates each figure: scripts/profile.sh.
+# criterion.txt, verify.txt, restart.txt, cells.txt). What dominates each figure: scripts/profile.sh.
 # Run it on an otherwise idle machine: figures are ratios within one run, but the absolute
 # numbers move with whatever else the machine does.
 # BENCH_DURATION=SECS shortens or lengthens each scenario (default 10).
@@ -89,4 +92,9 @@ for s in fanout many publishers idle; do
   echo "-- $bin bench --scenario $s --floor ${extra[*]}   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   "$bin" bench --scenario "$s" --floor "${extra[@]}" --json-file "$out/$s.json" | tee "$out/$s.txt" || echo "!! $s: accounting NOT CLEAN"
 done
+echo "== several cells in one relay (BENCHMARKS.md, \"Several cells in one relay\")"
+# Cell B's acknowledgement latency alone and while cell A is flooded; one flooded cell's
+# acts/s against two's, with the relay's CPU. The test starts the release relay binary.
+cargo test --release --locked -p fusioncell-e2e --test e2e cells::measure -- --ignored --nocapture 2>&1 \
+  | grep -E "^(cell B|one cell|two cells)" | tee "$out/cells.txt" || echo "!! cells: the measurement failed"
 echo "== done: $out"
