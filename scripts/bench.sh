@@ -14,8 +14,7 @@
 #    relay with everything on (TLS, signature verify, fsync'd journal, per-session queues) and
 #    the floor over TLS driven by the same load in the same run, each on CPU 0 with the load
 #    generator on the other CPUs; a run limited by its load generator or by other work on the
-#    machine says "NOT QUOTABLE" (and `"quotable": false` in its JSON).
-#
+#    machine says "NOT QUOTABLE" (and `"quotable": false` in its JSON);
 # 5. several cells in one relay: one cell's latency while another is flooded, and one
 #    flooded cell's acts/s against two's (the ignored test `cells::measure`, release build).
 #
