@@ -45,6 +45,45 @@ fn relay_of(root: &tempfile::TempDir, faults: Option<&str>) -> RelayProcess {
     RelayProcess::spawn(cmd)
 }
 
+/// SIGTERM while a cell's journal recovers stops the relay cleanly (status 0), as `relay
+/// --config` does: the recovery in progress is abandoned before it writes anything (the torn
+/// tail it found is still there), and no further cell is served.
+#[tokio::test]
+async fn sigterm_during_a_cells_recovery_stops_cleanly_and_changes_nothing() {
+    let (root, cells) = cells_dir(&["joint-a", "joint-b"]);
+    let mut relay = relay_of(&root, None);
+    let url = relay.url();
+    relay.wait_for("cell `joint-b` served");
+    for cell in &cells {
+        let israel = connect(cell, &url, "israel").await;
+        israel.post(&diplomacy(), "before the stop").await.unwrap();
+        israel.close().await;
+    }
+    let (status, printed) = relay.terminate();
+    assert!(status.success(), "{printed}");
+    let files: Vec<_> = cells
+        .iter()
+        .map(|c| c.journal_dir().join("records.jsonl"))
+        .collect();
+    let mut torn = std::fs::read(&files[0]).unwrap();
+    torn.extend_from_slice(br#"{"seq":99,"ts":1764"#);
+    std::fs::write(&files[0], &torn).unwrap();
+    let before: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+
+    let mut relay = relay_of(&root, Some("recovery=pause:600000"));
+    relay.wait_for("pausing at recovery");
+    let (status, printed) = relay.terminate();
+    assert!(status.success(), "{printed}");
+    assert!(printed.contains("stopped while recovering"), "{printed}");
+    assert!(
+        !printed.contains("` served"),
+        "no cell was served: {printed}"
+    );
+    for (file, bytes) in files.iter().zip(&before) {
+        assert_eq!(&std::fs::read(file).unwrap(), bytes, "{}", file.display());
+    }
+}
+
 /// A client of `cell` (its own folder's keys and CA) at `url`, not reconnecting.
 fn config(cell: &TestCell, url: &str, id: &str) -> ClientConfig {
     let mut c = client_config_at(cell, url, id);

@@ -60,6 +60,17 @@ impl Cells {
 
     /// Opens (recovering) the cell's journal and serves it at `/cells/<id>` from now on.
     pub async fn add(&self, config: CellConfig) -> Result<(), RelayError> {
+        self.add_until(config, std::future::pending()).await
+    }
+
+    /// [`add`](Self::add), abandoned if `stop` resolves while the journal is being opened:
+    /// recovery is cancelled before it changes anything, nothing is served, and the result is
+    /// [`RelayError::StoppedDuringRecovery`] (as [`crate::Server::spawn_until`] does).
+    pub async fn add_until(
+        &self,
+        config: CellConfig,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), RelayError> {
         let _changing = self.changing.lock().await;
         let id = config.cell.id().as_str().to_owned();
         if self.lock().contains_key(&id) {
@@ -68,7 +79,7 @@ impl Cells {
         // Not a child of the listener's span: a cell's lines name the cell, and only it.
         let span =
             tracing::error_span!(target: "fusioncell_relay", parent: None, "relay", cell = %id);
-        let cell = ServedCell::start(config, &self.front, std::future::pending(), span.clone())
+        let cell = ServedCell::start(config, &self.front, stop, span.clone())
             .instrument(span.clone())
             .await?;
         // Nothing else adds or retires meanwhile (`changing`).

@@ -74,21 +74,23 @@ pub(super) async fn run(args: RelayArgs, dir: &Path) -> anyhow::Result<ExitCode>
             "metrics and health (plain HTTP): http://{admin}/metrics /healthz /readyz"
         ));
     }
+    // Listened to before any cell recovers: a signal then stops the recovery in progress
+    // (changing nothing) and serves no further cell, instead of killing the process.
+    let stopping = Stopping::listen();
     let rescan = Rescan {
         dir,
         shared: &shared,
         cells: &cells,
         insecure_demo_keys: args.demo.insecure_demo_keys,
         scheme,
+        stopping: &stopping,
     };
     let mut served = BTreeMap::new();
     rescan.run(&mut served).await;
-    let stop = crate::stop::signal();
-    tokio::pin!(stop);
     let mut hangups = hangups()?;
-    loop {
+    while !stopping.is_set() {
         tokio::select! {
-            () = &mut stop => break,
+            () = stopping.wait() => break,
             Some(()) = hangups.recv() => {
                 status(format_args!("SIGHUP: rescanning {}", dir.display()));
                 rescan.run(&mut served).await;
@@ -107,6 +109,31 @@ pub(super) async fn run(args: RelayArgs, dir: &Path) -> anyhow::Result<ExitCode>
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Whether Ctrl-C or SIGTERM has arrived, shared by the main loop and every cell's recovery.
+struct Stopping(tokio::sync::watch::Receiver<bool>);
+
+impl Stopping {
+    /// Starts listening for the signals.
+    fn listen() -> Stopping {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            crate::stop::signal().await;
+            let _ = tx.send(true);
+        });
+        Stopping(rx)
+    }
+
+    fn is_set(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once a signal has arrived.
+    async fn wait(&self) {
+        let mut rx = self.0.clone();
+        let _ = rx.wait_for(|set| *set).await;
+    }
 }
 
 /// SIGHUPs, as a stream.
@@ -156,6 +183,7 @@ struct Rescan<'a> {
     cells: &'a Cells,
     insecure_demo_keys: bool,
     scheme: &'a str,
+    stopping: &'a Stopping,
 }
 
 impl Rescan<'_> {
@@ -184,6 +212,9 @@ impl Rescan<'_> {
             }
         }
         for (folder, state) in found {
+            if self.stopping.is_set() {
+                return;
+            }
             if state != Found::Serve {
                 continue;
             }
@@ -199,16 +230,20 @@ impl Rescan<'_> {
                 continue;
             }
             match self.serve(&file).await {
-                Ok(cell) => {
+                Ok(Some(cell)) => {
                     served.insert(folder, cell);
                 }
+                Ok(None) => status(format_args!(
+                    "{}: stopped while recovering the journal; nothing was written",
+                    file.display()
+                )),
                 Err(e) => failure(format_args!("not served: {e}")),
             }
         }
     }
 
-    /// Loads, checks and serves the cell of `file`.
-    async fn serve(&self, file: &Path) -> anyhow::Result<Served> {
+    /// Loads, checks and serves the cell of `file`; `None` when a signal stopped its recovery.
+    async fn serve(&self, file: &Path) -> anyhow::Result<Option<Served>> {
         let loaded = load::cell(file)?;
         self.shared.admits(&loaded)?;
         load::refuse_public_keys(&loaded, self.shared.listen, self.insecure_demo_keys)?;
@@ -217,10 +252,11 @@ impl Rescan<'_> {
             config.scenario = Some(serde_json::to_value(&scenario)?);
         }
         let id = loaded.cell.id().as_str().to_owned();
-        self.cells
-            .add(config)
-            .await
-            .map_err(|e| LoadError::Invalid(format!("{}: {e}", file.display())))?;
+        match self.cells.add_until(config, self.stopping.wait()).await {
+            Ok(()) => {}
+            Err(RelayError::StoppedDuringRecovery) => return Ok(None),
+            Err(e) => return Err(LoadError::Invalid(format!("{}: {e}", file.display())).into()),
+        }
         let addr = self.cells.local_addr();
         let span = self.cells.span(&id).unwrap_or_else(tracing::Span::none);
         span.in_scope(|| {
@@ -235,9 +271,9 @@ impl Rescan<'_> {
                 ));
             }
         });
-        Ok(Served {
+        Ok(Some(Served {
             id,
             sha256: loaded.sha256,
-        })
+        }))
     }
 }
