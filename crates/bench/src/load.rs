@@ -47,8 +47,9 @@ pub struct FusionTarget {
     pub channel: ChannelId,
     /// One identity per publisher (publisher `i` uses entry `i`).
     pub publishers: Vec<(IdentityId, Arc<SigningKey>)>,
-    /// The identity every subscriber connection logs in as.
-    pub subscriber: (IdentityId, Arc<SigningKey>),
+    /// The identities subscriber connections log in as: subscriber `k` uses entry
+    /// `k % len`, so one entry is shared by every connection and N entries give N participants.
+    pub subscribers: Vec<(IdentityId, Arc<SigningKey>)>,
 }
 
 /// What the load drives.
@@ -263,17 +264,17 @@ pub async fn run(
             slots += 1;
             slots - 1
         });
-        plan.push((Some(p), slot));
+        plan.push((Role::Publisher(p), slot));
     }
-    for _ in 0..spec.subscribers {
-        plan.push((None, Some(slots)));
+    for k in 0..spec.subscribers {
+        plan.push((Role::Subscriber(k), Some(slots)));
         slots += 1;
     }
     let connect_start = Instant::now();
     let opened: Vec<Result<Conn, LoadError>> =
         futures_util::stream::iter(plan.into_iter().enumerate())
-            .map(|(index, (publisher, slot))| async move {
-                open(target, publisher, slot)
+            .map(|(index, (role, slot))| async move {
+                open(target, role, slot)
                     .await
                     .map_err(|reason| LoadError::Connect { index, reason })
             })
@@ -470,12 +471,19 @@ impl Pending {
     }
 }
 
+/// Which connection of the plan: publisher `i`, or subscriber-only connection `k`.
+#[derive(Clone, Copy)]
+enum Role {
+    Publisher(usize),
+    Subscriber(usize),
+}
+
 /// Dials, logs in (fusioncell), subscribes and waits for `live` when it subscribes.
-async fn open(
-    target: &Target,
-    publisher: Option<usize>,
-    slot: Option<usize>,
-) -> Result<Conn, String> {
+async fn open(target: &Target, role: Role, slot: Option<usize>) -> Result<Conn, String> {
+    let publisher = match role {
+        Role::Publisher(p) => Some(p),
+        Role::Subscriber(_) => None,
+    };
     let (url, ca) = match target {
         Target::Fusion(t) => (&t.url, &t.ca_pem),
         Target::Floor { url, ca_pem } => (url, ca_pem),
@@ -485,13 +493,11 @@ async fn open(
     let mut last_seq = 0;
     match target {
         Target::Fusion(t) => {
-            let (id, key) = match publisher {
-                Some(p) => t
-                    .publishers
-                    .get(p)
-                    .ok_or_else(|| format!("no identity for publisher {p}"))?,
-                None => &t.subscriber,
-            };
+            let (id, key) = match role {
+                Role::Publisher(p) => t.publishers.get(p),
+                Role::Subscriber(k) => t.subscribers.get(k % t.subscribers.len().max(1)),
+            }
+            .ok_or_else(|| "no identity for this connection in the target".to_owned())?;
             let expect = Expect {
                 cell: Some(t.cell.clone()),
                 relay_key: Some(t.relay_key),
