@@ -36,8 +36,8 @@ pub(super) enum Readers {
     /// One identity, `watcher`, for every subscriber connection (its key in `keys/`).
     Watcher,
     /// This many participants `member-0…`, one per subscriber connection. Their keys stay in
-    /// this process: 10,000 key files written the way `keygen` writes them (each fsync'd, and
-    /// its folder too) took 11.8 ms per key pair here, two minutes for the cell. The relay
+    /// this process: files written the way `keygen` writes a key pair (each fsync'd, and its
+    /// folder too) took 11.8 ms per pair here, two minutes for 10,000 (BENCHMARKS.md). The relay
     /// sees only their public keys in cell.toml and verifies every login against them. The
     /// cell allows one session per identity, so two connections sharing an identity would
     /// close one of them (4010) and the run would not be clean.
