@@ -14,7 +14,8 @@
 #    relay with everything on (TLS, signature verify, fsync'd journal, per-session queues) and
 #    the floor over TLS driven by the same load in the same run, each on CPU 0 with the load
 #    generator on the other CPUs; a run limited by its load generator or by other work on the
-#    machine says "NOT QUOTABLE" (and `"quotable": false` in its JSON);
+#    machine says "NOT QUOTABLE" (and `"quotable": false` in its JSON); then `--scenario
+#    big-cell` (10,000 participants with their own identities log in, one post to all);
 # 5. several cells in one relay: one cell's latency while another is flooded, and one
 #    flooded cell's acts/s against two's (the ignored test `cells::measure`, release build).
 #
@@ -91,6 +92,10 @@ for s in fanout many publishers idle; do
   echo "-- $bin bench --scenario $s --floor ${extra[*]}   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   "$bin" bench --scenario "$s" --floor "${extra[@]}" --json-file "$out/$s.json" | tee "$out/$s.txt" || echo "!! $s: accounting NOT CLEAN"
 done
+# One big cell: 10,000 participants, each its own identity, log in; one post reaches all. The
+# floor has no identities, so it has no figure to add here.
+echo "-- $bin bench --scenario big-cell ${pin[*]}   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+"$bin" bench --scenario big-cell "${pin[@]}" --json-file "$out/big-cell.json" | tee "$out/big-cell.txt" || echo "!! big-cell: NOT CLEAN (or did not finish)"
 echo "== several cells in one relay (BENCHMARKS.md, \"Several cells in one relay\")"
 # Cell B's acknowledgement latency alone and while cell A is flooded; one flooded cell's
 # acts/s against two's, with the relay's CPU. The test starts the release relay binary.

@@ -380,3 +380,43 @@ async fn a_batch_cap_of_one_commits_everything_in_order() {
     relay.stop().await;
     fusioncell_journal::verify(&cell.journal_dir(), None).expect("verifies");
 }
+
+/// The load generator's connections read from the moment they are live, as a client does, so
+/// a hold longer than the idle timeout (or a long login phase, like a big cell's) does not get
+/// them closed 1008 before the run starts; and each subscriber logs in as its own identity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_generator_keeps_its_connections_alive_until_the_run() {
+    use fusioncell_bench::load::{self, FusionTarget, LoadSpec, Target as LoadTarget};
+    let cell = TestCell::new(&[("ping_interval_ms", "100"), ("idle_timeout_ms", "300")]);
+    let relay = Relay::start(&cell).await;
+    let loaded = cell.loaded();
+    let identity = |id: &str| {
+        (
+            fusioncell_wire::IdentityId::new(id).expect("id"),
+            std::sync::Arc::new(cell.key(id)),
+        )
+    };
+    let target = LoadTarget::Fusion(FusionTarget {
+        url: relay.url.clone(),
+        ca_pem: Some(std::fs::read(cell.folder().join("tls/ca.pem")).expect("ca")),
+        cell: loaded.cell.id().clone(),
+        relay_key: fusioncell_wire::PublicKeyBytes(*loaded.cell.relay().public_key.bytes()),
+        channel: fusioncell_wire::ChannelId::new("diplomacy").expect("channel"),
+        publishers: vec![identity("israel")],
+        subscribers: vec![identity("syria"), identity("us"), identity("france")],
+    });
+    let spec = LoadSpec {
+        publishers: 1,
+        subscribers: 3,
+        rate: 1.0,
+        max_messages: Some(1),
+        // Four idle timeouts between the last `live` and the post.
+        hold: Duration::from_millis(1200),
+        duration: Duration::from_secs(2),
+        ..LoadSpec::default()
+    };
+    let report = load::run(&target, &spec, |_| {}).await.expect("load");
+    assert!(report.clean(), "{report:?}");
+    assert!(report.totals.exactly_once(3, 1), "{report:?}");
+    relay.stop().await;
+}

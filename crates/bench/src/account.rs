@@ -42,6 +42,13 @@ impl Totals {
     pub fn clean(&self) -> bool {
         self.lost == 0 && self.duplicates == 0 && self.gaps == 0
     }
+
+    /// Whether each of `receivers` subscribers got each of `messages` messages exactly once:
+    /// the promise checked against what was meant to be sent, not only against what the relay
+    /// acknowledged (an act never acknowledged counts as lost here).
+    pub fn exactly_once(&self, receivers: u64, messages: u64) -> bool {
+        self.clean() && self.delivered == receivers * messages
+    }
 }
 
 impl Account {
@@ -116,5 +123,38 @@ mod tests {
         assert_eq!(t.lost, 2);
         assert!(!t.clean());
         assert!(!a.has_all(&[6]));
+    }
+
+    /// One post to 50 participants: every one once is exactly once; one that missed it, or
+    /// one that got it twice, is not, and neither is a post the relay never acknowledged.
+    #[test]
+    fn exactly_once_catches_a_miss_and_a_double() {
+        let total = |seen: &[u32], acked: u64| {
+            let mut t = Totals::default();
+            for &times in seen {
+                let mut a = Account::default();
+                for _ in 0..times {
+                    a.see(0, 0);
+                }
+                a.total_into(&[acked], &mut t);
+            }
+            t
+        };
+        let mut seen = vec![1; 50];
+        assert!(total(&seen, 1).exactly_once(50, 1));
+        seen[17] = 0;
+        assert!(
+            !total(&seen, 1).exactly_once(50, 1),
+            "a participant missed it"
+        );
+        seen[17] = 2;
+        assert!(
+            !total(&seen, 1).exactly_once(50, 1),
+            "a participant got it twice"
+        );
+        assert!(
+            !total(&[0; 50], 0).exactly_once(50, 1),
+            "never acknowledged"
+        );
     }
 }

@@ -18,10 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fusioncell_client::connection::{self, Expect, Target as Dial, Ws};
-use fusioncell_keys::{SigningKey, sha256};
-use fusioncell_wire::{
-    Act, ActKind, CellId, ChannelId, ClientMsg, Digest, IdentityId, PublicKeyBytes, ServerMsg,
-};
+use fusioncell_keys::SigningKey;
+use fusioncell_wire::{CellId, ChannelId, ClientMsg, IdentityId, PublicKeyBytes, ServerMsg};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
@@ -31,6 +29,9 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::account::{Account, Totals};
 use crate::body::{self, Mark};
 use crate::hist::{Histogram, Quantiles};
+
+mod publisher;
+use publisher::Publisher;
 
 /// A fusioncell relay to drive.
 #[derive(Clone)]
@@ -47,8 +48,9 @@ pub struct FusionTarget {
     pub channel: ChannelId,
     /// One identity per publisher (publisher `i` uses entry `i`).
     pub publishers: Vec<(IdentityId, Arc<SigningKey>)>,
-    /// The identity every subscriber connection logs in as.
-    pub subscriber: (IdentityId, Arc<SigningKey>),
+    /// The identities subscriber connections log in as: subscriber `k` uses entry
+    /// `k % len`, so one entry is shared by every connection and N entries give N participants.
+    pub subscribers: Vec<(IdentityId, Arc<SigningKey>)>,
 }
 
 /// What the load drives.
@@ -188,6 +190,15 @@ pub enum LoadError {
     },
 }
 
+/// A live connection whose reader runs: its write half waits for the run.
+struct Reading {
+    sink: SplitSink<Ws, Message>,
+    reader: tokio::task::JoinHandle<ReadOut>,
+    pending: Arc<Pending>,
+    publisher: Option<usize>,
+    last_seq: u64,
+}
+
 /// State shared by every task of a run.
 struct Shared {
     /// Messages sent by every publisher together.
@@ -263,31 +274,12 @@ pub async fn run(
             slots += 1;
             slots - 1
         });
-        plan.push((Some(p), slot));
+        plan.push((Role::Publisher(p), slot));
     }
-    for _ in 0..spec.subscribers {
-        plan.push((None, Some(slots)));
+    for k in 0..spec.subscribers {
+        plan.push((Role::Subscriber(k), Some(slots)));
         slots += 1;
     }
-    let connect_start = Instant::now();
-    let opened: Vec<Result<Conn, LoadError>> =
-        futures_util::stream::iter(plan.into_iter().enumerate())
-            .map(|(index, (publisher, slot))| async move {
-                open(target, publisher, slot)
-                    .await
-                    .map_err(|reason| LoadError::Connect { index, reason })
-            })
-            .buffer_unordered(spec.connect_concurrency.max(1))
-            .collect()
-            .await;
-    let conns = opened.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let connect_s = connect_start.elapsed().as_secs_f64();
-    let connections = conns.len();
-    observe(Phase::Connected { connections });
-    if !spec.hold.is_zero() {
-        tokio::time::sleep(spec.hold).await;
-    }
-
     let shared = Arc::new(Shared {
         sent: AtomicU64::new(0),
         delivered: (0..slots).map(|_| AtomicU64::new(0)).collect(),
@@ -299,6 +291,47 @@ pub async fn run(
         window: spec.delivery_window.max(1) as u64,
     });
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Each connection reads from the moment it is live, as a client does: it answers the
+    // relay's pings and takes what the relay sends while the others connect (a connection
+    // that read nothing until the run would be closed as idle or too slow by then).
+    let connect_start = Instant::now();
+    let opened: Vec<Result<Reading, LoadError>> =
+        futures_util::stream::iter(plan.into_iter().enumerate())
+            .map(|(index, (role, slot))| {
+                let (shared, stop_rx) = (shared.clone(), stop_rx.clone());
+                async move {
+                    let conn = open(target, role, slot)
+                        .await
+                        .map_err(|reason| LoadError::Connect { index, reason })?;
+                    let (sink, stream) = conn.ws.split();
+                    let pending = Arc::new(Pending::default());
+                    let reader = tokio::spawn(read_loop(
+                        stream,
+                        conn.slot,
+                        conn.publisher,
+                        pending.clone(),
+                        shared,
+                        stop_rx,
+                    ));
+                    Ok(Reading {
+                        sink,
+                        reader,
+                        pending,
+                        publisher: conn.publisher,
+                        last_seq: conn.last_seq,
+                    })
+                }
+            })
+            .buffer_unordered(spec.connect_concurrency.max(1))
+            .collect()
+            .await;
+    let conns = opened.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let connect_s = connect_start.elapsed().as_secs_f64();
+    let connections = conns.len();
+    observe(Phase::Connected { connections });
+    if !spec.hold.is_zero() {
+        tokio::time::sleep(spec.hold).await;
+    }
     let fusion = matches!(target, Target::Fusion(_));
     observe(Phase::Start);
     let start_ns = body::now_ns();
@@ -308,16 +341,8 @@ pub async fn run(
     let mut writers_pub = Vec::new();
     let mut writers_idle = Vec::new();
     for conn in conns {
-        let (sink, stream) = conn.ws.split();
-        let pending = Arc::new(Pending::default());
-        readers.push(tokio::spawn(read_loop(
-            stream,
-            conn.slot,
-            conn.publisher,
-            pending.clone(),
-            shared.clone(),
-            stop_rx.clone(),
-        )));
+        let Reading { sink, pending, .. } = conn;
+        readers.push(conn.reader);
         if let Some(p) = conn.publisher {
             let publisher = Publisher {
                 index: p,
@@ -470,12 +495,19 @@ impl Pending {
     }
 }
 
+/// Which connection of the plan: publisher `i`, or subscriber-only connection `k`.
+#[derive(Clone, Copy)]
+enum Role {
+    Publisher(usize),
+    Subscriber(usize),
+}
+
 /// Dials, logs in (fusioncell), subscribes and waits for `live` when it subscribes.
-async fn open(
-    target: &Target,
-    publisher: Option<usize>,
-    slot: Option<usize>,
-) -> Result<Conn, String> {
+async fn open(target: &Target, role: Role, slot: Option<usize>) -> Result<Conn, String> {
+    let publisher = match role {
+        Role::Publisher(p) => Some(p),
+        Role::Subscriber(_) => None,
+    };
     let (url, ca) = match target {
         Target::Fusion(t) => (&t.url, &t.ca_pem),
         Target::Floor { url, ca_pem } => (url, ca_pem),
@@ -485,13 +517,11 @@ async fn open(
     let mut last_seq = 0;
     match target {
         Target::Fusion(t) => {
-            let (id, key) = match publisher {
-                Some(p) => t
-                    .publishers
-                    .get(p)
-                    .ok_or_else(|| format!("no identity for publisher {p}"))?,
-                None => &t.subscriber,
-            };
+            let (id, key) = match role {
+                Role::Publisher(p) => t.publishers.get(p),
+                Role::Subscriber(k) => t.subscribers.get(k % t.subscribers.len().max(1)),
+            }
+            .ok_or_else(|| "no identity for this connection in the target".to_owned())?;
             let expect = Expect {
                 cell: Some(t.cell.clone()),
                 relay_key: Some(t.relay_key),
@@ -645,106 +675,6 @@ async fn read_loop(
         }
     }
     out
-}
-
-struct Publisher {
-    index: usize,
-    target: Target,
-    spec: LoadSpec,
-    first_seq: u64,
-    pending: Arc<Pending>,
-    shared: Arc<Shared>,
-    deadline: tokio::time::Instant,
-}
-
-impl Publisher {
-    /// Publishes until the deadline; returns (sent, refused, unanswered, failures).
-    async fn run(self, mut sink: SplitSink<Ws, Message>) -> (u64, u64, u64, Vec<String>) {
-        let mut failures = Vec::new();
-        let start = tokio::time::Instant::now();
-        let interval =
-            (self.spec.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / self.spec.rate));
-        let max = self.spec.max_messages.unwrap_or(u64::MAX);
-        let window = self.spec.window.max(1);
-        let fusion = match &self.target {
-            Target::Fusion(t) => Some(t),
-            Target::Floor { .. } => None,
-        };
-        let mut n: u64 = 0;
-        while n < max && tokio::time::Instant::now() < self.deadline {
-            if let Some(every) = interval {
-                let at = start + every.mul_f64(n as f64);
-                if at >= self.deadline {
-                    break;
-                }
-                tokio::time::sleep_until(at).await;
-            }
-            if fusion.is_some() {
-                self.ack_window(window).await;
-            }
-            self.shared.delivery_window().await;
-            let sent_ns = body::now_ns();
-            let text = body::encode(
-                Mark {
-                    publisher: self.index as u32,
-                    seq: n,
-                    sent_ns,
-                },
-                self.spec.size,
-            );
-            let frame = match fusion {
-                Some(t) => {
-                    let (id, key) = &t.publishers[self.index];
-                    let act = Act {
-                        kind: ActKind::Post,
-                        cell: t.cell.clone(),
-                        channel: Some(t.channel.clone()),
-                        actor: id.clone(),
-                        seq: self.first_seq + n,
-                        ts: wall_ms(),
-                        body_sha256: Digest(sha256(text.as_bytes())),
-                    };
-                    self.pending.queue().push_back(sent_ns);
-                    ClientMsg::Act(fusioncell_client::sign(key, act, text)).to_json()
-                }
-                None => text,
-            };
-            if let Err(e) = sink.send(Message::text(frame)).await {
-                failures.push(format!("publisher {}: send: {e}", self.index));
-                break;
-            }
-            self.shared.sent.fetch_add(1, Ordering::Relaxed);
-            if fusion.is_none() {
-                self.shared.acked[self.index].fetch_add(1, Ordering::Relaxed);
-            }
-            n += 1;
-        }
-        // Wait for the last answers.
-        if fusion.is_some() {
-            let until = tokio::time::Instant::now() + self.spec.drain;
-            while self.pending.len() > 0 && tokio::time::Instant::now() < until {
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        }
-        let refused = self.pending.refused.load(Ordering::Relaxed);
-        let unanswered = self.pending.len() as u64;
-        (n, refused, unanswered, failures)
-    }
-
-    async fn ack_window(&self, window: usize) {
-        while self.pending.len() >= window {
-            self.pending.waiting.store(true, Ordering::Relaxed);
-            let notified = self.pending.answered.notified();
-            let _ = tokio::time::timeout(Duration::from_millis(2), notified).await;
-        }
-    }
-}
-
-/// Milliseconds since the Unix epoch (the act's timestamp).
-fn wall_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -440,3 +440,62 @@ fn bench_json_is_one_compact_line() {
         "{text}"
     );
 }
+
+/// `--scenario big-cell` at 50 participants: the cell it writes has 50 distinct identities
+/// with distinct keys, each a reader of the channel, one session each allowed (so a shared
+/// identity would be superseded and the run would fail); every participant logs in as itself
+/// and gets the one post exactly once, and the figures the scenario reports are there.
+#[test]
+fn bench_big_cell_reaches_every_participant_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("big");
+    let out = fusioncell(&[
+        "bench",
+        "--scenario",
+        "big-cell",
+        "--subscribers",
+        "50",
+        "--keep",
+        keep.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("one JSON object");
+    assert_eq!(v["scenario"], "big-cell", "{text}");
+    assert_eq!(v["exactly_once"], true, "{text}");
+    assert_eq!(v["clean"], true, "{text}");
+    let relay = &v["relay"];
+    assert_eq!(relay["report"]["connections"], 51, "{text}");
+    assert_eq!(relay["report"]["acked"], 1, "{text}");
+    assert_eq!(relay["report"]["totals"]["delivered"], 50, "{text}");
+    assert!(
+        v["relay_start_s"].as_f64().is_some_and(|s| s > 0.0),
+        "{text}"
+    );
+    for figure in ["connect_cpu_s", "publish_cpu_s", "rss_per_connection_bytes"] {
+        assert!(relay[figure].as_f64().is_some(), "{figure}: {text}");
+    }
+    assert!(
+        relay["connects_per_s"].as_f64().is_some_and(|r| r > 0.0),
+        "{text}"
+    );
+
+    let toml = std::fs::read_to_string(keep.join("cell.toml")).unwrap();
+    let cell = fusioncell_cell::Cell::from_toml(&toml, &keep).expect("the cell it wrote");
+    let members: Vec<_> = cell
+        .identities()
+        .iter()
+        .filter(|i| i.id.as_str().starts_with("member-"))
+        .collect();
+    assert_eq!(members.len(), 50);
+    let keys: std::collections::BTreeSet<_> =
+        members.iter().map(|i| *i.public_key.bytes()).collect();
+    assert_eq!(keys.len(), 50, "each participant has its own key");
+    let channel = cell
+        .channel(&fusioncell_wire::ChannelId::new("bench").unwrap())
+        .expect("channel bench");
+    assert!(members.iter().all(|m| channel.readers.contains(&m.id)));
+    assert_eq!(cell.limits().max_sessions_per_identity, 1);
+}

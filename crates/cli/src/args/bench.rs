@@ -11,10 +11,11 @@ use clap::Args;
 pub struct BenchArgs {
     /// fanout (1 publisher → 100 subscribers, as fast as the windows allow), many (20 clients
     /// that each publish 50 msg/s and receive everything), publishers (20 publishers as fast as
-    /// durable acks allow), idle (10,000 idle connections: relay RSS per connection).
+    /// durable acks allow), idle (10,000 idle connections: relay RSS per connection), big-cell
+    /// (10,000 participants, each its own identity and key, log in; one post reaches all).
     #[arg(long, value_enum)]
     pub scenario: Option<BenchScenario>,
-    /// Subscriber connections.
+    /// Subscriber connections (big-cell: participants, each its own identity).
     #[arg(long)]
     pub subscribers: Option<usize>,
     /// Publisher connections (each its own identity).
@@ -77,7 +78,7 @@ pub struct BenchArgs {
 
 /// `bench --scenario`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum BenchScenario {
     /// 1 publisher → 100 subscribers.
     Fanout,
@@ -87,4 +88,14 @@ pub enum BenchScenario {
     Publishers,
     /// 10,000 idle connections.
     Idle,
+    /// One cell of 10,000 participants, each logged in as its own identity; one post to all.
+    BigCell,
+}
+
+impl BenchScenario {
+    /// The name `--scenario` takes.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map_or_else(String::new, |v| v.get_name().to_owned())
+    }
 }

@@ -1,5 +1,6 @@
-//! `fusioncell bench`: the project's load tool. It writes a temporary cell (like `demo`) with
-//! publisher identities `pub-0…`, a subscriber identity `watcher` and an open channel `bench`,
+//! `fusioncell bench`: the project's load tool. It writes a temporary cell (like `demo`, see
+//! [`cell`]) with publisher identities `pub-0…`, a subscriber identity `watcher` (or, for
+//! `--scenario big-cell`, one identity per participant) and an open channel `bench`,
 //! raises its rate limits, starts `fusioncell relay` on it as a child process (so that its CPU
 //! and RSS are its own, read from `/proc/PID`), drives it with [`fusioncell_bench::load`], and
 //! with `--floor` then starts the floor (`fusioncell bench --serve-floor`, also a child) and
@@ -15,35 +16,17 @@ use anyhow::{Context as _, bail};
 use fusioncell_bench::bottleneck::{self, LoadBound, Usage};
 use fusioncell_bench::floor::{self, FloorOptions};
 use fusioncell_bench::hist::{Histogram, Quantiles};
-use fusioncell_bench::load::{self, FusionTarget, LoadReport, LoadSpec, Phase, Target};
+use fusioncell_bench::load::{self, LoadReport, LoadSpec, Phase, Target};
 use fusioncell_bench::{pinning, procstat, verify_cost};
-use fusioncell_keys::SigningKey;
-use fusioncell_wire::{CellId, ChannelId, IdentityId, PublicKeyBytes};
 use serde::Serialize;
 
 use crate::args::{BenchArgs, BenchScenario};
-use crate::init::{InitParams, write_cell_folder};
-use crate::load::{self as cellload, ConnectArgs};
 
+mod cell;
 mod print;
 
 /// Publisher identities written into the temporary cell (at least).
 const PUBLISHER_IDS: usize = 20;
-/// The channel of the benchmark.
-const CHANNEL: &str = "bench";
-/// The subscriber identity (an observer that reads `bench`).
-const WATCHER: &str = "watcher";
-
-/// `[limits]` of the temporary cell: far above any load this tool makes, so that what is
-/// measured is the relay, not its abuse limits. Queues and frame limits keep their defaults.
-const LIMITS: &[(&str, &str)] = &[
-    ("acts_per_minute", "1000000000"),
-    ("act_burst", "10000000"),
-    ("bytes_per_second", "100000000000"),
-    ("max_connections", "20000"),
-    ("max_pending_connections", "1024"),
-    ("max_sessions_per_identity", "20000"),
-];
 
 pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     if let Some(addr) = args.serve_floor {
@@ -51,6 +34,12 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     let spec = spec(&args);
     let progress = !args.json;
+    let big_cell = args.scenario == Some(BenchScenario::BigCell);
+    if big_cell && args.relay.is_some() {
+        bail!(
+            "--scenario big-cell writes its own cell (its participants' keys stay in this process): it cannot drive --relay"
+        );
+    }
     descriptors_for(spec.publishers + spec.subscribers)?;
     let pinned = match args.pin {
         Some(server) => {
@@ -68,6 +57,8 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let verify_us = verify_cost::verify_us(5, Duration::from_millis(60)).ok();
 
     // The relay: our own on a temporary cell, or the one given.
+    let mut participants = Vec::new();
+    let mut relay_start_s = None;
     let (cell_config, url, mut relay_child, _folder) = match (&args.relay, &args.config) {
         (Some(url), Some(config)) => (config.clone(), url.clone(), None, None),
         _ => {
@@ -81,8 +72,16 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                     (dir.clone(), Some(RemoveOnDrop(dir)))
                 }
             };
-            let config = write_bench_cell(&folder, spec.publishers.max(PUBLISHER_IDS))?;
+            let readers = if big_cell {
+                cell::Readers::Participants(spec.subscribers)
+            } else {
+                cell::Readers::Watcher
+            };
+            let written = cell::write(&folder, spec.publishers.max(PUBLISHER_IDS), readers)?;
+            let config = written.config;
+            participants = written.participants;
             let port = free_port()?;
+            let started = Instant::now();
             let child = spawn_child(
                 args.pin,
                 &[
@@ -98,6 +97,7 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 &folder.join("relay.log"),
             )?;
             wait_for_port(port).await?;
+            relay_start_s = Some(started.elapsed().as_secs_f64());
             (
                 config,
                 format!("wss://127.0.0.1:{port}"),
@@ -110,13 +110,12 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let fdatasync = cell_config
         .parent()
         .and_then(|dir| fdatasync_quantiles(dir, 200).ok());
-    let target = fusion_target(&cell_config, &url, spec.publishers)?;
+    let target = cell::fusion_target(&cell_config, &url, spec.publishers, participants)?;
     let scenario = args.scenario;
     if progress {
         eprintln!(
             "fusioncell bench{}: {} publisher(s) at {}, {} subscriber(s){}, {} B bodies, {} s — relay {url}",
-            scenario.map_or(String::new(), |s| format!(" --scenario {s:?}")
-                .to_lowercase()),
+            scenario.map_or(String::new(), |s| format!(" --scenario {}", s.name())),
             spec.publishers,
             rate_text(spec.rate),
             spec.subscribers,
@@ -182,9 +181,24 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         None
     };
 
-    let clean = relay.report.clean() && floor.as_ref().is_none_or(|f| f.report.clean());
+    // Big cell: the one post reached every participant exactly once, not only everything the
+    // relay acknowledged.
+    let exactly_once = big_cell.then(|| {
+        let messages = spec.publishers as u64 * spec.max_messages.unwrap_or(0);
+        let all = |m: &Measured| {
+            m.report
+                .totals
+                .exactly_once(spec.subscribers as u64, messages)
+        };
+        all(&relay) && floor.as_ref().is_none_or(all)
+    });
+    let clean = relay.report.clean()
+        && floor.as_ref().is_none_or(|f| f.report.clean())
+        && exactly_once != Some(false);
     let out = Output {
         scenario,
+        relay_start_s,
+        exactly_once,
         quotable: clean
             && relay.load_bound.is_none()
             && floor.as_ref().is_none_or(|f| f.load_bound.is_none()),
@@ -258,7 +272,9 @@ fn spec(args: &BenchArgs) -> LoadSpec {
             s.rate = 0.0;
             s.duration = Duration::from_secs(10);
         }
-        Some(BenchScenario::Idle) => {
+        // Idle: 10,000 connections of one identity; big cell: 10,000 identities. Both hold
+        // 3 s once all are live (RSS settles), then one post reaches all.
+        Some(BenchScenario::Idle | BenchScenario::BigCell) => {
             s.publishers = 1;
             s.subscribers = 10_000;
             s.rate = 1.0;
@@ -289,84 +305,6 @@ fn spec(args: &BenchArgs) -> LoadSpec {
     s
 }
 
-/// Writes the example cell plus the benchmark's identities and channel, with raised limits.
-fn write_bench_cell(folder: &Path, publishers: usize) -> anyhow::Result<PathBuf> {
-    let params = InitParams {
-        cell_id: CellId::new(format!(
-            "bench-{}",
-            hex::encode(&fusioncell_keys::random_nonce()?[..3])
-        ))?,
-        listen: "127.0.0.1:0".parse()?,
-        hosts: Vec::new(),
-        scenario: None,
-    };
-    let config = write_cell_folder(folder, &params)?;
-    let mut text = std::fs::read_to_string(&config)?;
-    for (key, value) in LIMITS {
-        let prefix = format!("# {key} = ");
-        let start = text
-            .find(&prefix)
-            .with_context(|| format!("the example cell has no limit `{key}`"))?;
-        let end = start + text[start..].find('\n').unwrap_or(text.len() - start);
-        text.replace_range(start..end, &format!("{key} = {value}"));
-    }
-    let keys = folder.join("keys");
-    let mut members = Vec::new();
-    text.push_str("\n# Added by `fusioncell bench`: publishers, a subscriber, their channel.\n");
-    for i in 0..publishers {
-        let id = format!("pub-{i}");
-        let key = SigningKey::generate()?;
-        crate::files::write_key_pair(&keys, &id, &key)?;
-        text.push_str(&format!(
-            "\n[[identity]]\nid = \"{id}\"\nrole = \"party\"\npublic_key = \"{}\"\n",
-            hex::encode(key.public_key().bytes())
-        ));
-        members.push(format!("\"{id}\""));
-    }
-    let key = SigningKey::generate()?;
-    crate::files::write_key_pair(&keys, WATCHER, &key)?;
-    text.push_str(&format!(
-        "\n[[identity]]\nid = \"{WATCHER}\"\nrole = \"observer\"\npublic_key = \"{}\"\n",
-        hex::encode(key.public_key().bytes())
-    ));
-    text.push_str(&format!(
-        "\n[[channel]]\nid = \"{CHANNEL}\"\npolicy = \"open\"\nmembers = [{}]\nreaders = [\"{WATCHER}\"]\n",
-        members.join(", ")
-    ));
-    std::fs::write(&config, text)?;
-    cellload::cell(&config).context("the benchmark cell")?;
-    Ok(config)
-}
-
-/// The fusioncell target: keys and trust from the cell folder.
-fn fusion_target(config: &Path, url: &str, publishers: usize) -> anyhow::Result<FusionTarget> {
-    let client = |id: &str| {
-        cellload::client_config(&ConnectArgs {
-            config: Some(config.to_path_buf()),
-            relay: Some(url.to_owned()),
-            identity: id.to_owned(),
-            ..Default::default()
-        })
-        .with_context(|| format!("identity `{id}` of {}", config.display()))
-    };
-    let watcher = client(WATCHER)?;
-    let mut pubs = Vec::new();
-    for i in 0..publishers {
-        let c = client(&format!("pub-{i}"))?;
-        pubs.push((c.identity, c.key));
-    }
-    let loaded = cellload::cell(config)?;
-    Ok(FusionTarget {
-        url: url.to_owned(),
-        ca_pem: watcher.ca_pem.clone(),
-        cell: loaded.cell.id().clone(),
-        relay_key: PublicKeyBytes(*loaded.cell.relay().public_key.bytes()),
-        channel: ChannelId::new(CHANNEL)?,
-        publishers: pubs,
-        subscriber: (IdentityId::new(WATCHER)?, watcher.key),
-    })
-}
-
 /// One system's figures.
 #[derive(Debug, Serialize)]
 struct Measured {
@@ -388,6 +326,13 @@ struct Measured {
     /// CPU the rest of the machine used while publishing, in cores (its busy time from
     /// `/proc/stat` minus the server's and the load generator's).
     others_cores: Option<f64>,
+    /// Server CPU seconds while every connection was opened (TLS, login, subscribe): from
+    /// before the first to the last `live`.
+    connect_cpu_s: Option<f64>,
+    /// Logins (with subscribe and `live`) per second: connections / the report's `connect_s`.
+    connects_per_s: f64,
+    /// Server CPU seconds from the first send to the last delivery and acknowledgement.
+    publish_cpu_s: Option<f64>,
     /// Server RSS before any connection, bytes.
     rss_idle_bytes: Option<u64>,
     /// Server RSS with every connection open (after the hold), bytes.
@@ -421,6 +366,7 @@ async fn measure(
     let idle = sample();
     let mut start: Option<(Instant, procstat::Sample)> = None;
     let mut connected = None;
+    let mut logged_in = None;
     let mut end = None;
     let bar = progress.then(|| {
         let total = (spec.duration.as_secs_f64() * 10.0).ceil() as u64;
@@ -438,6 +384,7 @@ async fn measure(
     });
     let report = load::run(target, spec, |phase| match phase {
         Phase::Connected { connections } => {
+            logged_in = sample();
             if let Some(b) = &bar {
                 b.set_message(format!("{connections} connections open"));
             }
@@ -498,6 +445,13 @@ async fn measure(
         })
     });
     Ok(Measured {
+        connect_cpu_s: idle.zip(logged_in).map(|(a, b)| b.cpu_s - a.cpu_s),
+        connects_per_s: if report.connect_s > 0.0 {
+            report.connections as f64 / report.connect_s
+        } else {
+            0.0
+        },
+        publish_cpu_s: cpu_s,
         load_bound,
         others_cores,
         system: name.to_owned(),
@@ -580,6 +534,11 @@ impl Ratios {
 #[derive(Debug, Serialize)]
 struct Output {
     scenario: Option<BenchScenario>,
+    /// Seconds from starting the relay to its accepting connections (loading and validating
+    /// the cell, opening the journal); none for `--relay`.
+    relay_start_s: Option<f64>,
+    /// Big cell: whether each participant received each post exactly once.
+    exactly_once: Option<bool>,
     /// Clean, and no system of the run was limited by its load generator: figures that may
     /// be quoted.
     quotable: bool,

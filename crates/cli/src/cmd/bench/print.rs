@@ -9,9 +9,22 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
     if let Some(f) = &out.floor {
         rows.push(f);
     }
+    if let Some(s) = out.relay_start_s {
+        crate::outln!(
+            "relay start:     {s:.2} s from start to accepting connections (cell loaded and validated)"
+        );
+    }
     for m in rows {
         let r = &m.report;
         crate::outln!("{}:", m.system);
+        crate::outln!(
+            "  connect        {:>12.0}/s   ({} connections logged in, subscribed and live in {:.2} s; server CPU {})",
+            m.connects_per_s,
+            r.connections,
+            r.connect_s,
+            m.connect_cpu_s
+                .map_or("unknown".to_owned(), |c| format!("{c:.2} s"))
+        );
         crate::outln!(
             "  deliveries     {:>12.0}/s   ({} delivered to {} connections in {:.2} s)",
             r.deliveries_per_s,
@@ -74,6 +87,12 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
                     ))
             ),
             _ => crate::outln!("  server         CPU and RSS unknown (give --relay-pid)"),
+        }
+        if let Some(c) = m.publish_cpu_s {
+            crate::outln!(
+                "  publishing     server CPU {c:.3} s, first send to last delivery {:.3} s",
+                r.elapsed_s
+            );
         }
         if let Some(others) = m.others_cores {
             crate::outln!("  other work     {others:.2} cores (the rest of the machine)");
@@ -150,6 +169,16 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
                 "; the relay's own figures and the CPU ratios as lower bounds are"
             } else {
                 ""
+            }
+        );
+    }
+    if let Some(once) = out.exactly_once {
+        crate::outln!(
+            "big cell:        {}",
+            if once {
+                "every participant received the post exactly once"
+            } else {
+                "a participant missed the post or received it twice  ← NOT CLEAN"
             }
         );
     }
