@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::acknowledgement::Acknowledgement;
-use crate::defaults::{SECURITY_REASON_BYTES, STATE_EVERY};
+use crate::defaults::{PRESENCE_EVERY, SECURITY_REASON_BYTES, STATE_EVERY};
 use crate::fanout::{Fanout, SessionHandle};
 use crate::handshake;
 use crate::metrics::Metrics;
@@ -154,9 +154,16 @@ pub fn run(
     };
     let mut last_checkpoint = Instant::now();
     let mut last_state = Instant::now();
+    // Long enough ago that the first change is announced at once.
+    let mut last_presence = Instant::now()
+        .checked_sub(PRESENCE_EVERY)
+        .unwrap_or_else(Instant::now);
     let mut batch = Vec::with_capacity(max_batch);
     loop {
-        let deadline = (last_checkpoint + every).min(last_state + STATE_EVERY);
+        let mut deadline = (last_checkpoint + every).min(last_state + STATE_EVERY);
+        if commit.fanout.presence_changed() {
+            deadline = deadline.min(last_presence + PRESENCE_EVERY);
+        }
         let first = runtime
             .block_on(async { tokio::time::timeout_at(deadline.into(), commands.recv()).await });
         match first {
@@ -183,6 +190,10 @@ pub fn run(
             if !escalations.is_empty() {
                 commit.commit(&mut journal, &sequencer, escalations, Vec::new());
             }
+        }
+        if last_presence.elapsed() >= PRESENCE_EVERY && commit.fanout.presence_changed() {
+            commit.fanout.announce_presence();
+            last_presence = Instant::now();
         }
         if last_state.elapsed() >= STATE_EVERY {
             commit.broadcast_state(&sequencer);
@@ -282,8 +293,9 @@ impl Commit<'_> {
                         self.fanout.kill_all(&SessionEnd::JournalFailed);
                     }
                     // Queued now, written after the welcome and state (the session drains
-                    // its queue only once greeted).
-                    self.fanout.announce_presence(Some(id));
+                    // its queue only once greeted); the others hear of it at the next
+                    // announcement.
+                    self.fanout.greet_presence(id);
                     let _ = reply.send(registered);
                 }
                 Command::Unregister { session } => gone.push(session),
@@ -379,11 +391,8 @@ impl Commit<'_> {
             }
         }
         self.commit(journal, sequencer, records, owed);
-        if !gone.is_empty() {
-            for session in gone {
-                self.fanout.unregister(session);
-            }
-            self.fanout.announce_presence(None);
+        for session in gone {
+            self.fanout.unregister(session);
         }
     }
 
@@ -439,8 +448,6 @@ impl Commit<'_> {
                 let state = sequencer.state().read();
                 self.fanout.deliver(&durable, &records, &state, &released);
                 drop(state);
-                // Sessions too slow for the delivery left.
-                self.fanout.announce_presence(None);
                 if sequencer.state().read().epoch() != self.epoch {
                     self.broadcast_state(sequencer);
                 }

@@ -31,6 +31,13 @@ pub const WS_WRITE_BUFFER_BYTES: usize = 128 * 1024;
 /// fits without a session waiting.
 pub const COMMAND_QUEUE: usize = 4096;
 
+/// 1 s: the online set is announced to everyone at most this often. The first change after a
+/// quiet second goes out at once; the logins and logouts of the next second make one
+/// announcement. Announced at every change, a login storm of N sessions cost N full online
+/// lists to each of N sessions (`fusioncell bench --scenario big-cell` closed sessions as too
+/// slow at 2,000 participants). A newcomer always gets the current set at once.
+pub const PRESENCE_EVERY: Duration = Duration::from_secs(1);
+
 /// 5 s: every client hears the clock at least this often (and on every change), so a page
 /// that missed a change corrects itself within seconds.
 pub const STATE_EVERY: Duration = Duration::from_secs(5);

@@ -3,7 +3,7 @@
 //! closed as "too slow" rather than buffered without bound or silently skipped
 //! (SECURITY.md, P2 and P16): it reconnects and resumes from the journal, so it misses nothing.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -64,6 +64,9 @@ struct Entry {
     /// decides once per session and set instead of searching the set for every record. The
     /// `Arc` held here keeps its address from being reused while it is compared.
     readers_seen: Option<(Arc<[IdentityId]>, bool)>,
+    /// The last `presence` frame queued to it, so that an announcement does not repeat the
+    /// frame a newcomer was just greeted with.
+    presence: Option<Utf8Bytes>,
 }
 
 impl Entry {
@@ -88,12 +91,16 @@ impl Entry {
 /// sessions in the map is its oldest).
 pub struct Fanout {
     sessions: BTreeMap<u64, Entry>,
+    /// Each online identity's sessions, oldest first: the online set and the per-identity cap
+    /// without a scan of every session at every login.
+    by_identity: BTreeMap<IdentityId, Vec<u64>>,
     max_queue_bytes: usize,
     max_per_identity: usize,
-    /// The online identities last announced with `presence`.
+    /// The online identities last announced to everyone with `presence`.
     announced: Vec<IdentityId>,
-    /// Whether sessions were added or removed since the last announcement.
-    presence_dirty: bool,
+    /// The `presence` frame of the current online set, built once per change: every newcomer
+    /// gets it, and a login storm does not serialize the set once per login and recipient.
+    current: Option<Utf8Bytes>,
     /// Deliveries and queued frames, counted once per call rather than per frame.
     metrics: Arc<Metrics>,
 }
@@ -107,76 +114,126 @@ impl Fanout {
             max_queue_bytes: limits.outbound_queue_bytes,
             max_per_identity: limits.max_sessions_per_identity.max(1),
             sessions: BTreeMap::new(),
+            by_identity: BTreeMap::new(),
             announced: Vec::new(),
-            presence_dirty: false,
+            current: None,
         }
     }
 
     /// Adds a session. If its identity now has more sessions than allowed, the oldest is
     /// closed with 4010 (a deterministic policy: the newest device wins).
     pub fn register(&mut self, handle: SessionHandle) {
-        let same: Vec<u64> = self
-            .sessions
-            .iter()
-            .filter(|(_, e)| e.handle.identity == handle.identity)
-            .map(|(id, _)| *id)
-            .collect();
+        let same = self
+            .by_identity
+            .get(&handle.identity)
+            .cloned()
+            .unwrap_or_default();
         let excess = (same.len() + 1).saturating_sub(self.max_per_identity);
         for id in same.into_iter().take(excess) {
-            if let Some(old) = self.sessions.remove(&id) {
+            if let Some(old) = self.remove(id) {
                 old.handle.killer.kill(SessionEnd::Superseded {
                     identity: handle.identity.clone(),
                     limit: self.max_per_identity,
                 });
             }
         }
-        self.presence_dirty = true;
+        let sessions = self.by_identity.entry(handle.identity.clone()).or_default();
+        if sessions.is_empty() {
+            self.current = None;
+        }
+        sessions.push(handle.id);
         self.sessions.insert(
             handle.id,
             Entry {
                 handle,
                 live: false,
                 readers_seen: None,
+                presence: None,
             },
         );
     }
 
     /// Removes a session (it closed).
     pub fn unregister(&mut self, id: u64) {
-        if self.sessions.remove(&id).is_some() {
-            self.presence_dirty = true;
+        self.remove(id);
+    }
+
+    /// Takes a session out of the registry and, if it was its identity's last, out of the
+    /// online set.
+    fn remove(&mut self, id: u64) -> Option<Entry> {
+        let entry = self.sessions.remove(&id)?;
+        if let Some(sessions) = self.by_identity.get_mut(&entry.handle.identity) {
+            sessions.retain(|s| *s != id);
+            if sessions.is_empty() {
+                self.by_identity.remove(&entry.handle.identity);
+                self.current = None;
+            }
         }
+        Some(entry)
     }
 
     /// The identities with at least one session, sorted.
     pub fn online(&self) -> Vec<IdentityId> {
-        let set: BTreeSet<&IdentityId> =
-            self.sessions.values().map(|e| &e.handle.identity).collect();
-        set.into_iter().cloned().collect()
+        self.by_identity.keys().cloned().collect()
     }
 
-    /// Sends `presence` to every session when the set of online identities changed since it
-    /// was last announced; otherwise only to `newcomer` (a session that just registered).
-    pub fn announce_presence(&mut self, newcomer: Option<u64>) {
-        if !self.presence_dirty && newcomer.is_none() {
-            return;
-        }
-        self.presence_dirty = false;
-        let online = self.online();
-        let changed = online != self.announced;
-        if !changed && newcomer.is_none() {
-            return;
-        }
-        let frame = Utf8Bytes::from(
-            ServerMsg::Presence {
-                online: online.clone(),
+    /// The current `presence` frame (built if the set changed since it was last built).
+    fn presence_frame(&mut self) -> Utf8Bytes {
+        if self.current.is_none() {
+            let frame = ServerMsg::Presence {
+                online: self.online(),
             }
-            .to_json(),
-        );
-        self.announced = online;
-        match newcomer {
-            Some(id) if !changed => self.send_to(id, frame),
-            _ => self.broadcast_all(frame),
+            .to_json();
+            self.current = Some(Utf8Bytes::from(frame));
+        }
+        self.current.clone().unwrap_or_default()
+    }
+
+    /// Sends the current `presence` to a session that just registered.
+    pub fn greet_presence(&mut self, newcomer: u64) {
+        let frame = self.presence_frame();
+        if let Some(e) = self.sessions.get_mut(&newcomer) {
+            e.presence = Some(frame.clone());
+        }
+        self.send_to(newcomer, frame);
+    }
+
+    /// Whether the online set differs from the one last announced to everyone.
+    pub fn presence_changed(&self) -> bool {
+        !self.by_identity.keys().eq(self.announced.iter())
+    }
+
+    /// Sends `presence` to every session if the online set changed since it was last
+    /// announced. The commit thread calls it at most once per
+    /// [`PRESENCE_EVERY`](crate::defaults::PRESENCE_EVERY): the logins and logouts between
+    /// two calls make one announcement, so a login storm of N sessions costs each session a
+    /// few frames rather than N.
+    pub fn announce_presence(&mut self) {
+        if !self.presence_changed() {
+            return;
+        }
+        self.announced = self.online();
+        let frame = self.presence_frame();
+        let same = |sent: &Option<Utf8Bytes>| {
+            sent.as_ref()
+                .is_some_and(|s| s.as_str().as_ptr() == frame.as_str().as_ptr())
+        };
+        let mut queued = 0;
+        let mut dead = Vec::new();
+        for (id, e) in &mut self.sessions {
+            if same(&e.presence) {
+                continue;
+            }
+            if push(self.max_queue_bytes, &e.handle, frame.clone()) {
+                e.presence = Some(frame.clone());
+                queued += 1;
+            } else {
+                dead.push(*id);
+            }
+        }
+        self.metrics.queued(queued, 0);
+        for id in dead {
+            self.remove(id);
         }
     }
 
@@ -212,8 +269,7 @@ impl Fanout {
         if push(self.max_queue_bytes, &e.handle, frame) {
             self.metrics.queued(1, 0);
         } else {
-            self.sessions.remove(&id);
-            self.presence_dirty = true;
+            self.remove(id);
         }
     }
 
@@ -247,8 +303,7 @@ impl Fanout {
         }
         self.metrics.queued(delivered, delivered);
         for id in dead {
-            self.sessions.remove(&id);
-            self.presence_dirty = true;
+            self.remove(id);
         }
     }
 
@@ -277,8 +332,7 @@ impl Fanout {
             .collect();
         self.metrics.queued(queued, 0);
         for id in dead {
-            self.sessions.remove(&id);
-            self.presence_dirty = true;
+            self.remove(id);
         }
     }
 
@@ -485,27 +539,59 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn presence_is_announced_on_change_and_to_newcomers() {
+    async fn presence_goes_to_newcomers_at_once_and_to_everyone_when_announced() {
         let cell = example_cell();
         let mut f = Fanout::new(&cell, metrics(&cell));
-        let mut syria = session(&mut f, 1, "syria", 16);
-        f.announce_presence(Some(1));
+        let mut syria = session(&mut f, 1, "syria", 64);
+        f.greet_presence(1);
         assert_eq!(presence(&mut syria.rx).unwrap(), ["syria"]);
-        let mut us = session(&mut f, 2, "us", 16);
-        f.announce_presence(Some(2));
-        assert_eq!(presence(&mut syria.rx).unwrap(), ["syria", "us"]);
+        assert!(f.presence_changed());
+        f.announce_presence();
+        assert!(presence(&mut syria.rx).is_none(), "greeted with it already");
+        assert!(!f.presence_changed());
+        let mut us = session(&mut f, 2, "us", 64);
+        f.greet_presence(2);
         assert_eq!(presence(&mut us.rx).unwrap(), ["syria", "us"]);
-        // A second session of an online identity: only it is told.
-        let mut us2 = session(&mut f, 3, "us", 16);
-        f.announce_presence(Some(3));
+        assert!(
+            presence(&mut syria.rx).is_none(),
+            "told at the announcement"
+        );
+        // A second session of an online identity changes nothing for the others.
+        let mut us2 = session(&mut f, 3, "us", 64);
+        f.greet_presence(3);
         assert_eq!(presence(&mut us2.rx).unwrap(), ["syria", "us"]);
-        assert!(presence(&mut syria.rx).is_none());
+        f.announce_presence();
+        assert_eq!(presence(&mut syria.rx).unwrap(), ["syria", "us"]);
+        assert!(presence(&mut us.rx).is_none(), "greeted with it already");
         f.unregister(2);
-        f.announce_presence(None);
-        assert!(presence(&mut syria.rx).is_none(), "us is still online");
+        assert!(!f.presence_changed(), "us is still online");
+        f.announce_presence();
+        assert!(presence(&mut syria.rx).is_none());
+        // Changes between two announcements make one; a leave and a return make none.
         f.unregister(3);
-        f.announce_presence(None);
+        let _us3 = session(&mut f, 4, "us", 64);
+        assert!(!f.presence_changed());
+        f.unregister(4);
+        assert!(f.presence_changed());
+        f.announce_presence();
         assert_eq!(presence(&mut syria.rx).unwrap(), ["syria"]);
+        assert!(presence(&mut syria.rx).is_none(), "one announcement");
+    }
+
+    /// The per-identity cap holds with the index of sessions by identity: the oldest session
+    /// goes, and the identity stays online.
+    #[tokio::test]
+    async fn the_oldest_session_of_an_identity_over_its_cap_is_closed() {
+        let cell = example_cell();
+        let mut f = Fanout::new(&cell, metrics(&cell));
+        let cap = cell.limits().max_sessions_per_identity.max(1);
+        let probes: Vec<Probe> = (1..=cap as u64 + 1)
+            .map(|id| session(&mut f, id, "syria", 16))
+            .collect();
+        let end = probes[0].killer.killed().await;
+        assert!(matches!(end, SessionEnd::Superseded { .. }), "{end:?}");
+        assert_eq!(f.len(), cap);
+        assert_eq!(f.online().len(), 1);
     }
 
     #[tokio::test]
