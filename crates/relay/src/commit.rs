@@ -28,6 +28,7 @@ use crate::metrics::Metrics;
 use crate::now_ms;
 use crate::sequencer::{Decision, Sequencer};
 use crate::session_end::SessionEnd;
+use crate::timing;
 use crate::verify::{Rejection, VerifiedAct};
 
 mod throttle;
@@ -151,12 +152,15 @@ pub fn run(
         epoch: sequencer.state().read().epoch(),
         uncheckpointed: 0,
         throttle: Throttle::new(Instant::now()),
+        group: timing::Group::default(),
     };
     let mut last_checkpoint = Instant::now();
     let mut last_state = Instant::now();
     let mut batch = Vec::with_capacity(max_batch);
+    let mut groups = 0u64;
     loop {
         let deadline = (last_checkpoint + every).min(last_state + STATE_EVERY);
+        let waited = timing::now();
         let first = runtime
             .block_on(async { tokio::time::timeout_at(deadline.into(), commands.recv()).await });
         match first {
@@ -169,6 +173,9 @@ pub fn run(
                         Err(_) => break,
                     }
                 }
+                let picked = timing::now();
+                groups += 1;
+                commit.group = timing::Group::picked(groups, batch.len(), waited, picked);
                 commit.process(&mut journal, &mut sequencer, batch.drain(..));
             }
             Err(_elapsed) => {}
@@ -222,6 +229,8 @@ struct Commit<'a> {
     uncheckpointed: u64,
     /// Limits what peers that have not logged in can make the journal hold.
     throttle: Throttle,
+    /// The timing of the group commit under way (inert unless timing events are on).
+    group: timing::Group,
 }
 
 /// An answer owed to a session once its batch is durable.
@@ -402,8 +411,15 @@ impl Commit<'_> {
         if records.is_empty() && owed.is_empty() {
             return;
         }
+        let mut group = std::mem::take(&mut self.group);
+        group.journal();
         match journal.append(&records) {
             Ok(durable) => {
+                let sync = journal.take_sync_time();
+                group.synced(sync);
+                if let Some(took) = sync {
+                    self.config.metrics.fsynced(took);
+                }
                 // Scrub before answering: once a `redact` is acknowledged, no byte of the
                 // body it names is left in the file.
                 for target in redaction_targets(&records) {
@@ -429,16 +445,32 @@ impl Commit<'_> {
                     .filter(|o| matches!(o.answer, Answer::Ack { fresh: true, .. }))
                     .count();
                 self.config.metrics.accepted(fresh as u64);
+                if let Some(id) = group.id() {
+                    for o in &owed {
+                        if let Answer::Ack {
+                            seq,
+                            cell_seq,
+                            fresh: true,
+                            ..
+                        } = o.answer
+                        {
+                            timing::commit(id, o.session, seq, cell_seq);
+                        }
+                    }
+                }
                 for o in owed {
                     self.answer(&durable, o);
                 }
+                group.answered();
                 if records.is_empty() {
+                    group.queued(durable.first(), 0);
                     return;
                 }
                 let released = released_posts(journal, &records);
                 let state = sequencer.state().read();
                 self.fanout.deliver(&durable, &records, &state, &released);
                 drop(state);
+                group.queued(durable.first(), records.len());
                 // Sessions too slow for the delivery left.
                 self.fanout.announce_presence(None);
                 if sequencer.state().read().epoch() != self.epoch {
@@ -582,8 +614,10 @@ impl Commit<'_> {
         if self.poisoned || journal.size() == 0 {
             return;
         }
+        let start = timing::now();
         match journal.checkpoint(&self.config.relay_key, now_ms()) {
             Ok(cp) => {
+                timing::checkpoint(start);
                 self.uncheckpointed = 0;
                 measure(&self.config.metrics, journal);
                 self.fanout
