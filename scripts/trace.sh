@@ -28,9 +28,10 @@ echo "$(date -u +%FT%TZ) load average $(cut -d' ' -f1-3 /proc/loadavg); RUST_LOG
 RUST_LOG=$filter "$bin" --log-format json relay --config "$dir/cell/cell.toml" \
   --listen "127.0.0.1:$port" --admin off >/dev/null 2>"$dir/relay.log" &
 relay=$!
-sleep 2
+for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 "$bin" bench --relay "wss://127.0.0.1:$port" --config "$dir/cell/cell.toml" \
-  --scenario "$scenario" --duration "$duration" | grep -E "deliveries|acked|latency|fdatasync|QUOTABLE"
+  --relay-pid "$relay" --scenario "$scenario" --duration "$duration" |
+  grep -E "deliveries|acked|latency|server|others|fdatasync|QUOTABLE|quotable"
 kill -INT "$relay"
 wait "$relay" || true
 relay=""

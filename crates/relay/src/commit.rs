@@ -445,32 +445,35 @@ impl Commit<'_> {
                     .filter(|o| matches!(o.answer, Answer::Ack { fresh: true, .. }))
                     .count();
                 self.config.metrics.accepted(fresh as u64);
-                if let Some(id) = group.id() {
-                    for o in &owed {
-                        if let Answer::Ack {
-                            seq,
-                            cell_seq,
-                            fresh: true,
-                            ..
-                        } = o.answer
-                        {
-                            timing::commit(id, o.session, seq, cell_seq);
-                        }
-                    }
-                }
+                // Logged once the group is done, so that logging does not delay its stages.
+                let accepted: Vec<[u64; 3]> = match group.id() {
+                    Some(_) => owed
+                        .iter()
+                        .filter_map(|o| match o.answer {
+                            Answer::Ack {
+                                seq,
+                                cell_seq,
+                                fresh: true,
+                                ..
+                            } => Some([o.session, seq, cell_seq]),
+                            _ => None,
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
                 for o in owed {
                     self.answer(&durable, o);
                 }
                 group.answered();
                 if records.is_empty() {
-                    group.queued(durable.first(), 0);
+                    group.queued(durable.first(), 0, &accepted);
                     return;
                 }
                 let released = released_posts(journal, &records);
                 let state = sequencer.state().read();
                 self.fanout.deliver(&durable, &records, &state, &released);
                 drop(state);
-                group.queued(durable.first(), records.len());
+                group.queued(durable.first(), records.len(), &accepted);
                 // Sessions too slow for the delivery left.
                 self.fanout.announce_presence(None);
                 if sequencer.state().read().epoch() != self.epoch {

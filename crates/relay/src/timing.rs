@@ -124,8 +124,9 @@ impl Group {
         }
     }
 
-    /// The deliveries are queued: logs the group, `records` of them from cell seq `first`.
-    pub fn queued(self, first: u64, records: usize) {
+    /// The deliveries are queued: logs the group, `records` of them from cell seq `first`,
+    /// and the acts it accepted (`[session, seq, cell seq]`).
+    pub fn queued(self, first: u64, records: usize, accepted: &[[u64; 3]]) {
         let Some(s) = self.stamps else {
             return;
         };
@@ -145,12 +146,10 @@ impl Group {
             queued,
             "group"
         );
+        for &[session, seq, cell_seq] in accepted {
+            tracing::trace!(target: TARGET, group = s.id, session, seq, cell_seq, "commit");
+        }
     }
-}
-
-/// An act the group `group` accepted as record `cell_seq`.
-pub fn commit(group: u64, session: u64, seq: u64, cell_seq: u64) {
-    tracing::trace!(target: TARGET, group, session, seq, cell_seq, "commit");
 }
 
 /// A checkpoint written between `start` and now.
