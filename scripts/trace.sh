@@ -4,6 +4,7 @@
 #
 #   bash scripts/trace.sh many        # or fanout, publishers; SECONDS of load: TRACE_DURATION
 #   TRACE=off bash scripts/trace.sh many   # the same run without timing events (their cost)
+#   TRACE_LOG=FILE                         # keeps the relay's JSON log there
 #
 # Starts the release relay on a temporary cell with RUST_LOG=fusioncell::timing=trace and
 # --log-format json, drives it with `fusioncell bench --relay`, and runs `trace-report` on its
@@ -36,6 +37,7 @@ kill -INT "$relay"
 wait "$relay" || true
 relay=""
 echo "$(date -u +%FT%TZ) load average $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "${TRACE_LOG:-}" ] && cp "$dir/relay.log" "$TRACE_LOG"
 if [ "${TRACE:-on}" != off ]; then
   echo
   target/release/trace-report "$dir/relay.log"
