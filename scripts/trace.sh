@@ -5,6 +5,7 @@
 #   bash scripts/trace.sh many        # or fanout, publishers; SECONDS of load: TRACE_DURATION
 #   TRACE=off bash scripts/trace.sh many   # the same run without timing events (their cost)
 #   TRACE_LOG=FILE                         # keeps the relay's JSON log there
+#   TRACE_BIN=PATH                         # another build of fusioncell (before/after)
 #
 # Starts the release relay on a temporary cell with RUST_LOG=fusioncell::timing=trace and
 # --log-format json, drives it with `fusioncell bench --relay`, and runs `trace-report` on its
@@ -14,8 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-many}
 duration=${TRACE_DURATION:-10}
-bin=target/release/fusioncell
-cargo build --release --locked -q -p fusioncell -p fusioncell-bench --bin fusioncell --bin trace-report
+bin=${TRACE_BIN:-target/release/fusioncell}
+cargo build --release --locked -q -p fusioncell-bench --bin trace-report
+[ -n "${TRACE_BIN:-}" ] || cargo build --release --locked -q -p fusioncell
 
 dir=$(mktemp -d)
 relay=""

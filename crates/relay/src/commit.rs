@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::acknowledgement::Acknowledgement;
 use crate::defaults::{SECURITY_REASON_BYTES, STATE_EVERY};
-use crate::fanout::{Fanout, SessionHandle};
+use crate::fanout::{Fanout, Reply, SessionHandle};
 use crate::handshake;
 use crate::metrics::Metrics;
 use crate::now_ms;
@@ -461,19 +461,18 @@ impl Commit<'_> {
                         .collect(),
                     None => Vec::new(),
                 };
-                for o in owed {
-                    self.answer(&durable, o);
-                }
+                let replies: Vec<(u64, Reply)> =
+                    owed.into_iter().map(|o| self.reply(&durable, o)).collect();
                 group.answered();
-                if records.is_empty() {
-                    group.queued(durable.first(), 0, &accepted);
-                    return;
-                }
                 let released = released_posts(journal, &records);
                 let state = sequencer.state().read();
-                self.fanout.deliver(&durable, &records, &state, &released);
+                self.fanout
+                    .deliver(&durable, &records, &state, &released, replies);
                 drop(state);
                 group.queued(durable.first(), records.len(), &accepted);
+                if records.is_empty() {
+                    return;
+                }
                 // Sessions too slow for the delivery left.
                 self.fanout.announce_presence(None);
                 if sequencer.state().read().epoch() != self.epoch {
@@ -492,27 +491,27 @@ impl Commit<'_> {
     }
 
     /// Sends what `owed` is owed, now that `durable` is on disk.
-    fn answer(&mut self, durable: &Durable, owed: Owed) {
-        match owed.answer {
+    /// What `owed` is owed, now that `durable` is on disk (an error frame is counted here).
+    fn reply(&mut self, durable: &Durable, owed: Owed) -> (u64, Reply) {
+        let reply = match owed.answer {
             Answer::Ack {
                 seq, cell_seq, ts, ..
-            } => {
-                match Acknowledgement::new(durable, seq, cell_seq, ts) {
-                    Some(ack) => self.fanout.acknowledge(owed.session, &ack),
-                    None => {
-                        // The sequencer named a record past the journal's end: never
-                        // acknowledge it; the client retries.
-                        tracing::error!(cell_seq, "no durable record to acknowledge");
-                        self.send_error(
-                            owed.session,
-                            ErrorCode::Unavailable,
-                            unavailable(Some(seq)),
-                        );
-                    }
+            } => match Acknowledgement::new(durable, seq, cell_seq, ts) {
+                Some(ack) => Reply::Ack(ack),
+                None => {
+                    // The sequencer named a record past the journal's end: never
+                    // acknowledge it; the client retries.
+                    tracing::error!(cell_seq, "no durable record to acknowledge");
+                    self.config.metrics.refused(ErrorCode::Unavailable);
+                    Reply::Frame(unavailable(Some(seq)))
                 }
+            },
+            Answer::Error(code, frame) => {
+                self.config.metrics.refused(code);
+                Reply::Frame(frame)
             }
-            Answer::Error(code, frame) => self.send_error(owed.session, code, frame),
-        }
+        };
+        (owed.session, reply)
     }
 
     /// Sends an error frame with `code` to a session, and counts it.
