@@ -436,33 +436,33 @@ mod tests {
         (dir, durable, records, seq)
     }
 
+    /// Delivers `n` durable posts to `channel` with no replies; the journal's folder lives as
+    /// long as the returned guard.
+    fn deliver_posts(f: &mut Fanout, n: u64, channel: &str) -> tempfile::TempDir {
+        let (dir, durable, records, seq) = durable_posts(n, channel);
+        f.deliver(
+            &durable,
+            &records,
+            &seq.state().read(),
+            &HashMap::new(),
+            Vec::new(),
+        );
+        dir
+    }
+
     #[tokio::test]
     async fn delivers_to_readers_only() {
         let cell = example_cell();
         let mut f = Fanout::new(&cell, metrics(&cell));
         let mut syria = session(&mut f, 1, "syria", 16);
         let mut france = session(&mut f, 2, "france", 16);
-        let (_dir, durable, records, seq) = durable_posts(1, "us-israel");
-        f.deliver(
-            &durable,
-            &records,
-            &seq.state().read(),
-            &HashMap::new(),
-            Vec::new(),
-        );
+        let _dir = deliver_posts(&mut f, 1, "us-israel");
         assert!(
             syria.rx.try_recv().is_err(),
             "syria is not on the back-channel"
         );
         assert!(france.rx.try_recv().is_err());
-        let (_dir, durable, records, seq) = durable_posts(1, "diplomacy");
-        f.deliver(
-            &durable,
-            &records,
-            &seq.state().read(),
-            &HashMap::new(),
-            Vec::new(),
-        );
+        let _dir = deliver_posts(&mut f, 1, "diplomacy");
         assert!(syria.rx.try_recv().is_ok());
         assert!(france.rx.try_recv().is_ok(), "france reads diplomacy");
     }
@@ -557,14 +557,7 @@ mod tests {
         let mut f = Fanout::new(&cell, metrics(&cell));
         let mut a = session(&mut f, 1, "syria", 16);
         let mut b = session(&mut f, 2, "us", 16);
-        let (_dir, durable, records, seq) = durable_posts(1, "diplomacy");
-        f.deliver(
-            &durable,
-            &records,
-            &seq.state().read(),
-            &HashMap::new(),
-            Vec::new(),
-        );
+        let _dir = deliver_posts(&mut f, 1, "diplomacy");
         let (fa, fb) = (a.rx.try_recv().unwrap(), b.rx.try_recv().unwrap());
         assert_eq!(fa.as_str().as_ptr(), fb.as_str().as_ptr(), "same buffer");
     }
@@ -575,14 +568,7 @@ mod tests {
         let mut f = Fanout::new(&cell, metrics(&cell));
         let slow = session(&mut f, 1, "syria", 2);
         let mut fast = session(&mut f, 2, "us", 16);
-        let (_dir, durable, records, seq) = durable_posts(3, "diplomacy");
-        f.deliver(
-            &durable,
-            &records,
-            &seq.state().read(),
-            &HashMap::new(),
-            Vec::new(),
-        );
+        let _dir = deliver_posts(&mut f, 3, "diplomacy");
         let close = slow.killer.killed().await;
         assert_eq!(close.close_code(), CloseCode::TooSlow);
         assert_eq!(f.len(), 1, "the slow session is gone from the registry");
