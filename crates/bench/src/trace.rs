@@ -59,9 +59,10 @@ pub struct Group {
     pub sync: u64,
     /// The fdatasync ended (the append returned).
     pub synced: u64,
-    /// The acks were queued.
+    /// The acks and errors owed were built (before the change that queues them with the
+    /// deliveries, queued).
     pub answered: u64,
-    /// The deliveries were queued.
+    /// The acks and deliveries were queued.
     pub queued: u64,
 }
 

@@ -13,7 +13,8 @@
 //!   (its first cell seq), `waited` (began waiting for a command), `picked` (the batch is
 //!   taken off the queue: every command in it was handed before),
 //!   `journal` (sequenced, the journal append begins), `sync` (the fdatasync begins),
-//!   `synced`, `answered` (acks queued), `queued` (deliveries queued);
+//!   `synced`, `answered` (the acks and errors it owes are built), `queued` (they and the deliveries
+//!   are queued);
 //! - `commit` (commit thread, one per accepted act): `group`, `session`, `seq`, `cell_seq`;
 //! - `checkpoint` (commit thread): `start`, `end`;
 //! - `flush` (session task, one per write batch): `session`, `taken` (the batch's first frame
@@ -117,7 +118,7 @@ impl Group {
         }
     }
 
-    /// The acknowledgements are queued.
+    /// The acks and errors the group owes are built (queued with its deliveries).
     pub fn answered(&mut self) {
         if let Some(s) = &mut self.stamps {
             s.answered = ns(Instant::now());

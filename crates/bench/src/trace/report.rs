@@ -60,8 +60,8 @@ pub const STAGES: [&str; 8] = [
     "sequence (picked → journal)",
     "journal encode + write (→ fsync start)",
     "fdatasync",
-    "acks queued (fsync end → answered)",
-    "deliver (answered → last recipient flushed)",
+    "acks built (fsync end → answered)",
+    "queue and deliver (answered → last recipient flushed)",
 ];
 
 /// An act's stage durations (ns), in the order of [`STAGES`].
@@ -261,9 +261,9 @@ fn groups(groups: &[Group]) -> Vec<(&'static str, Spread)> {
             each(|g| g.sync.saturating_sub(g.journal)),
         ),
         ("fdatasync", each(|g| g.synced.saturating_sub(g.sync))),
-        ("acks queued", each(|g| g.answered.saturating_sub(g.synced))),
+        ("acks built", each(|g| g.answered.saturating_sub(g.synced))),
         (
-            "deliveries queued (fan-out)",
+            "acks and deliveries queued (fan-out)",
             each(|g| g.queued.saturating_sub(g.answered)),
         ),
         (
