@@ -31,4 +31,5 @@ mod replies;
 mod sessions;
 mod supervision;
 mod tamper;
+mod timing;
 mod witness;

@@ -12,7 +12,9 @@
 //! - [`procstat`]: a process's CPU time and resident memory from `/proc`;
 //! - [`bottleneck`]: whether the server or the load generator limited a run;
 //! - [`pinning`]: the server and the generator on different CPUs;
-//! - [`verify_cost`]: one signature verification, timed in the same run.
+//! - [`verify_cost`]: one signature verification, timed in the same run;
+//! - [`trace`]: the relay's timing events, joined per act, and their figures
+//!   (`scripts/trace.sh`, the `trace-report` binary).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod account;
@@ -23,4 +25,5 @@ pub mod hist;
 pub mod load;
 pub mod pinning;
 pub mod procstat;
+pub mod trace;
 pub mod verify_cost;

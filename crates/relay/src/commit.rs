@@ -22,12 +22,13 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::acknowledgement::Acknowledgement;
 use crate::defaults::{PRESENCE_EVERY, SECURITY_REASON_BYTES, STATE_EVERY};
-use crate::fanout::{Fanout, SessionHandle};
+use crate::fanout::{Fanout, Reply, SessionHandle};
 use crate::handshake;
 use crate::metrics::Metrics;
 use crate::now_ms;
 use crate::sequencer::{Decision, Sequencer};
 use crate::session_end::SessionEnd;
+use crate::timing;
 use crate::verify::{Rejection, VerifiedAct};
 
 mod throttle;
@@ -151,6 +152,7 @@ pub fn run(
         epoch: sequencer.state().read().epoch(),
         uncheckpointed: 0,
         throttle: Throttle::new(Instant::now()),
+        group: timing::Group::default(),
     };
     let mut last_checkpoint = Instant::now();
     let mut last_state = Instant::now();
@@ -159,11 +161,13 @@ pub fn run(
         .checked_sub(PRESENCE_EVERY)
         .unwrap_or_else(Instant::now);
     let mut batch = Vec::with_capacity(max_batch);
+    let mut groups = 0u64;
     loop {
         let mut deadline = (last_checkpoint + every).min(last_state + STATE_EVERY);
         if commit.fanout.presence_changed() {
             deadline = deadline.min(last_presence + PRESENCE_EVERY);
         }
+        let waited = timing::now();
         let first = runtime
             .block_on(async { tokio::time::timeout_at(deadline.into(), commands.recv()).await });
         match first {
@@ -176,6 +180,9 @@ pub fn run(
                         Err(_) => break,
                     }
                 }
+                let picked = timing::now();
+                groups += 1;
+                commit.group = timing::Group::picked(groups, batch.len(), waited, picked);
                 commit.process(&mut journal, &mut sequencer, batch.drain(..));
             }
             Err(_elapsed) => {}
@@ -233,6 +240,8 @@ struct Commit<'a> {
     uncheckpointed: u64,
     /// Limits what peers that have not logged in can make the journal hold.
     throttle: Throttle,
+    /// The timing of the group commit under way (inert unless timing events are on).
+    group: timing::Group,
 }
 
 /// An answer owed to a session once its batch is durable.
@@ -411,8 +420,15 @@ impl Commit<'_> {
         if records.is_empty() && owed.is_empty() {
             return;
         }
+        let mut group = std::mem::take(&mut self.group);
+        group.journal();
         match journal.append(&records) {
             Ok(durable) => {
+                let sync = journal.take_sync_time();
+                group.synced(sync);
+                if let Some(took) = sync {
+                    self.config.metrics.fsynced(took);
+                }
                 // Scrub before answering: once a `redact` is acknowledged, no byte of the
                 // body it names is left in the file.
                 for target in redaction_targets(&records) {
@@ -438,16 +454,34 @@ impl Commit<'_> {
                     .filter(|o| matches!(o.answer, Answer::Ack { fresh: true, .. }))
                     .count();
                 self.config.metrics.accepted(fresh as u64);
-                for o in owed {
-                    self.answer(&durable, o);
-                }
+                // Logged once the group is done, so that logging does not delay its stages.
+                let accepted: Vec<[u64; 3]> = match group.id() {
+                    Some(_) => owed
+                        .iter()
+                        .filter_map(|o| match o.answer {
+                            Answer::Ack {
+                                seq,
+                                cell_seq,
+                                fresh: true,
+                                ..
+                            } => Some([o.session, seq, cell_seq]),
+                            _ => None,
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let replies: Vec<(u64, Reply)> =
+                    owed.into_iter().map(|o| self.reply(&durable, o)).collect();
+                group.answered();
+                let released = released_posts(journal, &records);
+                let state = sequencer.state().read();
+                self.fanout
+                    .deliver(&durable, &records, &state, &released, replies);
+                drop(state);
+                group.queued(durable.first(), records.len(), &accepted);
                 if records.is_empty() {
                     return;
                 }
-                let released = released_posts(journal, &records);
-                let state = sequencer.state().read();
-                self.fanout.deliver(&durable, &records, &state, &released);
-                drop(state);
                 if sequencer.state().read().epoch() != self.epoch {
                     self.broadcast_state(sequencer);
                 }
@@ -463,28 +497,27 @@ impl Commit<'_> {
         }
     }
 
-    /// Sends what `owed` is owed, now that `durable` is on disk.
-    fn answer(&mut self, durable: &Durable, owed: Owed) {
-        match owed.answer {
+    /// What `owed` is owed, now that `durable` is on disk (an error frame is counted here).
+    fn reply(&mut self, durable: &Durable, owed: Owed) -> (u64, Reply) {
+        let reply = match owed.answer {
             Answer::Ack {
                 seq, cell_seq, ts, ..
-            } => {
-                match Acknowledgement::new(durable, seq, cell_seq, ts) {
-                    Some(ack) => self.fanout.acknowledge(owed.session, &ack),
-                    None => {
-                        // The sequencer named a record past the journal's end: never
-                        // acknowledge it; the client retries.
-                        tracing::error!(cell_seq, "no durable record to acknowledge");
-                        self.send_error(
-                            owed.session,
-                            ErrorCode::Unavailable,
-                            unavailable(Some(seq)),
-                        );
-                    }
+            } => match Acknowledgement::new(durable, seq, cell_seq, ts) {
+                Some(ack) => Reply::Ack(ack),
+                None => {
+                    // The sequencer named a record past the journal's end: never
+                    // acknowledge it; the client retries.
+                    tracing::error!(cell_seq, "no durable record to acknowledge");
+                    self.config.metrics.refused(ErrorCode::Unavailable);
+                    Reply::Frame(unavailable(Some(seq)))
                 }
+            },
+            Answer::Error(code, frame) => {
+                self.config.metrics.refused(code);
+                Reply::Frame(frame)
             }
-            Answer::Error(code, frame) => self.send_error(owed.session, code, frame),
-        }
+        };
+        (owed.session, reply)
     }
 
     /// Sends an error frame with `code` to a session, and counts it.
@@ -589,8 +622,10 @@ impl Commit<'_> {
         if self.poisoned || journal.size() == 0 {
             return;
         }
+        let start = timing::now();
         match journal.checkpoint(&self.config.relay_key, now_ms()) {
             Ok(cp) => {
+                timing::checkpoint(start);
                 self.uncheckpointed = 0;
                 measure(&self.config.metrics, journal);
                 self.fanout

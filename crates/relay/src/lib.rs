@@ -26,6 +26,7 @@
 //! their reasons are chosen; [`defaults`] holds the relay's fixed tuning constants.
 //! [`metrics`] holds the Prometheus registry and the handles the pipeline updates;
 //! [`admin`] serves them, with `/healthz` and `/readyz`, on a separate plain-HTTP listener.
+//! [`timing`] logs, when asked, when each act passed each stage (for `scripts/trace.sh`).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod acknowledgement;
@@ -57,6 +58,7 @@ pub mod session_end;
 pub mod shutdown;
 #[cfg(test)]
 mod testing;
+pub mod timing;
 pub mod tls;
 pub mod upgrade;
 pub mod verify;

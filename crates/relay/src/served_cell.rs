@@ -102,6 +102,7 @@ impl ServedCell {
         // Ready from here: the journal is open, and the commit thread owns it from now on.
         commit::measure(&metrics, &mut journal);
         metrics.journal_open(true);
+        crate::timing::start_clock();
         let commit_span = span.clone();
         let commit = std::thread::Builder::new()
             .name("fusioncell-commit".into())

@@ -31,6 +31,7 @@ use crate::handshake::Authenticated;
 use crate::metrics::Metrics;
 use crate::resume::Backlog;
 use crate::session_end::SessionEnd;
+use crate::timing;
 use crate::upgrade::Transport;
 use crate::verify::{self, Rejection};
 
@@ -223,14 +224,19 @@ impl Session {
                     let Some(frame) = frame else {
                         return Some(SessionEnd::ShuttingDown);
                     };
+                    let taken = timing::now();
+                    let mut noted = taken.map(|_| timing::Flushed::default());
                     let written = tokio::select! {
                         biased;
                         end = killer.killed() => return Some(end),
                         () = tokio::time::sleep_until(stuck) => return Some(SessionEnd::Idle(idle)),
-                        r = write_batch(sink, rx, queued, &ctx.metrics, frame) => r,
+                        r = write_batch(sink, rx, queued, &ctx.metrics, frame, noted.as_mut()) => r,
                     };
                     if let Err(e) = written {
                         return Some(SessionEnd::from_ws_error(&e));
+                    }
+                    if let (Some(noted), Some(taken)) = (noted, taken) {
+                        noted.flushed(self.id, taken);
                     }
                 }
                 _ = ping.tick() => {
@@ -279,7 +285,8 @@ impl Session {
                             // Boxed: the handler's state (parsed act, command, resume) is
                             // large and only lives while a frame is handled; inline, every
                             // idle session would reserve room for it.
-                            if let Some(end) = Box::pin(self.on_text(sink, &text)).await {
+                            let read = last_seen;
+                            if let Some(end) = Box::pin(self.on_text(sink, &text, read)).await {
                                 return Some(end);
                             }
                         }
@@ -292,8 +299,8 @@ impl Session {
         }
     }
 
-    /// Handles one text frame; returns how the session ends when it must.
-    async fn on_text(&mut self, sink: &mut Sink, text: &str) -> Option<SessionEnd> {
+    /// Handles one text frame, read at `read`; returns how the session ends when it must.
+    async fn on_text(&mut self, sink: &mut Sink, text: &str, read: Instant) -> Option<SessionEnd> {
         let limits = self.ctx.cell.limits();
         let who = &self.auth.identity;
         // Parsed before the rate check so that a refused act's error names its sequence
@@ -372,14 +379,17 @@ impl Session {
                 }
                 match verify::verify(&self.ctx.cell, signed).map(|a| a.sent_by(self.id)) {
                     Ok(act) => {
+                        let verified = timing::now();
                         let submit = Command::Submit {
                             session: self.id,
                             peer: self.auth.peer,
                             act,
                         };
+                        let handed = verified.and_then(|_| timing::now());
                         if self.commands.send(submit).await.is_err() {
                             return Some(SessionEnd::ShuttingDown);
                         }
+                        timing::act(self.id, act_seq, read, verified, handed);
                     }
                     Err(rejection) => self.refuse(rejection, Some(act_seq)).await,
                 }
@@ -522,18 +532,23 @@ async fn write_page(
 
 /// Writes `first` and whatever else is queued (up to a batch), then flushes once. The frames
 /// taken leave the metrics' queue gauge in one update per batch, also when the write is
-/// abandoned (the session is being closed).
+/// abandoned (the session is being closed). With `noted` (timing events on), the cell seqs
+/// written are noted there.
 async fn write_batch(
     sink: &mut Sink,
     rx: &mut mpsc::Receiver<Utf8Bytes>,
     queued: &AtomicUsize,
     metrics: &Metrics,
     first: Utf8Bytes,
+    mut noted: Option<&mut timing::Flushed>,
 ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
     let mut taken = Taken { metrics, frames: 1 };
     let mut frame = first;
     for _ in 0..WRITE_BATCH {
         queued.fetch_sub(frame.len(), Ordering::Relaxed);
+        if let Some(noted) = noted.as_deref_mut() {
+            noted.note(&frame);
+        }
         sink.feed(Message::Text(frame)).await?;
         match rx.try_recv() {
             Ok(next) => {
@@ -544,6 +559,9 @@ async fn write_batch(
         }
     }
     queued.fetch_sub(frame.len(), Ordering::Relaxed);
+    if let Some(noted) = noted {
+        noted.note(&frame);
+    }
     sink.feed(Message::Text(frame)).await?;
     sink.flush().await
 }
