@@ -489,7 +489,10 @@ mod tests {
         });
         f.go_live(1);
         f.deliver(&durable, &records, &seq.state().read(), &HashMap::new());
-        assert!(matches!(killer.killed().await, SessionEnd::QueueFull("bytes")));
+        assert!(matches!(
+            killer.killed().await,
+            SessionEnd::QueueFull("bytes")
+        ));
         assert!(f.is_empty(), "the slow session is gone from the registry");
         assert!(rx.try_recv().is_some(), "the first record fit");
         assert!(rx.try_recv().is_none());
