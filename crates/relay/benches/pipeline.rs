@@ -16,18 +16,17 @@
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use fusioncell_cell::Cell;
 use fusioncell_keys::{SigningKey, sha256};
 use fusioncell_relay::fanout::{Fanout, Killer, SessionHandle, deliver_frame};
+use fusioncell_relay::outbound;
 use fusioncell_relay::sequencer::{Decision, Sequencer};
 use fusioncell_relay::verify::verify;
 use fusioncell_wire::{
     Act, ActKind, ChannelId, Digest, IdentityId, Record, Role, SignatureBytes, SignedAct, canonical,
 };
-use tokio::sync::mpsc;
 
 const NOW: i64 = 1_764_115_200_000;
 
@@ -108,27 +107,23 @@ fn benches(c: &mut Criterion) {
     let mut fanout = Fanout::new(&cell, fusioncell_relay::metrics::Metrics::detached(&cell));
     let mut queues = Vec::new();
     for id in 0..100 {
-        let (tx, rx) = mpsc::channel(1024);
-        let queued = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = outbound::queue(1024, usize::MAX);
         fanout.register(SessionHandle {
             id,
             identity: IdentityId::new("evaluator").expect("id"),
             role: Role::Evaluator,
             tx,
-            queued_bytes: queued.clone(),
             killer: Killer::default(),
         });
         fanout.go_live(id);
-        queues.push((rx, queued));
+        queues.push(rx);
     }
     g.throughput(Throughput::Elements(100));
     g.bench_function("queue_100", |b| {
         b.iter(|| {
             fanout.broadcast(deliver_frame(black_box(&record), None));
-            for (rx, queued) in &mut queues {
-                while let Ok(f) = rx.try_recv() {
-                    queued.fetch_sub(f.len(), Ordering::Relaxed);
-                }
+            for rx in &mut queues {
+                while rx.try_recv().is_some() {}
             }
         });
     });

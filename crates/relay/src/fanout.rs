@@ -5,17 +5,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fusioncell_cell::{Audience, Cell, State};
 use fusioncell_journal::Durable;
 use fusioncell_wire::{IdentityId, Record, Role, ServerMsg};
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
 use crate::acknowledgement::Acknowledgement;
 use crate::metrics::Metrics;
+use crate::outbound::{Outbound, Refused};
 use crate::session_end::SessionEnd;
 
 /// A way to close one session from another task, with a code and reason.
@@ -47,10 +46,8 @@ pub struct SessionHandle {
     pub identity: IdentityId,
     /// Its role.
     pub role: Role,
-    /// Its outbound queue (bounded).
-    pub tx: mpsc::Sender<Utf8Bytes>,
-    /// Bytes queued and not yet written, shared with the session, to bound the queue in bytes.
-    pub queued_bytes: Arc<AtomicUsize>,
+    /// Its outbound queue (bounded in frames and bytes).
+    pub tx: Outbound,
     /// Closes it.
     pub killer: Killer,
 }
@@ -94,7 +91,6 @@ pub struct Fanout {
     /// Each online identity's sessions, oldest first: the online set and the per-identity cap
     /// without a scan of every session at every login.
     by_identity: BTreeMap<IdentityId, Vec<u64>>,
-    max_queue_bytes: usize,
     max_per_identity: usize,
     /// The online identities last announced to everyone with `presence`.
     announced: Vec<IdentityId>,
@@ -111,7 +107,6 @@ impl Fanout {
         let limits = cell.limits();
         Fanout {
             metrics,
-            max_queue_bytes: limits.outbound_queue_bytes,
             max_per_identity: limits.max_sessions_per_identity.max(1),
             sessions: BTreeMap::new(),
             by_identity: BTreeMap::new(),
@@ -224,7 +219,7 @@ impl Fanout {
             if same(&e.presence) {
                 continue;
             }
-            if push(self.max_queue_bytes, &e.handle, frame.clone()) {
+            if push(&e.handle, frame.clone()) {
                 e.presence = Some(frame.clone());
                 queued += 1;
             } else {
@@ -259,7 +254,7 @@ impl Fanout {
         let Some(e) = self.sessions.get(&id) else {
             return;
         };
-        if push(self.max_queue_bytes, &e.handle, frame) {
+        if push(&e.handle, frame) {
             self.metrics.queued(1, 0);
         } else {
             self.remove(id);
@@ -304,7 +299,7 @@ impl Fanout {
             while replies.next_if(|(session, _)| session < id).is_some() {}
             let mut alive = true;
             while let Some((_, reply)) = replies.next_if(|(session, _)| session == id) {
-                alive = alive && push(self.max_queue_bytes, &e.handle, reply.frame());
+                alive = alive && push(&e.handle, reply.frame());
                 answered += usize::from(alive);
             }
             if alive && e.live {
@@ -312,7 +307,7 @@ impl Fanout {
                     if !e.admits(audience) {
                         continue;
                     }
-                    if !push(self.max_queue_bytes, &e.handle, frame.clone()) {
+                    if !push(&e.handle, frame.clone()) {
                         alive = false;
                         break;
                     }
@@ -346,7 +341,7 @@ impl Fanout {
             .iter()
             .filter(|(_, e)| to(e))
             .filter(|(_, e)| {
-                let pushed = push(self.max_queue_bytes, &e.handle, frame.clone());
+                let pushed = push(&e.handle, frame.clone());
                 queued += usize::from(pushed);
                 !pushed
             })
@@ -385,22 +380,18 @@ impl Reply {
 }
 
 /// Queues one frame; false (and the session told to close) when it cannot keep up or is gone.
-fn push(max_queue_bytes: usize, h: &SessionHandle, frame: Utf8Bytes) -> bool {
-    let len = frame.len();
-    if h.queued_bytes.load(Ordering::Relaxed) + len > max_queue_bytes {
-        h.killer.kill(SessionEnd::QueueFull("bytes"));
-        return false;
-    }
-    match h.tx.try_send(frame) {
-        Ok(()) => {
-            h.queued_bytes.fetch_add(len, Ordering::Relaxed);
-            true
+fn push(h: &SessionHandle, frame: Utf8Bytes) -> bool {
+    match h.tx.try_push(frame) {
+        Ok(()) => true,
+        Err(Refused::Bytes) => {
+            h.killer.kill(SessionEnd::QueueFull("bytes"));
+            false
         }
-        Err(mpsc::error::TrySendError::Full(_)) => {
+        Err(Refused::Frames) => {
             h.killer.kill(SessionEnd::QueueFull("frames"));
             false
         }
-        Err(mpsc::error::TrySendError::Closed(_)) => false,
+        Err(Refused::Closed) => false,
     }
 }
 
@@ -430,20 +421,21 @@ mod tests {
     use fusioncell_wire::{ActBody, CloseCode};
 
     use super::*;
+    use crate::outbound::{self, Inbox};
     use crate::sequencer::{Decision, Sequencer};
     use crate::testing::{example_cell, key, metrics, verified};
 
     const NOW: i64 = 1_764_115_200_000;
 
     struct Probe {
-        rx: mpsc::Receiver<Utf8Bytes>,
+        rx: Inbox,
         killer: Killer,
     }
 
     fn session(f: &mut Fanout, id: u64, who: &str, queue: usize) -> Probe {
-        let (tx, rx) = mpsc::channel(queue);
-        let killer = Killer::default();
         let cell = example_cell();
+        let (tx, rx) = outbound::queue(queue, cell.limits().outbound_queue_bytes);
+        let killer = Killer::default();
         let identity = IdentityId::new(who).unwrap();
         let role = cell.identity(&identity).unwrap().role;
         f.register(SessionHandle {
@@ -451,7 +443,6 @@ mod tests {
             identity,
             role,
             tx,
-            queued_bytes: Arc::default(),
             killer: killer.clone(),
         });
         f.go_live(id);
@@ -512,13 +503,13 @@ mod tests {
         let mut france = session(&mut f, 2, "france", 16);
         let _dir = deliver_posts(&mut f, 1, "us-israel");
         assert!(
-            syria.rx.try_recv().is_err(),
+            syria.rx.try_recv().is_none(),
             "syria is not on the back-channel"
         );
-        assert!(france.rx.try_recv().is_err());
+        assert!(france.rx.try_recv().is_none());
         let _dir = deliver_posts(&mut f, 1, "diplomacy");
-        assert!(syria.rx.try_recv().is_ok());
-        assert!(france.rx.try_recv().is_ok(), "france reads diplomacy");
+        assert!(syria.rx.try_recv().is_some());
+        assert!(france.rx.try_recv().is_some(), "france reads diplomacy");
     }
 
     /// The admission cache follows the reader set: a changed membership (a new set) is asked
@@ -561,13 +552,12 @@ mod tests {
         let mut f = Fanout::new(&cell, metrics(&cell));
         let mut syria = session(&mut f, 1, "syria", 16);
         let mut us = session(&mut f, 2, "us", 16);
-        let (tx, mut quiet) = mpsc::channel(16);
+        let (tx, mut quiet) = outbound::queue(16, cell.limits().outbound_queue_bytes);
         f.register(SessionHandle {
             id: 3,
             identity: IdentityId::new("france").unwrap(),
             role: Role::Party,
             tx,
-            queued_bytes: Arc::default(),
             killer: Killer::default(),
         });
         let (_dir, durable, records, seq) = durable_posts(2, "diplomacy");
@@ -586,9 +576,9 @@ mod tests {
             &HashMap::new(),
             replies,
         );
-        let drain = |rx: &mut mpsc::Receiver<Utf8Bytes>| {
+        let drain = |rx: &mut Inbox| {
             let mut got = Vec::new();
-            while let Ok(frame) = rx.try_recv() {
+            while let Some(frame) = rx.try_recv() {
                 got.push(match ServerMsg::from_json(&frame) {
                     Ok(ServerMsg::Deliver { record, .. }) => format!("deliver {}", record.seq),
                     _ => frame.to_string(),
@@ -627,12 +617,56 @@ mod tests {
         assert_eq!(close.close_code(), CloseCode::TooSlow);
         assert_eq!(f.len(), 1, "the slow session is gone from the registry");
         for _ in 0..3 {
-            assert!(fast.rx.try_recv().is_ok(), "others get everything");
+            assert!(fast.rx.try_recv().is_some(), "others get everything");
         }
     }
 
-    fn presence(rx: &mut mpsc::Receiver<Utf8Bytes>) -> Option<Vec<String>> {
-        while let Ok(frame) = rx.try_recv() {
+    /// The queue's bound in bytes closes a session as too slow too, and says so.
+    #[tokio::test]
+    async fn a_queue_full_in_bytes_closes_the_session_as_too_slow() {
+        let cell = example_cell();
+        let (_dir, durable, records, seq) = durable_posts(2, "diplomacy");
+        // The size of one delivery, from a session with room for both.
+        let mut roomy = Fanout::new(&cell, metrics(&cell));
+        let mut measure = session(&mut roomy, 1, "syria", 16);
+        roomy.deliver(
+            &durable,
+            &records,
+            &seq.state().read(),
+            &HashMap::new(),
+            Vec::new(),
+        );
+        let one = measure.rx.try_recv().expect("a delivery").len();
+        // Room in bytes for one and a half deliveries: the second does not fit.
+        let mut f = Fanout::new(&cell, metrics(&cell));
+        let (tx, mut rx) = outbound::queue(16, one + one / 2);
+        let killer = Killer::default();
+        f.register(SessionHandle {
+            id: 1,
+            identity: IdentityId::new("syria").unwrap(),
+            role: Role::Party,
+            tx,
+            killer: killer.clone(),
+        });
+        f.go_live(1);
+        f.deliver(
+            &durable,
+            &records,
+            &seq.state().read(),
+            &HashMap::new(),
+            Vec::new(),
+        );
+        assert!(matches!(
+            killer.killed().await,
+            SessionEnd::QueueFull("bytes")
+        ));
+        assert!(f.is_empty(), "the slow session is gone from the registry");
+        assert!(rx.try_recv().is_some(), "the first record fit");
+        assert!(rx.try_recv().is_none());
+    }
+
+    fn presence(rx: &mut Inbox) -> Option<Vec<String>> {
+        while let Some(frame) = rx.try_recv() {
             if let Ok(ServerMsg::Presence { online }) = ServerMsg::from_json(&frame) {
                 return Some(online.iter().map(|i| i.to_string()).collect());
             }

@@ -9,13 +9,14 @@
 //!    gets the cell's browser [`console`]; [`prefixed`] replays the head it read to tungstenite;
 //! 3. [`handshake`] challenges the client and yields an [`handshake::Authenticated`] proof, or
 //!    closes with a code and journals a security event;
-//! 4. [`session`] reads frames, rate-limits, verifies each act's signature, and submits it;
+//! 4. [`session`] (greeted by [`greeting`]) reads frames, rate-limits, verifies each act's signature, and submits it;
 //! 5. [`sequencer`] decides: authorization, per-actor sequence, retry or equivocation, skew;
 //! 6. [`commit`] is the one thread that owns the journal: it batches decisions, writes and
 //!    fsyncs them (group commit), then acknowledges them (an [`acknowledgement`] can only be
 //!    made from the journal's proof that the record is durable) and hands them to
 //! 7. [`fanout`], which encodes each record once and queues it to every session allowed to
-//!    see it; a session whose bounded queue is full is closed as "too slow";
+//!    see it, in the session's [`outbound`] queue; a session whose bounded queue is full is
+//!    closed as "too slow";
 //! 8. [`resume`] replays the journal to a session that subscribes from an earlier point.
 //!
 //! [`playback`] serves a recorded journal read-only, at a chosen speed, to ordinary clients,
@@ -42,9 +43,11 @@ pub mod descriptors;
 pub mod error;
 pub mod fanout;
 pub mod front;
+pub mod greeting;
 pub mod handshake;
 pub mod listener;
 pub mod metrics;
+pub mod outbound;
 pub mod playback;
 pub mod prefixed;
 pub mod rate;

@@ -24,6 +24,7 @@ use tokio_tungstenite::WebSocketStream;
 use tracing::Instrument;
 
 use crate::admission::Waiting;
+use crate::context::Context;
 use crate::defaults::{ACCEPT_BACKOFF, EVICTION_WAIT};
 use crate::front::Front;
 use crate::handshake::{self, Authenticated, LoginFailure};
@@ -33,10 +34,12 @@ use crate::upgrade::{self, Transport};
 
 /// What a listener does with a connection once it has logged in.
 pub trait Service: Send + Sync + 'static {
-    /// Serves a logged-in connection until it ends.
+    /// Serves a logged-in connection until it ends. The WebSocket comes boxed: an async fn
+    /// keeps room for its arguments for its whole life, so a stream passed by value would be
+    /// held twice, once in each caller's state and once where it is finally used.
     fn session(
         &self,
-        ws: WebSocketStream<Box<dyn Transport>>,
+        ws: Box<WebSocketStream<Box<dyn Transport>>>,
         auth: Authenticated,
     ) -> impl Future<Output = ()> + Send;
 
@@ -170,7 +173,10 @@ async fn serve<S: Service>(conn: Connection, front: Arc<Front>, routes: Arc<Rout
         mut waiting,
     } = conn;
     let first_words = waiting.first_words();
-    let before_login = async {
+    // Boxed: TLS and the upgrade hold large state (the handshake, the request head) that is
+    // dropped once the connection is a WebSocket; inline, `serve` would keep room for it for
+    // the connection's life (BENCHMARKS.md, "Idle memory").
+    let before_login = Box::pin(async {
         // A client speaks first (its TLS ClientHello) at once; until then the connection
         // holds no place among those in their handshake, and is the first to be evicted at
         // the connection cap.
@@ -180,7 +186,7 @@ async fn serve<S: Service>(conn: Connection, front: Arc<Front>, routes: Arc<Rout
         }
         let stream = upgrade::tls(tcp, &front).await?;
         upgrade::websocket(stream, &routes, &front, local).await
-    };
+    });
     // Before the WebSocket there is no way to say why: the socket is dropped.
     let (ws, route) = tokio::select! {
         biased;
@@ -194,7 +200,7 @@ async fn serve<S: Service>(conn: Connection, front: Arc<Front>, routes: Arc<Rout
             return;
         }
         ws = before_login => match ws {
-            Ok(upgrade::Routed::WebSocket(ws, route)) => (*ws, route),
+            Ok(upgrade::Routed::WebSocket(ws, route)) => (ws, route),
             Ok(upgrade::Routed::Served) => return,
             Err(e) => {
                 tracing::debug!(%peer, "connection dropped: {e}");
@@ -217,7 +223,7 @@ async fn serve<S: Service>(conn: Connection, front: Arc<Front>, routes: Arc<Rout
 /// The part of a connection's life that belongs to its cell: the login and the session,
 /// counted among the cell's tasks (retiring the cell waits for it) and in its metrics.
 async fn in_cell<S: Service>(
-    mut ws: WebSocketStream<Box<dyn Transport>>,
+    mut ws: Box<WebSocketStream<Box<dyn Transport>>>,
     route: CellRoute<S>,
     peer: SocketAddr,
     deadline: tokio::time::Instant,
@@ -226,24 +232,37 @@ async fn in_cell<S: Service>(
     let CellRoute { ctx, service } = route;
     let _tracked = ctx.shutdown.track();
     let (_open, waiting_login) = ctx.metrics.connection();
+    // Boxed, as TLS and the upgrade are (`serve`): the login's state is dropped once it is
+    // done, and inline it would be reserved beside the session's for the connection's life.
     let login = tokio::select! {
         biased;
         () = ctx.shutdown.triggered() => return,
         () = waiting.evicted() => Err(LoginFailure { end: SessionEnd::Evicted, event: None }),
-        login = handshake::login(&mut ws, &ctx, peer, deadline) => login,
+        login = Box::pin(handshake::login(&mut *ws, &ctx, peer, deadline)) => login,
     };
     drop(waiting);
     drop(waiting_login);
     match login {
         Ok(auth) => service.session(ws, auth).await,
-        Err(failure) => {
-            tracing::warn!(%peer, code = failure.end.close_code().code(), "login refused: {}", failure.end);
-            ctx.metrics.closed(failure.end.close_code());
-            if let Some(body) = failure.event {
-                service.security(body).await;
-            }
-            let (mut sink, mut stream) = ws.split();
-            failure.end.send(&mut sink, &mut stream).await;
-        }
+        // Boxed: a refusal's state (journaling, the close) would otherwise be reserved in
+        // every logged-in connection's task.
+        Err(failure) => Box::pin(refuse(ws, failure, &ctx, &*service, peer)).await,
     }
+}
+
+/// Closes a connection whose login failed, after journaling why (when there is an event).
+async fn refuse<S: Service>(
+    ws: Box<WebSocketStream<Box<dyn Transport>>>,
+    failure: LoginFailure,
+    ctx: &Context,
+    service: &S,
+    peer: SocketAddr,
+) {
+    tracing::warn!(%peer, code = failure.end.close_code().code(), "login refused: {}", failure.end);
+    ctx.metrics.closed(failure.end.close_code());
+    if let Some(body) = failure.event {
+        service.security(body).await;
+    }
+    let (mut sink, mut stream) = (*ws).split();
+    failure.end.send(&mut sink, &mut stream).await;
 }

@@ -157,7 +157,7 @@ struct Viewers {
 impl listener::Service for Viewers {
     async fn session(
         &self,
-        ws: tokio_tungstenite::WebSocketStream<Box<dyn Transport>>,
+        ws: Box<tokio_tungstenite::WebSocketStream<Box<dyn Transport>>>,
         auth: Authenticated,
     ) {
         session(ws, auth, &self.ctx, &self.rec).await;
@@ -170,13 +170,13 @@ impl listener::Service for Viewers {
 
 /// One viewer: what its identity received, paced by the playhead.
 async fn session(
-    ws: tokio_tungstenite::WebSocketStream<Box<dyn Transport>>,
+    ws: Box<tokio_tungstenite::WebSocketStream<Box<dyn Transport>>>,
     auth: Authenticated,
     ctx: &Context,
     rec: &Recording,
 ) {
     let cell = &rec.cell;
-    let (mut sink, mut stream) = ws.split();
+    let (mut sink, mut stream) = (*ws).split();
     let seen = seen_by(cell, &rec.records, &auth.identity);
     let playhead = rec.playhead();
     let played = rec.records.iter().take_while(|r| r.ts <= playhead).count() as u64;

@@ -170,7 +170,7 @@ pub struct Live {
 impl listener::Service for Live {
     async fn session(
         &self,
-        ws: tokio_tungstenite::WebSocketStream<Box<dyn crate::upgrade::Transport>>,
+        ws: Box<tokio_tungstenite::WebSocketStream<Box<dyn crate::upgrade::Transport>>>,
         auth: crate::handshake::Authenticated,
     ) {
         session::run(ws, auth, self.ctx.clone(), self.commands.clone()).await;

@@ -13,7 +13,6 @@
 //! when it has sent nothing for the idle timeout) instead of holding the task for ever.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fusioncell_wire::{ClientMsg, ErrorCode, ServerMsg};
@@ -21,14 +20,16 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Bytes, Message, Utf8Bytes};
 
 use crate::commit::{Command, Registered};
 use crate::context::{Context, event, report};
 use crate::defaults::{DRAIN_TIMEOUT, RATE_STRIKES, WRITE_BATCH};
 use crate::fanout::{Killer, SessionHandle};
+use crate::greeting;
 use crate::handshake::Authenticated;
 use crate::metrics::Metrics;
+use crate::outbound::{self, Inbox};
 use crate::resume::Backlog;
 use crate::session_end::SessionEnd;
 use crate::timing;
@@ -50,16 +51,64 @@ struct Session {
 }
 
 /// Runs a session until it closes. Registers it with the commit thread first.
+///
+/// Registering and greeting, and the drain and close at the end, are boxed: each runs once,
+/// and inline their state would be reserved beside the main loop's for the life of the
+/// connection (BENCHMARKS.md, "Idle memory").
 pub async fn run(
-    ws: WebSocketStream<Box<dyn Transport>>,
+    ws: Box<WebSocketStream<Box<dyn Transport>>>,
     auth: Authenticated,
     ctx: Arc<Context>,
     commands: mpsc::Sender<Command>,
 ) {
+    let Some(started) = Box::pin(start(ws, auth, ctx, commands)).await else {
+        return;
+    };
+    let Started {
+        mut session,
+        mut sink,
+        mut stream,
+        mut rx,
+        killer,
+        online,
+        greeted,
+    } = started;
+    let end = match greeted {
+        Ok(()) => {
+            session
+                .serve(&mut sink, &mut stream, &mut rx, &killer)
+                .await
+        }
+        Err(_) => None,
+    };
+    Box::pin(finish(session, sink, stream, rx, end)).await;
+    drop(online);
+}
+
+/// A registered, greeted session, ready for its main loop.
+struct Started {
+    session: Session,
+    sink: Sink,
+    stream: Stream,
+    rx: Inbox,
+    killer: Killer,
+    /// Counts the session among those online while it lives.
+    online: crate::metrics::Counted,
+    /// Whether the greeting was written.
+    greeted: Result<(), tokio_tungstenite::tungstenite::Error>,
+}
+
+/// Registers the session with the commit thread and greets it (`welcome`, `state`, and the
+/// scenario for the white cell); `None` when the relay is shutting down (the session was told).
+async fn start(
+    mut ws: Box<WebSocketStream<Box<dyn Transport>>>,
+    auth: Authenticated,
+    ctx: Arc<Context>,
+    commands: mpsc::Sender<Command>,
+) -> Option<Started> {
     let limits = ctx.cell.limits();
     let id = ctx.next_session();
-    let (tx, mut rx) = mpsc::channel(limits.outbound_queue_messages.max(1));
-    let queued = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = outbound::queue(limits.outbound_queue_messages, limits.outbound_queue_bytes);
     let killer = Killer::default();
     let (reply, registered) = oneshot::channel();
     let handle = SessionHandle {
@@ -67,10 +116,8 @@ pub async fn run(
         identity: auth.identity.clone(),
         role: auth.role,
         tx,
-        queued_bytes: queued.clone(),
         killer: killer.clone(),
     };
-    let (mut sink, mut stream) = ws.split();
     let registered = match commands.send(Command::Register { handle, reply }).await {
         Ok(()) => registered.await.ok(),
         Err(_) => None,
@@ -83,17 +130,17 @@ pub async fn run(
     }) = registered
     else {
         ctx.metrics.closed(SessionEnd::ShuttingDown.close_code());
+        let (mut sink, mut stream) = (*ws).split();
         SessionEnd::ShuttingDown.send(&mut sink, &mut stream).await;
-        return;
+        return None;
     };
     tracing::info!(session = id, identity = %auth.identity, peer = %auth.peer, "logged in");
-    let metrics = ctx.metrics.clone();
-    let _online = metrics.session(auth.role);
-    // Serialized at once and moved into the send: nothing of it stays in the session's state
-    // for the life of the connection (heaptrack: 1.7 KB per idle connection). Sent on its own,
-    // so that the WebSocket write buffer, which never shrinks, grows to the welcome's size and
-    // not to twice that when the state frame joins it (3 KB per connection).
-    let welcome = Message::text(
+    let online = ctx.metrics.session(auth.role);
+    // Serialized at once and moved into the greeting: nothing of it stays in the session's
+    // state for the life of the connection (heaptrack: 1.7 KB per idle connection). Written
+    // past tungstenite's write buffer, which would otherwise keep the greeting's size for the
+    // connection's life (`greeting`).
+    let welcome = Bytes::from(
         ServerMsg::Welcome {
             identity: auth.identity.clone(),
             role: auth.role,
@@ -105,35 +152,42 @@ pub async fn run(
         }
         .to_json(),
     );
-    let mut session = Session {
-        id,
-        auth,
-        ctx,
-        commands,
-        subscribed: false,
-        strikes: 0,
-        backlog: None,
-    };
-    let scenario = match &session.ctx.scenario_frame {
-        Some(frame) if Context::may_read_scenario(session.auth.role) => Some(frame.clone()),
+    let scenario = match &ctx.scenario_frame {
+        Some(frame) if Context::may_read_scenario(auth.role) => Some(Bytes::from(frame.clone())),
         _ => None,
     };
-    let greeted = async {
-        sink.send(welcome).await?;
-        sink.send(Message::Text(state)).await?;
-        match scenario {
-            Some(frame) => sink.send(Message::text(frame)).await,
-            None => Ok(()),
-        }
-    };
-    let end = match greeted.await {
-        Ok(()) => {
-            session
-                .serve(&mut sink, &mut stream, &mut rx, &queued, &killer)
-                .await
-        }
-        Err(_) => None,
-    };
+    let greeted =
+        greeting::greet(&mut ws, [welcome, state.into()].into_iter().chain(scenario)).await;
+    let (sink, stream) = (*ws).split();
+    Some(Started {
+        session: Session {
+            id,
+            auth,
+            ctx,
+            commands,
+            subscribed: false,
+            strikes: 0,
+            backlog: None,
+        },
+        sink,
+        stream,
+        rx,
+        killer,
+        online,
+        greeted,
+    })
+}
+
+/// Ends a session that `end`s (`None`: the peer is already gone): takes it out of the commit
+/// thread (or, at shutdown, writes the acknowledgements still owed), closes, and empties its
+/// queue.
+async fn finish(
+    session: Session,
+    mut sink: Sink,
+    mut stream: Stream,
+    mut rx: Inbox,
+    end: Option<SessionEnd>,
+) {
     let Session {
         id,
         auth,
@@ -141,20 +195,13 @@ pub async fn run(
         commands,
         ..
     } = session;
+    let metrics = &ctx.metrics;
     let end = match end {
         Some(end) if end.is_shutdown() => {
             // Shutdown: let the commit thread finish what this session submitted, and write
             // the acknowledgements it owes, before saying goodbye.
             drop(commands);
-            let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
-                while let Some(frame) = rx.recv().await {
-                    metrics.dequeued(1);
-                    if sink.send(Message::Text(frame)).await.is_err() {
-                        break;
-                    }
-                }
-            })
-            .await;
+            write_owed(&mut rx, &mut sink, metrics).await;
             Some(end)
         }
         other => {
@@ -163,15 +210,7 @@ pub async fn run(
                 // The answers owed for earlier frames (the last one the refusal that ended the
                 // session) come before the close: the commit thread queued them before it
                 // took the session out, which ends the queue (PROTOCOL.md §3.2).
-                let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
-                    while let Some(frame) = rx.recv().await {
-                        metrics.dequeued(1);
-                        if sink.send(Message::Text(frame)).await.is_err() {
-                            break;
-                        }
-                    }
-                })
-                .await;
+                write_owed(&mut rx, &mut sink, metrics).await;
             }
             other
         }
@@ -187,11 +226,24 @@ pub async fn run(
     // closed, nothing more can be queued to it.
     rx.close();
     let mut unwritten = 0;
-    while rx.try_recv().is_ok() {
+    while rx.try_recv().is_some() {
         unwritten += 1;
     }
     metrics.dequeued(unwritten);
-    drop(ctx);
+}
+
+/// Writes what the queue still holds until it ends (the commit thread dropped its end), for at
+/// most [`DRAIN_TIMEOUT`].
+async fn write_owed(rx: &mut Inbox, sink: &mut Sink, metrics: &Metrics) {
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        while let Some(frame) = rx.recv().await {
+            metrics.dequeued(1);
+            if sink.send(Message::Text(frame)).await.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 impl Session {
@@ -200,8 +252,7 @@ impl Session {
         &mut self,
         sink: &mut Sink,
         stream: &mut Stream,
-        rx: &mut mpsc::Receiver<Utf8Bytes>,
-        queued: &AtomicUsize,
+        rx: &mut Inbox,
         killer: &Killer,
     ) -> Option<SessionEnd> {
         let limits = self.ctx.cell.limits();
@@ -230,7 +281,7 @@ impl Session {
                         biased;
                         end = killer.killed() => return Some(end),
                         () = tokio::time::sleep_until(stuck) => return Some(SessionEnd::Idle(idle)),
-                        r = write_batch(sink, rx, queued, &ctx.metrics, frame, noted.as_mut()) => r,
+                        r = write_batch(sink, rx, &ctx.metrics, frame, noted.as_mut()) => r,
                     };
                     if let Err(e) = written {
                         return Some(SessionEnd::from_ws_error(&e));
@@ -514,7 +565,9 @@ async fn next_page(
     who: &fusioncell_wire::IdentityId,
 ) -> Result<(Vec<Utf8Bytes>, u64), SessionEnd> {
     match backlog {
-        Some(b) => b.next_page(ctx, who).await,
+        // Boxed: only a resume reads pages; inline, every session's loop would keep room for
+        // the journal read.
+        Some(b) => Box::pin(b.next_page(ctx, who)).await,
         None => std::future::pending().await,
     }
 }
@@ -536,8 +589,7 @@ async fn write_page(
 /// written are noted there.
 async fn write_batch(
     sink: &mut Sink,
-    rx: &mut mpsc::Receiver<Utf8Bytes>,
-    queued: &AtomicUsize,
+    rx: &mut Inbox,
     metrics: &Metrics,
     first: Utf8Bytes,
     mut noted: Option<&mut timing::Flushed>,
@@ -545,20 +597,18 @@ async fn write_batch(
     let mut taken = Taken { metrics, frames: 1 };
     let mut frame = first;
     for _ in 0..WRITE_BATCH {
-        queued.fetch_sub(frame.len(), Ordering::Relaxed);
         if let Some(noted) = noted.as_deref_mut() {
             noted.note(&frame);
         }
         sink.feed(Message::Text(frame)).await?;
         match rx.try_recv() {
-            Ok(next) => {
+            Some(next) => {
                 frame = next;
                 taken.frames += 1;
             }
-            Err(_) => return sink.flush().await,
+            None => return sink.flush().await,
         }
     }
-    queued.fetch_sub(frame.len(), Ordering::Relaxed);
     if let Some(noted) = noted {
         noted.note(&frame);
     }
