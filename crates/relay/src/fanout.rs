@@ -485,14 +485,19 @@ mod tests {
     /// long as the returned guard.
     fn deliver_posts(f: &mut Fanout, n: u64, channel: &str) -> tempfile::TempDir {
         let (dir, durable, records, seq) = durable_posts(n, channel);
+        deliver(f, &durable, &records, &seq);
+        dir
+    }
+
+    /// Delivers `records` (made durable by `durable`, applied by `seq`) with no replies.
+    fn deliver(f: &mut Fanout, durable: &Durable, records: &[Record], seq: &Sequencer) {
         f.deliver(
-            &durable,
-            &records,
+            durable,
+            records,
             &seq.state().read(),
             &HashMap::new(),
             Vec::new(),
         );
-        dir
     }
 
     #[tokio::test]
@@ -629,13 +634,7 @@ mod tests {
         // The size of one delivery, from a session with room for both.
         let mut roomy = Fanout::new(&cell, metrics(&cell));
         let mut measure = session(&mut roomy, 1, "syria", 16);
-        roomy.deliver(
-            &durable,
-            &records,
-            &seq.state().read(),
-            &HashMap::new(),
-            Vec::new(),
-        );
+        deliver(&mut roomy, &durable, &records, &seq);
         let one = measure.rx.try_recv().expect("a delivery").len();
         // Room in bytes for one and a half deliveries: the second does not fit.
         let mut f = Fanout::new(&cell, metrics(&cell));
@@ -649,13 +648,7 @@ mod tests {
             killer: killer.clone(),
         });
         f.go_live(1);
-        f.deliver(
-            &durable,
-            &records,
-            &seq.state().read(),
-            &HashMap::new(),
-            Vec::new(),
-        );
+        deliver(&mut f, &durable, &records, &seq);
         assert!(matches!(
             killer.killed().await,
             SessionEnd::QueueFull("bytes")
