@@ -5,7 +5,7 @@
 //! That rule is a type, not control flow: [`Acknowledgement::new`] is the only constructor
 //! and takes the journal's [`Durable`] proof, which only `Journal::append` makes after the
 //! batch is written and synced; the fields are private, and the session's ack path
-//! ([`crate::fanout::Fanout::acknowledge`]) accepts only an `Acknowledgement`. Code that has
+//! ([`crate::fanout::Reply::Ack`]) accepts only an `Acknowledgement`. Code that has
 //! not made the record durable has no `Durable` to show and cannot build one.
 
 use fusioncell_journal::Durable;
