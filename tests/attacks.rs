@@ -139,6 +139,8 @@ async fn a_replayed_login_answer_is_refused() {
         sig: SignatureBytes(key.sign(&canonical::login_bytes(
             &cell_id, &nonce, &relay_key, &israel,
         ))),
+        directory: None,
+        presence: Default::default(),
     }
     .to_json();
     // ...and replay it on another, which has a fresh nonce.
@@ -346,6 +348,7 @@ async fn the_relay_key_in_the_challenge_is_the_configured_one() {
     let expect = Expect {
         cell: None,
         relay_key: Some(PublicKeyBytes([9; 32])),
+        ..Expect::default()
     };
     let err = connection::login(
         &mut ws,

@@ -12,6 +12,7 @@ mod admission;
 mod answers;
 mod attacks;
 mod audience;
+mod big_cell;
 mod cells;
 mod chaos;
 mod control;

@@ -270,6 +270,7 @@ pub async fn raw_login_at(cell: &TestCell, url: &str, id: &str) -> Ws {
     let expect = Expect {
         cell: Some(loaded.cell.id().clone()),
         relay_key: Some(PublicKeyBytes(*loaded.cell.relay().public_key.bytes())),
+        ..Expect::default()
     };
     let key = cell.key(id);
     connection::login(&mut ws, &IdentityId::new(id).expect("id"), &key, &expect)

@@ -401,6 +401,10 @@ async fn the_load_generator_keeps_its_connections_alive_until_the_run() {
         ca_pem: Some(std::fs::read(cell.folder().join("tls/ca.pem")).expect("ca")),
         cell: loaded.cell.id().clone(),
         relay_key: fusioncell_wire::PublicKeyBytes(*loaded.cell.relay().public_key.bytes()),
+        directory: fusioncell_client::connection::Directory::new(
+            loaded.cell.id(),
+            loaded.cell.identity_infos(),
+        ),
         channel: fusioncell_wire::ChannelId::new("diplomacy").expect("channel"),
         publishers: vec![identity("israel")],
         subscribers: vec![identity("syria"), identity("us"), identity("france")],

@@ -288,7 +288,10 @@ async fn presence_follows_logins_and_logouts() {
     async fn next_presence(ws: &mut fusioncell_client::connection::Ws) -> Vec<String> {
         loop {
             match next(ws, 5).await {
-                Got::Msg(ServerMsg::Presence { online }) => {
+                Got::Msg(ServerMsg::Presence {
+                    online: Some(online),
+                    ..
+                }) => {
                     return online.iter().map(|i| i.to_string()).collect();
                 }
                 Got::Msg(_) => continue,

@@ -147,6 +147,14 @@ async function checkVectors(page, v) {
     eq("login.sig", hex(loginSig));
     eq("login.sig_b64", C.toBase64(loginSig));
     eq("login.frame", JSON.stringify({ type: "login", identity: "israel", sig: C.toBase64(loginSig) }));
+    // The directory of the one-identity cell, and a login that names it.
+    const directory = C.directoryBytes(ch.cell, [{ id: "israel", role: "party", public_key: v["key.israel_public"] }]);
+    eq("directory.bytes", hex(directory));
+    const directorySha256 = hex(await C.sha256(directory));
+    eq("directory.sha256", directorySha256);
+    eq("directory.login_frame", JSON.stringify({
+      type: "login", identity: "israel", sig: C.toBase64(loginSig), directory: directorySha256, presence: "changes",
+    }));
     // (b) A post, signed here.
     const post = await C.signedAct(israel, {
       kind: "post", cell: ch.cell, channel: "diplomacy", actor: "israel", seq: 1, ts: 1764115200000,
@@ -776,6 +784,9 @@ async function main() {
         return all.length - new Set(all).size;
       });
       assert(dupes === 0, `${dupes} duplicate records after the resume`);
+      // The reconnect named the directory the page holds (PROTOCOL.md §5.7): the relay's own.
+      const directory = await syria.evaluate(() => window.fusioncell.state.directory);
+      assert(/^[0-9a-f]{64}$/.test(directory ?? ""), `directory held: ${directory}`);
       // An act whose acknowledgement is lost with the connection is resent unchanged (same
       // seq) after the reconnect: the relay answers the exact retry, nothing is doubled.
       await syria.evaluate(() => {

@@ -17,9 +17,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fusioncell_client::connection::{self, Expect, Target as Dial, Ws};
+use fusioncell_client::connection::{self, Directory, Expect, Target as Dial, Ws};
 use fusioncell_keys::SigningKey;
-use fusioncell_wire::{CellId, ChannelId, ClientMsg, IdentityId, PublicKeyBytes, ServerMsg};
+use fusioncell_wire::{
+    CellId, ChannelId, ClientMsg, IdentityId, PresenceMode, PublicKeyBytes, ServerMsg,
+};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
@@ -44,6 +46,9 @@ pub struct FusionTarget {
     pub cell: CellId,
     /// The relay's key.
     pub relay_key: PublicKeyBytes,
+    /// The cell's identities, named in every login so that no `welcome` carries them: the
+    /// participants of a big cell hold the cell config, as real clients do.
+    pub directory: Directory,
     /// The channel every publisher posts to and every subscriber reads.
     pub channel: ChannelId,
     /// One identity per publisher (publisher `i` uses entry `i`).
@@ -522,9 +527,13 @@ async fn open(target: &Target, role: Role, slot: Option<usize>) -> Result<Conn, 
                 Role::Subscriber(k) => t.subscribers.get(k % t.subscribers.len().max(1)),
             }
             .ok_or_else(|| "no identity for this connection in the target".to_owned())?;
+            // Presence as changes: the whole set to every session at every announcement is
+            // what a big cell cannot afford (PROTOCOL.md §4.2).
             let expect = Expect {
                 cell: Some(t.cell.clone()),
                 relay_key: Some(t.relay_key),
+                directory: Some(t.directory.clone()),
+                presence: PresenceMode::Changes,
             };
             let (_, welcome) = connection::login(&mut ws, id, key, &expect)
                 .await
@@ -532,13 +541,18 @@ async fn open(target: &Target, role: Role, slot: Option<usize>) -> Result<Conn, 
             last_seq = welcome.last_seq;
             if slot.is_some() {
                 send(&mut ws, ClientMsg::Subscribe { from: None }.to_json()).await?;
+                // Only `live` matters here. The frames before it are not parsed: in a cell of
+                // 10,000 the first `presence` alone is 130 KB of names, and the generator
+                // must stay cheaper than the relay it measures.
                 loop {
-                    match connection::next_msg(&mut ws)
-                        .await
-                        .map_err(|e| e.to_string())?
-                    {
-                        ServerMsg::Live { .. } => break,
-                        _ => continue,
+                    match ws.next().await {
+                        Some(Ok(Message::Text(t))) if t.as_str().starts_with(LIVE) => break,
+                        Some(Ok(Message::Close(f))) => {
+                            return Err(format!("closed before live: {f:?}"));
+                        }
+                        Some(Ok(_)) => continue,
+                        Some(Err(e)) => return Err(e.to_string()),
+                        None => return Err("closed before live".into()),
                     }
                 }
             }
@@ -564,6 +578,9 @@ async fn open(target: &Target, role: Role, slot: Option<usize>) -> Result<Conn, 
         last_seq,
     })
 }
+
+/// How the relay's `live` frame starts (its compact JSON, `type` first).
+const LIVE: &str = r#"{"type":"live""#;
 
 async fn send(ws: &mut Ws, text: String) -> Result<(), String> {
     ws.send(Message::text(text))

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use fusioncell_wire::{
     CellId, ChannelId, Digest, IdentityId, IdentityInfo, OpenBody, OpenChannel, OpenIdentity,
-    PublicKeyBytes,
+    PublicKeyBytes, canonical,
 };
 
 use crate::channel::channels;
@@ -209,6 +209,15 @@ impl Cell {
                 public_key: PublicKeyBytes(*i.public_key.bytes()),
             })
             .collect()
+    }
+
+    /// SHA-256 of the cell's directory bytes (PROTOCOL.md §5.7): what `welcome` states, and
+    /// what a client holding this config sends in `login` to be spared the list.
+    pub fn directory(&self) -> Digest {
+        Digest(fusioncell_keys::sha256(&canonical::directory_bytes(
+            &self.id,
+            &self.identity_infos(),
+        )))
     }
 
     /// The body of the journal's first record: everything a verifier needs to check the

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use fusioncell_cell::Cell;
 use fusioncell_client::ClientConfig;
-use fusioncell_client::connection::Expect;
+use fusioncell_client::connection::{Directory, Expect};
 use fusioncell_keys::{SigningKey, sha256};
 use fusioncell_relay::{CellConfig, RelayConfig};
-use fusioncell_wire::{IdentityId, PublicKeyBytes};
+use fusioncell_wire::{IdentityId, PresenceMode, PublicKeyBytes};
 
 use crate::files::{FileError, read_bytes, read_text};
 
@@ -284,6 +284,8 @@ pub fn client_config(args: &ConnectArgs) -> Result<ClientConfig, LoadError> {
     let expect = Expect {
         cell: cell_ref.map(|c| c.id().clone()),
         relay_key: cell_ref.map(|c| PublicKeyBytes(*c.relay().public_key.bytes())),
+        directory: cell_ref.map(|c| Directory::new(c.id(), c.identity_infos())),
+        presence: PresenceMode::Changes,
     };
     let trusted_keys = cell_ref.map(|c| {
         c.identities()

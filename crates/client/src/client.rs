@@ -30,6 +30,7 @@ use crate::connection::{self, Expect, Target, Ws};
 use crate::defaults::{
     CONNECT_RETRY_BUDGET, EVENT_QUEUE, RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY, REQUEST_QUEUE,
 };
+use crate::presence;
 use crate::subscription::{Event, Subscription, SupervisionState};
 use crate::witness::checkpoint_problem;
 
@@ -74,8 +75,8 @@ pub struct Welcome {
     pub size: u64,
     /// Channels it sees.
     pub channels: Vec<ChannelAccess>,
-    /// Every identity and key.
-    pub identities: Vec<IdentityInfo>,
+    /// Every identity and key (from the cell config when the relay confirmed its directory).
+    pub identities: Arc<[IdentityInfo]>,
 }
 
 /// A durable acknowledgement.
@@ -428,6 +429,7 @@ impl Actor {
             let expect = Expect {
                 cell: Some(self.cell.clone()),
                 relay_key: Some(self.relay_key),
+                ..self.config.expect.clone()
             };
             let welcome =
                 match connection::login(&mut ws, &self.config.identity, &self.config.key, &expect)
@@ -714,7 +716,15 @@ impl Actor {
                     let _ = sub.events.send(Event::Checkpoint(cp)).await;
                 }
             }
-            ServerMsg::Presence { online } => {
+            ServerMsg::Presence {
+                online,
+                joined,
+                left,
+            } => {
+                let online = match (online, self.online.take()) {
+                    (Some(online), _) => online,
+                    (None, known) => presence::apply(known.unwrap_or_default(), joined, &left),
+                };
                 if let Some(sub) = &self.sub {
                     let _ = sub
                         .events

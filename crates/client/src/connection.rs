@@ -7,9 +7,10 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-use fusioncell_keys::SigningKey;
+use fusioncell_keys::{SigningKey, sha256};
 use fusioncell_wire::{
-    CellId, ClientMsg, IdentityId, PublicKeyBytes, ServerMsg, SignatureBytes, canonical,
+    CellId, ClientMsg, Digest, IdentityId, IdentityInfo, PresenceMode, PublicKeyBytes, ServerMsg,
+    SignatureBytes, canonical,
 };
 use futures_util::{SinkExt, StreamExt};
 use rustls_pki_types::ServerName;
@@ -154,12 +155,38 @@ fn refused(
 }
 
 /// What the client expects of the relay; `None` accepts what it says (trust on first use).
+/// Also how it logs in: the directory it holds and the `presence` it asks for.
 #[derive(Debug, Clone, Default)]
 pub struct Expect {
     /// The cell id.
     pub cell: Option<CellId>,
     /// The relay's public key.
     pub relay_key: Option<PublicKeyBytes>,
+    /// The cell's identities, from its config: named in `login`, so the relay leaves them out
+    /// of `welcome`, and a relay whose directory differs is refused.
+    pub directory: Option<Directory>,
+    /// What `presence` frames should carry after the first.
+    pub presence: PresenceMode,
+}
+
+/// A cell's identities and their directory digest (PROTOCOL.md §5.7), computed once: a bench
+/// of 10,000 participants shares one.
+#[derive(Debug, Clone)]
+pub struct Directory {
+    /// SHA-256 of the directory bytes.
+    pub digest: Digest,
+    /// The identities.
+    pub identities: Arc<[IdentityInfo]>,
+}
+
+impl Directory {
+    /// The directory of `identities` in `cell`.
+    pub fn new(cell: &CellId, identities: Vec<IdentityInfo>) -> Directory {
+        Directory {
+            digest: Digest(sha256(&canonical::directory_bytes(cell, &identities))),
+            identities: identities.into(),
+        }
+    }
 }
 
 /// The challenge's facts, as the relay stated them.
@@ -209,6 +236,8 @@ pub async fn login(
     let answer = ClientMsg::Login {
         identity: identity.clone(),
         sig: SignatureBytes(sig),
+        directory: expect.directory.as_ref().map(|d| d.digest),
+        presence: expect.presence,
     };
     ws.send(Message::text(answer.to_json()))
         .await
@@ -220,19 +249,38 @@ pub async fn login(
             last_seq,
             size,
             channels,
+            directory,
             identities,
             ..
-        } => Ok((
-            RelayFacts { cell, relay_key },
-            Welcome {
-                identity,
-                role,
-                last_seq,
-                size,
-                channels,
-                identities,
-            },
-        )),
+        } => {
+            let identities = match (identities, &expect.directory) {
+                (Some(_), Some(held)) if held.digest != directory => {
+                    return Err(ClientError::WrongRelay(format!(
+                        "its identities or keys are not those of the cell config (directory {directory}, the config's {})",
+                        held.digest
+                    )));
+                }
+                (Some(listed), _) => listed.into(),
+                (None, Some(held)) if held.digest == directory => held.identities.clone(),
+                (None, _) => {
+                    return Err(ClientError::Protocol(
+                        "the welcome lists no identities, and names a directory this client did not"
+                            .into(),
+                    ));
+                }
+            };
+            Ok((
+                RelayFacts { cell, relay_key },
+                Welcome {
+                    identity,
+                    role,
+                    last_seq,
+                    size,
+                    channels,
+                    identities,
+                },
+            ))
+        }
         other => Err(ClientError::Protocol(format!(
             "expected welcome, got {other:?}"
         ))),

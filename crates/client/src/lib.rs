@@ -23,6 +23,7 @@ mod error;
 #[cfg(test)]
 mod fixtures;
 pub mod model;
+mod presence;
 pub mod subscription;
 pub mod tls;
 pub mod view;

@@ -114,6 +114,7 @@ fn benches(c: &mut Criterion) {
             role: Role::Evaluator,
             tx,
             killer: Killer::default(),
+            presence: Default::default(),
         });
         fanout.go_live(id);
         queues.push(rx);

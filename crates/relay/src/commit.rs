@@ -46,6 +46,8 @@ pub struct Registered {
     pub channels: Vec<ChannelAccess>,
     /// The supervision state frame to send after the welcome.
     pub state: Utf8Bytes,
+    /// The whole online set, sent last in the greeting.
+    pub presence: Utf8Bytes,
 }
 
 /// A security event to journal (and, when it concerns a session, to answer it with).
@@ -293,6 +295,7 @@ impl Commit<'_> {
                             &handle.identity,
                         ),
                         state: state_frame(&state),
+                        presence: Utf8Bytes::default(),
                     };
                     drop(state);
                     let id = handle.id;
@@ -301,10 +304,12 @@ impl Commit<'_> {
                         // A session that logs in after the failure learns it at once.
                         self.fanout.kill_all(&SessionEnd::JournalFailed);
                     }
-                    // Queued now, written after the welcome and state (the session drains
-                    // its queue only once greeted); the others hear of it at the next
-                    // announcement.
-                    self.fanout.greet_presence(id);
+                    // Written in the greeting, before anything queued from now on; the
+                    // others hear of the newcomer at the next announcement.
+                    let registered = Registered {
+                        presence: self.fanout.greet_presence(id),
+                        ..registered
+                    };
                     let _ = reply.send(registered);
                 }
                 Command::Unregister { session } => gone.push(session),

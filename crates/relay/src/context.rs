@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use fusioncell_cell::Cell;
 use fusioncell_journal::Reader;
-use fusioncell_wire::{PublicKeyBytes, Role, SecurityBody};
+use fusioncell_wire::{Digest, PublicKeyBytes, Role, SecurityBody};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
@@ -27,6 +27,8 @@ pub struct Context {
     pub cell: Arc<Cell>,
     /// The relay's public key, sent in every challenge.
     pub relay_key: PublicKeyBytes,
+    /// The cell's directory digest ([`Cell::directory`]), stated in every `welcome`.
+    pub directory: Digest,
     /// Reads durable records for resumes (`None` when serving a recording, which has its own).
     pub reader: Option<Reader>,
     /// The supervision state, to filter and redact what a resume sends.
@@ -57,6 +59,7 @@ impl Context {
         Context {
             rate: RateLimits::new(l.acts_per_minute, l.act_burst, l.bytes_per_second),
             metrics,
+            directory: cell.directory(),
             cell,
             relay_key,
             reader,

@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use fusioncell_cell::{Audience, Cell, State};
 use fusioncell_journal::Durable;
-use fusioncell_wire::{IdentityId, Record, Role, ServerMsg};
+use fusioncell_wire::{IdentityId, PresenceMode, Record, Role};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use tokio_util::sync::CancellationToken;
 
 use crate::acknowledgement::Acknowledgement;
 use crate::metrics::Metrics;
 use crate::outbound::{Outbound, Refused};
+use crate::presence::Presence;
 use crate::session_end::SessionEnd;
 
 /// A way to close one session from another task, with a code and reason.
@@ -50,6 +51,8 @@ pub struct SessionHandle {
     pub tx: Outbound,
     /// Closes it.
     pub killer: Killer,
+    /// What its `presence` announcements carry after the first.
+    pub presence: PresenceMode,
 }
 
 struct Entry {
@@ -61,9 +64,8 @@ struct Entry {
     /// decides once per session and set instead of searching the set for every record. The
     /// `Arc` held here keeps its address from being reused while it is compared.
     readers_seen: Option<(Arc<[IdentityId]>, bool)>,
-    /// The last `presence` frame queued to it, so that an announcement does not repeat the
-    /// frame a newcomer was just greeted with.
-    presence: Option<Utf8Bytes>,
+    /// The version of the online set it was last told ([`Presence`]).
+    told: u64,
 }
 
 impl Entry {
@@ -92,11 +94,8 @@ pub struct Fanout {
     /// without a scan of every session at every login.
     by_identity: BTreeMap<IdentityId, Vec<u64>>,
     max_per_identity: usize,
-    /// The online identities last announced to everyone with `presence`.
-    announced: Vec<IdentityId>,
-    /// The `presence` frame of the current online set, built once per change: every newcomer
-    /// gets it, and a login storm does not serialize the set once per login and recipient.
-    current: Option<Utf8Bytes>,
+    /// The changes of the online set that sessions have yet to be told.
+    presence: Presence,
     /// Deliveries and queued frames, counted once per call rather than per frame.
     metrics: Arc<Metrics>,
 }
@@ -110,8 +109,7 @@ impl Fanout {
             max_per_identity: limits.max_sessions_per_identity.max(1),
             sessions: BTreeMap::new(),
             by_identity: BTreeMap::new(),
-            announced: Vec::new(),
-            current: None,
+            presence: Presence::default(),
         }
     }
 
@@ -134,7 +132,7 @@ impl Fanout {
         }
         let sessions = self.by_identity.entry(handle.identity.clone()).or_default();
         if sessions.is_empty() {
-            self.current = None;
+            self.presence.joined(&handle.identity);
         }
         sessions.push(handle.id);
         self.sessions.insert(
@@ -143,7 +141,7 @@ impl Fanout {
                 handle,
                 live: false,
                 readers_seen: None,
-                presence: None,
+                told: 0,
             },
         );
     }
@@ -161,7 +159,7 @@ impl Fanout {
             sessions.retain(|s| *s != id);
             if sessions.is_empty() {
                 self.by_identity.remove(&entry.handle.identity);
-                self.current = None;
+                self.presence.left(&entry.handle.identity);
             }
         }
         Some(entry)
@@ -172,60 +170,48 @@ impl Fanout {
         self.by_identity.keys().cloned().collect()
     }
 
-    /// The current `presence` frame (built if the set changed since it was last built).
-    fn presence_frame(&mut self) -> Utf8Bytes {
-        if self.current.is_none() {
-            let frame = ServerMsg::Presence {
-                online: self.online(),
-            }
-            .to_json();
-            self.current = Some(Utf8Bytes::from(frame));
-        }
-        self.current.clone().unwrap_or_default()
-    }
-
-    /// Sends the current `presence` to a session that just registered.
-    pub fn greet_presence(&mut self, newcomer: u64) {
-        let frame = self.presence_frame();
+    /// The whole online set for a session that just registered, to greet it with: written
+    /// past tungstenite's write buffer ([`crate::greeting`]), which would otherwise keep the
+    /// size of the set (130 KB in a cell of 10,000) for the life of the connection.
+    pub fn greet_presence(&mut self, newcomer: u64) -> Utf8Bytes {
+        let (frame, version) = self.presence.greeting(self.by_identity.keys());
         if let Some(e) = self.sessions.get_mut(&newcomer) {
-            e.presence = Some(frame.clone());
+            e.told = version;
         }
-        self.send_to(newcomer, frame);
+        frame
     }
 
-    /// Whether the online set differs from the one last announced to everyone.
+    /// Whether the online set changed since it was last announced.
     pub fn presence_changed(&self) -> bool {
-        !self.by_identity.keys().eq(self.announced.iter())
+        self.presence.changed()
     }
 
-    /// Sends `presence` to every session if the online set changed since it was last
-    /// announced. The commit thread calls it at most once per
+    /// Tells every session what it is owed of the online set, if it changed since it was
+    /// last announced: the whole set, or (`presence: "changes"`) who came and went. The
+    /// commit thread calls it at most once per
     /// [`PRESENCE_EVERY`](crate::defaults::PRESENCE_EVERY): the logins and logouts between
     /// two calls make one announcement, so a login storm of N sessions costs each session a
     /// few frames rather than N.
     pub fn announce_presence(&mut self) {
-        if !self.presence_changed() {
+        let Some(announcement) = self.presence.announce(self.by_identity.keys()) else {
             return;
-        }
-        self.announced = self.online();
-        let frame = self.presence_frame();
-        let same = |sent: &Option<Utf8Bytes>| {
-            sent.as_ref()
-                .is_some_and(|s| s.as_str().as_ptr() == frame.as_str().as_ptr())
         };
+        let version = announcement.version();
         let mut queued = 0;
         let mut dead = Vec::new();
         for (id, e) in &mut self.sessions {
-            if same(&e.presence) {
+            let Some(frame) = announcement.owed(e.told, e.handle.presence) else {
+                e.told = version;
                 continue;
-            }
-            if push(&e.handle, frame.clone()) {
-                e.presence = Some(frame.clone());
+            };
+            if push(&e.handle, frame) {
+                e.told = version;
                 queued += 1;
             } else {
                 dead.push(*id);
             }
         }
+        self.presence.announced();
         self.metrics.queued(queued, 0);
         for id in dead {
             self.remove(id);
@@ -418,7 +404,7 @@ fn json(record: &Record) -> String {
 #[cfg(test)]
 mod tests {
     use fusioncell_journal::{Journal, Options};
-    use fusioncell_wire::{ActBody, CloseCode};
+    use fusioncell_wire::{ActBody, CloseCode, ServerMsg};
 
     use super::*;
     use crate::outbound::{self, Inbox};
@@ -444,6 +430,7 @@ mod tests {
             role,
             tx,
             killer: killer.clone(),
+            presence: Default::default(),
         });
         f.go_live(id);
         Probe { rx, killer }
@@ -564,6 +551,7 @@ mod tests {
             role: Role::Party,
             tx,
             killer: Killer::default(),
+            presence: Default::default(),
         });
         let (_dir, durable, records, seq) = durable_posts(2, "diplomacy");
         let frame = |s: &str| Reply::Frame(Utf8Bytes::from(s.to_owned()));
@@ -646,6 +634,7 @@ mod tests {
             role: Role::Party,
             tx,
             killer: killer.clone(),
+            presence: Default::default(),
         });
         f.go_live(1);
         deliver(&mut f, &durable, &records, &seq);
@@ -658,13 +647,63 @@ mod tests {
         assert!(rx.try_recv().is_none());
     }
 
+    /// The next `presence` frame queued: the whole set, or `+joined` and `-left` names.
     fn presence(rx: &mut Inbox) -> Option<Vec<String>> {
+        let names = |ids: Vec<IdentityId>, sign: &str| -> Vec<String> {
+            ids.iter().map(|i| format!("{sign}{i}")).collect()
+        };
         while let Some(frame) = rx.try_recv() {
-            if let Ok(ServerMsg::Presence { online }) = ServerMsg::from_json(&frame) {
-                return Some(online.iter().map(|i| i.to_string()).collect());
+            if let Ok(ServerMsg::Presence {
+                online,
+                joined,
+                left,
+            }) = ServerMsg::from_json(&frame)
+            {
+                return Some(match online {
+                    Some(online) => names(online, ""),
+                    None => [names(joined, "+"), names(left, "-")].concat(),
+                });
             }
         }
         None
+    }
+
+    /// The whole set a newcomer is greeted with.
+    fn greeting(f: &mut Fanout, newcomer: u64) -> Vec<String> {
+        match ServerMsg::from_json(&f.greet_presence(newcomer)) {
+            Ok(ServerMsg::Presence {
+                online: Some(online),
+                ..
+            }) => online.iter().map(|i| i.to_string()).collect(),
+            other => panic!("not the whole set: {other:?}"),
+        }
+    }
+
+    /// A session that asked for changes gets the whole set once, then who came and went;
+    /// one that did not gets the whole set each time.
+    #[tokio::test]
+    async fn presence_as_changes_after_the_whole_set() {
+        let cell = example_cell();
+        let mut f = Fanout::new(&cell, metrics(&cell));
+        let (tx, mut rx) = outbound::queue(64, cell.limits().outbound_queue_bytes);
+        f.register(SessionHandle {
+            id: 1,
+            identity: IdentityId::new("syria").unwrap(),
+            role: Role::Party,
+            tx,
+            killer: Killer::default(),
+            presence: PresenceMode::Changes,
+        });
+        assert_eq!(greeting(&mut f, 1), ["syria"]);
+        let mut us = session(&mut f, 2, "us", 64);
+        assert_eq!(greeting(&mut f, 2), ["syria", "us"]);
+        f.announce_presence();
+        assert_eq!(presence(&mut rx).unwrap(), ["+us"]);
+        assert!(presence(&mut us.rx).is_none(), "greeted with it already");
+        let _israel = session(&mut f, 3, "israel", 64);
+        f.unregister(2);
+        f.announce_presence();
+        assert_eq!(presence(&mut rx).unwrap(), ["+israel", "-us"]);
     }
 
     #[tokio::test]
@@ -672,23 +711,20 @@ mod tests {
         let cell = example_cell();
         let mut f = Fanout::new(&cell, metrics(&cell));
         let mut syria = session(&mut f, 1, "syria", 64);
-        f.greet_presence(1);
-        assert_eq!(presence(&mut syria.rx).unwrap(), ["syria"]);
+        assert_eq!(greeting(&mut f, 1), ["syria"]);
         assert!(f.presence_changed());
         f.announce_presence();
         assert!(presence(&mut syria.rx).is_none(), "greeted with it already");
         assert!(!f.presence_changed());
         let mut us = session(&mut f, 2, "us", 64);
-        f.greet_presence(2);
-        assert_eq!(presence(&mut us.rx).unwrap(), ["syria", "us"]);
+        assert_eq!(greeting(&mut f, 2), ["syria", "us"]);
         assert!(
             presence(&mut syria.rx).is_none(),
             "told at the announcement"
         );
         // A second session of an online identity changes nothing for the others.
-        let mut us2 = session(&mut f, 3, "us", 64);
-        f.greet_presence(3);
-        assert_eq!(presence(&mut us2.rx).unwrap(), ["syria", "us"]);
+        let _us2 = session(&mut f, 3, "us", 64);
+        assert_eq!(greeting(&mut f, 3), ["syria", "us"]);
         f.announce_presence();
         assert_eq!(presence(&mut syria.rx).unwrap(), ["syria", "us"]);
         assert!(presence(&mut us.rx).is_none(), "greeted with it already");
@@ -699,7 +735,8 @@ mod tests {
         // Changes between two announcements make one; a leave and a return make none.
         f.unregister(3);
         let _us3 = session(&mut f, 4, "us", 64);
-        assert!(!f.presence_changed());
+        f.announce_presence();
+        assert!(presence(&mut syria.rx).is_none(), "us left and came back");
         f.unregister(4);
         assert!(f.presence_changed());
         f.announce_presence();

@@ -1,9 +1,10 @@
-//! The frames a session is greeted with after login (`welcome`, `state`, and `scenario` for
-//! the white cell), written past tungstenite's write buffer.
+//! The frames a session is greeted with after login (`welcome`, `state`, `scenario` for the
+//! white cell, and `presence`), written past tungstenite's write buffer.
 //!
 //! Why: tungstenite keeps its write buffer at the largest size it ever held, for the life of
 //! the connection, and the greeting is the largest thing an idle session is ever sent (the
-//! `welcome` lists every identity of the cell: about 3 KB in the bench's cell). Written
+//! `welcome` may list every identity of the cell, about 3 KB in the bench's cell, and the
+//! first `presence` names everyone online: 130 KB in a cell of 10,000). Written
 //! through the sink, every idle connection kept a buffer of the welcome's size (BENCHMARKS.md,
 //! "Idle memory"). So the greeting is framed by tungstenite's own [`Frame`] (one final,
 //! unmasked text frame per message: the same bytes the sink would write) into a buffer of our

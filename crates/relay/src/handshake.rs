@@ -8,9 +8,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use fusioncell_cell::Cell;
 use fusioncell_keys::{SignatureValid, random_nonce};
 use fusioncell_wire::{
-    ClientMsg, IdentityId, Nonce, PROTOCOL, Role, SecurityBody, ServerMsg, canonical,
+    ClientMsg, Digest, IdentityId, IdentityInfo, Nonce, PROTOCOL, PresenceMode, Role, SecurityBody,
+    ServerMsg, canonical,
 };
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -42,7 +44,19 @@ pub struct Authenticated {
     pub role: Role,
     /// From where.
     pub peer: SocketAddr,
+    /// The directory the client holds, if it named one.
+    pub directory: Option<Digest>,
+    /// What its `presence` announcements carry after the first.
+    pub presence: PresenceMode,
     _proof: SignatureValid,
+}
+
+impl Authenticated {
+    /// The identities the `welcome` lists: none when the client named the cell's directory
+    /// (`directory`, [`fusioncell_cell::Cell::directory`]), which it already holds.
+    pub fn identities_to_send(&self, cell: &Cell, directory: &Digest) -> Option<Vec<IdentityInfo>> {
+        (self.directory.as_ref() != Some(directory)).then(|| cell.identity_infos())
+    }
 }
 
 /// A failed login: what the peer is told, and what the journal records (if anything: a peer
@@ -124,8 +138,13 @@ where
             Ok(Some(Ok(_))) => return Err(LoginFailure::quiet(SessionEnd::ClosedBeforeLogin)),
         }
     };
-    let (identity, sig) = match ClientMsg::from_json(&text) {
-        Ok(ClientMsg::Login { identity, sig }) => (identity, sig),
+    let (identity, sig, directory, presence) = match ClientMsg::from_json(&text) {
+        Ok(ClientMsg::Login {
+            identity,
+            sig,
+            directory,
+            presence,
+        }) => (identity, sig, directory, presence),
         Ok(_) => {
             return Err(LoginFailure::journaled(
                 SessionEnd::NotALogin,
@@ -162,6 +181,8 @@ where
             role: registered.role,
             identity,
             peer,
+            directory,
+            presence,
             _proof: proof,
         }),
         Err(_) => Err(LoginFailure::journaled(

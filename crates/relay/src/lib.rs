@@ -50,6 +50,7 @@ pub mod metrics;
 pub mod outbound;
 pub mod playback;
 pub mod prefixed;
+pub mod presence;
 pub mod rate;
 pub mod resume;
 pub mod routes;

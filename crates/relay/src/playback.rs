@@ -187,7 +187,8 @@ async fn session(
         last_seq: 0,
         size: played,
         channels: policy::channel_access(cell, &State::new(), &auth.identity),
-        identities: cell.identity_infos(),
+        directory: ctx.directory,
+        identities: auth.identities_to_send(cell, &ctx.directory),
     };
     let recording = ServerMsg::Recording {
         records: rec.records.len() as u64,

@@ -98,8 +98,9 @@ struct Started {
     greeted: Result<(), tokio_tungstenite::tungstenite::Error>,
 }
 
-/// Registers the session with the commit thread and greets it (`welcome`, `state`, and the
-/// scenario for the white cell); `None` when the relay is shutting down (the session was told).
+/// Registers the session with the commit thread and greets it (`welcome`, `state`, the
+/// scenario for the white cell, and who is online); `None` when the relay is shutting down
+/// (the session was told).
 async fn start(
     mut ws: Box<WebSocketStream<Box<dyn Transport>>>,
     auth: Authenticated,
@@ -117,6 +118,7 @@ async fn start(
         role: auth.role,
         tx,
         killer: killer.clone(),
+        presence: auth.presence,
     };
     let registered = match commands.send(Command::Register { handle, reply }).await {
         Ok(()) => registered.await.ok(),
@@ -127,6 +129,7 @@ async fn start(
         size,
         channels,
         state,
+        presence,
     }) = registered
     else {
         ctx.metrics.closed(SessionEnd::ShuttingDown.close_code());
@@ -148,7 +151,8 @@ async fn start(
             last_seq,
             size,
             channels,
-            identities: ctx.cell.identity_infos(),
+            directory: ctx.directory,
+            identities: auth.identities_to_send(&ctx.cell, &ctx.directory),
         }
         .to_json(),
     );
@@ -156,8 +160,14 @@ async fn start(
         Some(frame) if Context::may_read_scenario(auth.role) => Some(Bytes::from(frame.clone())),
         _ => None,
     };
-    let greeted =
-        greeting::greet(&mut ws, [welcome, state.into()].into_iter().chain(scenario)).await;
+    let greeted = greeting::greet(
+        &mut ws,
+        [welcome, state.into()]
+            .into_iter()
+            .chain(scenario)
+            .chain([presence.into()]),
+    )
+    .await;
     let (sink, stream) = (*ws).split();
     Some(Started {
         session: Session {

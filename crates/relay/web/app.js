@@ -38,6 +38,7 @@ const S = {
   role: null,
   channels: [], // [{id, write}]
   identities: new Map(), // id → {role, public_key, key: Promise<CryptoKey>}
+  directory: null, // the welcome's digest of `identities`, named at the next login
   nextSeq: 1,
   unacked: new Map(), // act seq → {frame, what}
   lastDelivered: -1,
@@ -285,7 +286,13 @@ async function onFrame(ws, text) {
     case "recording":
       return replay.start(f);
     case "presence":
-      S.online = Array.isArray(f.online) ? f.online : [];
+      // The first after login is the whole set; later ones (we ask for "changes") say who
+      // came and went (PROTOCOL.md §4.2).
+      if (Array.isArray(f.online)) S.online = f.online;
+      else {
+        const left = new Set(f.left ?? []);
+        S.online = [...new Set([...S.online, ...(f.joined ?? [])])].filter((id) => !left.has(id)).sort();
+      }
       return renderOnline();
     case "ack":
       return onAck(f);
@@ -326,7 +333,8 @@ async function onChallenge(f) {
   const bytes = C.loginBytes(f.cell, f.nonce, f.relay_key, S.identity);
   const sig = C.toBase64(await C.sign(S.key, bytes));
   S.pendingChallenge = f;
-  send({ type: "login", identity: S.identity, sig });
+  // On a reconnect, name the directory already held: the welcome then leaves it out.
+  send({ type: "login", identity: S.identity, sig, ...(S.directory ? { directory: S.directory } : {}), presence: "changes" });
 }
 
 async function onWelcome(w) {
@@ -348,12 +356,14 @@ async function onWelcome(w) {
   S.attempt = 0;
   S.role = w.role;
   S.channels = w.channels;
-  for (const i of w.identities) {
+  // Absent when the login named the directory this browser holds.
+  for (const i of w.identities ?? []) {
     const known = S.identities.get(i.id);
     if (!known || known.public_key !== i.public_key) {
       S.identities.set(i.id, { role: i.role, public_key: i.public_key, key: C.importPublicKey(i.public_key) });
     }
   }
+  if (w.identities) S.directory = w.directory;
   S.nextSeq = Math.max(S.nextSeq, w.last_seq + 1);
   setConn(`connected as ${w.identity} · session ${w.session}`, true);
   if (first) buildConsole(w);
@@ -620,7 +630,7 @@ function buildConsole(w) {
   // Hotline messages concern whoever reads a hotline channel.
   $("panel-hotline").hidden = !w.channels.some((c) => policyOf(c.id) === "hotline");
   $("mute-identity").replaceChildren(
-    ...w.identities.filter((i) => i.id !== w.identity).map((i) => el("option", { value: i.id }, `${i.id} (${i.role})`)),
+    ...[...S.identities].filter(([id]) => id !== w.identity).map(([id, i]) => el("option", { value: id }, `${id} (${i.role})`)),
   );
   $("mute-channel").replaceChildren(
     el("option", { value: "" }, "every channel"),

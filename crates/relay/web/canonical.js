@@ -110,6 +110,19 @@ export function loginBytes(cell, nonceHex, relayKeyHex, identity) {
   );
 }
 
+/** §5.7 directory bytes: the identities (`{id, role, public_key}`) in byte order of their ids. */
+export function directoryBytes(cell, identities) {
+  const sorted = [...identities].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const count = new Uint8Array(4);
+  new DataView(count.buffer).setUint32(0, sorted.length, false);
+  return concat(
+    tag("directory"),
+    lp(cell),
+    count,
+    ...sorted.flatMap((i) => [lp(i.id), lp(i.role), fixed(i.public_key, 32, "public_key")]),
+  );
+}
+
 /** §5.4 leaf bytes of a record. */
 export function leafBytes(record) {
   return concat(

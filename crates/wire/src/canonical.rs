@@ -14,6 +14,7 @@
 use crate::act::Act;
 use crate::bytes::{Digest, Nonce, PublicKeyBytes};
 use crate::ids::{CellId, IdentityId};
+use crate::server_msg::IdentityInfo;
 
 /// Domain tag prefix shared by every signed structure.
 pub const TAG_PREFIX: &str = "fusioncell/v1/";
@@ -109,6 +110,33 @@ pub fn checkpoint_bytes(cell: &CellId, size: u64, root: &Digest, ts: i64) -> Vec
     out.extend_from_slice(&size.to_be_bytes());
     out.extend_from_slice(&root.0);
     out.extend_from_slice(&ts.to_be_bytes());
+    out
+}
+
+/// The bytes whose SHA-256 names a cell's directory, so that a client holding the cell config
+/// can skip the list in `welcome`:
+///
+/// ```text
+/// "fusioncell/v1/directory" ‖ 0x00 ‖ lp(cell) ‖ u32be(count)
+///   ‖ for each identity, in byte order of its id: lp(id) ‖ lp(role) ‖ public_key[32]
+/// ```
+///
+/// The order is fixed here, not taken from the caller, so the relay and a client reading the
+/// identities in another order agree.
+pub fn directory_bytes(cell: &CellId, identities: &[IdentityInfo]) -> Vec<u8> {
+    let mut sorted: Vec<&IdentityInfo> = identities.iter().collect();
+    sorted.sort_by(|a, b| a.id.as_str().as_bytes().cmp(b.id.as_str().as_bytes()));
+    let mut out =
+        Vec::with_capacity(TAG_PREFIX.len() + 16 + cell.as_str().len() + 64 * sorted.len());
+    put_tag(&mut out, "directory");
+    put_lp(&mut out, cell.as_str().as_bytes());
+    let count = u32::try_from(sorted.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&count.to_be_bytes());
+    for identity in sorted {
+        put_lp(&mut out, identity.id.as_str().as_bytes());
+        put_lp(&mut out, identity.role.as_str().as_bytes());
+        out.extend_from_slice(&identity.public_key.0);
+    }
     out
 }
 

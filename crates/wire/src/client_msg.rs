@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::act::SignedAct;
-use crate::bytes::SignatureBytes;
+use crate::bytes::{Digest, SignatureBytes};
 use crate::ids::IdentityId;
 
 /// A frame from a client to the relay.
@@ -22,6 +22,16 @@ pub enum ClientMsg {
         identity: IdentityId,
         /// Signature with that identity's key.
         sig: SignatureBytes,
+        /// SHA-256 of the directory bytes ([`canonical::directory_bytes`](crate::canonical::directory_bytes))
+        /// of the identities the client already holds (from its cell config): when it is the
+        /// relay's, the `welcome` leaves the directory out. In a cell of 10,000 the directory
+        /// is 1.2 MB, and every login would carry it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        directory: Option<Digest>,
+        /// How the client wants `presence` after the first: the whole online set each time
+        /// (absent) or only what changed ([`PresenceMode::Changes`]).
+        #[serde(default, skip_serializing_if = "PresenceMode::is_full")]
+        presence: PresenceMode,
     },
     /// A signed act to sequence.
     Act(SignedAct),
@@ -50,6 +60,26 @@ pub enum ClientMsg {
         /// Relay time of the recording, in milliseconds since the Unix epoch.
         at: i64,
     },
+}
+
+/// What a session's `presence` announcements carry after the first, which always carries the
+/// whole online set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceMode {
+    /// The whole set every time: simple, and N names to each of N sessions per announcement.
+    #[default]
+    Full,
+    /// Only the identities that came online (`joined`) and went offline (`left`) since the
+    /// previous announcement to this session: what a big cell needs.
+    Changes,
+}
+
+impl PresenceMode {
+    /// Whether this is the default (so `login` leaves it out).
+    pub fn is_full(&self) -> bool {
+        *self == PresenceMode::Full
+    }
 }
 
 impl ClientMsg {
@@ -102,10 +132,22 @@ mod tests {
                     sig: SignatureBytes(sig),
                 })
             });
-        let login = (name, any::<[u8; 64]>()).prop_map(|(id, sig)| ClientMsg::Login {
-            identity: IdentityId::new(id).unwrap(),
-            sig: SignatureBytes(sig),
-        });
+        let login = (
+            name,
+            any::<[u8; 64]>(),
+            proptest::option::of(any::<[u8; 32]>()),
+            any::<bool>(),
+        )
+            .prop_map(|(id, sig, directory, changes)| ClientMsg::Login {
+                identity: IdentityId::new(id).unwrap(),
+                sig: SignatureBytes(sig),
+                directory: directory.map(Digest),
+                presence: if changes {
+                    PresenceMode::Changes
+                } else {
+                    PresenceMode::Full
+                },
+            });
         let subscribe =
             proptest::option::of(any::<u64>()).prop_map(|from| ClientMsg::Subscribe { from });
         prop_oneof![act, login, subscribe]

@@ -35,7 +35,7 @@ pub use act::{Act, ActKind, SignedAct};
 pub use body::{ActBody, Body, BodyError, Params};
 pub use bytes::{Digest, Nonce, PublicKeyBytes, SignatureBytes};
 pub use checkpoint::Checkpoint;
-pub use client_msg::ClientMsg;
+pub use client_msg::{ClientMsg, PresenceMode};
 pub use clock::{Clock, Phase};
 pub use close::{CloseCode, ErrorCode};
 pub use ids::{CellId, ChannelId, IdError, IdentityId, Role};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bytes::{Nonce, PublicKeyBytes};
+use crate::bytes::{Digest, Nonce, PublicKeyBytes};
 use crate::checkpoint::Checkpoint;
 use crate::clock::Clock;
 use crate::close::ErrorCode;
@@ -40,8 +40,13 @@ pub enum ServerMsg {
         size: u64,
         /// The channels this identity can see, and whether it may post to each.
         channels: Vec<ChannelAccess>,
-        /// Every identity of the cell and its key, so a client can verify what it receives.
-        identities: Vec<IdentityInfo>,
+        /// SHA-256 of the cell's directory bytes
+        /// ([`canonical::directory_bytes`](crate::canonical::directory_bytes)).
+        directory: Digest,
+        /// Every identity of the cell and its key, so a client can verify what it receives;
+        /// absent when the login's `directory` named this directory (the client has it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identities: Option<Vec<IdentityInfo>>,
     },
     /// An act was sequenced and is durable.
     Ack {
@@ -122,10 +127,19 @@ pub enum ServerMsg {
         last_ts: i64,
     },
     /// Who is online: sent after `welcome` (and `state`), and to every session whenever the
-    /// set changes.
+    /// set changes. The first carries `online`; later ones carry `online` too, unless the
+    /// login asked for [`PresenceMode::Changes`](crate::PresenceMode::Changes): then `joined`
+    /// and `left`.
     Presence {
         /// The identities with at least one logged-in session, sorted.
-        online: Vec<IdentityId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        online: Option<Vec<IdentityId>>,
+        /// Came online since the previous `presence` to this session, sorted.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        joined: Vec<IdentityId>,
+        /// Went offline since the previous `presence` to this session, sorted.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        left: Vec<IdentityId>,
     },
 }
 

@@ -17,8 +17,9 @@ use fusioncell_wire::act_body::ReplyBody;
 use fusioncell_wire::canonical;
 use fusioncell_wire::{
     Act, ActBody, ActKind, Body, CellId, ChannelId, Checkpoint, ClientMsg, CloseCode, Digest,
-    ErrorCode, IdentityId, Nonce, OpenBody, OpenChannel, OpenIdentity, PublicKeyBytes, Record,
-    RecoveredBody, Role, SecurityBody, ServerMsg, SignatureBytes, SignedAct,
+    ErrorCode, IdentityId, IdentityInfo, Nonce, OpenBody, OpenChannel, OpenIdentity, PresenceMode,
+    PublicKeyBytes, Record, RecoveredBody, Role, SecurityBody, ServerMsg, SignatureBytes,
+    SignedAct,
 };
 
 #[allow(dead_code)]
@@ -27,7 +28,7 @@ mod protocol_doc;
 use protocol_doc::{DOC, blocks, mismatches};
 
 /// How many vectors PROTOCOL.md holds. Changing the set of vectors means changing this too.
-const EXPECTED_VECTORS: usize = 40;
+const EXPECTED_VECTORS: usize = 43;
 
 // The fixed inputs of the vectors (PROTOCOL.md §10).
 const CELL: &str = "paris-joint-cell";
@@ -107,8 +108,30 @@ fn computed() -> Vec<(&'static str, String)> {
     let login = ClientMsg::Login {
         identity: israel_id.clone(),
         sig: SignatureBytes(login_sig),
+        directory: None,
+        presence: PresenceMode::Full,
     };
     v.push(("login.frame", login.to_json()));
+
+    // The directory of the one-identity cell, and a login that names it.
+    let directory = canonical::directory_bytes(
+        &cell,
+        &[IdentityInfo {
+            id: israel_id.clone(),
+            role: Role::Party,
+            public_key: israel_pk,
+        }],
+    );
+    let directory_sha256 = Digest(sha256(&directory));
+    v.push(("directory.bytes", hex::encode(&directory)));
+    v.push(("directory.sha256", directory_sha256.to_hex()));
+    let login = ClientMsg::Login {
+        identity: israel_id.clone(),
+        sig: SignatureBytes(login_sig),
+        directory: Some(directory_sha256),
+        presence: PresenceMode::Changes,
+    };
+    v.push(("directory.login_frame", login.to_json()));
 
     // (b) A post act.
     let body_sha256 = Digest(sha256(POST_BODY.as_bytes()));

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use fusioncell_bench::load::FusionTarget;
+use fusioncell_client::connection::Directory;
 use fusioncell_keys::SigningKey;
 use fusioncell_wire::{CellId, ChannelId, IdentityId, PublicKeyBytes};
 
@@ -170,6 +171,7 @@ pub(super) fn fusion_target(
         ca_pem,
         cell: loaded.cell.id().clone(),
         relay_key: PublicKeyBytes(*loaded.cell.relay().public_key.bytes()),
+        directory: Directory::new(loaded.cell.id(), loaded.cell.identity_infos()),
         channel: ChannelId::new(CHANNEL)?,
         publishers: pubs,
         subscribers,
