@@ -698,7 +698,9 @@ mod tests {
         let mut us = session(&mut f, 2, "us", 64);
         assert_eq!(greeting(&mut f, 2), ["syria", "us"]);
         f.announce_presence();
-        assert_eq!(presence(&mut rx).unwrap(), ["+us"]);
+        // Syria was greeted after the last announcement: it is told the state now of everyone
+        // whose presence changed since, itself included.
+        assert_eq!(presence(&mut rx).unwrap(), ["+syria", "+us"]);
         assert!(presence(&mut us.rx).is_none(), "greeted with it already");
         let _israel = session(&mut f, 3, "israel", 64);
         f.unregister(2);
