@@ -283,21 +283,25 @@ async fn malformed_frames_get_errors_and_change_nothing() {
     let unknown_field = good.replacen(r#""body":"x""#, r#""body":"x","priority":"high""#, 1);
     let float_seq = good.replacen(r#""seq":1"#, r#""seq":1.0"#, 1);
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    for bad in [
-        "{not json".to_owned(),
-        duplicate_key,
-        unknown_field,
-        float_seq,
-        format!("{good} trailing"),
-        deep,
-        r#"{"type":"act"}"#.to_owned(),
+    let mut number_sig: serde_json::Value = serde_json::from_str(&good).expect("json");
+    number_sig["sig"] = 7.into();
+    // Each reason says what was wrong, and where when serde does not.
+    for (bad, said) in [
+        ("{not json".to_owned(), "key must be a string"),
+        (duplicate_key, "duplicate field `seq`"),
+        (unknown_field, "unknown field `priority`"),
+        (float_seq, "act.seq: invalid type: floating point"),
+        (format!("{good} trailing"), "trailing characters"),
+        (deep, "invalid type: sequence"),
+        (r#"{"type":"act"}"#.to_owned(), "missing field `act`"),
+        (number_sig.to_string(), "sig: invalid type: integer `7`"),
     ] {
         send_text(&mut ws, bad.clone()).await;
-        assert_eq!(
-            error_code(next_reply(&mut ws).await),
-            ErrorCode::Malformed,
-            "{bad:.80}"
-        );
+        let ServerMsg::Error { code, reason, .. } = next_reply(&mut ws).await else {
+            panic!("{bad:.80}: not an error")
+        };
+        assert_eq!(code, ErrorCode::Malformed, "{bad:.80}");
+        assert!(reason.contains(said), "{bad:.80}: {reason}");
     }
     assert!(
         journal_records(&cell)

@@ -181,3 +181,34 @@ async fn presence_as_changes_tells_who_came_and_went() {
     assert_eq!(next_presence(&mut us).await, whole(&["syria", "us"]));
     relay.stop().await;
 }
+
+/// A login whose new fields are malformed is refused like any malformed login (4000), with a
+/// reason that says what was wrong, and the relay goes on serving the others.
+#[tokio::test]
+async fn a_login_with_a_malformed_directory_or_presence_closes_4000() {
+    let cell = TestCell::busy();
+    let relay = Relay::start(&cell).await;
+    let cases = [
+        (r#""directory":"abc""#, "directory: expected 64 hex"),
+        (r#""directory":7"#, "directory: invalid type"),
+        (r#""presence":"bogus""#, "presence: unknown variant `bogus`"),
+        (r#""presence":["changes"]"#, "presence: invalid type"),
+    ];
+    for (field, named) in cases {
+        let mut ws = raw(&cell, &relay).await;
+        let Got::Msg(ServerMsg::Challenge { .. }) = next(&mut ws, 5).await else {
+            panic!("no challenge")
+        };
+        let sig = fusioncell_wire::SignatureBytes([0u8; 64]).to_base64();
+        let frame = format!(r#"{{"type":"login","identity":"israel","sig":"{sig}",{field}}}"#);
+        send_text(&mut ws, frame).await;
+        let (code, reason) = expect_close(&mut ws, 5).await;
+        println!("{field}: {code} {reason}");
+        assert_eq!(code, 4000, "{field}: {reason}");
+        assert!(reason.contains(named), "{field}: the reason {reason:?}");
+    }
+    // The relay still serves a well-formed login.
+    let expect = expect_of(&cell, None, PresenceMode::Changes);
+    login(&cell, &relay, "syria", &expect).await.expect("login");
+    relay.stop().await;
+}

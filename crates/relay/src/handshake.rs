@@ -158,7 +158,10 @@ where
             // The parser's message can quote the frame (an unknown variant, a bad identity):
             // only its start is kept; the frame itself is described, not repeated.
             return Err(LoginFailure::journaled(
-                SessionEnd::MalformedLogin(cut(e.to_string(), SECURITY_REASON_BYTES / 4)),
+                SessionEnd::MalformedLogin(cut(
+                    ClientMsg::why_malformed(&text, &e),
+                    SECURITY_REASON_BYTES / 4,
+                )),
                 BAD_LOGIN,
                 peer,
                 None,

@@ -357,7 +357,7 @@ fn reply(
         }),
         Err(e) => Some(ServerMsg::Error {
             code: ErrorCode::Malformed,
-            reason: format!("malformed frame: {e}"),
+            reason: format!("malformed frame: {}", ClientMsg::why_malformed(text, &e)),
             seq: None,
             last_seq: None,
         }),

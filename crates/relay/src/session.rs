@@ -413,7 +413,10 @@ impl Session {
             Ok(m) => m,
             Err(e) => {
                 self.refuse(
-                    Rejection::new(ErrorCode::Malformed, format!("malformed frame: {e}")),
+                    Rejection::new(
+                        ErrorCode::Malformed,
+                        format!("malformed frame: {}", ClientMsg::why_malformed(text, &e)),
+                    ),
                     None,
                 )
                 .await;

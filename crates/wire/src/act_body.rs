@@ -292,7 +292,11 @@ pub struct ReceiptBody {
     pub kind: ReceiptKind,
     /// Other records the same receipt covers, so that a console reading a busy channel signs
     /// one act for a batch and stays within its rate limit. Empty in a single receipt.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::optional::null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub also: Vec<u64>,
 }
 

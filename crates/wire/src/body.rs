@@ -315,6 +315,16 @@ mod tests {
         }
     }
 
+    /// PROTOCOL.md §1: `null` for an optional field is the same as leaving it out.
+    #[test]
+    fn null_is_absent_in_a_body() {
+        let text = r#"{"target":4,"kind":"read","also":null}"#;
+        let body = Body::decode(ActKind::Receipt, text.to_owned()).unwrap();
+        assert_eq!(body.text(), text, "the signed text is kept as it was");
+        let plain = Body::decode(ActKind::Receipt, r#"{"target":4,"kind":"read"}"#.to_owned());
+        assert_eq!(body.value(), plain.unwrap().value());
+    }
+
     #[test]
     fn a_body_serializes_as_its_exact_text() {
         let text = r#"{ "target" : 4 }"#;

@@ -30,7 +30,11 @@ pub enum ClientMsg {
         directory: Option<Digest>,
         /// How the client wants `presence` after the first: the whole online set each time
         /// (absent) or only what changed ([`PresenceMode::Changes`]).
-        #[serde(default, skip_serializing_if = "PresenceMode::is_full")]
+        #[serde(
+            default,
+            deserialize_with = "crate::optional::null_as_default",
+            skip_serializing_if = "PresenceMode::is_full"
+        )]
         presence: PresenceMode,
     },
     /// A signed act to sequence.
@@ -86,6 +90,14 @@ impl ClientMsg {
     /// Parses one frame strictly.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
+    }
+
+    /// The reason to give for `error`, the refusal of `text` by [`ClientMsg::from_json`]:
+    /// serde's message, with the path of the field at fault when it can be found
+    /// ([`malformed::describe`](crate::malformed::describe)). Costs a few parses of `text`:
+    /// call it after the sender's rate check.
+    pub fn why_malformed(text: &str, error: &serde_json::Error) -> String {
+        crate::malformed::describe::<Self>(text, error)
     }
 
     /// Serializes one frame.
@@ -179,6 +191,30 @@ mod tests {
         ] {
             assert!(ClientMsg::from_json(bad).is_err(), "accepted {bad}");
         }
+    }
+
+    /// PROTOCOL.md §1: `null` for an optional field is the same as leaving it out.
+    #[test]
+    fn null_is_absent_for_optional_fields() {
+        let sig = "A".repeat(86) + "==";
+        let with_nulls = format!(
+            r#"{{"type":"login","identity":"a","sig":"{sig}","directory":null,"presence":null}}"#
+        );
+        let without = format!(r#"{{"type":"login","identity":"a","sig":"{sig}"}}"#);
+        let parsed = ClientMsg::from_json(&with_nulls).unwrap();
+        assert_eq!(parsed, ClientMsg::from_json(&without).unwrap());
+        assert!(matches!(
+            parsed,
+            ClientMsg::Login {
+                directory: None,
+                presence: PresenceMode::Full,
+                ..
+            }
+        ));
+        assert_eq!(
+            ClientMsg::from_json(r#"{"type":"subscribe","from":null}"#).unwrap(),
+            ClientMsg::Subscribe { from: None }
+        );
     }
 
     #[test]
