@@ -146,3 +146,55 @@ async fn a_client_checks_its_acknowledged_acts_are_in_the_log() {
     assert!(!israel.check_included(&forged, &checkpoint).await.unwrap());
     relay.stop().await;
 }
+
+/// A witness that connects to a quiet cell holds the current tree head at once: the latest
+/// checkpoint follows `live` (PROTOCOL.md §3.4), and the client cosigns it without waiting for
+/// the next record.
+#[tokio::test]
+async fn the_latest_checkpoint_follows_live_and_is_cosigned() {
+    let cell = TestCell::busy_with(&[("checkpoint_every_records", "3")]);
+    let relay = Relay::start(&cell).await;
+    let israel = client(&cell, &relay, "israel").await;
+    let ch = ChannelId::new("diplomacy").unwrap();
+    for i in 0..4 {
+        israel.post(&ch, &format!("statement {i}")).await.unwrap();
+    }
+    // Quiet: every record covered by a checkpoint.
+    let covered = || {
+        let checkpoints =
+            std::fs::read_to_string(cell.journal_dir().join("checkpoints.jsonl")).unwrap();
+        let last = checkpoints.lines().last().map(str::to_owned);
+        last.map(|l| serde_json::from_str::<fusioncell_wire::Checkpoint>(&l).unwrap())
+    };
+    let records = || journal_records(&cell).len() as u64;
+    assert!(eventually(10, || covered().is_some_and(|c| c.size == records())).await);
+    let head = covered().unwrap();
+
+    // A raw session: `live`, then that checkpoint, and nothing else is needed to get it.
+    let mut ws = raw_login(&cell, &relay, "france").await;
+    send_text(&mut ws, r#"{"type":"subscribe"}"#).await;
+    let mut live_seen = false;
+    let cp = loop {
+        match next(&mut ws, 5).await {
+            Got::Msg(fusioncell_wire::ServerMsg::Live { .. }) => live_seen = true,
+            Got::Msg(fusioncell_wire::ServerMsg::Checkpoint(cp)) => break cp,
+            Got::Msg(_) => {}
+            other => panic!("no checkpoint: {other:?}"),
+        }
+    };
+    assert!(live_seen, "the checkpoint comes after `live`");
+    assert_eq!(cp, head);
+
+    // A witness that connects now cosigns it, though nothing new is written.
+    let syria = client(&cell, &relay, "syria").await;
+    let _sub = live(&syria).await;
+    let syria_id = IdentityId::new("syria").unwrap();
+    let witnessed = || relay.server().state().witnessed().get(&syria_id).copied();
+    assert!(
+        eventually(10, || witnessed() == Some(head.size)).await,
+        "syria witnessed {:?}, the head is {}",
+        witnessed(),
+        head.size
+    );
+    relay.stop().await;
+}

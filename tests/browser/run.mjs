@@ -676,10 +676,12 @@ async function main() {
       const refusals = async () => (await syria.locator("#activity li.bad").allTextContents()).length;
       const refusedBefore = await refusals();
       const texts = [];
+      const senders = [];
       for (let i = 1; i <= 15; i++) {
         for (const [who, page] of [["israel", israel], ["us", us]]) {
           const text = `Busy ${who} ${i}: status unchanged on the line of separation.`;
           texts.push(text);
+          senders.push(page);
           await post(page, "diplomacy", text);
         }
       }
@@ -689,8 +691,11 @@ async function main() {
       // Every post is receipted by Syria: the last of each sender shows it to its sender.
       await itemOf(israel, texts[texts.length - 2]).locator(".receipts", { hasText: "read by syria" }).waitFor({ timeout: 30000 });
       await itemOf(us, texts[texts.length - 1]).locator(".receipts", { hasText: "read by syria" }).waitFor({ timeout: 30000 });
-      for (const t of texts) {
-        await itemOf(israel, t).locator(".receipts", { hasText: "read by syria" }).waitFor({ timeout: 30000 });
+      // A receipt goes to the senders of the records it covers (PROTOCOL.md §3.3), so each
+      // post is checked on its sender's page: whether Israel also sees Syria's receipt of a
+      // mediator's post depends on how Syria's batches fell.
+      for (const [i, t] of texts.entries()) {
+        await itemOf(senders[i], t).locator(".receipts", { hasText: "read by syria" }).waitFor({ timeout: 30000 });
       }
       const acts = (await syria.evaluate(() => window.fusioncell.state.autoReceipts.sentActs)) - before;
       log(`     ${texts.length} posts receipted by syria in ${acts} receipt acts`);

@@ -323,6 +323,12 @@ impl Commit<'_> {
                 }
                 Command::Subscribe { session, reply } => {
                     self.fanout.go_live(session);
+                    // The tree head as of now, queued behind `live`: a witness that connects
+                    // to a quiet cell must not wait for the next record to cosign.
+                    if let Some(cp) = journal.last_checkpoint() {
+                        let frame = ServerMsg::Checkpoint(cp.clone()).to_json();
+                        self.fanout.send_to(session, Utf8Bytes::from(frame));
+                    }
                     let _ = reply.send(journal.size());
                 }
                 Command::Submit { session, peer, act } => {
