@@ -170,7 +170,7 @@ impl ActBody {
 pub struct BodyError {
     /// The act's kind.
     pub kind: &'static str,
-    /// What the JSON parser said (names the field).
+    /// What the JSON parser said, with the field at fault ([`malformed::describe`](crate::malformed::describe)).
     pub reason: String,
 }
 
@@ -202,7 +202,7 @@ impl Body {
         fn parse<T: for<'de> Deserialize<'de>>(kind: ActKind, text: &str) -> Result<T, BodyError> {
             serde_json::from_str(text).map_err(|e| BodyError {
                 kind: kind.as_str(),
-                reason: e.to_string(),
+                reason: crate::malformed::describe::<T>(text, &e),
             })
         }
         let t = text.as_str();
@@ -313,6 +313,27 @@ mod tests {
             let err = Body::decode(kind, text.to_owned()).unwrap_err();
             assert_eq!(err.kind, kind.as_str(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_refused_body_names_its_field() {
+        let err = Body::decode(
+            ActKind::Receipt,
+            r#"{"target":"4","kind":"read"}"#.to_owned(),
+        )
+        .unwrap_err();
+        assert!(
+            err.reason.starts_with("target: invalid type"),
+            "{}",
+            err.reason
+        );
+        let err =
+            Body::decode(ActKind::Receipt, r#"{"target":4,"kind":"seen"}"#.to_owned()).unwrap_err();
+        assert!(
+            err.reason.starts_with("kind: unknown variant"),
+            "{}",
+            err.reason
+        );
     }
 
     /// PROTOCOL.md §1: `null` for an optional field is the same as leaving it out.
