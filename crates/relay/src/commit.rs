@@ -326,8 +326,7 @@ impl Commit<'_> {
                     // The tree head as of now, queued behind `live`: a witness that connects
                     // to a quiet cell must not wait for the next record to cosign.
                     if let Some(cp) = journal.last_checkpoint() {
-                        let frame = ServerMsg::Checkpoint(cp.clone()).to_json();
-                        self.fanout.send_to(session, Utf8Bytes::from(frame));
+                        self.fanout.send_to(session, checkpoint_frame(cp.clone()));
                     }
                     let _ = reply.send(journal.size());
                 }
@@ -639,8 +638,7 @@ impl Commit<'_> {
                 timing::checkpoint(start);
                 self.uncheckpointed = 0;
                 measure(&self.config.metrics, journal);
-                self.fanout
-                    .broadcast(Utf8Bytes::from(ServerMsg::Checkpoint(cp).to_json()));
+                self.fanout.broadcast(checkpoint_frame(cp));
             }
             Err(e) => {
                 tracing::error!("checkpoint failed, no further acts will be acknowledged: {e}");
@@ -657,6 +655,12 @@ impl Commit<'_> {
         self.failure.get_or_insert(e);
         self.fanout.kill_all(&SessionEnd::JournalFailed);
     }
+}
+
+/// The `checkpoint` frame: to every live session when signed, and the latest to each session
+/// as it goes live.
+fn checkpoint_frame(cp: fusioncell_wire::Checkpoint) -> Utf8Bytes {
+    Utf8Bytes::from(ServerMsg::Checkpoint(cp).to_json())
 }
 
 /// Sets the journal's size and last checkpoint in the metrics, and observes the fsync just

@@ -170,7 +170,8 @@ impl ActBody {
 pub struct BodyError {
     /// The act's kind.
     pub kind: &'static str,
-    /// What the JSON parser said, with the field at fault ([`malformed::describe`](crate::malformed::describe)).
+    /// What the JSON parser said, prefixed with the field at fault when its message does not
+    /// name it (`target: invalid type: …`).
     pub reason: String,
 }
 

@@ -94,8 +94,8 @@ impl ClientMsg {
 
     /// The reason to give for `error`, the refusal of `text` by [`ClientMsg::from_json`]:
     /// serde's message, with the path of the field at fault when it can be found
-    /// ([`malformed::describe`](crate::malformed::describe)). Costs a few parses of `text`:
-    /// call it after the sender's rate check.
+    /// (`act.seq: invalid type: …`). Costs a few parses of `text`: call it after the sender's
+    /// rate check.
     pub fn why_malformed(text: &str, error: &serde_json::Error) -> String {
         crate::malformed::describe::<Self>(text, error)
     }

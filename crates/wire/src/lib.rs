@@ -12,7 +12,7 @@
 //! - [`clock`]: the exercise clock, journaled state that every client computes alike;
 //! - [`client_msg`] / [`server_msg`]: the frames in each direction;
 //! - [`close`]: every close code and error code, in one table;
-//! - [`malformed`]: which field of a refused frame is at fault, for the error's reason.
+//! - `malformed`: which field of a refused frame or body is at fault, for the error's reason.
 //!
 //! Everything that parses untrusted JSON here is strict: unknown fields, duplicate keys and
 //! values of the wrong type are errors (SECURITY.md, P15).
@@ -28,7 +28,7 @@ pub mod client_msg;
 pub mod clock;
 pub mod close;
 pub mod ids;
-pub mod malformed;
+mod malformed;
 mod optional;
 pub mod record;
 pub mod relay_body;

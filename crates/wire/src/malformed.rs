@@ -29,7 +29,7 @@ const TAG: &str = "type";
 /// serde's message for `error`, the refusal of `text` as a `T`, prefixed with the path of the
 /// field at fault (`act.seq: invalid type: …`) when it can be found and the message does not
 /// already name it.
-pub fn describe<T: DeserializeOwned>(text: &str, error: &serde_json::Error) -> String {
+pub(crate) fn describe<T: DeserializeOwned>(text: &str, error: &serde_json::Error) -> String {
     let message = error.to_string();
     let names_its_field = ["unknown field", "missing field", "duplicate field"]
         .iter()
