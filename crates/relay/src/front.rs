@@ -98,7 +98,7 @@ impl FrontLimits {
 /// What every connection shares before its request names a cell.
 pub struct Front {
     /// TLS settings, or `None` for plain loopback WebSockets.
-    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Connections not yet logged in (SECURITY.md, P5 and "Admission": a cap on half-open
     /// handshakes that evicts the longest-waiting rather than refusing the newest, and silent
     /// sockets that make room at the connection cap).
@@ -130,7 +130,7 @@ impl Front {
             admission: admission.clone(),
         }));
         Front {
-            tls: tls.map(tokio_rustls::TlsAcceptor::from),
+            tls,
             admission,
             connections,
             limits,

@@ -3,7 +3,8 @@
 //! The pipeline of one act, in file order:
 //! 1. [`listener`] accepts a TCP connection under the connection cap, and [`admission`] gives
 //!    it a place among those waiting to log in (evicting the longest-waiting at the cap);
-//! 2. [`upgrade`] completes TLS (the [`front`] door's, shared by every cell), finds the cell
+//! 2. [`upgrade`] completes TLS (the [`front`] door's, shared by every cell, over
+//!    [`tls_transport`], which holds no buffer while idle), finds the cell
 //!    the request's path names ([`routes`]) and completes the WebSocket upgrade (the cell's
 //!    Origin check and frame limits) within their deadlines; a plain HTTP GET on the same port
 //!    gets the cell's browser [`console`]; [`prefixed`] replays the head it read to tungstenite;
@@ -64,6 +65,7 @@ pub mod shutdown;
 mod testing;
 pub mod timing;
 pub mod tls;
+pub mod tls_transport;
 pub mod upgrade;
 pub mod verify;
 

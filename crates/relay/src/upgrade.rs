@@ -41,12 +41,13 @@ pub enum UpgradeError {
     Http(std::io::Error),
 }
 
-/// Completes TLS (when configured).
+/// Completes TLS (when configured), on the relay's own [`crate::tls_transport`].
 pub async fn tls(tcp: TcpStream, front: &Front) -> Result<Box<dyn Transport>, UpgradeError> {
     match &front.tls {
-        Some(acceptor) => {
+        Some(config) => {
             let deadline = Duration::from_millis(front.limits.tls_handshake_timeout_ms);
-            match tokio::time::timeout(deadline, acceptor.accept(tcp)).await {
+            let accept = crate::tls_transport::accept(tcp, config.clone());
+            match tokio::time::timeout(deadline, accept).await {
                 Err(_) => Err(UpgradeError::TlsTimeout(deadline)),
                 Ok(Err(e)) => Err(UpgradeError::Tls(e)),
                 Ok(Ok(stream)) => Ok(Box::new(stream)),
