@@ -11,11 +11,14 @@ use std::time::Duration;
 /// answers (the usual reason for closing it) does not hold the task.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-/// 1 KiB: the WebSocket read buffer of a connection. Tungstenite's default 128 KiB is held,
-/// zero-filled, per connection. It only receives plaintext that rustls already holds, so a
-/// small one costs a few more memory copies, not more system calls; it grows for a larger
-/// frame.
-pub const WS_READ_BUFFER_BYTES: usize = 1024;
+/// 256 B: the WebSocket read buffer a connection starts with. Tungstenite keeps it for the
+/// connection's life and grows it to fit a longer frame (after a login of about 400 B it holds
+/// 512 B); its default 128 KiB would be held, zero-filled, by every idle connection. A frame
+/// longer than a read takes several reads from what the TLS transport already decrypted
+/// (copies, not system calls). 1 KiB held 0.5 KB more per idle connection (`fusioncell bench
+/// --scenario idle --pin 0`: 9.9 against 9.3 KB) for no measured change of CPU per act with
+/// 20 publishers (BENCHMARKS.md, "Idle memory").
+pub const WS_READ_BUFFER_BYTES: usize = 256;
 
 /// 128 KiB (tungstenite's default): frames of one batch (session.rs `write_batch`, at most
 /// [`WRITE_BATCH`] frames) accumulate up to this before they are written; the flush at the
