@@ -10,7 +10,6 @@ use fusioncell_cell::{Audience, Cell, State};
 use fusioncell_journal::Durable;
 use fusioncell_wire::{IdentityId, PresenceMode, Record, Role};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
-use tokio_util::sync::CancellationToken;
 
 use crate::acknowledgement::Acknowledgement;
 use crate::metrics::Metrics;
@@ -18,24 +17,37 @@ use crate::outbound::{Outbound, Refused};
 use crate::presence::Presence;
 use crate::session_end::SessionEnd;
 
-/// A way to close one session from another task, with a code and reason.
+/// A way to close one session from another task, with a code and reason. One allocation
+/// per session: the end and the wake-up share it.
 #[derive(Clone, Default)]
-pub struct Killer {
-    token: CancellationToken,
-    why: Arc<std::sync::OnceLock<SessionEnd>>,
+pub struct Killer(Arc<Kill>);
+
+#[derive(Default)]
+struct Kill {
+    why: std::sync::OnceLock<SessionEnd>,
+    notify: tokio::sync::Notify,
 }
 
 impl Killer {
     /// Asks the session to end with `end` (the first request wins).
     pub fn kill(&self, end: SessionEnd) {
-        let _ = self.why.set(end);
-        self.token.cancel();
+        if self.0.why.set(end).is_ok() {
+            self.0.notify.notify_waiters();
+        }
     }
 
     /// Resolves with the end once [`Self::kill`] was called.
     pub async fn killed(&self) -> SessionEnd {
-        self.token.cancelled().await;
-        self.why.get().cloned().unwrap_or(SessionEnd::Unexplained)
+        loop {
+            // Listening before looking, so that a kill in between is not missed.
+            let notified = self.0.notify.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(why) = self.0.why.get() {
+                return why.clone();
+            }
+            notified.await;
+        }
     }
 }
 

@@ -123,11 +123,12 @@ pub async fn run<S: Service>(listener: TcpListener, front: Arc<Front>, routes: A
             front.clone(),
             routes.clone(),
         ));
-        front.shutdown.spawn(async move {
-            // A panic after the request named a cell is journaled in the cell (`serve`); one
-            // before is only logged: no cell is concerned yet.
-            let _ = crate::session::guarded(task, peer).await;
-        });
+        // A panic after the request named a cell is journaled in the cell (`serve`); one
+        // before is only logged: no cell is concerned yet.
+        front.shutdown.spawn(futures_util::FutureExt::map(
+            crate::session::guarded(task, peer),
+            drop,
+        ));
         // Let the new task read its socket before the next accept, so that a flood of
         // accepts does not count a connection as silent that has already spoken.
         tokio::task::yield_now().await;
@@ -163,7 +164,14 @@ struct Connection {
 
 /// TLS and the request head, which names the cell; then, in the cell's span and counted among
 /// its tasks, the upgrade, the login and the session.
-async fn serve<S: Service>(conn: Connection, front: Arc<Front>, routes: Arc<Routes<S>>) {
+///
+/// Not an async fn, which would keep `conn` beside the parts taken out of it for the
+/// connection's life.
+fn serve<S: Service>(
+    conn: Connection,
+    front: Arc<Front>,
+    routes: Arc<Routes<S>>,
+) -> impl Future<Output = ()> + Send {
     let Connection {
         tcp,
         peer,
@@ -172,51 +180,58 @@ async fn serve<S: Service>(conn: Connection, front: Arc<Front>, routes: Arc<Rout
         _connection,
         mut waiting,
     } = conn;
-    let first_words = waiting.first_words();
-    // Boxed: TLS and the upgrade hold large state (the handshake, the request head) that is
-    // dropped once the connection is a WebSocket; inline, `serve` would keep room for it for
-    // the connection's life (BENCHMARKS.md, "Idle memory").
-    let before_login = Box::pin(async {
-        // A client speaks first (its TLS ClientHello) at once; until then the connection
-        // holds no place among those in their handshake, and is the first to be evicted at
-        // the connection cap.
-        let _ = tcp.peek(&mut [0u8; 1]).await;
-        if let Some(source) = first_words.said() {
-            tracing::debug!(%peer, ?source, "pending-login cap reached: evicted the longest-waiting connection");
-        }
-        let stream = upgrade::tls(tcp, &front).await?;
-        upgrade::websocket(stream, &routes, &front, local).await
-    });
-    // Before the WebSocket there is no way to say why: the socket is dropped.
-    let (ws, route) = tokio::select! {
-        biased;
-        () = front.shutdown.triggered() => return,
-        () = waiting.evicted() => {
-            tracing::debug!(%peer, "dropped before the upgrade: {}", SessionEnd::Evicted);
-            return;
-        }
-        () = tokio::time::sleep_until(deadline) => {
-            tracing::debug!(%peer, "dropped before the upgrade: login deadline");
-            return;
-        }
-        ws = before_login => match ws {
-            Ok(upgrade::Routed::WebSocket(ws, route)) => (ws, route),
-            Ok(upgrade::Routed::Served) => return,
-            Err(e) => {
-                tracing::debug!(%peer, "connection dropped: {e}");
+    async move {
+        // The connection's place under the cap, held until the connection ends (named here so
+        // that the block takes it).
+        let _connection = _connection;
+        let first_words = waiting.first_words();
+        // Boxed: TLS and the upgrade hold large state (the handshake, the request head) that is
+        // dropped once the connection is a WebSocket; inline, `serve` would keep room for it for
+        // the connection's life (BENCHMARKS.md, "Idle memory").
+        let before_login = Box::pin(async {
+            // A client speaks first (its TLS ClientHello) at once; until then the connection
+            // holds no place among those in their handshake, and is the first to be evicted at
+            // the connection cap.
+            let _ = tcp.peek(&mut [0u8; 1]).await;
+            if let Some(source) = first_words.said() {
+                tracing::debug!(%peer, ?source, "pending-login cap reached: evicted the longest-waiting connection");
+            }
+            let stream = upgrade::tls(tcp, &front).await?;
+            upgrade::websocket(stream, &routes, &front, local).await
+        });
+        // Before the WebSocket there is no way to say why: the socket is dropped.
+        let (ws, route) = tokio::select! {
+            biased;
+            () = front.shutdown.triggered() => return,
+            () = waiting.evicted() => {
+                tracing::debug!(%peer, "dropped before the upgrade: {}", SessionEnd::Evicted);
                 return;
             }
-        },
-    };
-    let span = route.ctx.shutdown.span().clone();
-    let service = route.service.clone();
-    // Boxed, as the connection's future is (`run`): held in a local and then awaited inside
-    // `guarded`, it would otherwise be reserved twice for the whole session.
-    let in_cell = Box::pin(in_cell(ws, route, peer, deadline, waiting));
-    if let Some(panicked) = crate::session::guarded(in_cell.instrument(span.clone()), peer).await {
-        // Boxed too: only a panicked task journals, and inline its state would be reserved in
-        // every connection's task.
-        Box::pin(service.security(panicked).instrument(span)).await;
+            () = tokio::time::sleep_until(deadline) => {
+                tracing::debug!(%peer, "dropped before the upgrade: login deadline");
+                return;
+            }
+            ws = before_login => match ws {
+                Ok(upgrade::Routed::WebSocket(ws, route)) => (ws, route),
+                Ok(upgrade::Routed::Served) => return,
+                Err(e) => {
+                    tracing::debug!(%peer, "connection dropped: {e}");
+                    return;
+                }
+            },
+        };
+        let span = route.ctx.shutdown.span().clone();
+        let service = route.service.clone();
+        // Boxed, as the connection's future is (`run`): held in a local and then awaited inside
+        // `guarded`, it would otherwise be reserved twice for the whole session.
+        let in_cell = Box::pin(in_cell(ws, route, peer, deadline, waiting));
+        if let Some(panicked) =
+            crate::session::guarded(in_cell.instrument(span.clone()), peer).await
+        {
+            // Boxed too: only a panicked task journals, and inline its state would be reserved in
+            // every connection's task.
+            Box::pin(service.security(panicked).instrument(span)).await;
+        }
     }
 }
 
@@ -234,20 +249,24 @@ async fn in_cell<S: Service>(
     let (_open, waiting_login) = ctx.metrics.connection();
     // Boxed, as TLS and the upgrade are (`serve`): the login's state is dropped once it is
     // done, and inline it would be reserved beside the session's for the connection's life.
-    let login = tokio::select! {
-        biased;
-        () = ctx.shutdown.triggered() => return,
-        () = waiting.evicted() => Err(LoginFailure { end: SessionEnd::Evicted, event: None }),
-        login = Box::pin(handshake::login(&mut *ws, &ctx, peer, deadline)) => login,
+    // So is the login's outcome, in a block of its own.
+    let auth = {
+        let login = tokio::select! {
+            biased;
+            () = ctx.shutdown.triggered() => return,
+            () = waiting.evicted() => Err(LoginFailure { end: SessionEnd::Evicted, event: None }),
+            login = Box::pin(handshake::login(&mut *ws, &ctx, peer, deadline)) => login,
+        };
+        drop(waiting);
+        drop(waiting_login);
+        match login {
+            Ok(auth) => auth,
+            // Boxed: a refusal's state (journaling, the close) would otherwise be reserved in
+            // every logged-in connection's task.
+            Err(failure) => return Box::pin(refuse(ws, failure, &ctx, &*service, peer)).await,
+        }
     };
-    drop(waiting);
-    drop(waiting_login);
-    match login {
-        Ok(auth) => service.session(ws, auth).await,
-        // Boxed: a refusal's state (journaling, the close) would otherwise be reserved in
-        // every logged-in connection's task.
-        Err(failure) => Box::pin(refuse(ws, failure, &ctx, &*service, peer)).await,
-    }
+    service.session(ws, auth).await;
 }
 
 /// Closes a connection whose login failed, after journaling why (when there is an event).

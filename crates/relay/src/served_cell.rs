@@ -168,12 +168,13 @@ pub struct Live {
 }
 
 impl listener::Service for Live {
-    async fn session(
+    // Not an async fn: one would keep its own copy of `ws` and `auth` beside the session's.
+    fn session(
         &self,
         ws: Box<tokio_tungstenite::WebSocketStream<Box<dyn crate::upgrade::Transport>>>,
         auth: crate::handshake::Authenticated,
-    ) {
-        session::run(ws, auth, self.ctx.clone(), self.commands.clone()).await;
+    ) -> impl Future<Output = ()> + Send {
+        session::run(ws, auth, self.ctx.clone(), self.commands.clone())
     }
 
     async fn security(&self, event: fusioncell_wire::SecurityBody) {

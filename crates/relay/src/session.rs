@@ -55,34 +55,39 @@ struct Session {
 /// Registering and greeting, and the drain and close at the end, are boxed: each runs once,
 /// and inline their state would be reserved beside the main loop's for the life of the
 /// connection (BENCHMARKS.md, "Idle memory").
-pub async fn run(
+pub fn run(
     ws: Box<WebSocketStream<Box<dyn Transport>>>,
     auth: Authenticated,
     ctx: Arc<Context>,
     commands: mpsc::Sender<Command>,
-) {
-    let Some(started) = Box::pin(start(ws, auth, ctx, commands)).await else {
-        return;
-    };
-    let Started {
-        mut session,
-        mut sink,
-        mut stream,
-        mut rx,
-        killer,
-        online,
-        greeted,
-    } = started;
-    let end = match greeted {
-        Ok(()) => {
+) -> impl Future<Output = ()> + Send {
+    // Not an async fn, which would keep room for its arguments for the session's life: they
+    // go into the boxed start, freed once the session is greeted.
+    let start = Box::pin(start(ws, auth, ctx, commands));
+    async move {
+        let Some(Started {
+            mut session,
+            mut sink,
+            mut stream,
+            mut rx,
+            killer,
+            online,
+            greeted,
+        }) = start.await
+        else {
+            return;
+        };
+        let end = if greeted {
             session
                 .serve(&mut sink, &mut stream, &mut rx, &killer)
                 .await
-        }
-        Err(_) => None,
-    };
-    Box::pin(finish(session, sink, stream, rx, end)).await;
-    drop(online);
+        } else {
+            // The peer is already gone.
+            None
+        };
+        Box::pin(finish(session, sink, stream, rx, end)).await;
+        drop(online);
+    }
 }
 
 /// A registered, greeted session, ready for its main loop.
@@ -95,7 +100,7 @@ struct Started {
     /// Counts the session among those online while it lives.
     online: crate::metrics::Counted,
     /// Whether the greeting was written.
-    greeted: Result<(), tokio_tungstenite::tungstenite::Error>,
+    greeted: bool,
 }
 
 /// Registers the session with the commit thread and greets it (`welcome`, `state`, the
@@ -184,7 +189,7 @@ async fn start(
         rx,
         killer,
         online,
-        greeted,
+        greeted: greeted.is_ok(),
     })
 }
 
@@ -287,14 +292,9 @@ impl Session {
                     };
                     let taken = timing::now();
                     let mut noted = taken.map(|_| timing::Flushed::default());
-                    let written = tokio::select! {
-                        biased;
-                        end = killer.killed() => return Some(end),
-                        () = tokio::time::sleep_until(stuck) => return Some(SessionEnd::Idle(idle)),
-                        r = write_batch(sink, rx, &ctx.metrics, frame, noted.as_mut()) => r,
-                    };
-                    if let Err(e) = written {
-                        return Some(SessionEnd::from_ws_error(&e));
+                    let write = write_batch(sink, rx, &ctx.metrics, frame, noted.as_mut());
+                    if let Some(end) = Box::pin(write_within(killer, stuck, idle, write)).await {
+                        return Some(end);
                     }
                     if let (Some(noted), Some(taken)) = (noted, taken) {
                         noted.flushed(self.id, taken);
@@ -313,14 +313,9 @@ impl Session {
                         Ok(page) => page,
                         Err(end) => return Some(end),
                     };
-                    let written = tokio::select! {
-                        biased;
-                        end = killer.killed() => return Some(end),
-                        () = tokio::time::sleep_until(stuck) => return Some(SessionEnd::Idle(idle)),
-                        r = write_page(sink, frames) => r,
-                    };
-                    if let Err(e) = written {
-                        return Some(SessionEnd::from_ws_error(&e));
+                    let write = write_page(sink, frames);
+                    if let Some(end) = Box::pin(write_within(killer, stuck, idle, write)).await {
+                        return Some(end);
                     }
                     let Some(b) = self.backlog.as_mut() else {
                         continue;
@@ -545,28 +540,33 @@ impl Session {
     }
 }
 
-/// The `live` frame: the backlog is sent; `size` records existed when the session went live.
 /// Runs one connection's task so that a panic in it is not lost silently: it is logged, and
 /// the `security` event to journal (`session_panicked`, PROTOCOL.md §5.6) is returned. The
 /// connection itself is gone (its socket was dropped with the task); the relay serves on.
-pub async fn guarded(
+///
+/// A combinator, not an async fn: that would hold `task` twice (its argument, and the future
+/// it awaits) for the connection's life.
+pub fn guarded(
     task: impl std::future::Future<Output = ()>,
     peer: std::net::SocketAddr,
-) -> Option<fusioncell_wire::SecurityBody> {
+) -> impl std::future::Future<Output = Option<fusioncell_wire::SecurityBody>> {
     use futures_util::FutureExt as _;
-    let Err(panic) = std::panic::AssertUnwindSafe(task).catch_unwind().await else {
-        return None;
-    };
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_owned());
-    tracing::error!(%peer, "session task panicked: {what}");
-    let reason = format!("the relay's task for this connection panicked: {what}");
-    Some(event("session_panicked", peer, None, reason))
+    std::panic::AssertUnwindSafe(task)
+        .catch_unwind()
+        .map(move |ended| {
+            let panic = ended.err()?;
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            tracing::error!(%peer, "session task panicked: {what}");
+            let reason = format!("the relay's task for this connection panicked: {what}");
+            Some(event("session_panicked", peer, None, reason))
+        })
 }
 
+/// The `live` frame: the backlog is sent; `size` records existed when the session went live.
 fn live_frame(size: u64) -> Message {
     Message::text(ServerMsg::Live { size }.to_json())
 }
@@ -582,6 +582,24 @@ async fn next_page(
         // the journal read.
         Some(b) => Box::pin(b.next_page(ctx, who)).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Runs `write` unless the session is killed first or the write is still unfinished at
+/// `stuck` (the peer neither reads nor speaks); how the session ends, if it must. Boxed by
+/// the main loop: a write's state lives only while it runs, and inline every idle session
+/// would keep room for it (about 0.5 KB, BENCHMARKS.md "Idle memory").
+async fn write_within(
+    killer: &Killer,
+    stuck: tokio::time::Instant,
+    idle: Duration,
+    write: impl Future<Output = Result<(), tokio_tungstenite::tungstenite::Error>>,
+) -> Option<SessionEnd> {
+    tokio::select! {
+        biased;
+        end = killer.killed() => Some(end),
+        () = tokio::time::sleep_until(stuck) => Some(SessionEnd::Idle(idle)),
+        written = write => written.err().map(|e| SessionEnd::from_ws_error(&e)),
     }
 }
 

@@ -95,9 +95,6 @@ pub enum SessionEnd {
     /// Reading the journal for a resume failed.
     #[error("journal read: {0}")]
     JournalRead(String),
-    /// A session was closed from another task without a reason (should not happen).
-    #[error("closed")]
-    Unexplained,
     /// A message larger than the configured limit.
     #[error("message of {size} bytes exceeds the limit of {max_size}")]
     MessageTooLong {
@@ -154,10 +151,9 @@ impl SessionEnd {
             SessionEnd::NotUtf8 => CloseCode::InvalidPayload,
             SessionEnd::Idle(_) => CloseCode::Policy,
             SessionEnd::MessageTooLong { .. } | SessionEnd::TooBig(_) => CloseCode::TooBig,
-            SessionEnd::NoRandomness
-            | SessionEnd::NoJournal
-            | SessionEnd::JournalRead(_)
-            | SessionEnd::Unexplained => CloseCode::Internal,
+            SessionEnd::NoRandomness | SessionEnd::NoJournal | SessionEnd::JournalRead(_) => {
+                CloseCode::Internal
+            }
             SessionEnd::JournalFailed | SessionEnd::Evicted => CloseCode::TryLater,
             SessionEnd::NotALogin | SessionEnd::MalformedLogin(_) => CloseCode::BadLogin,
             SessionEnd::LoginTimeout(_)
