@@ -174,3 +174,26 @@ async fn a_cancellation_token_stops_reconnecting() {
     let diplomacy = ChannelId::new("diplomacy").unwrap();
     assert!(israel.post(&diplomacy, "too late").await.is_err());
 }
+
+#[tokio::test]
+async fn a_client_closed_while_it_reconnects_closes_at_once() {
+    let cell = TestCell::busy();
+    let relay = Relay::start(&cell).await;
+    let syria = client(&cell, &relay, "syria").await;
+    let mut sub = syria.subscribe(None).await.unwrap();
+    relay.stop().await;
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .expect("the lost connection is reported")
+            .expect("the subscription is open while reconnecting");
+        if let Event::Reconnecting { .. } = event {
+            break;
+        }
+    }
+    // What `fusioncell listen` does at SIGTERM: with the relay gone, it must not wait for a
+    // reconnect that cannot come.
+    tokio::time::timeout(Duration::from_secs(5), syria.close())
+        .await
+        .expect("close returns while the client is reconnecting");
+}

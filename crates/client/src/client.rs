@@ -330,8 +330,11 @@ impl Client {
         Ok(Subscription { rx })
     }
 
-    /// Closes the connection after the task has sent what it holds.
+    /// Closes the connection after the task has sent what it holds. A client that lost its
+    /// connection stops reconnecting first: with the relay gone, a close must not wait for a
+    /// reconnect that cannot come (`fusioncell listen` closes so at SIGTERM).
     pub async fn close(self) {
+        self.stop.cancel();
         drop(self.requests);
         let _ = self.task.await;
     }
