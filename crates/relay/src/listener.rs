@@ -166,7 +166,10 @@ struct Connection {
 /// its tasks, the upgrade, the login and the session.
 ///
 /// Not an async fn, which would keep `conn` beside the parts taken out of it for the
-/// connection's life.
+/// connection's life; and what comes before the WebSocket (TLS, the upgrade, and their race
+/// against eviction, shutdown and the deadline) is boxed apart, made here, so that the
+/// session's task keeps neither its state nor what only it uses (the socket, the local
+/// address; BENCHMARKS.md, "Idle memory").
 fn serve<S: Service>(
     conn: Connection,
     front: Arc<Front>,
@@ -178,47 +181,15 @@ fn serve<S: Service>(
         local,
         deadline,
         _connection,
-        mut waiting,
+        waiting,
     } = conn;
+    let upgraded = Box::pin(upgraded(tcp, peer, local, deadline, waiting, front, routes));
     async move {
         // The connection's place under the cap, held until the connection ends (named here so
         // that the block takes it).
         let _connection = _connection;
-        let first_words = waiting.first_words();
-        // Boxed: TLS and the upgrade hold large state (the handshake, the request head) that is
-        // dropped once the connection is a WebSocket; inline, `serve` would keep room for it for
-        // the connection's life (BENCHMARKS.md, "Idle memory").
-        let before_login = Box::pin(async {
-            // A client speaks first (its TLS ClientHello) at once; until then the connection
-            // holds no place among those in their handshake, and is the first to be evicted at
-            // the connection cap.
-            let _ = tcp.peek(&mut [0u8; 1]).await;
-            if let Some(source) = first_words.said() {
-                tracing::debug!(%peer, ?source, "pending-login cap reached: evicted the longest-waiting connection");
-            }
-            let stream = upgrade::tls(tcp, &front).await?;
-            upgrade::websocket(stream, &routes, &front, local).await
-        });
-        // Before the WebSocket there is no way to say why: the socket is dropped.
-        let (ws, route) = tokio::select! {
-            biased;
-            () = front.shutdown.triggered() => return,
-            () = waiting.evicted() => {
-                tracing::debug!(%peer, "dropped before the upgrade: {}", SessionEnd::Evicted);
-                return;
-            }
-            () = tokio::time::sleep_until(deadline) => {
-                tracing::debug!(%peer, "dropped before the upgrade: login deadline");
-                return;
-            }
-            ws = before_login => match ws {
-                Ok(upgrade::Routed::WebSocket(ws, route)) => (ws, route),
-                Ok(upgrade::Routed::Served) => return,
-                Err(e) => {
-                    tracing::debug!(%peer, "connection dropped: {e}");
-                    return;
-                }
-            },
+        let Some((ws, route, waiting)) = upgraded.await else {
+            return;
         };
         let span = route.ctx.shutdown.span().clone();
         let service = route.service.clone();
@@ -231,6 +202,58 @@ fn serve<S: Service>(
             // Boxed too: only a panicked task journals, and inline its state would be reserved in
             // every connection's task.
             Box::pin(service.security(panicked).instrument(span)).await;
+        }
+    }
+}
+
+/// TLS and the request head, then the WebSocket upgrade or a console answer, unless the
+/// connection is evicted, the relay shuts down or the login deadline passes first. `None`
+/// when the connection is done: before the WebSocket there is no way to say why, so the
+/// socket is dropped.
+async fn upgraded<S: Service>(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    local: SocketAddr,
+    deadline: tokio::time::Instant,
+    mut waiting: Waiting,
+    front: Arc<Front>,
+    routes: Arc<Routes<S>>,
+) -> Option<(
+    Box<WebSocketStream<Box<dyn Transport>>>,
+    CellRoute<S>,
+    Waiting,
+)> {
+    let first_words = waiting.first_words();
+    let before_login = async {
+        // A client speaks first (its TLS ClientHello) at once; until then the connection
+        // holds no place among those in their handshake, and is the first to be evicted at
+        // the connection cap.
+        let _ = tcp.peek(&mut [0u8; 1]).await;
+        if let Some(source) = first_words.said() {
+            tracing::debug!(%peer, ?source, "pending-login cap reached: evicted the longest-waiting connection");
+        }
+        let stream = upgrade::tls(tcp, &front).await?;
+        upgrade::websocket(stream, &routes, &front, local).await
+    };
+    let routed = tokio::select! {
+        biased;
+        () = front.shutdown.triggered() => return None,
+        () = waiting.evicted() => {
+            tracing::debug!(%peer, "dropped before the upgrade: {}", SessionEnd::Evicted);
+            return None;
+        }
+        () = tokio::time::sleep_until(deadline) => {
+            tracing::debug!(%peer, "dropped before the upgrade: login deadline");
+            return None;
+        }
+        routed = before_login => routed,
+    };
+    match routed {
+        Ok(upgrade::Routed::WebSocket(ws, route)) => Some((ws, route, waiting)),
+        Ok(upgrade::Routed::Served) => None,
+        Err(e) => {
+            tracing::debug!(%peer, "connection dropped: {e}");
+            None
         }
     }
 }
