@@ -330,9 +330,8 @@ impl Client {
         Ok(Subscription { rx })
     }
 
-    /// Closes the connection after the task has sent what it holds. A client that lost its
-    /// connection stops reconnecting first: with the relay gone, a close must not wait for a
-    /// reconnect that cannot come (`fusioncell listen` closes so at SIGTERM).
+    /// Closes the connection after the task has sent what it holds; a client that lost it
+    /// stops reconnecting first (with the relay gone, no reconnect is coming).
     pub async fn close(self) {
         self.stop.cancel();
         drop(self.requests);
