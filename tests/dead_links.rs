@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use fusioncell_client::{Client, Event};
+use fusioncell_client::{Client, Event, Subscription};
 use fusioncell_wire::ChannelId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -150,18 +150,7 @@ async fn a_cancellation_token_stops_reconnecting() {
     let mut sub = israel.subscribe(None).await.unwrap();
     relay.stop().await;
     // The relay is gone: the client keeps trying until told to stop.
-    loop {
-        let event = tokio::time::timeout(Duration::from_secs(10), sub.next())
-            .await
-            .expect("the lost connection is reported");
-        if let Some(Event::Reconnecting { .. }) = event {
-            break;
-        }
-        assert!(
-            event.is_some(),
-            "the subscription ended before reconnecting"
-        );
-    }
+    until_reconnecting(&mut sub).await;
     israel.cancellation().cancel();
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
         while sub.next().await.is_some() {}
@@ -182,18 +171,23 @@ async fn a_client_closed_while_it_reconnects_closes_at_once() {
     let syria = client(&cell, &relay, "syria").await;
     let mut sub = syria.subscribe(None).await.unwrap();
     relay.stop().await;
+    until_reconnecting(&mut sub).await;
+    // What `fusioncell listen` does at SIGTERM: with the relay gone, it must not wait for a
+    // reconnect that cannot come.
+    tokio::time::timeout(Duration::from_secs(5), syria.close())
+        .await
+        .expect("close returns while the client is reconnecting");
+}
+
+/// Reads `sub` until it reports that the client is reconnecting (the relay is gone).
+async fn until_reconnecting(sub: &mut Subscription) {
     loop {
         let event = tokio::time::timeout(Duration::from_secs(10), sub.next())
             .await
             .expect("the lost connection is reported")
             .expect("the subscription is open while reconnecting");
         if let Event::Reconnecting { .. } = event {
-            break;
+            return;
         }
     }
-    // What `fusioncell listen` does at SIGTERM: with the relay gone, it must not wait for a
-    // reconnect that cannot come.
-    tokio::time::timeout(Duration::from_secs(5), syria.close())
-        .await
-        .expect("close returns while the client is reconnecting");
 }
