@@ -178,7 +178,7 @@ impl TlsTransport {
                     None
                 }
                 Ok(ConnectionState::TransmitTlsData(data)) => {
-                    // `outgoing` sends it exactly once, at the next flush.
+                    // `outgoing` sends it exactly once, at the next write or flush.
                     data.done();
                     None
                 }
