@@ -9,6 +9,10 @@ use std::time::Instant;
 /// Length of the header; bodies are at least this long.
 pub const HEADER: usize = 42;
 
+/// The send time in the body of an act signed before it was sent: its publisher notes the
+/// time apart.
+pub const UNSTAMPED: u64 = u64::MAX;
+
 /// What a body says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mark {

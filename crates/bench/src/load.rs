@@ -1,7 +1,8 @@
 //! The load: publishers and subscribers over raw WebSocket frames.
 //!
 //! Against a fusioncell relay, every connection logs in (challenge-response); a publisher signs
-//! each act itself (`fusioncell_client::sign`) and keeps at most `window` acts waiting for
+//! each act itself (`fusioncell_client::sign`), as it goes or all before the run
+//! ([`LoadSpec::presign`]), and keeps at most `window` acts waiting for
 //! their durable acknowledgement; a subscriber sends `subscribe`, waits for `live` and then
 //! reads `deliver` frames without verifying them (the relay did; a load tool that verified
 //! would measure itself). Against the floor, a publisher sends the bare body and a subscriber
@@ -94,6 +95,11 @@ pub struct LoadSpec {
     pub delivery_window: usize,
     /// Stop each publisher after this many messages.
     pub max_messages: Option<u64>,
+    /// Sign this many acts per publisher before the run (fusioncell), so that the load
+    /// generator's signing is outside the measured window and off the cores the relay
+    /// uses; each publisher then stops after them. Their bodies carry no send time: the
+    /// publisher notes it when it sends, and subscribers look it up.
+    pub presign: Option<u64>,
     /// Connections opened at once.
     pub connect_concurrency: usize,
     /// How long to wait, once everything is connected, before publishing (idle measurements).
@@ -114,6 +120,7 @@ impl Default for LoadSpec {
             window: 256,
             delivery_window: 192,
             max_messages: None,
+            presign: None,
             connect_concurrency: 64,
             hold: Duration::ZERO,
             drain: Duration::from_secs(10),
@@ -219,6 +226,8 @@ struct Shared {
     last_delivery: AtomicU64,
     last_ack: AtomicU64,
     window: u64,
+    /// Send time (bench clock) of each pre-signed act, by publisher and number.
+    sent_at: Vec<Box<[AtomicU64]>>,
 }
 
 impl Shared {
@@ -242,6 +251,20 @@ impl Shared {
             let notified = self.progress.notified();
             let _ = tokio::time::timeout(Duration::from_millis(2), notified).await;
         }
+    }
+
+    /// When act `seq` of `publisher` was sent: its body's stamp, or the note of a
+    /// pre-signed act's publisher.
+    fn sent_ns(&self, mark: &Mark) -> Option<u64> {
+        if mark.sent_ns != body::UNSTAMPED {
+            return Some(mark.sent_ns);
+        }
+        let at = self
+            .sent_at
+            .get(mark.publisher as usize)?
+            .get(usize::try_from(mark.seq).ok()?)?;
+        // 0: not noted, which cannot be (the note comes before the send).
+        Some(at.load(Ordering::Acquire)).filter(|&ns| ns > 0)
     }
 
     fn delivered_one(&self, slot: usize, now_ns: u64) {
@@ -294,6 +317,13 @@ pub async fn run(
         last_delivery: AtomicU64::new(0),
         last_ack: AtomicU64::new(0),
         window: spec.delivery_window.max(1) as u64,
+        sent_at: (0..spec.publishers)
+            .map(|_| {
+                (0..spec.presign.unwrap_or(0))
+                    .map(|_| AtomicU64::new(0))
+                    .collect()
+            })
+            .collect(),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     // Each connection reads from the moment it is live, as a client does: it answers the
@@ -338,6 +368,10 @@ pub async fn run(
         tokio::time::sleep(spec.hold).await;
     }
     let fusion = matches!(target, Target::Fusion(_));
+    let mut presigned = match (target, spec.presign) {
+        (Target::Fusion(t), Some(n)) => presign(t, spec, &conns, n).await,
+        _ => Vec::new(),
+    };
     observe(Phase::Start);
     let start_ns = body::now_ns();
     let deadline = tokio::time::Instant::now() + spec.duration;
@@ -354,6 +388,7 @@ pub async fn run(
                 target: target.clone(),
                 spec: spec.clone(),
                 first_seq: conn.last_seq + 1,
+                presigned: presigned.get_mut(p).map(std::mem::take),
                 pending,
                 shared: shared.clone(),
                 deadline,
@@ -498,6 +533,38 @@ impl Pending {
     fn len(&self) -> usize {
         self.queue().len()
     }
+}
+
+/// Signs `n` acts for each publisher among `conns`, on the blocking pool (every core), and
+/// returns them by publisher index.
+async fn presign(
+    target: &FusionTarget,
+    spec: &LoadSpec,
+    conns: &[Reading],
+    n: u64,
+) -> Vec<Vec<String>> {
+    let signing: Vec<_> = conns
+        .iter()
+        .filter_map(|c| Some((c.publisher?, c.last_seq + 1)))
+        .map(|(p, first_seq)| {
+            let (target, size) = (target.clone(), spec.size);
+            let task = tokio::task::spawn_blocking(move || {
+                (0..n)
+                    .map(|i| {
+                        publisher::act_frame(&target, p, first_seq + i, i, body::UNSTAMPED, size)
+                    })
+                    .collect::<Vec<String>>()
+            });
+            (p, task)
+        })
+        .collect();
+    let mut frames = vec![Vec::new(); spec.publishers];
+    for (p, task) in signing {
+        if let (Some(slot), Ok(signed)) = (frames.get_mut(p), task.await) {
+            *slot = signed;
+        }
+    }
+    frames
 }
 
 /// Which connection of the plan: publisher `i`, or subscriber-only connection `k`.
@@ -673,19 +740,16 @@ async fn read_loop(
             continue;
         }
         let Some(slot) = slot else { continue };
-        let Some(Mark {
-            publisher: from,
-            seq,
-            sent_ns,
-        }) = body::decode(t)
-        else {
+        let Some(mark) = body::decode(t) else {
             continue;
         };
         let now = body::now_ns();
-        out.latency.record(now.saturating_sub(sent_ns));
+        if let Some(sent_ns) = shared.sent_ns(&mark) {
+            out.latency.record(now.saturating_sub(sent_ns));
+        }
         if let Some(a) = out.account.as_mut() {
             let before = a.received;
-            a.see(from, seq);
+            a.see(mark.publisher, mark.seq);
             if a.received > before {
                 shared.delivered_one(slot, now);
             }

@@ -441,6 +441,41 @@ fn bench_json_is_one_compact_line() {
     );
 }
 
+/// `--presign`: each publisher sends exactly the acts signed before the run, every one is
+/// acknowledged and delivered once, and every delivery's latency is measured from the time its
+/// publisher noted when it sent the act (the pre-signed bodies carry none).
+#[test]
+fn bench_presign_sends_the_signed_acts_and_times_each_delivery() {
+    let out = fusioncell(&[
+        "bench",
+        "--publishers",
+        "3",
+        "--subscribers",
+        "2",
+        "--presign",
+        "150",
+        "--duration",
+        "30",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("one JSON object");
+    assert_eq!(v["clean"], true, "{text}");
+    assert_eq!(v["presign"], 150, "{text}");
+    let report = &v["relay"]["report"];
+    assert_eq!(report["sent"], 450, "{text}");
+    assert_eq!(report["acked"], 450, "{text}");
+    assert_eq!(report["totals"]["delivered"], 900, "{text}");
+    let latency = &report["latency"];
+    assert_eq!(latency["count"], 900, "{text}");
+    // Each timed from its own send: far under the run's length.
+    assert!(
+        latency["max_us"].as_f64().is_some_and(|us| us < 60e6),
+        "{text}"
+    );
+}
+
 /// `--scenario big-cell` at 50 participants: the cell it writes has 50 distinct identities
 /// with distinct keys, each a reader of the channel, one session each allowed (so a shared
 /// identity would be superseded and the run would fail); every participant logs in as itself

@@ -1,5 +1,7 @@
 //! One publisher of a run: it signs each act itself (fusioncell) or sends the bare body (the
 //! floor), paced by `rate`, its acknowledgement window and the subscribers' delivery window.
+//! With acts signed before the run ([`LoadSpec::presign`]), it sends those, in order, and notes
+//! when it sent each.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -12,7 +14,7 @@ use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{LoadSpec, Pending, Shared, Target};
+use super::{FusionTarget, LoadSpec, Pending, Shared, Target};
 use crate::body::{self, Mark};
 
 pub(super) struct Publisher {
@@ -20,6 +22,8 @@ pub(super) struct Publisher {
     pub(super) target: Target,
     pub(super) spec: LoadSpec,
     pub(super) first_seq: u64,
+    /// Acts signed before the run, sent in place of acts signed as it goes.
+    pub(super) presigned: Option<Vec<String>>,
     pub(super) pending: Arc<Pending>,
     pub(super) shared: Arc<Shared>,
     pub(super) deadline: tokio::time::Instant,
@@ -28,14 +32,18 @@ pub(super) struct Publisher {
 impl Publisher {
     /// Publishes until the deadline; returns (sent, refused, unanswered, failures).
     pub(super) async fn run(
-        self,
+        mut self,
         mut sink: SplitSink<Ws, Message>,
     ) -> (u64, u64, u64, Vec<String>) {
         let mut failures = Vec::new();
         let start = tokio::time::Instant::now();
         let interval =
             (self.spec.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / self.spec.rate));
-        let max = self.spec.max_messages.unwrap_or(u64::MAX);
+        let mut presigned = self.presigned.take().map(Vec::into_iter);
+        let max = match &presigned {
+            Some(acts) => acts.len() as u64,
+            None => self.spec.max_messages.unwrap_or(u64::MAX),
+        };
         let window = self.spec.window.max(1);
         let fusion = match &self.target {
             Target::Fusion(t) => Some(t),
@@ -55,30 +63,38 @@ impl Publisher {
             }
             self.shared.delivery_window().await;
             let sent_ns = body::now_ns();
-            let text = body::encode(
-                Mark {
-                    publisher: self.index as u32,
-                    seq: n,
-                    sent_ns,
-                },
-                self.spec.size,
-            );
-            let frame = match fusion {
-                Some(t) => {
-                    let (id, key) = &t.publishers[self.index];
-                    let act = Act {
-                        kind: ActKind::Post,
-                        cell: t.cell.clone(),
-                        channel: Some(t.channel.clone()),
-                        actor: id.clone(),
-                        seq: self.first_seq + n,
-                        ts: wall_ms(),
-                        body_sha256: Digest(sha256(text.as_bytes())),
-                    };
+            let frame = match (fusion, presigned.as_mut()) {
+                (Some(_), Some(acts)) => {
+                    if let Some(at) = self
+                        .shared
+                        .sent_at
+                        .get(self.index)
+                        .and_then(|p| p.get(n as usize))
+                    {
+                        at.store(sent_ns, Ordering::Release);
+                    }
                     self.pending.queue().push_back(sent_ns);
-                    ClientMsg::Act(fusioncell_client::sign(key, act, text)).to_json()
+                    acts.next().unwrap_or_default()
                 }
-                None => text,
+                (Some(t), None) => {
+                    self.pending.queue().push_back(sent_ns);
+                    act_frame(
+                        t,
+                        self.index,
+                        self.first_seq + n,
+                        n,
+                        sent_ns,
+                        self.spec.size,
+                    )
+                }
+                (None, _) => body::encode(
+                    Mark {
+                        publisher: self.index as u32,
+                        seq: n,
+                        sent_ns,
+                    },
+                    self.spec.size,
+                ),
             };
             if let Err(e) = sink.send(Message::text(frame)).await {
                 failures.push(format!("publisher {}: send: {e}", self.index));
@@ -109,6 +125,37 @@ impl Publisher {
             let _ = tokio::time::timeout(Duration::from_millis(2), notified).await;
         }
     }
+}
+
+/// The signed `act` frame of publisher `index`'s message number `n`, the act `seq` of its
+/// identity, stamped `sent_ns` ([`body::UNSTAMPED`] when signed before the run).
+pub(super) fn act_frame(
+    t: &FusionTarget,
+    index: usize,
+    seq: u64,
+    n: u64,
+    sent_ns: u64,
+    size: usize,
+) -> String {
+    let text = body::encode(
+        Mark {
+            publisher: index as u32,
+            seq: n,
+            sent_ns,
+        },
+        size,
+    );
+    let (id, key) = &t.publishers[index];
+    let act = Act {
+        kind: ActKind::Post,
+        cell: t.cell.clone(),
+        channel: Some(t.channel.clone()),
+        actor: id.clone(),
+        seq,
+        ts: wall_ms(),
+        body_sha256: Digest(sha256(text.as_bytes())),
+    };
+    ClientMsg::Act(fusioncell_client::sign(key, act, text)).to_json()
 }
 
 /// Milliseconds since the Unix epoch (the act's timestamp).

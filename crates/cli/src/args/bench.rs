@@ -33,6 +33,11 @@ pub struct BenchArgs {
     /// Acts a publisher keeps waiting for their durable acknowledgement.
     #[arg(long)]
     pub window: Option<usize>,
+    /// Sign this many acts per publisher before the run, so that the load generator's
+    /// signing (an Ed25519 signature per act) neither counts in the run nor takes the cores
+    /// the relay uses; each publisher stops after them (or at `--duration`).
+    #[arg(long)]
+    pub presign: Option<u64>,
     /// Drive an existing relay at this URL instead of starting one (needs `--config`).
     #[arg(long, requires = "config")]
     pub relay: Option<String>,

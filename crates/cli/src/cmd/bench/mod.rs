@@ -114,10 +114,13 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let scenario = args.scenario;
     if progress {
         eprintln!(
-            "fusioncell bench{}: {} publisher(s) at {}, {} subscriber(s){}, {} B bodies, {} s — relay {url}",
+            "fusioncell bench{}: {} publisher(s) at {}{}, {} subscriber(s){}, {} B bodies, {} s — relay {url}",
             scenario.map_or(String::new(), |s| format!(" --scenario {}", s.name())),
             spec.publishers,
             rate_text(spec.rate),
+            spec.presign.map_or(String::new(), |n| format!(
+                " ({n} acts each signed before the run)"
+            )),
             spec.subscribers,
             if spec.publishers_subscribe {
                 " (publishers subscribe too)"
@@ -215,6 +218,7 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         rate: spec.rate,
         duration_s: spec.duration.as_secs_f64(),
         window: spec.window,
+        presign: spec.presign,
         ratios: floor.as_ref().map(|f| Ratios::of(&relay, f, verify_us)),
         clean,
         relay,
@@ -302,6 +306,7 @@ fn spec(args: &BenchArgs) -> LoadSpec {
     if let Some(v) = args.window {
         s.window = v.max(1);
     }
+    s.presign = args.presign;
     s
 }
 
@@ -559,6 +564,8 @@ struct Output {
     rate: f64,
     duration_s: f64,
     window: usize,
+    /// Acts signed per publisher before the run (`--presign`).
+    presign: Option<u64>,
     relay: Measured,
     floor: Option<Measured>,
     ratios: Option<Ratios>,
