@@ -57,16 +57,14 @@ impl RateLimits {
         let now = Instant::now();
         let byte_burst = self.bytes_per_sec.max(max_message as f64);
         let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let (acts, bytes_bucket) = map.entry(who.clone()).or_insert((
-            Bucket {
-                tokens: self.act_burst,
-                last: now,
-            },
-            Bucket {
-                tokens: byte_burst,
-                last: now,
-            },
-        ));
+        // The identity is cloned (allocated) only the first time, not for every act.
+        if !map.contains_key(who) {
+            let full = |tokens| Bucket { tokens, last: now };
+            map.insert(who.clone(), (full(self.act_burst), full(byte_burst)));
+        }
+        let Some((acts, bytes_bucket)) = map.get_mut(who) else {
+            return false;
+        };
         // Check both before taking from either, so a refused act costs nothing.
         let mut a = *acts;
         let mut b = *bytes_bucket;
