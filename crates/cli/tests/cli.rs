@@ -433,6 +433,8 @@ fn bench_json_is_one_compact_line() {
     assert!(v["quotable"].is_boolean(), "{text}");
     assert!(v["relay"]["load_cpu_cores"].as_f64().is_some(), "{text}");
     assert!(v["relay"]["others_cores"].as_f64().is_some(), "{text}");
+    assert!(v["relay"]["interrupt_cores"].as_f64().is_some(), "{text}");
+    assert!(v["relay"]["steal_cores"].as_f64().is_some(), "{text}");
     assert!(v["verify_us"].as_f64().is_some_and(|us| us > 0.0), "{text}");
     assert_eq!(
         v["quotable"].as_bool(),

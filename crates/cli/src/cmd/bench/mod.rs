@@ -328,9 +328,14 @@ struct Measured {
     /// Set when the load generator, not the server, limited this run: its figures are then
     /// the generator's and must not be quoted.
     load_bound: Option<LoadBound>,
-    /// CPU the rest of the machine used while publishing, in cores (its busy time from
+    /// CPU other processes used while publishing, in cores (the process time from
     /// `/proc/stat` minus the server's and the load generator's).
     others_cores: Option<f64>,
+    /// CPU spent on interrupts while publishing, in cores: charged to no process, and mostly
+    /// the run's own sockets and disk.
+    interrupt_cores: Option<f64>,
+    /// CPU the hypervisor took from the machine while publishing (steal), in cores.
+    steal_cores: Option<f64>,
     /// Server CPU seconds while every connection was opened (TLS, login, subscribe): from
     /// before the first to the last `live`.
     connect_cpu_s: Option<f64>,
@@ -398,7 +403,7 @@ async fn measure(
             connected = sample();
             start = sample().map(|s| (Instant::now(), s));
             self_start = procstat::sample(None).map(|s| (Instant::now(), s));
-            machine_start = procstat::machine_busy_s().map(|b| (Instant::now(), b));
+            machine_start = procstat::machine_time().map(|m| (Instant::now(), m));
         }
         Phase::Tick {
             elapsed_s,
@@ -416,7 +421,7 @@ async fn measure(
         Phase::Done => {
             end = sample().map(|s| (Instant::now(), s));
             self_end = procstat::sample(None).map(|s| (Instant::now(), s));
-            machine_end = procstat::machine_busy_s().map(|b| (Instant::now(), b));
+            machine_end = procstat::machine_time().map(|m| (Instant::now(), m));
         }
     })
     .await
@@ -426,15 +431,23 @@ async fn measure(
     }
     let load_cpu_cores = per_second(self_start, self_end, |s| s.cpu_s);
     let cpu_cores = per_second(start, end, |s| s.cpu_s);
-    let machine_cores = machine_start
+    // The machine's CPU time while publishing, in cores.
+    let machine = machine_start
         .zip(machine_end)
-        .and_then(|((t0, b0), (t1, b1))| {
+        .and_then(|((t0, m0), (t1, m1))| {
             let dt = t1.duration_since(t0).as_secs_f64();
-            (dt > 0.0).then(|| (b1 - b0) / dt)
+            let m = m1 - m0;
+            (dt > 0.0).then(|| procstat::MachineTime {
+                processes_s: m.processes_s / dt,
+                interrupts_s: m.interrupts_s / dt,
+                steal_s: m.steal_s / dt,
+            })
         });
-    let others_cores = machine_cores
+    let others_cores = machine
         .zip(cpu_cores.zip(load_cpu_cores))
-        .map(|(all, (server, load))| (all - server - load).max(0.0));
+        .map(|(m, (server, load))| (m.processes_s - server - load).max(0.0));
+    let interrupt_cores = machine.map(|m| m.interrupts_s.max(0.0));
+    let steal_cores = machine.map(|m| m.steal_s.max(0.0));
     let cpu_s = match (start, end) {
         (Some((_, s0)), Some((_, s1))) => Some(s1.cpu_s - s0.cpu_s),
         _ => None,
@@ -445,6 +458,7 @@ async fn measure(
             server_cores: server,
             load_cores: load,
             others_cores: others_cores.unwrap_or(0.0),
+            steal_cores: steal_cores.unwrap_or(0.0),
             load_budget: how.load_budget,
             full_speed: spec.rate == 0.0,
         })
@@ -459,6 +473,8 @@ async fn measure(
         publish_cpu_s: cpu_s,
         load_bound,
         others_cores,
+        interrupt_cores,
+        steal_cores,
         system: name.to_owned(),
         cpu_us_per_message: cpu_s
             .filter(|_| report.acked > 0)

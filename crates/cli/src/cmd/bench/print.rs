@@ -95,7 +95,11 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
             );
         }
         if let Some(others) = m.others_cores {
-            crate::outln!("  other work     {others:.2} cores (the rest of the machine)");
+            crate::outln!(
+                "  other work     {others:.2} cores (other processes); interrupts {:.2}, steal {:.2} cores",
+                m.interrupt_cores.unwrap_or(0.0),
+                m.steal_cores.unwrap_or(0.0)
+            );
         }
         if let Some(why) = &m.load_bound {
             crate::outln!("  NOT QUOTABLE   {why}");
