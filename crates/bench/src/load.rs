@@ -369,7 +369,12 @@ pub async fn run(
     }
     let fusion = matches!(target, Target::Fusion(_));
     let mut presigned = match (target, spec.presign) {
-        (Target::Fusion(t), Some(n)) => presign(t, spec, &conns, n).await,
+        (Target::Fusion(t), Some(n)) => {
+            let firsts = conns
+                .iter()
+                .filter_map(|c| Some((c.publisher?, c.last_seq + 1)));
+            publisher::presign(t, spec, firsts, n).await
+        }
         _ => Vec::new(),
     };
     observe(Phase::Start);
@@ -533,38 +538,6 @@ impl Pending {
     fn len(&self) -> usize {
         self.queue().len()
     }
-}
-
-/// Signs `n` acts for each publisher among `conns`, on the blocking pool (every core), and
-/// returns them by publisher index.
-async fn presign(
-    target: &FusionTarget,
-    spec: &LoadSpec,
-    conns: &[Reading],
-    n: u64,
-) -> Vec<Vec<String>> {
-    let signing: Vec<_> = conns
-        .iter()
-        .filter_map(|c| Some((c.publisher?, c.last_seq + 1)))
-        .map(|(p, first_seq)| {
-            let (target, size) = (target.clone(), spec.size);
-            let task = tokio::task::spawn_blocking(move || {
-                (0..n)
-                    .map(|i| {
-                        publisher::act_frame(&target, p, first_seq + i, i, body::UNSTAMPED, size)
-                    })
-                    .collect::<Vec<String>>()
-            });
-            (p, task)
-        })
-        .collect();
-    let mut frames = vec![Vec::new(); spec.publishers];
-    for (p, task) in signing {
-        if let (Some(slot), Ok(signed)) = (frames.get_mut(p), task.await) {
-            *slot = signed;
-        }
-    }
-    frames
 }
 
 /// Which connection of the plan: publisher `i`, or subscriber-only connection `k`.

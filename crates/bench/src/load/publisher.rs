@@ -127,9 +127,37 @@ impl Publisher {
     }
 }
 
+/// Signs `n` acts for each publisher of `firsts` (its index and the act seq its first act
+/// takes), on the blocking pool (every core), and returns them by publisher index.
+pub(super) async fn presign(
+    target: &FusionTarget,
+    spec: &LoadSpec,
+    firsts: impl Iterator<Item = (usize, u64)>,
+    n: u64,
+) -> Vec<Vec<String>> {
+    let signing: Vec<_> = firsts
+        .map(|(p, first_seq)| {
+            let (target, size) = (target.clone(), spec.size);
+            let task = tokio::task::spawn_blocking(move || {
+                (0..n)
+                    .map(|i| act_frame(&target, p, first_seq + i, i, body::UNSTAMPED, size))
+                    .collect::<Vec<String>>()
+            });
+            (p, task)
+        })
+        .collect();
+    let mut frames = vec![Vec::new(); spec.publishers];
+    for (p, task) in signing {
+        if let (Some(slot), Ok(signed)) = (frames.get_mut(p), task.await) {
+            *slot = signed;
+        }
+    }
+    frames
+}
+
 /// The signed `act` frame of publisher `index`'s message number `n`, the act `seq` of its
 /// identity, stamped `sent_ns` ([`body::UNSTAMPED`] when signed before the run).
-pub(super) fn act_frame(
+fn act_frame(
     t: &FusionTarget,
     index: usize,
     seq: u64,
