@@ -436,6 +436,17 @@ fn bench_json_is_one_compact_line() {
     assert!(v["relay"]["interrupt_cores"].as_f64().is_some(), "{text}");
     assert!(v["relay"]["steal_cores"].as_f64().is_some(), "{text}");
     assert!(v["verify_us"].as_f64().is_some_and(|us| us > 0.0), "{text}");
+    // The mean of the timings before and after the load.
+    let (before, after) = (
+        v["verify_us_before"].as_f64(),
+        v["verify_us_after"].as_f64(),
+    );
+    let mean = before.zip(after).map(|(b, a)| (b + a) / 2.0);
+    assert!(
+        mean.zip(v["verify_us"].as_f64())
+            .is_some_and(|(m, us)| (m - us).abs() < 1e-6),
+        "{text}"
+    );
     assert_eq!(
         v["quotable"].as_bool(),
         Some(v["relay"]["load_bound"].is_null()),

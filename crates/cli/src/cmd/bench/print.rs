@@ -123,9 +123,17 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
     }
     if let (Some(x), Some(v)) = (out.acked_vs_verify_rate, out.verify_us) {
         crate::outln!(
-            "durable acts/s:  relay {:.0}/s = {x:.2} × one core's verify rate ({:.0}/s)",
+            "durable acts/s:  relay {:.0}/s = {x:.2} × one core's verify rate ({:.0}/s; {})",
             out.relay.report.acked_per_s,
-            1e6 / v
+            1e6 / v,
+            match (out.verify_us_before, out.verify_us_after) {
+                (Some(a), Some(b)) => format!(
+                    "the mean of {:.0}/s before the load and {:.0}/s after",
+                    1e6 / a,
+                    1e6 / b
+                ),
+                _ => "timed once".to_owned(),
+            }
         );
     }
     if let Some(x) = &out.ratios
