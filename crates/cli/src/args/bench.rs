@@ -35,7 +35,9 @@ pub struct BenchArgs {
     pub window: Option<usize>,
     /// Sign this many acts per publisher before the run, so that the load generator's
     /// signing (an Ed25519 signature per act) neither counts in the run nor takes the cores
-    /// the relay uses; each publisher stops after them (or at `--duration`).
+    /// the relay uses; each publisher stops after them (or at `--duration`). Their timestamps
+    /// are the signing time, so the run must end within the cell's clock skew of it (120 s by
+    /// default), or the relay refuses them as stale.
     #[arg(long)]
     pub presign: Option<u64>,
     /// Drive an existing relay at this URL instead of starting one (needs `--config`).
