@@ -66,11 +66,15 @@ impl Keys {
         }
     }
 
-    /// Whether `cp` is this cell's and signed by its relay: the check of
-    /// [`Checker::checkpoint`] that needs no records, so that recovery can learn, before it
-    /// reads them, which records a checkpoint vouches for.
-    pub(crate) fn signs_checkpoint(&self, cp: &Checkpoint) -> bool {
-        cp.cell == self.0.body.cell && self.0.relay.verify(&cp.signed_bytes(), &cp.sig.0).is_ok()
+    /// The journal's cell: a checkpoint of another cell vouches for nothing here.
+    pub(crate) fn cell(&self) -> &CellId {
+        &self.0.body.cell
+    }
+
+    /// Whether the relay's signature on `cp` verifies, whatever its cell: the costly part of
+    /// [`Checker::checkpoint`], made ahead of it on every core.
+    pub(crate) fn relay_signed(&self, cp: &Checkpoint) -> bool {
+        self.0.relay.verify(&cp.signed_bytes(), &cp.sig.0).is_ok()
     }
 }
 
@@ -203,12 +207,14 @@ impl Checker {
     }
 
     /// Checks a checkpoint against the tree of the records accepted so far (`tree` must hold
-    /// exactly those) and the size of the checkpoint before it.
+    /// exactly those) and the size of the checkpoint before it; `relay_signed` is
+    /// [`Keys::relay_signed`]'s verdict on it, made ahead on every core.
     pub(crate) fn checkpoint(
         &self,
         cp: &Checkpoint,
         tree: &Tree,
         previous: Option<u64>,
+        relay_signed: bool,
     ) -> Result<(), DefectKind> {
         let records = tree.len();
         let (Some(opened), true) = (&self.opened, cp.size >= 1 && cp.size <= records) else {
@@ -231,10 +237,9 @@ impl Checker {
                 found: cp.cell.clone(),
             });
         }
-        opened
-            .relay
-            .verify(&cp.signed_bytes(), &cp.sig.0)
-            .map_err(|_| DefectKind::CheckpointSignature)?;
+        if !relay_signed {
+            return Err(DefectKind::CheckpointSignature);
+        }
         if tree.root_at(cp.size) != Some(cp.root.0) {
             return Err(DefectKind::CheckpointRoot { size: cp.size });
         }

@@ -443,23 +443,71 @@ fn count_lines(mut file: &File) -> io::Result<u64> {
     Ok(count.lines + u64::from(count.last.is_some_and(|b| b != b'\n')))
 }
 
+/// [`Keys::relay_signed`] of each checkpoint, in order, checked on up to `threads` threads
+/// (false for all without keys: the journal has no open record).
+fn relay_signed<'a>(
+    keys: Option<&Keys>,
+    checkpoints: impl Iterator<Item = &'a Checkpoint>,
+    threads: usize,
+) -> Vec<bool> {
+    let checkpoints: Vec<&Checkpoint> = checkpoints.collect();
+    let Some(keys) = keys else {
+        return vec![false; checkpoints.len()];
+    };
+    let check = |part: &[&Checkpoint]| -> Vec<bool> {
+        part.iter().map(|cp| keys.relay_signed(cp)).collect()
+    };
+    let per_thread = checkpoints.len().div_ceil(threads.max(1)).max(1);
+    let mut parts = checkpoints.chunks(per_thread);
+    let own = parts.next().unwrap_or_default();
+    thread::scope(|scope| {
+        let helpers: Vec<_> = parts
+            .map(|part| {
+                // Out of threads: checked here instead, slower, not wrong.
+                thread::Builder::new()
+                    .name("journal-verify".into())
+                    .spawn_scoped(scope, move || check(part))
+                    .map_err(|_| check(part))
+            })
+            .collect();
+        let mut verdicts = check(own);
+        for helper in helpers {
+            match helper {
+                Ok(handle) => match handle.join() {
+                    Ok(done) => verdicts.extend(done),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(done) => verdicts.extend(done),
+            }
+        }
+        verdicts
+    })
+}
+
 /// How many records the last relay-signed checkpoint covers
 /// ([`ScanOptions::trust_checkpointed`]); reads `checkpoints`, then rewinds it. Only lines the
 /// checkpoint pass will judge count: a torn (unterminated) line, which recovery cuts off
 /// unchecked, vouches for nothing, nor does a line that does not parse or is not signed.
-fn checkpointed(mut checkpoints: &File, keys: &Keys) -> io::Result<u64> {
+fn checkpointed(mut checkpoints: &File, keys: &Keys, threads: usize) -> io::Result<u64> {
     let mut lines = Lines::new(BufReader::new(checkpoints));
-    let mut size = 0;
+    let mut ours = Vec::new();
     while let Some(line) = lines.next_line()? {
         if line.terminated
             && let Ok(cp) = serde_json::from_slice::<Checkpoint>(line.text)
-            && keys.signs_checkpoint(&cp)
+            && &cp.cell == keys.cell()
         {
-            size = size.max(cp.size);
+            ours.push(cp);
         }
     }
     checkpoints.seek(SeekFrom::Start(0))?;
-    Ok(size)
+    let signed = relay_signed(Some(keys), ours.iter(), threads);
+    Ok(ours
+        .iter()
+        .zip(signed)
+        .filter(|(_, signed)| *signed)
+        .map(|(cp, _)| cp.size)
+        .max()
+        .unwrap_or(0))
 }
 
 /// Reads and checks every record, then every checkpoint. `each` sees each good record (after
@@ -506,7 +554,7 @@ pub(crate) fn scan(
     walk.walk(&first, prepared, &mut each)?;
     report(&walk);
     let trusted = match (options.trust_checkpointed, walk.checker.keys()) {
-        (true, Some(keys)) => checkpointed(checkpoints, &keys)
+        (true, Some(keys)) => checkpointed(checkpoints, &keys, threads)
             .map_err(|e| ScanError::Io(JournalFile::Checkpoints, e))?,
         _ => 0,
     };
@@ -549,28 +597,47 @@ pub(crate) fn scan(
         ..
     } = walk;
 
+    // Every line is read and parsed first, and the relay's signatures are checked on every
+    // core; then the rules run in file order. A line that does not parse ends the reading,
+    // and is reported only if every line before it keeps the rules.
     let file = JournalFile::Checkpoints;
     let io_err = |e| ScanError::Io(file, e);
     let mut lines = Lines::new(BufReader::new(checkpoints));
-    let mut good: Vec<Checkpoint> = Vec::new();
+    let mut read: Vec<(u64, Checkpoint, bool)> = Vec::new();
+    let mut unparsed = None;
     let mut checkpoints_torn = 0;
     let mut scratch = Vec::new();
     while let Some(line) = lines.next_line().map_err(io_err)? {
-        let cp: Checkpoint = match parse(file, &line)? {
-            Parsed::Good(cp) => cp,
-            Parsed::Torn => {
+        match parse(file, &line) {
+            Ok(Parsed::Good(cp)) => {
+                let canonical = is_canonical(&cp, line.text, false, &mut scratch);
+                read.push((line.index, cp, canonical));
+            }
+            Ok(Parsed::Torn) => {
                 checkpoints_torn = line.text.len() as u64 + u64::from(line.terminated);
                 break;
             }
-        };
-        let fail = |kind| defect(file, line.index, kind);
-        if !is_canonical(&cp, line.text, false, &mut scratch) {
+            Err(e) => {
+                unparsed = Some(e);
+                break;
+            }
+        }
+    }
+    let keys = checker.keys();
+    let signed = relay_signed(keys.as_ref(), read.iter().map(|(_, cp, _)| cp), threads);
+    let mut good: Vec<Checkpoint> = Vec::with_capacity(read.len());
+    for ((index, cp, canonical), signed) in read.into_iter().zip(signed) {
+        let fail = |kind| defect(file, index, kind);
+        if !canonical {
             return Err(fail(DefectKind::NonCanonical));
         }
         checker
-            .checkpoint(&cp, &tree, good.last().map(|c| c.size))
+            .checkpoint(&cp, &tree, good.last().map(|c| c.size), signed)
             .map_err(fail)?;
         good.push(cp);
+    }
+    if let Some(e) = unparsed {
+        return Err(e);
     }
 
     Ok(Scan {

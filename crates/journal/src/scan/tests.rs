@@ -67,6 +67,91 @@ fn shouting(line: &str) -> String {
     out
 }
 
+/// Checkpoint signatures are checked on every core ahead of the in-order rules: whatever the
+/// threads, the first defect of `checkpoints.jsonl` is still its lowest line, a line that does
+/// not parse is reported only when every line before it keeps the rules, and recovery trusts
+/// only what a good signature vouches for.
+#[test]
+fn the_first_checkpoint_defect_is_the_lowest_whatever_the_threads() {
+    let f = Fixture::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    build(&f, dir);
+    let good = read_lines(dir, JournalFile::Checkpoints);
+    let forged = |i: usize| {
+        let mut cp: Checkpoint = serde_json::from_str(&good[i]).unwrap();
+        cp.sig.0[5] ^= 1;
+        serde_json::to_string(&cp).unwrap() + "\n"
+    };
+    let garbage = "{\"cell\":\n".to_owned();
+    let cases: Vec<(&str, Vec<(usize, String)>, Option<(u64, bool)>)> = vec![
+        ("clean", vec![], None),
+        ("a forged signature", vec![(1, forged(1))], Some((2, true))),
+        (
+            "a forged signature before a line that does not parse",
+            vec![(0, forged(0)), (1, garbage.clone())],
+            Some((1, true)),
+        ),
+        (
+            "a line that does not parse after good ones",
+            vec![(1, garbage), (2, forged(2))],
+            Some((2, false)),
+        ),
+    ];
+    for (name, edits, want) in cases {
+        let mut lines = good.clone();
+        for (i, text) in edits {
+            lines[i] = text;
+        }
+        write_lines(dir, JournalFile::Checkpoints, &lines);
+        for threads in [1, 2, 3, 7] {
+            match (outcome(dir, threads, 0), want) {
+                (Ok(_), None) => {}
+                (Err(d), Some((line, signature))) => {
+                    assert_eq!(d.file, JournalFile::Checkpoints, "{name}");
+                    assert_eq!(d.line, line, "{name}: {threads} threads: {d}");
+                    assert_eq!(
+                        d.kind == DefectKind::CheckpointSignature,
+                        signature,
+                        "{name}: {threads} threads: {d}"
+                    );
+                    assert_eq!(
+                        matches!(d.kind, DefectKind::Parse(_)),
+                        !signature,
+                        "{name}: {threads} threads: {d}"
+                    );
+                }
+                other => panic!("{name}: {threads} threads: {other:?}"),
+            }
+        }
+    }
+    // Recovery: only the good signatures vouch for records (sizes 10, 25, 41).
+    let keys = {
+        let open = |f: JournalFile| File::open(dir.join(f.name())).unwrap();
+        let options = ScanOptions {
+            threads: 2,
+            ..ScanOptions::default()
+        };
+        write_lines(dir, JournalFile::Checkpoints, &good);
+        let s = scan(
+            &open(JournalFile::Records),
+            &open(JournalFile::Checkpoints),
+            options,
+            |_, _| Ok(()),
+        );
+        s.map_err(|_| "scan").unwrap().checker.keys().unwrap()
+    };
+    let covered = |lines: &[String]| {
+        write_lines(dir, JournalFile::Checkpoints, lines);
+        let file = File::open(dir.join(JournalFile::Checkpoints.name())).unwrap();
+        [1, 2, 5].map(|threads| checkpointed(&file, &keys, threads).unwrap())
+    };
+    assert_eq!(covered(&good), [41; 3]);
+    let mut last_forged = good.clone();
+    last_forged[2] = forged(2);
+    assert_eq!(covered(&last_forged), [25; 3]);
+}
+
 #[test]
 fn the_first_defect_is_the_lowest_whatever_the_threads() {
     let f = Fixture::new();
