@@ -17,7 +17,8 @@
 //! order, consulting those verdicts exactly where they would have made them
 //! ([`Checker::record_prechecked`]): the first defect reported is the lowest-numbered one,
 //! whatever the threads' timing. While the calling thread walks one batch, the workers
-//! prepare the next.
+//! prepare the next. Checkpoints are done the same way, in one batch: their signatures on
+//! every core ([`relay_signed`]), then their rules in file order.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};

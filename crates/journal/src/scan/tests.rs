@@ -84,7 +84,9 @@ fn the_first_checkpoint_defect_is_the_lowest_whatever_the_threads() {
         serde_json::to_string(&cp).unwrap() + "\n"
     };
     let garbage = "{\"cell\":\n".to_owned();
-    let cases: Vec<(&str, Vec<(usize, String)>, Option<(u64, bool)>)> = vec![
+    // Name, edits, and the defect's line and whether it is the signature's (else a parse error).
+    type Case<'a> = (&'a str, Vec<(usize, String)>, Option<(u64, bool)>);
+    let cases: Vec<Case<'_>> = vec![
         ("clean", vec![], None),
         ("a forged signature", vec![(1, forged(1))], Some((2, true))),
         (
