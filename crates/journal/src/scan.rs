@@ -293,30 +293,28 @@ fn prepare_lines(
         .collect()
 }
 
-/// Prepares every line of `batch` on `helpers` scoped threads and the calling thread, which
-/// first runs `own` (the in-order walk of the previous batch, and reading the next) and then
-/// takes lines too, so that no core idles while another still has lines. Lines are taken
-/// `chunk` at a time from a shared counter, so the threads of a batch finish together
-/// whatever each line costs; the chunks are put back in file order before returning.
-fn prepare_batch<T>(
-    keys: Option<&Keys>,
-    trusted: u64,
-    batch: &Batch,
+/// `f` of every item of `items`, in order, on `helpers` scoped threads and the calling
+/// thread, which first runs `own` (the in-order walk of the previous batch, and reading the
+/// next) and then takes items too, so that no core idles while another still has items.
+/// Items are taken `chunk` at a time from a shared counter, so the threads finish together
+/// whatever each item costs; the chunks are put back in order before returning.
+fn on_every_core<I: Sync, R: Send, O>(
+    items: &[I],
     helpers: usize,
     chunk: usize,
-    own: impl FnOnce() -> T,
-) -> (Vec<Prepared>, T) {
+    f: impl Fn(&[I]) -> Vec<R> + Sync,
+    own: impl FnOnce() -> O,
+) -> (Vec<R>, O) {
     let next = AtomicUsize::new(0);
-    let total = batch.lines.len();
+    let chunk = chunk.max(1);
     let work = || {
         let mut done = Vec::new();
         loop {
             let start = next.fetch_add(chunk, Ordering::Relaxed);
-            if start >= total {
+            if start >= items.len() {
                 return done;
             }
-            let lines = &batch.lines[start..total.min(start + chunk)];
-            done.push((start, prepare_lines(keys, trusted, batch, lines)));
+            done.push((start, f(&items[start..items.len().min(start + chunk)])));
         }
     };
     thread::scope(|scope| {
@@ -338,7 +336,7 @@ fn prepare_batch<T>(
             }
         }
         chunks.sort_unstable_by_key(|(start, _)| *start);
-        (chunks.into_iter().flat_map(|(_, p)| p).collect(), own)
+        (chunks.into_iter().flat_map(|(_, r)| r).collect(), own)
     })
 }
 
@@ -444,8 +442,8 @@ fn count_lines(mut file: &File) -> io::Result<u64> {
     Ok(count.lines + u64::from(count.last.is_some_and(|b| b != b'\n')))
 }
 
-/// [`Keys::relay_signed`] of each checkpoint, in order, checked on up to `threads` threads
-/// (false for all without keys: the journal has no open record).
+/// [`Keys::relay_signed`] of each checkpoint, in order, on `threads` threads (false for all
+/// without keys: the journal has no open record).
 fn relay_signed<'a>(
     keys: Option<&Keys>,
     checkpoints: impl Iterator<Item = &'a Checkpoint>,
@@ -455,34 +453,9 @@ fn relay_signed<'a>(
     let Some(keys) = keys else {
         return vec![false; checkpoints.len()];
     };
-    let check = |part: &[&Checkpoint]| -> Vec<bool> {
-        part.iter().map(|cp| keys.relay_signed(cp)).collect()
-    };
-    let per_thread = checkpoints.len().div_ceil(threads.max(1)).max(1);
-    let mut parts = checkpoints.chunks(per_thread);
-    let own = parts.next().unwrap_or_default();
-    thread::scope(|scope| {
-        let helpers: Vec<_> = parts
-            .map(|part| {
-                // Out of threads: checked here instead, slower, not wrong.
-                thread::Builder::new()
-                    .name("journal-verify".into())
-                    .spawn_scoped(scope, move || check(part))
-                    .map_err(|_| check(part))
-            })
-            .collect();
-        let mut verdicts = check(own);
-        for helper in helpers {
-            match helper {
-                Ok(handle) => match handle.join() {
-                    Ok(done) => verdicts.extend(done),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                Err(done) => verdicts.extend(done),
-            }
-        }
-        verdicts
-    })
+    let chunk = LINES_PER_THREAD / 16;
+    let check = |part: &[&Checkpoint]| part.iter().map(|cp| keys.relay_signed(cp)).collect();
+    on_every_core(&checkpoints, threads.saturating_sub(1), chunk, check, || ()).0
 }
 
 /// How many records the last relay-signed checkpoint covers
@@ -567,8 +540,12 @@ pub(crate) fn scan(
     let mut batch = Batch::read(&mut lines, batch_lines).map_err(io_err)?;
     while !walk.stopped && !batch.lines.is_empty() {
         let keys = walk.checker.keys();
-        let (prepared, (walked, next)) =
-            prepare_batch(keys.as_ref(), trusted, &batch, helpers, chunk, || {
+        let (prepared, (walked, next)) = on_every_core(
+            &batch.lines,
+            helpers,
+            chunk,
+            |lines| prepare_lines(keys.as_ref(), trusted, &batch, lines),
+            || {
                 // Walk the previous batch and read the next while the helpers prepare this one.
                 let walked = match pending.take() {
                     Some((previous, prepared)) => walk.walk(&previous, prepared, &mut each),
@@ -579,7 +556,8 @@ pub(crate) fn scan(
                     _ => Ok(Batch::default()),
                 };
                 (walked, next)
-            });
+            },
+        );
         walked?;
         report(&walk);
         pending = Some((batch, prepared));
