@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every figure of BENCHMARKS.md with one command:
 #
-#   bash scripts/bench.sh            # about 13 minutes on 2 cores
+#   bash scripts/bench.sh            # about 15 minutes on 2 cores
 #
 # 1. the machine (cores, CPU model, kernel, disk);
 # 2. criterion: the physical limits and the per-act path (sign, verify, SHA-256, canonical
@@ -16,7 +16,8 @@
 #    generator on the other CPUs; a run limited by its load generator or by other work on the
 #    machine says "NOT QUOTABLE" (and `"quotable": false` in its JSON); then `--scenario
 #    big-cell` (10,000 participants with their own identities log in, one post to all), and
-#    20 publishers unpinned with their acts signed before the run (`--presign`);
+#    20 publishers unpinned with their acts signed before the run (`--presign`); fan-out with
+#    the floor at the relay's frame size (`--floor-size`) and both paced (`--rate`);
 # 5. several cells in one relay: one cell's latency while another is flooded, and one
 #    flooded cell's acts/s against two's (the ignored test `cells::measure`, release build).
 #
@@ -92,6 +93,19 @@ for s in fanout many publishers idle; do
   extra+=("${pin[@]}")
   echo "-- $bin bench --scenario $s --floor ${extra[*]}   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   "$bin" bench --scenario "$s" --floor "${extra[@]}" --json-file "$out/$s.json" | tee "$out/$s.txt" || echo "!! $s: accounting NOT CLEAN"
+done
+# Fan-out again, two ways that separate what the relay adds from what its load makes it do:
+# the floor relaying bodies as long as the relay's `deliver` frames (the signed record of a
+# 256 B body: about 606 B), so both move the same bytes per delivery; and both servers paced
+# at the same rates (RATES acts/s), so both handle the same load rather than each its own
+# full speed.
+echo "-- $bin bench --scenario fanout --floor --floor-size 606 ${pin[*]}   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+"$bin" bench --scenario fanout --floor --floor-size 606 --duration "$duration" "${pin[@]}" \
+  --json-file "$out/fanout-equal-bytes.json" | tee "$out/fanout-equal-bytes.txt" || echo "!! fanout --floor-size: accounting NOT CLEAN"
+for rate in ${RATES:-500 2000}; do
+  echo "-- $bin bench --scenario fanout --floor --rate $rate ${pin[*]}   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  "$bin" bench --scenario fanout --floor --rate "$rate" --duration "$duration" "${pin[@]}" \
+    --json-file "$out/fanout-rate-$rate.json" | tee "$out/fanout-rate-$rate.txt" || echo "!! fanout --rate $rate: accounting NOT CLEAN"
 done
 # 20 publishers with their acts signed before the run, relay not pinned: the relay verifies on
 # every core it gets and the load generator only sends (it no longer signs 23 µs per act on a

@@ -22,6 +22,8 @@ pub struct Account {
     pub gaps: u64,
     /// Numbers received again, or after a higher one.
     pub duplicates: u64,
+    /// Bytes of the frames received in order ([`Self::see_frame`]).
+    pub bytes: u64,
 }
 
 /// Totals over every subscriber.
@@ -35,6 +37,9 @@ pub struct Totals {
     pub duplicates: u64,
     /// Numbers skipped at the time (a gap that was never filled is also a loss).
     pub gaps: u64,
+    /// Bytes of the frames delivered: what a delivery costs on the wire, before TLS (the
+    /// relay's `deliver` frame carries the signed record; the floor's is the bare body).
+    pub delivered_bytes: u64,
 }
 
 impl Totals {
@@ -71,6 +76,18 @@ impl Account {
         }
     }
 
+    /// Counts one message from `publisher` numbered `seq` that came in a frame of `bytes`;
+    /// true when it was new.
+    pub fn see_frame(&mut self, publisher: u32, seq: u64, bytes: usize) -> bool {
+        let before = self.received;
+        self.see(publisher, seq);
+        let new = self.received > before;
+        if new {
+            self.bytes += bytes as u64;
+        }
+        new
+    }
+
     /// Whether this subscriber has every message `expected[p]` of each publisher `p`.
     pub fn has_all(&self, expected: &[u64]) -> bool {
         expected
@@ -87,6 +104,7 @@ impl Account {
         totals.lost += want.saturating_sub(self.received);
         totals.duplicates += self.duplicates;
         totals.gaps += self.gaps;
+        totals.delivered_bytes += self.bytes;
     }
 }
 

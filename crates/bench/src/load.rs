@@ -720,12 +720,10 @@ async fn read_loop(
         if let Some(sent_ns) = shared.sent_ns(&mark) {
             out.latency.record(now.saturating_sub(sent_ns));
         }
-        if let Some(a) = out.account.as_mut() {
-            let before = a.received;
-            a.see(mark.publisher, mark.seq);
-            if a.received > before {
-                shared.delivered_one(slot, now);
-            }
+        if let Some(a) = out.account.as_mut()
+            && a.see_frame(mark.publisher, mark.seq, t.len())
+        {
+            shared.delivered_one(slot, now);
         }
     }
     out

@@ -454,6 +454,48 @@ fn bench_json_is_one_compact_line() {
     );
 }
 
+/// `--floor-size`: the floor relays bodies of that size while the relay's load keeps its own,
+/// and the bytes of each delivered frame are reported, so a run can compare equal bytes per
+/// delivery (the relay's frame is the signed record, much longer than its body).
+#[test]
+fn bench_floor_size_gives_the_floor_bodies_of_their_own_size() {
+    let out = fusioncell(&[
+        "bench",
+        "--floor",
+        "--floor-size",
+        "300",
+        "--publishers",
+        "1",
+        "--subscribers",
+        "2",
+        "--rate",
+        "50",
+        "--duration",
+        "1",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("one JSON object");
+    assert_eq!(v["clean"], true, "{text}");
+    assert_eq!(v["size"], 256, "{text}");
+    assert_eq!(v["floor_size"], 300, "{text}");
+    assert_eq!(v["floor"]["system"], "floor (TLS, 300 B bodies)", "{text}");
+    let per_frame = |system: &str| {
+        let totals = &v[system]["report"]["totals"];
+        totals["delivered_bytes"].as_f64().unwrap() / totals["delivered"].as_f64().unwrap()
+    };
+    assert_eq!(per_frame("floor"), 300.0, "{text}");
+    assert!(
+        per_frame("relay") > 2.0 * 256.0,
+        "the signed record around the body: {text}"
+    );
+
+    let alone = fusioncell(&["bench", "--floor-size", "300", "--duration", "1"]);
+    assert!(!alone.status.success());
+    assert!(stderr(&alone).contains("--floor"), "{}", stderr(&alone));
+}
+
 /// `--presign`: each publisher sends exactly the acts signed before the run, every one is
 /// acknowledged and delivered once, and every delivery's latency is measured from the time its
 /// publisher noted when it sent the act (the pre-signed bodies carry none).

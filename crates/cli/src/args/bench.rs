@@ -60,6 +60,12 @@ pub struct BenchArgs {
     /// The floor's WebSocket read buffer in bytes (default: tokio-tungstenite's 128 KiB).
     #[arg(long)]
     pub floor_read_buffer: Option<usize>,
+    /// The floor's body size in bytes (default: --size). The relay delivers each body inside
+    /// its signed record (a 256 B body makes a `deliver` frame of about 600 B); a floor whose
+    /// bodies are that size moves the same bytes per delivery. The ratios then compare equal
+    /// bytes, not the fan-out goal's equal load.
+    #[arg(long, requires = "floor")]
+    pub floor_size: Option<usize>,
     /// Run the relay and the floor on this CPU only (`taskset -c`), the load elsewhere.
     #[arg(long)]
     pub pin: Option<u32>,

@@ -179,8 +179,24 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             url: format!("{scheme}://127.0.0.1:{port}"),
             ca_pem: ca,
         };
-        let name = if tls { "floor (TLS)" } else { "floor (plain)" };
-        let m = measure(name, &target, &how, Some(child.0.id())).await;
+        let floor_spec = LoadSpec {
+            size: args.floor_size.unwrap_or(spec.size),
+            ..spec.clone()
+        };
+        let name = format!(
+            "floor ({}{})",
+            if tls { "TLS" } else { "plain" },
+            if floor_spec.size == spec.size {
+                String::new()
+            } else {
+                format!(", {} B bodies", floor_spec.size)
+            }
+        );
+        let how = How {
+            spec: &floor_spec,
+            ..how
+        };
+        let m = measure(&name, &target, &how, Some(child.0.id())).await;
         child.stop();
         let _ = std::fs::remove_file(&log);
         Some(m?)
@@ -226,6 +242,7 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         subscribers: spec.subscribers,
         publishers_subscribe: spec.publishers_subscribe,
         size: spec.size,
+        floor_size: args.floor_size,
         rate: spec.rate,
         duration_s: spec.duration.as_secs_f64(),
         window: spec.window,
@@ -593,6 +610,8 @@ struct Output {
     subscribers: usize,
     publishers_subscribe: bool,
     size: usize,
+    /// The floor's body size, when `--floor-size` gave it one of its own.
+    floor_size: Option<usize>,
     rate: f64,
     duration_s: f64,
     window: usize,

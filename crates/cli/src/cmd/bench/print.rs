@@ -26,11 +26,18 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
                 .map_or("unknown".to_owned(), |c| format!("{c:.2} s"))
         );
         crate::outln!(
-            "  deliveries     {:>12.0}/s   ({} delivered to {} connections in {:.2} s)",
+            "  deliveries     {:>12.0}/s   ({} delivered to {} connections in {:.2} s{})",
             r.deliveries_per_s,
             r.totals.delivered,
             r.connections,
-            r.elapsed_s
+            r.elapsed_s,
+            match r.totals.delivered {
+                0 => String::new(),
+                n => format!(
+                    "; frames of {:.0} B",
+                    r.totals.delivered_bytes as f64 / n as f64
+                ),
+            }
         );
         crate::outln!(
             "  acked          {:>12.0}/s   ({} sent, {} acked{})",
@@ -149,7 +156,13 @@ pub(super) fn human(out: &Output) -> std::io::Result<()> {
             x.cpu_us_per_message.unwrap_or(0.0),
             match (out.verify_us, x.cpu_vs_floor_plus_verify) {
                 (Some(v), Some(q)) => format!(
-                    "; one verify {v:.1} µs: relay / (floor + verify) {is} {q:.2} (goal ≤ 1.1)"
+                    "; one verify {v:.1} µs: relay / (floor + verify) {is} {q:.2} ({})",
+                    match out.floor_size {
+                        Some(size) => format!(
+                            "the floor with {size} B bodies: equal bytes, not the goal's equal load"
+                        ),
+                        None => "goal ≤ 1.1".to_owned(),
+                    }
                 ),
                 _ => String::new(),
             }
