@@ -22,7 +22,7 @@ pub struct Account {
     pub gaps: u64,
     /// Numbers received again, or after a higher one.
     pub duplicates: u64,
-    /// Bytes of the frames received in order ([`Self::see_frame`]).
+    /// Bytes of the frames counted as received.
     pub bytes: u64,
 }
 
@@ -57,35 +57,23 @@ impl Totals {
 }
 
 impl Account {
-    /// Counts one message from `publisher` numbered `seq`.
-    pub fn see(&mut self, publisher: u32, seq: u64) {
+    /// Counts one message from `publisher` numbered `seq` that came in a frame of `bytes`;
+    /// true when it was new (in order, or after a gap).
+    pub fn see(&mut self, publisher: u32, seq: u64, bytes: usize) -> bool {
         let p = publisher as usize;
         if p >= self.next.len() {
             self.next.resize(p + 1, 0);
         }
         let next = &mut self.next[p];
-        if seq == *next {
-            *next += 1;
-            self.received += 1;
-        } else if seq > *next {
-            self.gaps += seq - *next;
-            *next = seq + 1;
-            self.received += 1;
-        } else {
+        if seq < *next {
             self.duplicates += 1;
+            return false;
         }
-    }
-
-    /// Counts one message from `publisher` numbered `seq` that came in a frame of `bytes`;
-    /// true when it was new.
-    pub fn see_frame(&mut self, publisher: u32, seq: u64, bytes: usize) -> bool {
-        let before = self.received;
-        self.see(publisher, seq);
-        let new = self.received > before;
-        if new {
-            self.bytes += bytes as u64;
-        }
-        new
+        self.gaps += seq - *next;
+        *next = seq + 1;
+        self.received += 1;
+        self.bytes += bytes as u64;
+        true
     }
 
     /// Whether this subscriber has every message `expected[p]` of each publisher `p`.
@@ -116,8 +104,8 @@ mod tests {
     fn in_order_is_clean() {
         let mut a = Account::default();
         for s in 0..10 {
-            a.see(0, s);
-            a.see(3, s);
+            a.see(0, s, 0);
+            a.see(3, s, 0);
         }
         let mut t = Totals::default();
         a.total_into(&[10, 0, 0, 10], &mut t);
@@ -130,7 +118,7 @@ mod tests {
     fn gap_duplicate_and_loss_are_counted() {
         let mut a = Account::default();
         for s in [0, 1, 3, 3, 2, 4] {
-            a.see(0, s);
+            a.see(0, s, 0);
         }
         let mut t = Totals::default();
         a.total_into(&[6], &mut t);
@@ -152,7 +140,7 @@ mod tests {
             for &times in seen {
                 let mut a = Account::default();
                 for _ in 0..times {
-                    a.see(0, 0);
+                    a.see(0, 0, 0);
                 }
                 a.total_into(&[acked], &mut t);
             }

@@ -721,7 +721,7 @@ async fn read_loop(
             out.latency.record(now.saturating_sub(sent_ns));
         }
         if let Some(a) = out.account.as_mut()
-            && a.see_frame(mark.publisher, mark.seq, t.len())
+            && a.see(mark.publisher, mark.seq, t.len())
         {
             shared.delivered_one(slot, now);
         }

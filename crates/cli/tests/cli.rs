@@ -408,9 +408,10 @@ fn the_demo_runs_syndicates_side_by_side_in_one_relay() {
     assert_eq!(one, 1, "each syndicate ends once");
 }
 
-#[test]
-fn bench_json_is_one_compact_line() {
-    let out = fusioncell(&[
+/// A one-second bench of one publisher at 50 acts/s and two subscribers, with `extra`
+/// options, as JSON.
+fn small_bench(extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "bench",
         "--publishers",
         "1",
@@ -421,7 +422,14 @@ fn bench_json_is_one_compact_line() {
         "--duration",
         "1",
         "--json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    fusioncell(&args)
+}
+
+#[test]
+fn bench_json_is_one_compact_line() {
+    let out = small_bench(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
@@ -459,21 +467,7 @@ fn bench_json_is_one_compact_line() {
 /// delivery (the relay's frame is the signed record, much longer than its body).
 #[test]
 fn bench_floor_size_gives_the_floor_bodies_of_their_own_size() {
-    let out = fusioncell(&[
-        "bench",
-        "--floor",
-        "--floor-size",
-        "300",
-        "--publishers",
-        "1",
-        "--subscribers",
-        "2",
-        "--rate",
-        "50",
-        "--duration",
-        "1",
-        "--json",
-    ]);
+    let out = small_bench(&["--floor", "--floor-size", "300"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     let v: serde_json::Value = serde_json::from_str(&text).expect("one JSON object");

@@ -186,11 +186,8 @@ pub(super) async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         let name = format!(
             "floor ({}{})",
             if tls { "TLS" } else { "plain" },
-            if floor_spec.size == spec.size {
-                String::new()
-            } else {
-                format!(", {} B bodies", floor_spec.size)
-            }
+            args.floor_size
+                .map_or(String::new(), |size| format!(", {size} B bodies"))
         );
         let how = How {
             spec: &floor_spec,
